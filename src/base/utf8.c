@@ -1,0 +1,82 @@
+#include "config.h"
+#include "utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+long utf8_invalid_at(const char *s, size_t n)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k <= 0)
+			return (long)i;
+		i += (size_t)k;
+	}
+	return -1;
+}
+
+size_t utf8_repair(const char *s, size_t n, struct strbuf *out)
+{
+	static const char replacement[] = "\xEF\xBF\xBD";
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0, bad = 0;
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = p[i] < 0x80 ? 1 : utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k <= 0) {
+			strbuf_add(out, replacement, 3);
+			bad++;
+			i++;
+			continue;
+		}
+		strbuf_add(out, s + i, (size_t)k);
+		i += (size_t)k;
+	}
+	if (!out->s)
+		strbuf_add(out, "", 0);
+	return bad;
+}
+
+size_t utf8_width(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t w = 0;
+	while (*p) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
+		if (k <= 0) {
+			p++;
+			w++;
+			continue;
+		}
+		int cw = utf8proc_charwidth(cp);
+		w += cw > 0 ? (size_t)cw : 0;
+		p += k;
+	}
+	return w;
+}
+
+void utf8_pad(FILE *fp, const char *s, size_t width)
+{
+	fputs(s, fp);
+	for (size_t w = utf8_width(s); w < width; w++)
+		fputc(' ', fp);
+}
+
+char *utf8_fold(const char *s)
+{
+	utf8proc_uint8_t *out = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+	                                  UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+	if (n < 0)
+		return xstrdup(s);
+	return (char *)out;
+}

@@ -1,0 +1,20 @@
+#ifndef LATHE_BASE_UTF8_H
+#define LATHE_BASE_UTF8_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "strbuf.h"
+
+/* Byte offset of the first invalid UTF-8 sequence in s[0..n), or -1. */
+long utf8_invalid_at(const char *s, size_t n);
+/* Appends s to out with every invalid sequence replaced by U+FFFD;
+ * returns how many were replaced. */
+size_t utf8_repair(const char *s, size_t n, struct strbuf *out);
+/* Terminal display width of valid UTF-8 text (CJK counts 2). */
+size_t utf8_width(const char *s);
+/* Writes s and pads it with spaces to width terminal columns. */
+void utf8_pad(FILE *fp, const char *s, size_t width);
+/* Lower-cased (Unicode case folding) copy; caller frees. */
+char *utf8_fold(const char *s);
+
+#endif

@@ -1,0 +1,59 @@
+#ifndef LATHE_CMD_CMD_H
+#define LATHE_CMD_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "base/err.h"
+#include "script/pipeline.h"
+
+enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2 };
+
+/* Option groups a subcommand accepts. */
+enum {
+	CMD_G_LOAD = 1 << 0,   /* how to read the CSV */
+	CMD_G_RULES = 1 << 1,  /* cleaning rules and the rules script */
+	CMD_G_TEXT = 1 << 2,   /* textualization and splits */
+	CMD_G_OUT = 1 << 3,    /* -o, --report, --json */
+};
+
+struct cmd {
+	const char *name;
+	const char *args;      /* positional arguments, for usage */
+	const char *summary;
+	unsigned groups;
+	int min_args, max_args;  /* max -1 = any */
+	int (*run)(const struct cmd *cmd, int argc, char **argv);
+};
+
+/* What the parser collected for a subcommand. */
+struct cmd_args {
+	struct pipeline_opts po;
+	const char *output;
+	bool report, json;
+	int npos;
+	char **pos;
+};
+
+int cmd_main(int argc, char **argv);
+/* Parses options of the subcommand's groups; returns CMD_OK, or the exit
+ * code to end with (after --help, or on a usage error). */
+int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *a, bool *done);
+void cmd_args_free(struct cmd_args *a);
+/* Prints "lathe: MESSAGE" and returns CMD_RUNTIME. */
+int cmd_fail(const struct err *e);
+/* Usage error: "lathe SUB: MESSAGE" + hint, returns CMD_USAGE. */
+int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) ERR_PRINTF(2, 3);
+/* Loads, cleans (and with text, textualizes) per the parsed options. */
+int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipeline *p, struct err *e);
+/* The body of clean and textualize: parse, run the pipeline, write the
+ * result atomically with write(), report. */
+int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
+                     int (*write)(const struct pipeline *p, FILE *fp, struct err *e));
+/* Prints the cleaning report (rows in/out, per rule). */
+void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
+/* Where shipped files live: "datasets", "lua", "models". */
+const char *cmd_data_dir(const char *what);
+
+extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench;
+
+#endif

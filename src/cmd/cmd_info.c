@@ -1,0 +1,211 @@
+#include "config.h"
+#include "cmd.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/utf8.h"
+#include "data/stats.h"
+
+static void format_stat(const struct column *col, double v, char *buf, size_t size)
+{
+	if (isnan(v)) {
+		snprintf(buf, size, "-");
+	} else if (col->type == COL_TIME) {
+		numparse_format_time((int64_t)v, col->time_zone, buf, size);
+	} else {
+		snprintf(buf, size, "%.6g", v);
+	}
+}
+
+static const char *delimiter_name(char d)
+{
+	return d == ',' ? "," : d == ';' ? ";" : d == '\t' ? "tab" : d == '|' ? "|" : "blanks";
+}
+
+/* Label counts, most frequent first. */
+struct label_count {
+	char *label;
+	size_t n;
+};
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct label_count *x = a, *y = b;
+	return (x->n < y->n) - (x->n > y->n);
+}
+
+static struct label_count *label_counts(const struct table *t, size_t c, size_t *n)
+{
+	char buf[64];
+	size_t ng;
+	size_t *g = table_group_ids(t, &c, 1, &ng);
+	struct label_count *lc = xcalloc(ng + 1, sizeof *lc);
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (!lc[g[r]].n)
+			lc[g[r]].label = xstrdup(table_cell_text(t, c, r, buf, sizeof buf));
+		lc[g[r]].n++;
+	}
+	free(g);
+	qsort(lc, ng, sizeof *lc, cmp_count);
+	*n = ng;
+	return lc;
+}
+
+static int run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cmd_args a;
+	bool done;
+	int rc = cmd_parse(cmd, argc, argv, &a, &done);
+	if (done) {
+		cmd_args_free(&a);
+		return rc;
+	}
+	struct err e;
+	struct pipeline p;
+	if (cmd_pipeline(&a, a.pos[0], false, &p, &e)) {
+		pipeline_close(&p);
+		cmd_args_free(&a);
+		return cmd_fail(&e);
+	}
+	const struct table *t = p.t;
+	struct quality_opts qo;
+	quality_opts_init(&qo);
+	qo.machine = p.machine ? table_find(t, p.machine) : -1;
+	qo.time = clean_time_column(t, &(struct clean_context){.machine = p.machine, .time = p.time}, &e);
+	if (qo.time < -1)
+		qo.time = -1;
+	size_t nq;
+	struct quality_finding *q = stats_quality(t, &qo, &nq);
+	long lc = p.label ? table_find(t, p.label) : -1;
+	size_t nl = 0;
+	struct label_count *labels = lc >= 0 ? label_counts(t, (size_t)lc, &nl) : NULL;
+	char b1[64], b2[64], b3[64];
+	if (a.json) {
+		json_t *o = json_object(), *cols = json_array(), *qa = json_array();
+		json_object_set_new(o, "file", json_string(a.pos[0]));
+		json_object_set_new(o, "rows", json_integer((json_int_t)t->nrows));
+		json_object_set_new(o, "delimiter", json_string(delimiter_name(p.load.delimiter)));
+		json_object_set_new(o, "header", json_boolean(p.load.header));
+		for (size_t c = 0; c < t->ncols; c++) {
+			struct col_stats s;
+			stats_column(t, c, &s);
+			json_t *jc = json_object();
+			json_object_set_new(jc, "name", json_string(t->cols[c].name));
+			json_object_set_new(jc, "type", json_string(table_type_name(t->cols[c].type)));
+			json_object_set_new(jc, "missing", json_integer((json_int_t)s.missing));
+			json_object_set_new(jc, "distinct", json_integer((json_int_t)s.distinct));
+			if (t->cols[c].type == COL_NUM && !isnan(s.mean)) {
+				json_object_set_new(jc, "min", json_real(s.min));
+				json_object_set_new(jc, "mean", json_real(s.mean));
+				json_object_set_new(jc, "max", json_real(s.max));
+			} else if (t->cols[c].type == COL_TIME && !isnan(s.mean)) {
+				format_stat(&t->cols[c], s.min, b1, sizeof b1);
+				format_stat(&t->cols[c], s.max, b2, sizeof b2);
+				json_object_set_new(jc, "min", json_string(b1));
+				json_object_set_new(jc, "max", json_string(b2));
+			}
+			json_array_append_new(cols, jc);
+		}
+		json_object_set_new(o, "columns", cols);
+		if (labels) {
+			json_t *jl = json_object();
+			for (size_t i = 0; i < nl; i++)
+				json_object_set_new(jl, labels[i].label, json_integer((json_int_t)labels[i].n));
+			json_object_set_new(o, "label_column", json_string(p.label));
+			json_object_set_new(o, "labels", jl);
+		}
+		for (size_t i = 0; i < nq; i++) {
+			json_t *jq = json_object();
+			json_object_set_new(jq, "kind", json_string(quality_kind_name(q[i].kind)));
+			json_object_set_new(jq, "column", q[i].column >= 0 ? json_string(t->cols[q[i].column].name) : json_null());
+			json_object_set_new(jq, "count", json_integer((json_int_t)q[i].count));
+			json_object_set_new(jq, "worst", json_real(q[i].worst));
+			json_object_set_new(jq, "first_row", json_integer(q[i].first_row));
+			json_array_append_new(qa, jq);
+		}
+		json_object_set_new(o, "quality", qa);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("file       %s\nrows       %zu\ncolumns    %zu\ndelimiter  %s   header %s   decimal %s\n\n", a.pos[0],
+		       t->nrows, t->ncols, delimiter_name(p.load.delimiter), p.load.header ? "yes" : "no",
+		       p.load.decimal == ',' ? "comma" : "point");
+		size_t w = 6;
+		for (size_t c = 0; c < t->ncols; c++)
+			if (utf8_width(t->cols[c].name) > w)
+				w = utf8_width(t->cols[c].name);
+		utf8_pad(stdout, "column", w);
+		printf("  %-6s %8s %8s  %-19s %-12s %-19s\n", "type", "missing", "distinct", "min", "mean", "max");
+		for (size_t c = 0; c < t->ncols; c++) {
+			struct col_stats s;
+			stats_column(t, c, &s);
+			utf8_pad(stdout, t->cols[c].name, w);
+			const struct column *col = &t->cols[c];
+			if (col->type == COL_STR)
+				snprintf(b1, sizeof b1, "-"), snprintf(b2, sizeof b2, "-"), snprintf(b3, sizeof b3, "-");
+			else {
+				format_stat(col, s.min, b1, sizeof b1);
+				format_stat(col, col->type == COL_TIME ? NAN : s.mean, b2, sizeof b2);
+				format_stat(col, s.max, b3, sizeof b3);
+			}
+			printf("  %-6s %8zu %8zu  %-19s %-12s %-19s\n", table_type_name(col->type), s.missing, s.distinct, b1, b2,
+			       b3);
+		}
+		if (labels) {
+			printf("\nlabels (%s)\n", p.label);
+			for (size_t i = 0; i < nl; i++) {
+				printf("  ");
+				utf8_pad(stdout, labels[i].label[0] ? labels[i].label : "(none)", 24);
+				printf(" %8zu  %6.2f%%\n", labels[i].n, 100.0 * (double)labels[i].n / (double)t->nrows);
+			}
+		}
+		printf("\ndata quality%s%s\n", p.machine ? " per machine " : "", p.machine ? p.machine : "");
+		if (!nq)
+			printf("  no findings\n");
+		for (size_t i = 0; i < nq; i++) {
+			const char *col = q[i].column >= 0 ? t->cols[q[i].column].name : "";
+			printf("  %-18s ", quality_kind_name(q[i].kind));
+			utf8_pad(stdout, col, w);
+			switch (q[i].kind) {
+			case QUALITY_CONSTANT: printf("  one value in every row\n"); break;
+			case QUALITY_FLATLINE:
+				printf("  %zu stuck runs, longest %.0f readings, first at row %lld\n", q[i].count, q[i].worst,
+				       (long long)q[i].first_row);
+				break;
+			case QUALITY_SPIKE:
+				printf("  %zu spikes, first at row %lld\n", q[i].count, (long long)q[i].first_row);
+				break;
+			case QUALITY_GAP:
+				printf("  %zu sampling gaps, largest %g, first at row %lld\n", q[i].count, q[i].worst,
+				       (long long)q[i].first_row);
+				break;
+			case QUALITY_NONMONOTONIC:
+				printf("  %zu steps back or repeated, first at row %lld\n", q[i].count, (long long)q[i].first_row);
+				break;
+			}
+		}
+	}
+	if (a.report)
+		cmd_print_report(stderr, &p, false);
+	for (size_t i = 0; i < nl; i++)
+		free(labels[i].label);
+	free(labels);
+	free(q);
+	pipeline_close(&p);
+	cmd_args_free(&a);
+	return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
+}
+
+const struct cmd cmd_info = {
+	.name = "info",
+	.args = "FILE.csv",
+	.summary = "Describe a sensor log: schema, per-column statistics, labels and data quality.",
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_OUT,
+	.min_args = 1,
+	.max_args = 1,
+	.run = run,
+};

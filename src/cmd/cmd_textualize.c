@@ -1,0 +1,17 @@
+#include "config.h"
+#include "cmd.h"
+
+static int run(const struct cmd *cmd, int argc, char **argv)
+{
+	return cmd_run_pipeline(cmd, argc, argv, true, pipeline_write_jsonl);
+}
+
+const struct cmd cmd_textualize = {
+	.name = "textualize",
+	.args = "FILE.csv",
+	.summary = "Turn each cleaned row into a text of sensor facts; write JSON Lines (text, label, row, split).",
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT | CMD_G_OUT,
+	.min_args = 1,
+	.max_args = 1,
+	.run = run,
+};

@@ -1,0 +1,423 @@
+#include "config.h"
+#include "textualize.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/utf8.h"
+#include "data/stats.h"
+
+enum fact_kind { FACT_LEVEL, FACT_CATEGORY };
+
+struct fact_col {
+	size_t col;
+	enum fact_kind kind;
+	char *name;
+	double cuts[4];
+	double sd;             /* training spread, scales the trend */
+	bool trend;
+};
+
+/* A wording pack: how facts are joined and phrased in one language. */
+struct wording {
+	const char *sep;
+	const char *levels[5];
+	const char *category_join;  /* between name and value */
+	const char *level_join;     /* between name and level */
+	const char *trends[4];      /* falling fast, falling, rising, rising fast */
+	const char *window_pre, *window_post;
+	bool trend_last;            /* the verb after the window phrase */
+};
+
+static const struct wording wording_en = {
+	.sep = "; ",
+	.levels = {"very low", "low", "normal", "high", "very high"},
+	.category_join = " ",
+	.level_join = " ",
+	.trends = {"falling fast", "falling", "rising", "rising fast"},
+	.window_pre = " over the last ",
+	.window_post = " readings",
+	.trend_last = false,
+};
+
+static const struct wording wording_zh = {
+	.sep = "；",
+	.levels = {"很低", "低", "正常", "高", "很高"},
+	.category_join = "为",
+	.level_join = "",
+	.trends = {"快速下降", "下降", "上升", "快速上升"},
+	.window_pre = "在最近",
+	.window_post = "次读数中",
+	.trend_last = true,
+};
+
+static void phrase(struct strbuf *b, const char *name, const char *join, const char *what)
+{
+	strbuf_puts(b, name);
+	strbuf_puts(b, join);
+	strbuf_puts(b, what);
+}
+
+static void trend_phrase(struct strbuf *b, const struct wording *w, const char *name, int k, size_t window)
+{
+	strbuf_puts(b, name);
+	if (!w->trend_last) {
+		strbuf_puts(b, " ");
+		strbuf_puts(b, w->trends[k]);
+	}
+	strbuf_printf(b, "%s%zu%s", w->window_pre, window, w->window_post);
+	if (w->trend_last)
+		strbuf_puts(b, w->trends[k]);
+}
+
+struct textualizer {
+	const struct wording *w;
+	struct fact_col *facts;
+	size_t nfacts;
+	long notes, machine, time;
+	size_t window;
+	const char **names;
+};
+
+void textualize_opts_init(struct textualize_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->lang = "en";
+	o->binning = TEXT_BIN_QUANTILE;
+}
+
+char *textualize_fact_name(const char *column)
+{
+	char *f = utf8_fold(column);
+	size_t n = strlen(f);
+	/* Drop a trailing unit: "[K]", "(rpm)". */
+	while (n && f[n - 1] == ' ')
+		n--;
+	if (n && (f[n - 1] == ']' || f[n - 1] == ')')) {
+		char open = f[n - 1] == ']' ? '[' : '(';
+		char *o = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (f[i] == open)
+				o = f + i;
+		if (o && o > f)
+			n = (size_t)(o - f);
+	}
+	while (n && f[n - 1] == ' ')
+		n--;
+	f[n] = '\0';
+	for (char *p = f; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return f;
+}
+
+int textualize_parse_levels(const char *spec, struct text_column *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	const char *eq = strrchr(spec, '=');
+	if (!eq || eq == spec)
+		return err_set(e, "--levels %s: expected COLUMN=a,b,c,d", spec);
+	const char *p = eq + 1;
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		out->cuts[i] = strtod(p, &end);
+		if (end == p || (i < 3 && *end != ',') || (i == 3 && *end) || (i && out->cuts[i] < out->cuts[i - 1]))
+			return err_set(e, "--levels %s: expected four rising numbers COLUMN=a,b,c,d", spec);
+		p = end + 1;
+	}
+	out->column = xstrndup(spec, (size_t)(eq - spec));
+	out->has_cuts = true;
+	return 0;
+}
+
+static bool listed(char **list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+static long named(const struct table *t, const char *name, const char *what, struct err *e)
+{
+	if (!name)
+		return -1;
+	long c = table_find(t, name);
+	if (c < 0)
+		return err_set(e, "%s: no column named \"%s\"", what, name) - 1;
+	return c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double quantile(const double *v, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+	return i + 1 < n ? v[i] + (v[i + 1] - v[i]) * (pos - (double)i) : v[i];
+}
+
+/* Decides whether a column becomes facts when the user did not say. */
+static bool automatic_choice(const struct table *t, size_t c, const struct col_stats *s, enum fact_kind *kind)
+{
+	const struct column *col = &t->cols[c];
+	if (col->type == COL_TIME || s->distinct <= 1)
+		return false;
+	if (col->type == COL_STR) {
+		/* A category, not an identifier or free text. */
+		*kind = FACT_CATEGORY;
+		return s->distinct <= 20 && s->distinct * 2 < t->nrows;
+	}
+	*kind = FACT_LEVEL;
+	bool integral = true, rising = true;
+	for (size_t r = 0; r < t->nrows && integral; r++) {
+		integral = isnan(col->num[r]) || col->num[r] == floor(col->num[r]);
+		rising = rising && (r == 0 || col->num[r] > col->num[r - 1]);
+	}
+	/* Row counters (whole, distinct, rising) and 0/1 flags (often the
+	 * label's own source) are left out unless asked for. */
+	if (integral && ((rising && s->distinct >= t->nrows - s->missing) || s->distinct <= 2))
+		return false;
+	return true;
+}
+
+int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o, struct textualizer **out,
+                   struct err *e)
+{
+	*out = NULL;
+	long label = named(t, o->label, "--label", e), notes = named(t, o->notes, "--notes", e);
+	long machine = named(t, o->machine, "--machine", e), time = named(t, o->time, "--time", e);
+	if (label < -1 || notes < -1 || machine < -1 || time < -1)
+		return -1;
+	for (size_t i = 0; i < o->ninclude; i++)
+		if (table_find(t, o->include[i]) < 0)
+			return err_set(e, "include: no column named \"%s\"", o->include[i]);
+	for (size_t i = 0; i < o->ncols; i++)
+		if (table_find(t, o->cols[i].column) < 0)
+			return err_set(e, "levels: no column named \"%s\"", o->cols[i].column);
+	struct textualizer *tz = xcalloc(1, sizeof *tz);
+	tz->w = o->lang && strcmp(o->lang, "zh") == 0 ? &wording_zh : &wording_en;
+	tz->notes = notes;
+	tz->machine = machine;
+	tz->time = time;
+	tz->window = o->window;
+	double *v = xmalloc((t->nrows ? t->nrows : 1) * sizeof *v);
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *name = t->cols[c].name;
+		if ((long)c == label || (long)c == notes || (long)c == machine || (long)c == time)
+			continue;
+		if (listed(o->exclude, o->nexclude, name))
+			continue;
+		struct col_stats s;
+		stats_column(t, c, &s);
+		enum fact_kind kind = t->cols[c].type == COL_STR ? FACT_CATEGORY : FACT_LEVEL;
+		if (o->include ? !listed(o->include, o->ninclude, name) : !automatic_choice(t, c, &s, &kind))
+			continue;
+		if (t->cols[c].type == COL_TIME)
+			continue;
+		struct fact_col f = {.col = c, .kind = kind};
+		const struct text_column *user = NULL;
+		for (size_t i = 0; i < o->ncols; i++)
+			if (strcmp(o->cols[i].column, name) == 0)
+				user = &o->cols[i];
+		f.name = user && user->name ? xstrdup(user->name) : textualize_fact_name(name);
+		if (kind == FACT_LEVEL) {
+			size_t n = 0;
+			for (size_t r = 0; r < t->nrows; r++)
+				if ((!part || part[r] == 0) && !isnan(t->cols[c].num[r]))
+					v[n++] = t->cols[c].num[r];
+			double mean = 0, ss = 0;
+			for (size_t i = 0; i < n; i++)
+				mean += v[i];
+			mean = n ? mean / (double)n : 0;
+			for (size_t i = 0; i < n; i++)
+				ss += (v[i] - mean) * (v[i] - mean);
+			f.sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+			if (user && user->has_cuts) {
+				memcpy(f.cuts, user->cuts, sizeof f.cuts);
+			} else if (n == 0) {
+				for (int k = 0; k < 4; k++)
+					f.cuts[k] = k < 2 ? -INFINITY : INFINITY;
+			} else if (o->binning == TEXT_BIN_ZSCORE) {
+				static const double z[4] = {-2, -1, 1, 2};
+				for (int k = 0; k < 4; k++)
+					f.cuts[k] = mean + z[k] * f.sd;
+			} else {
+				/* The middle half is normal; the outer 5% on each side "very". */
+				static const double q[4] = {0.05, 0.25, 0.75, 0.95};
+				qsort(v, n, sizeof *v, cmp_double);
+				for (int k = 0; k < 4; k++)
+					f.cuts[k] = quantile(v, n, q[k]);
+			}
+			f.trend = o->window > 1 && f.sd > 0;
+		}
+		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
+		tz->facts[tz->nfacts++] = f;
+	}
+	free(v);
+	*out = tz;
+	return 0;
+}
+
+void textualize_free(struct textualizer *tz)
+{
+	if (!tz)
+		return;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		free(tz->facts[i].name);
+	free(tz->facts);
+	free(tz->names);
+	free(tz);
+}
+
+size_t textualize_columns(const struct textualizer *tz, const char ***names)
+{
+	struct textualizer *m = (struct textualizer *)tz;
+	free(m->names);
+	m->names = xmalloc((tz->nfacts + 1) * sizeof *m->names);
+	for (size_t i = 0; i < tz->nfacts; i++)
+		m->names[i] = tz->facts[i].name;
+	*names = m->names;
+	return tz->nfacts;
+}
+
+static int level_of(const double cuts[4], double x)
+{
+	/* A value on a cut belongs to the middle side, so that quantile cuts on
+	 * discrete data do not push the common value to an extreme. */
+	if (x < cuts[0])
+		return 0;
+	if (x < cuts[1])
+		return 1;
+	if (x <= cuts[2])
+		return 2;
+	if (x <= cuts[3])
+		return 3;
+	return 4;
+}
+
+/* Least-squares slope over the window, as a change over the window in
+ * training standard deviations; NAN when the window is not full, and 0
+ * when noise explains the slope (t statistic under 3). */
+static double window_change(const double *v, const size_t *rows, size_t at, size_t w, double sd)
+{
+	if (at + 1 < w)
+		return NAN;
+	double mx = (double)(w - 1) / 2, my = 0;
+	for (size_t k = 0; k < w; k++) {
+		double y = v[rows[at + 1 - w + k]];
+		if (isnan(y))
+			return NAN;
+		my += y;
+	}
+	my /= (double)w;
+	double sxx = 0, sxy = 0;
+	for (size_t k = 0; k < w; k++) {
+		double dx = (double)k - mx;
+		sxx += dx * dx;
+		sxy += dx * (v[rows[at + 1 - w + k]] - my);
+	}
+	double slope = sxy / sxx, sse = 0;
+	for (size_t k = 0; k < w; k++) {
+		double r = v[rows[at + 1 - w + k]] - my - slope * ((double)k - mx);
+		sse += r * r;
+	}
+	double se = w > 2 ? sqrt(sse / (double)(w - 2) / sxx) : 0;
+	if (se > 0 && fabs(slope) / se < 3)
+		return 0;
+	return slope * (double)(w - 1) / sd;
+}
+
+char **textualize_table(const struct textualizer *tz, const struct table *t)
+{
+	size_t n = t->nrows;
+	char **texts = xmalloc((n ? n : 1) * sizeof *texts);
+	/* Trend of each fact column, per row, computed along each machine's
+	 * readings in table order. */
+	double *trend = NULL;
+	size_t ntrend = 0;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		ntrend += tz->facts[i].trend;
+	if (ntrend) {
+		trend = xmalloc(ntrend * (n ? n : 1) * sizeof *trend);
+		size_t ng = 1, mc = (size_t)tz->machine;
+		size_t *g = tz->machine >= 0 ? table_group_ids(t, &mc, 1, &ng) : xcalloc(n ? n : 1, sizeof *g);
+		size_t *start = xcalloc(ng + 1, sizeof *start), *rows = xmalloc((n ? n : 1) * sizeof *rows);
+		for (size_t r = 0; r < n; r++)
+			start[g[r] + 1]++;
+		for (size_t k = 0; k < ng; k++)
+			start[k + 1] += start[k];
+		size_t *fill = xmalloc((ng + 1) * sizeof *fill);
+		memcpy(fill, start, (ng + 1) * sizeof *fill);
+		for (size_t r = 0; r < n; r++)
+			rows[fill[g[r]]++] = r;
+		size_t j = 0;
+		for (size_t i = 0; i < tz->nfacts; i++) {
+			if (!tz->facts[i].trend)
+				continue;
+			const double *v = t->cols[tz->facts[i].col].num;
+			for (size_t k = 0; k < ng; k++)
+				for (size_t a = start[k]; a < start[k + 1]; a++)
+					trend[j * n + rows[a]] =
+					        window_change(v, rows + start[k], a - start[k], tz->window, tz->facts[i].sd);
+			j++;
+		}
+		free(fill);
+		free(rows);
+		free(start);
+		free(g);
+	}
+	struct strbuf b = {0};
+	char buf[64];
+	for (size_t r = 0; r < n; r++) {
+		strbuf_clear(&b);
+		size_t j = 0;
+		for (size_t i = 0; i < tz->nfacts; i++) {
+			const struct fact_col *f = &tz->facts[i];
+			size_t before = b.len;
+			if (b.len)
+				strbuf_puts(&b, tz->w->sep);
+			size_t mark = b.len;
+			if (f->kind == FACT_CATEGORY) {
+				const char *val = table_cell_text(t, f->col, r, buf, sizeof buf);
+				if (*val)
+					phrase(&b, f->name, tz->w->category_join, val);
+			} else {
+				double x = t->cols[f->col].num[r];
+				if (!isnan(x))
+					phrase(&b, f->name, tz->w->level_join, tz->w->levels[level_of(f->cuts, x)]);
+			}
+			if (f->trend) {
+				double d = trend[j++ * n + r];
+				/* A move of one training sd over the window is a trend, two a
+				 * fast one. */
+				if (!isnan(d) && fabs(d) >= 1) {
+					int k = d <= -2 ? 0 : d < 0 ? 1 : d < 2 ? 2 : 3;
+					if (b.len > mark)
+						strbuf_puts(&b, tz->w->sep);
+					trend_phrase(&b, tz->w, f->name, k, tz->window);
+				}
+			}
+			if (b.len == mark) {
+				b.len = before;
+				b.s[b.len] = '\0';
+			}
+		}
+		if (tz->notes >= 0) {
+			const char *note = table_cell_text(t, (size_t)tz->notes, r, buf, sizeof buf);
+			if (*note) {
+				if (b.len)
+					strbuf_puts(&b, tz->w->sep);
+				strbuf_puts(&b, note);
+			}
+		}
+		texts[r] = b.len ? xstrndup(b.s, b.len) : xstrdup("");
+	}
+	strbuf_free(&b);
+	free(trend);
+	return texts;
+}

@@ -1,0 +1,55 @@
+#ifndef LATHE_PREP_TEXTUALIZE_H
+#define LATHE_PREP_TEXTUALIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/err.h"
+#include "base/strbuf.h"
+#include "data/table.h"
+
+enum text_binning { TEXT_BIN_QUANTILE, TEXT_BIN_ZSCORE };
+
+/* Per-column wording and thresholds given by the user (Lua or --levels). */
+struct text_column {
+	char *column;
+	char *name;            /* word(s) for the fact, or NULL */
+	double cuts[4];        /* very low | low | normal | high | very high */
+	bool has_cuts;
+};
+
+struct textualize_opts {
+	const char *lang;      /* "en" or "zh" */
+	enum text_binning binning;
+	const char *label;     /* never a fact */
+	const char *notes;     /* free-text column appended as is */
+	const char *machine;   /* per-machine windows */
+	const char *time;
+	size_t window;         /* readings per trend fact; 0 = none */
+	char **include;        /* only these columns (NULL = automatic choice) */
+	size_t ninclude;
+	char **exclude;
+	size_t nexclude;
+	struct text_column *cols;
+	size_t ncols;
+};
+
+struct textualizer;
+
+void textualize_opts_init(struct textualize_opts *o);
+/* Fits level bins on the rows where part[r] == 0 (training split), or on
+ * every row when part is NULL. */
+int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o,
+                   struct textualizer **out, struct err *e);
+void textualize_free(struct textualizer *tz);
+/* Text of every row of t (same schema as fitted); caller frees each and
+ * the array. */
+char **textualize_table(const struct textualizer *tz, const struct table *t);
+/* The columns that become facts, for reports. */
+size_t textualize_columns(const struct textualizer *tz, const char ***names);
+/* "air temperature" from "Air temperature [K]". Caller frees. */
+char *textualize_fact_name(const char *column);
+/* Parses --levels COL=a,b,c,d into a text_column. */
+int textualize_parse_levels(const char *spec, struct text_column *out, struct err *e);
+
+#endif

@@ -1,0 +1,633 @@
+#include "config.h"
+#include "lb.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "base/fileio.h"
+#include "script/pipeline.h"
+#include "script/row.h"
+
+#define LB_FRAME "lathe.frame"
+
+struct lb_frame {
+	struct table *t;
+};
+
+static int lb_fail(lua_State *L, const struct err *e)
+{
+	return luaL_error(L, "%s", e->msg);
+}
+
+static struct lb_frame *check_frame(lua_State *L, int i)
+{
+	struct lb_frame *f = luaL_checkudata(L, i, LB_FRAME);
+	if (!f->t)
+		luaL_argerror(L, i, "frame already closed");
+	return f;
+}
+
+static void push_frame(lua_State *L, struct table *t)
+{
+	struct lb_frame *f = lua_newuserdatauv(L, sizeof *f, 0);
+	f->t = t;
+	luaL_setmetatable(L, LB_FRAME);
+}
+
+/* ---- reading option tables ---- */
+
+/* Strings from the options table are kept alive by a registry list
+ * (anchors) for as long as the pipeline that uses them. */
+static const char *opt_str(lua_State *L, int opts, const char *key, int anchors)
+{
+	if (opts == 0)
+		return NULL;
+	lua_getfield(L, opts, key);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	if (lua_type(L, -1) != LUA_TSTRING)
+		luaL_error(L, "option '%s' must be a string", key);
+	const char *s = lua_tostring(L, -1);
+	lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
+	return s;
+}
+
+static bool opt_number(lua_State *L, int opts, const char *key, double *v)
+{
+	if (opts == 0)
+		return false;
+	lua_getfield(L, opts, key);
+	bool has = !lua_isnil(L, -1);
+	if (has) {
+		if (!lua_isnumber(L, -1))
+			luaL_error(L, "option '%s' must be a number", key);
+		*v = lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
+	return has;
+}
+
+static bool opt_choice(lua_State *L, int opts, const char *key, const char *no, const char *yes, int anchors)
+{
+	const char *s = opt_str(L, opts, key, anchors);
+	if (!s || strcmp(s, no) == 0)
+		return false;
+	if (strcmp(s, yes) != 0)
+		luaL_error(L, "option '%s' must be \"%s\" or \"%s\"", key, no, yes);
+	return true;
+}
+
+static char **opt_list(lua_State *L, int opts, const char *key, size_t *n, int anchors)
+{
+	*n = 0;
+	if (opts == 0)
+		return NULL;
+	lua_getfield(L, opts, key);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	luaL_checktype(L, -1, LUA_TTABLE);
+	lua_Integer len = luaL_len(L, -1);
+	char **list = xcalloc((size_t)len + 1, sizeof *list);
+	for (lua_Integer i = 1; i <= len; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			free(list);
+			luaL_error(L, "option '%s' must be a list of column names", key);
+		}
+		list[(*n)++] = (char *)lua_tostring(L, -1);
+		lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
+	}
+	lua_pop(L, 1);
+	return list;
+}
+
+/* Fills pipeline options from a Lua table; raises a Lua error on bad ones.
+ * Allocated parts are freed by pipeline_opts_free. */
+static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts *po)
+{
+	struct err e;
+	const char *s;
+	double v;
+	if ((s = opt_str(L, opts, "delimiter", anchors))) {
+		if (strcmp(s, "tab") == 0)
+			po->load.delimiter = '\t';
+		else if (strcmp(s, "space") == 0 || strcmp(s, " ") == 0)
+			po->load.delimiter = ' ';
+		else if (strlen(s) == 1 && strchr(",;|\t", s[0]))
+			po->load.delimiter = s[0];
+		else
+			luaL_error(L, "option 'delimiter': expected \",\", \";\", \"tab\", \"|\" or \"space\"");
+	}
+	if ((s = opt_str(L, opts, "decimal", anchors)))
+		po->load.decimal = s[0] == ',' || strcmp(s, "comma") == 0 ? ',' : '.';
+	if (opts) {
+		lua_getfield(L, opts, "header");
+		if (lua_isboolean(L, -1))
+			po->load.header = lua_toboolean(L, -1) ? CSVIN_HEADER_YES : CSVIN_HEADER_NO;
+		lua_pop(L, 1);
+		lua_getfield(L, opts, "types");
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				char spec[600];
+				snprintf(spec, sizeof spec, "%s=%s", luaL_checkstring(L, -2), luaL_checkstring(L, -1));
+				struct csvin_type *types = (struct csvin_type *)po->load.types;
+				types = xrealloc(types, (po->load.ntypes + 1) * sizeof *types);
+				po->load.types = types;
+				if (csvin_parse_type(spec, &types[po->load.ntypes], &e))
+					lb_fail(L, &e);
+				po->load.ntypes++;
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	po->load.time_format = opt_str(L, opts, "time_format", anchors);
+	po->load.ragged_pad = opt_choice(L, opts, "ragged", "error", "pad", anchors);
+	po->load.bad_utf8_replace = opt_choice(L, opts, "bad_utf8", "error", "replace", anchors);
+	po->load.bad_number_missing = opt_choice(L, opts, "bad_number", "error", "missing", anchors);
+	po->rules_path = opt_str(L, opts, "rules", anchors);
+	if (opt_number(L, opts, "lua_limit", &v))
+		po->lua_limit = (long)v;
+	po->machine = opt_str(L, opts, "machine", anchors);
+	po->time = opt_str(L, opts, "time", anchors);
+	po->label = opt_str(L, opts, "label", anchors);
+	po->lang = opt_str(L, opts, "lang", anchors);
+	po->binning = opt_str(L, opts, "binning", anchors);
+	po->notes = opt_str(L, opts, "notes", anchors);
+	if (opt_number(L, opts, "window", &v))
+		po->window = (long)v;
+	po->include = opt_list(L, opts, "include", &po->ninclude, anchors);
+	po->exclude = opt_list(L, opts, "exclude", &po->nexclude, anchors);
+	if (opts) {
+		/* steps = { {"fill", "Torque=median"}, {"dedup"} } as lathe.clean makes */
+		lua_getfield(L, opts, "steps");
+		if (lua_istable(L, -1)) {
+			lua_Integer n = luaL_len(L, -1);
+			po->rules = xcalloc((size_t)n + 1, sizeof *po->rules);
+			for (lua_Integer i = 1; i <= n; i++) {
+				lua_rawgeti(L, -1, i);
+				lua_rawgeti(L, -1, 1);
+				lua_rawgeti(L, -2, 2);
+				if (!lua_isstring(L, -2))
+					luaL_error(L, "steps[%d]: expected {NAME, ARG}", (int)i);
+				if (clean_rule_parse(lua_tostring(L, -2), lua_tostring(L, -1), &po->rules[po->nrules], &e))
+					luaL_error(L, "steps[%d]: %s", (int)i, e.msg);
+				po->nrules++;
+				lua_pop(L, 3);
+			}
+		}
+		lua_pop(L, 1);
+		lua_getfield(L, opts, "levels");
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				char spec[700];
+				luaL_checktype(L, -1, LUA_TTABLE);
+				lua_rawgeti(L, -1, 1);
+				lua_rawgeti(L, -2, 2);
+				lua_rawgeti(L, -3, 3);
+				lua_rawgeti(L, -4, 4);
+				snprintf(spec, sizeof spec, "%s=%.17g,%.17g,%.17g,%.17g", luaL_checkstring(L, -6),
+				         luaL_checknumber(L, -4), luaL_checknumber(L, -3), luaL_checknumber(L, -2),
+				         luaL_checknumber(L, -1));
+				lua_pop(L, 4);
+				po->levels = xrealloc(po->levels, (po->nlevels + 1) * sizeof *po->levels);
+				if (textualize_parse_levels(spec, &po->levels[po->nlevels], &e))
+					lb_fail(L, &e);
+				po->nlevels++;
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	const char *method = opt_str(L, opts, "method", anchors);
+	if (method) {
+		if (split_parse_method(method, &po->split.method, &e))
+			lb_fail(L, &e);
+		po->split_set = true;
+	}
+	if (opt_number(L, opts, "seed", &v))
+		po->split.seed = (uint64_t)v;
+	po->split.group = opt_str(L, opts, "group", anchors);
+	if (opts) {
+		lua_getfield(L, opts, "ratios");
+		if (lua_istable(L, -1)) {
+			char spec[128] = "";
+			for (int i = 1; i <= 3; i++) {
+				lua_rawgeti(L, -1, i);
+				size_t len = strlen(spec);
+				snprintf(spec + len, sizeof spec - len, "%s%.17g", i > 1 ? "," : "", lua_tonumber(L, -1));
+				lua_pop(L, 1);
+			}
+			if (split_parse_ratios(spec, po->split.frac, &e))
+				lb_fail(L, &e);
+		}
+		lua_pop(L, 1);
+	}
+}
+
+/* Runs body with a pipeline made from the options at index opts (0 =
+ * none); the pipeline adopts a copy of t. Lua errors inside free
+ * everything through a to-be-closed guard. */
+struct lb_run {
+	struct pipeline_opts po;
+	struct pipeline p;
+	bool open;
+};
+
+static int run_gc(lua_State *L)
+{
+	struct lb_run *r = lua_touserdata(L, 1);
+	if (r->open)
+		pipeline_close(&r->p);
+	pipeline_opts_free(&r->po);
+	r->open = false;
+	return 0;
+}
+
+static struct lb_run *begin_run(lua_State *L, int opts, const struct table *t)
+{
+	if (opts && lua_isnoneornil(L, opts))
+		opts = 0;
+	if (opts)
+		luaL_checktype(L, opts, LUA_TTABLE);
+	lua_newtable(L);  /* anchors */
+	int anchors = lua_gettop(L);
+	struct lb_run *r = lua_newuserdatauv(L, sizeof *r, 1);
+	memset(r, 0, sizeof *r);
+	pipeline_opts_init(&r->po);
+	if (luaL_newmetatable(L, "lathe.run")) {
+		lua_pushcfunction(L, run_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, run_gc);
+		lua_setfield(L, -2, "__close");
+	}
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, anchors);
+	lua_setiuservalue(L, -2, 1);
+	lua_toclose(L, -1);
+	read_opts(L, opts, anchors, &r->po);
+	struct err e;
+	if (pipeline_open(&r->p, &r->po, &e)) {
+		r->open = true;
+		lb_fail(L, &e);
+	}
+	r->open = true;
+	if (t)
+		pipeline_adopt(&r->p, table_clone(t));
+	return r;
+}
+
+/* ---- lathe.load_csv ---- */
+
+static int lb_load_csv(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct lb_run *r = begin_run(L, 2, NULL);
+	struct err e;
+	if (pipeline_load(&r->p, path, &e))
+		return lb_fail(L, &e);
+	push_frame(L, r->p.t);
+	r->p.t = NULL;
+	return 1;
+}
+
+/* ---- frame methods ---- */
+
+static int frame_nrows(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)check_frame(L, 1)->t->nrows);
+	return 1;
+}
+
+static int frame_ncols(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)check_frame(L, 1)->t->ncols);
+	return 1;
+}
+
+static int frame_columns(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	lua_createtable(L, (int)t->ncols, 0);
+	for (size_t c = 0; c < t->ncols; c++) {
+		lua_pushstring(L, t->cols[c].name);
+		lua_rawseti(L, -2, (lua_Integer)c + 1);
+	}
+	return 1;
+}
+
+static int frame_types(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	lua_createtable(L, 0, (int)t->ncols);
+	for (size_t c = 0; c < t->ncols; c++) {
+		lua_pushstring(L, table_type_name(t->cols[c].type));
+		lua_setfield(L, -2, t->cols[c].name);
+	}
+	return 1;
+}
+
+static size_t check_column(lua_State *L, const struct table *t, int i)
+{
+	const char *name = luaL_checkstring(L, i);
+	long c = table_find(t, name);
+	if (c < 0)
+		luaL_argerror(L, i, lua_pushfstring(L, "no column named \"%s\"", name));
+	return (size_t)c;
+}
+
+static int frame_column(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	size_t c = check_column(L, t, 2);
+	lua_createtable(L, (int)t->nrows, 1);
+	for (size_t r = 0; r < t->nrows; r++) {
+		row_push_cell(L, t, c, r);
+		lua_rawseti(L, -2, (lua_Integer)r + 1);
+	}
+	lua_pushinteger(L, (lua_Integer)t->nrows);
+	lua_setfield(L, -2, "n");
+	return 1;
+}
+
+static int frame_row(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	lua_Integer i = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, i >= 1 && (size_t)i <= t->nrows, 2, "row out of range");
+	struct row_codec rc;
+	row_codec_begin(&rc, L, t);
+	row_push(&rc, t, (size_t)i - 1);
+	row_codec_end(&rc);
+	return 1;
+}
+
+static int frame_source_row(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	lua_Integer i = luaL_checkinteger(L, 2);
+	luaL_argcheck(L, i >= 1 && (size_t)i <= t->nrows, 2, "row out of range");
+	lua_pushinteger(L, t->source_row[i - 1]);
+	return 1;
+}
+
+/* A new frame with column name set from a Lua array (nil = missing): text
+ * when any value is a string, else numbers. */
+static int frame_with_column(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	const char *name = luaL_checkstring(L, 2);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	bool text = false;
+	for (size_t r = 0; r < t->nrows && !text; r++) {
+		lua_rawgeti(L, 3, (lua_Integer)r + 1);
+		text = lua_type(L, -1) == LUA_TSTRING;
+		lua_pop(L, 1);
+	}
+	struct table *n = table_clone(t);
+	push_frame(L, n);  /* owns n from here, even if an error follows */
+	long c = table_find(n, name);
+	if (c < 0)
+		c = (long)table_add_column(n, name, text ? COL_STR : COL_NUM);
+	else if (text && n->cols[c].type != COL_STR)
+		table_convert(n, (size_t)c, COL_STR);
+	struct err e;
+	for (size_t r = 0; r < n->nrows; r++) {
+		lua_rawgeti(L, 3, (lua_Integer)r + 1);
+		if (row_set_cell(L, lua_gettop(L), n, (size_t)c, r, "with_column()", &e))
+			return lb_fail(L, &e);
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+static void push_report(lua_State *L, const struct pipeline *p)
+{
+	lua_createtable(L, 0, 3);
+	lua_pushinteger(L, (lua_Integer)p->clean.rows_in);
+	lua_setfield(L, -2, "rows_in");
+	lua_pushinteger(L, (lua_Integer)p->clean.rows_out);
+	lua_setfield(L, -2, "rows_out");
+	lua_createtable(L, (int)p->clean.n, 0);
+	for (size_t i = 0; i < p->clean.n; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, p->clean.entries[i].rule);
+		lua_setfield(L, -2, "rule");
+		lua_pushinteger(L, (lua_Integer)p->clean.entries[i].rows_dropped);
+		lua_setfield(L, -2, "rows_dropped");
+		lua_pushinteger(L, (lua_Integer)p->clean.entries[i].values_changed);
+		lua_setfield(L, -2, "values_changed");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "rules");
+}
+
+static int frame_clean(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	struct lb_run *r = begin_run(L, 2, t);
+	struct err e;
+	if (pipeline_clean(&r->p, &e))
+		return lb_fail(L, &e);
+	push_frame(L, r->p.t);
+	push_report(L, &r->p);
+	r->p.t = NULL;
+	return 2;
+}
+
+/* A split given as the array frame:split returned. */
+static bool take_parts(lua_State *L, int opts, struct pipeline *p)
+{
+	if (!opts || !lua_istable(L, opts))
+		return false;
+	lua_getfield(L, opts, "split");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return false;
+	}
+	luaL_checktype(L, -1, LUA_TTABLE);
+	if ((size_t)luaL_len(L, -1) != p->t->nrows)
+		luaL_error(L, "option 'split' has %d entries for %d rows", (int)luaL_len(L, -1), (int)p->t->nrows);
+	p->part = xmalloc(p->t->nrows + 1);
+	for (size_t r = 0; r < p->t->nrows; r++) {
+		lua_rawgeti(L, -1, (lua_Integer)r + 1);
+		const char *s = lua_tostring(L, -1);
+		p->part[r] = s && strcmp(s, "train") == 0 ? SPLIT_TRAIN : s && strcmp(s, "dev") == 0 ? SPLIT_DEV
+		             : s && strcmp(s, "test") == 0                                              ? SPLIT_TEST
+		                                                                                        : 255;
+		if (p->part[r] == 255)
+			luaL_error(L, "option 'split'[%d]: expected \"train\", \"dev\" or \"test\"", (int)r + 1);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return true;
+}
+
+static int frame_split(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	struct lb_run *r = begin_run(L, 2, t);
+	struct err e;
+	if (pipeline_split(&r->p, &e))
+		return lb_fail(L, &e);
+	lua_createtable(L, (int)t->nrows, 0);
+	for (size_t i = 0; i < t->nrows; i++) {
+		lua_pushstring(L, split_part_name(r->p.part[i]));
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+static int frame_textualize(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	struct lb_run *r = begin_run(L, 2, t);
+	struct err e;
+	take_parts(L, lua_istable(L, 2) ? 2 : 0, &r->p);
+	if (pipeline_textualize(&r->p, &e))
+		return lb_fail(L, &e);
+	const struct pipeline *p = &r->p;
+	char buf[64];
+	lua_createtable(L, (int)t->nrows, 0);
+	for (size_t i = 0; i < p->t->nrows; i++) {
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, p->texts[i]);
+		lua_setfield(L, -2, "text");
+		const char *label = pipeline_label(p, i, buf, sizeof buf);
+		if (*label) {
+			lua_pushstring(L, label);
+			lua_setfield(L, -2, "label");
+		}
+		lua_pushinteger(L, p->t->source_row[i]);
+		lua_setfield(L, -2, "row");
+		lua_pushstring(L, split_part_name(p->part[i]));
+		lua_setfield(L, -2, "split");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+static int frame_tostring(lua_State *L)
+{
+	struct lb_frame *f = luaL_checkudata(L, 1, LB_FRAME);
+	if (!f->t)
+		lua_pushliteral(L, "lathe.frame (closed)");
+	else
+		lua_pushfstring(L, "lathe.frame (%d rows, %d columns)", (int)f->t->nrows, (int)f->t->ncols);
+	return 1;
+}
+
+static int frame_gc(lua_State *L)
+{
+	struct lb_frame *f = luaL_checkudata(L, 1, LB_FRAME);
+	table_free(f->t);
+	f->t = NULL;
+	return 0;
+}
+
+/* ---- lathe.write ---- */
+
+static int write_samples(lua_State *L, FILE *fp, struct err *e)
+{
+	lua_Integer n = luaL_len(L, 1);
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		if (!lua_istable(L, -1))
+			return err_set(e, "sample %d is not a table", (int)i);
+		json_t *o = json_object();
+		static const char *const keys[] = {"text", "label", "row", "split", "source", "method"};
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+			lua_getfield(L, -1, keys[k]);
+			if (lua_isinteger(L, -1))
+				json_object_set_new(o, keys[k], json_integer(lua_tointeger(L, -1)));
+			else if (lua_type(L, -1) == LUA_TSTRING)
+				json_object_set_new(o, keys[k], json_string(lua_tostring(L, -1)));
+			else if (k < 4)
+				json_object_set_new(o, keys[k], json_null());
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+		int rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (rc || fputc('\n', fp) == EOF)
+			return err_set(e, "write failed");
+	}
+	return 0;
+}
+
+static int lb_write(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 2);
+	struct lb_frame *f = luaL_testudata(L, 1, LB_FRAME);
+	if (!f)
+		luaL_checktype(L, 1, LUA_TTABLE);
+	struct atomic_file out;
+	struct err e;
+	if (atomic_open(&out, path, &e))
+		return lb_fail(L, &e);
+	int rc = f ? (f->t ? table_write_csv(f->t, out.fp, &e) : err_set(&e, "frame already closed"))
+	           : write_samples(L, out.fp, &e);
+	if (rc) {
+		atomic_abort(&out);
+		return lb_fail(L, &e);
+	}
+	if (atomic_commit(&out, &e))
+		return lb_fail(L, &e);
+	return 0;
+}
+
+static const luaL_Reg frame_methods[] = {
+	{"nrows", frame_nrows},       {"ncols", frame_ncols},         {"columns", frame_columns},
+	{"types", frame_types},       {"column", frame_column},       {"row", frame_row},
+	{"source_row", frame_source_row}, {"clean", frame_clean},     {"split", frame_split},
+	{"textualize", frame_textualize}, {"with_column", frame_with_column}, {NULL, NULL},
+};
+
+static const luaL_Reg lathe_functions[] = {
+	{"load_csv", lb_load_csv},
+	{"write", lb_write},
+	{NULL, NULL},
+};
+
+int lb_open(lua_State *L)
+{
+	if (luaL_newmetatable(L, LB_FRAME)) {
+		luaL_newlib(L, frame_methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, frame_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, frame_gc);
+		lua_setfield(L, -2, "__close");
+		lua_pushcfunction(L, frame_tostring);
+		lua_setfield(L, -2, "__tostring");
+		lua_pushcfunction(L, frame_nrows);
+		lua_setfield(L, -2, "__len");
+	}
+	lua_pop(L, 1);
+	luaL_newlib(L, lathe_functions);
+	lua_pushstring(L, PACKAGE_VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}
+
+lua_State *lb_new_state(void)
+{
+	lua_State *L = luaL_newstate();
+	if (!L)
+		return NULL;
+	luaL_openlibs(L);
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, lb_open);
+	lua_setfield(L, -2, "lathe");
+	lua_pop(L, 1);
+	rules_set_lua_path(L);
+	return L;
+}

@@ -1,0 +1,206 @@
+#include "config.h"
+#include "pipeline.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pipeline_opts_init(struct pipeline_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	csvin_opts_init(&o->load);
+	o->lua_limit = RULES_DEFAULT_LIMIT;
+	o->window = -1;
+	split_opts_init(&o->split);
+}
+
+void pipeline_opts_free(struct pipeline_opts *o)
+{
+	for (size_t i = 0; i < o->nrules; i++)
+		clean_rule_free(&o->rules[i]);
+	free(o->rules);
+	for (size_t i = 0; i < o->load.ntypes; i++)
+		free(o->load.types[i].column);
+	free((void *)o->load.types);
+	for (size_t i = 0; i < o->nlevels; i++) {
+		free(o->levels[i].column);
+		free(o->levels[i].name);
+	}
+	free(o->levels);
+	free(o->include);
+	free(o->exclude);
+	memset(o, 0, sizeof *o);
+}
+
+/* a then b, as one new array of pointers (the strings stay theirs). */
+static char **concat(char **a, size_t na, char **b, size_t nb, size_t *n)
+{
+	*n = na + nb;
+	if (!a && !b)
+		return NULL;
+	char **out = xmalloc((*n + 1) * sizeof *out);
+	if (na)
+		memcpy(out, a, na * sizeof *out);
+	if (nb)
+		memcpy(out + na, b, nb * sizeof *out);
+	return out;
+}
+
+int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	p->o = o;
+	if (o->rules_path && rules_load(o->rules_path, o->lua_limit, &p->rules, e))
+		return -1;
+	static const struct rules_config none = {.window = -1};
+	const struct rules_config *c = p->rules ? rules_config(p->rules) : &none;
+	p->label = o->label ? o->label : c->label_column ? c->label_column
+	                                  : p->rules && rules_has_label(p->rules) ? "label"
+	                                                                          : NULL;
+	p->machine = o->machine ? o->machine : c->machine;
+	p->time = o->time ? o->time : c->time;
+	/* Types: the script's first, so the command line's win. */
+	p->load_opts = o->load;
+	p->load_opts.ntypes = c->ntypes + o->load.ntypes;
+	p->types = xmalloc((p->load_opts.ntypes + 1) * sizeof *p->types);
+	if (c->ntypes)
+		memcpy(p->types, c->types, c->ntypes * sizeof *p->types);
+	if (o->load.ntypes)
+		memcpy(p->types + c->ntypes, o->load.types, o->load.ntypes * sizeof *p->types);
+	p->load_opts.types = p->types;
+	p->nall_rules = c->nrules + o->nrules;
+	p->all_rules = xmalloc((p->nall_rules + 1) * sizeof *p->all_rules);
+	if (c->nrules)
+		memcpy(p->all_rules, c->rules, c->nrules * sizeof *p->all_rules);
+	if (o->nrules)
+		memcpy(p->all_rules + c->nrules, o->rules, o->nrules * sizeof *p->all_rules);
+	textualize_opts_init(&p->text);
+	p->text.lang = o->lang ? o->lang : c->lang ? c->lang : "en";
+	if (strcmp(p->text.lang, "en") != 0 && strcmp(p->text.lang, "zh") != 0)
+		return err_set(e, "unknown wording pack '%s' (en or zh)", p->text.lang);
+	const char *binning = o->binning ? o->binning : c->binning ? c->binning : "quantile";
+	if (strcmp(binning, "quantile") == 0)
+		p->text.binning = TEXT_BIN_QUANTILE;
+	else if (strcmp(binning, "zscore") == 0)
+		p->text.binning = TEXT_BIN_ZSCORE;
+	else
+		return err_set(e, "unknown binning '%s' (quantile or zscore)", binning);
+	p->text.notes = o->notes ? o->notes : c->notes;
+	p->text.window = o->window >= 0 ? (size_t)o->window : c->window >= 0 ? (size_t)c->window : 0;
+	p->text.include = concat(c->include, c->ninclude, o->include, o->ninclude, &p->text.ninclude);
+	p->text.exclude = concat(c->exclude, c->nexclude, o->exclude, o->nexclude, &p->text.nexclude);
+	p->text.ncols = c->ncols + o->nlevels;
+	p->text.cols = xmalloc((p->text.ncols + 1) * sizeof *p->text.cols);
+	if (c->ncols)
+		memcpy(p->text.cols, c->cols, c->ncols * sizeof *p->text.cols);
+	if (o->nlevels)
+		memcpy(p->text.cols + c->ncols, o->levels, o->nlevels * sizeof *p->text.cols);
+	p->text.label = p->label;
+	p->text.machine = p->machine;
+	p->text.time = p->time;
+	p->split = o->split;
+	if (!o->split_set)
+		p->split.method = p->label ? SPLIT_STRATIFIED : SPLIT_RANDOM;
+	p->split.label = p->label;
+	if (!p->split.group)
+		p->split.group = p->machine;
+	if (!p->split.time)
+		p->split.time = p->time;
+	return 0;
+}
+
+int pipeline_load(struct pipeline *p, const char *path, struct err *e)
+{
+	return csvin_load(path, &p->load_opts, &p->t, &p->load, e);
+}
+
+void pipeline_adopt(struct pipeline *p, struct table *t)
+{
+	p->t = t;
+	p->load.rows = t->nrows;
+}
+
+int pipeline_clean(struct pipeline *p, struct err *e)
+{
+	struct clean_context ctx = {.machine = p->machine, .time = p->time};
+	p->clean.rows_in = p->t->nrows;
+	p->clean.rows_out = p->t->nrows;
+	if (clean_apply(p->t, p->all_rules, p->nall_rules, &ctx, &p->clean, e))
+		return -1;
+	if (p->rules && rules_clean(p->rules, p->t, p->label ? p->label : "label", &p->clean, e))
+		return -1;
+	if (p->label && table_find(p->t, p->label) < 0)
+		return err_set(e, "--label: no column named \"%s\"", p->label);
+	p->clean.rows_out = p->t->nrows;
+	return 0;
+}
+
+int pipeline_split(struct pipeline *p, struct err *e)
+{
+	free(p->part);
+	p->part = xmalloc(p->t->nrows + 1);
+	return split_assign(p->t, &p->split, p->part, e);
+}
+
+int pipeline_textualize(struct pipeline *p, struct err *e)
+{
+	if (!p->part && pipeline_split(p, e))
+		return -1;
+	textualize_free(p->tz);
+	p->tz = NULL;
+	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
+		return -1;
+	p->texts = textualize_table(p->tz, p->t);
+	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
+		return -1;
+	return 0;
+}
+
+const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!p->label)
+		return buf;
+	long c = table_find(p->t, p->label);
+	return c < 0 ? buf : table_cell_text(p->t, (size_t)c, r, buf, size);
+}
+
+int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e)
+{
+	char buf[64];
+	for (size_t r = 0; r < p->t->nrows; r++) {
+		json_t *o = json_object();
+		if (!o)
+			return err_set(e, "out of memory");
+		json_object_set_new(o, "text", json_string(p->texts[r]));
+		const char *label = pipeline_label(p, r, buf, sizeof buf);
+		json_object_set_new(o, "label", p->label && *label ? json_string(label) : json_null());
+		json_object_set_new(o, "row", json_integer(p->t->source_row[r]));
+		json_object_set_new(o, "split", json_string(split_part_name(p->part[r])));
+		int rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (rc != 0 || fputc('\n', fp) == EOF)
+			return err_set(e, "write failed: %s", strerror(errno));
+	}
+	return 0;
+}
+
+void pipeline_close(struct pipeline *p)
+{
+	if (p->texts)
+		for (size_t r = 0; r < p->t->nrows; r++)
+			free(p->texts[r]);
+	free(p->texts);
+	textualize_free(p->tz);
+	free(p->part);
+	clean_report_free(&p->clean);
+	table_free(p->t);
+	rules_free(p->rules);
+	free(p->types);
+	free(p->all_rules);
+	free(p->text.include);
+	free(p->text.exclude);
+	free(p->text.cols);
+	memset(p, 0, sizeof *p);
+}

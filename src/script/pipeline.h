@@ -1,0 +1,71 @@
+#ifndef LATHE_SCRIPT_PIPELINE_H
+#define LATHE_SCRIPT_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "base/err.h"
+#include "data/csvin.h"
+#include "data/split.h"
+#include "data/table.h"
+#include "prep/clean.h"
+#include "prep/textualize.h"
+#include "script/rules.h"
+
+/* The data path every front end shares: load a CSV, clean it (built-in
+ * rules, then the rules script's clean() and label()), split it, fit the
+ * textualizer on the training part and turn every row into text. The
+ * command line and the Lua module fill the same options; settings given
+ * there override the rules script's. */
+struct pipeline_opts {
+	struct csvin_opts load;
+	const char *rules_path;
+	long lua_limit;
+	struct clean_rule *rules;      /* after the script's own rules */
+	size_t nrules;
+	const char *machine, *time, *label;
+	const char *lang, *binning, *notes;
+	long window;                   /* -1 = script's or none */
+	char **include, **exclude;
+	size_t ninclude, nexclude;
+	struct text_column *levels;
+	size_t nlevels;
+	struct split_opts split;
+	bool split_set;                /* method given; else stratified by label when known */
+};
+
+struct pipeline {
+	struct rules *rules;
+	struct table *t;
+	struct csvin_report load;
+	struct clean_report clean;
+	uint8_t *part;
+	char **texts;
+	/* Effective settings after merging the script's. */
+	const char *label, *machine, *time;
+	struct csvin_opts load_opts;
+	struct textualize_opts text;
+	struct split_opts split;
+	struct textualizer *tz;
+	const struct pipeline_opts *o;
+	struct csvin_type *types;
+	struct clean_rule *all_rules;
+	size_t nall_rules;
+};
+
+void pipeline_opts_init(struct pipeline_opts *o);
+void pipeline_opts_free(struct pipeline_opts *o);
+/* Loads the rules script (if any) and merges its settings. */
+int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err *e);
+int pipeline_load(struct pipeline *p, const char *path, struct err *e);
+/* Adopts an already loaded table (the Lua module's frames). */
+void pipeline_adopt(struct pipeline *p, struct table *t);
+int pipeline_clean(struct pipeline *p, struct err *e);
+int pipeline_split(struct pipeline *p, struct err *e);
+int pipeline_textualize(struct pipeline *p, struct err *e);
+/* Label text of row r ("" when none). */
+const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size);
+void pipeline_close(struct pipeline *p);
+/* Writes the samples as JSON Lines: text, label, row, split. */
+int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e);
+
+#endif

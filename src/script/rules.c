@@ -1,0 +1,515 @@
+#include "config.h"
+#include "rules.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "base/utf8.h"
+#include "script/row.h"
+
+struct rules {
+	lua_State *L;
+	char *path;
+	char *base;           /* file name for messages */
+	long limit;
+	struct rules_config cfg;
+	bool has_clean, has_label, has_textualize;
+};
+
+/* The instruction count of the running call lives in the registry-free
+ * extra space of the state, so hooks need no globals. */
+struct budget {
+	long left;
+};
+
+#define HOOK_EVERY 1000
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	struct budget *b = *(struct budget **)lua_getextraspace(L);
+	if (b && (b->left -= HOOK_EVERY) < 0) {
+		/* Inside a hook, level 0 is the Lua function that was running. */
+		lua_Debug where;
+		if (lua_getstack(L, 0, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
+			luaL_error(L, "%s:%d: instruction limit exceeded (an endless loop? raise it with --lua-limit)",
+			           where.short_src, where.currentline);
+		luaL_error(L, "instruction limit exceeded (an endless loop? raise it with --lua-limit)");
+	}
+}
+
+static int traceback_first_line(lua_State *L)
+{
+	/* Keep the message as Lua formats it ("file:line: msg"). */
+	if (!lua_isstring(L, 1)) {
+		const char *s = luaL_tolstring(L, 1, NULL);
+		lua_pushfstring(L, "error object is a %s: %s", luaL_typename(L, 1), s);
+	}
+	return 1;
+}
+
+int rules_pcall(lua_State *L, int nargs, int nres, long limit, const char *where, struct err *e)
+{
+	struct budget b = {limit > 0 ? limit : RULES_DEFAULT_LIMIT};
+	struct budget **slot = lua_getextraspace(L);
+	struct budget *saved = *slot;
+	*slot = limit >= 0 ? &b : NULL;
+	int fn = lua_gettop(L) - nargs;
+	lua_pushcfunction(L, traceback_first_line);
+	lua_insert(L, fn);
+	int status = lua_pcall(L, nargs, nres, fn);
+	lua_remove(L, fn);
+	*slot = saved;
+	if (status == LUA_OK)
+		return 0;
+	const char *msg = lua_tostring(L, -1);
+	/* Lua reports "path:line: message"; name the data row too. */
+	if (where)
+		err_set(e, "%s (%s)", msg ? msg : "error", where);
+	else
+		err_set(e, "%s", msg ? msg : "error");
+	lua_pop(L, 1);
+	return -1;
+}
+
+static bool file_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+void rules_set_lua_path(lua_State *L)
+{
+	/* The helpers: $LATHE_LUA_DIR, else lua/ beside the binary (a build
+	 * tree), else the installed data directory. */
+	char dir[8192] = "";
+	const char *env = getenv("LATHE_LUA_DIR");
+	if (env && *env) {
+		snprintf(dir, sizeof dir, "%s", env);
+	} else {
+		char exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			char *slash = strrchr(exe, '/');
+			if (slash) {
+				*slash = '\0';
+				char probe[4200];
+				snprintf(probe, sizeof probe, "%s/lua/lathe/clean.lua", exe);
+				if (file_exists(probe))
+					snprintf(dir, sizeof dir, "%s/lua", exe);
+			}
+		}
+		if (!*dir)
+			snprintf(dir, sizeof dir, "%s/lua", LATHE_PKGDATADIR);
+	}
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "path");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
+	lua_setfield(L, -3, "path");
+	lua_pop(L, 2);
+}
+
+/* ---- reading the settings ---- */
+
+static char *opt_string(lua_State *L, int tbl, const char *key, struct err *e, int *bad)
+{
+	lua_getfield(L, tbl, key);
+	char *s = NULL;
+	if (lua_type(L, -1) == LUA_TSTRING)
+		s = xstrdup(lua_tostring(L, -1));
+	else if (!lua_isnil(L, -1) && !*bad)
+		*bad = err_set(e, "'%s' must be a string", key);
+	lua_pop(L, 1);
+	return s;
+}
+
+static char **string_list(lua_State *L, int tbl, const char *key, size_t *n, struct err *e, int *bad)
+{
+	*n = 0;
+	lua_getfield(L, tbl, key);
+	char **list = NULL;
+	if (lua_istable(L, -1)) {
+		lua_Integer len = luaL_len(L, -1);
+		list = xcalloc((size_t)len + 1, sizeof *list);
+		for (lua_Integer i = 1; i <= len; i++) {
+			lua_rawgeti(L, -1, i);
+			if (lua_type(L, -1) != LUA_TSTRING) {
+				if (!*bad)
+					*bad = err_set(e, "'%s' must be a list of column names", key);
+			} else {
+				list[(*n)++] = xstrdup(lua_tostring(L, -1));
+			}
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1) && !*bad) {
+		*bad = err_set(e, "'%s' must be a list of column names", key);
+	}
+	lua_pop(L, 1);
+	return list;
+}
+
+static struct text_column *text_column_for(struct rules_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->ncols; i++)
+		if (strcmp(c->cols[i].column, name) == 0)
+			return &c->cols[i];
+	c->cols = xrealloc(c->cols, (c->ncols + 1) * sizeof *c->cols);
+	struct text_column *tc = &c->cols[c->ncols++];
+	memset(tc, 0, sizeof *tc);
+	tc->column = xstrdup(name);
+	return tc;
+}
+
+static int read_config(struct rules *r, struct err *e)
+{
+	lua_State *L = r->L;
+	struct rules_config *c = &r->cfg;
+	int bad = 0;
+	c->window = -1;
+	lua_pushglobaltable(L);
+	int g = lua_gettop(L);
+	c->label_column = opt_string(L, g, "label_column", e, &bad);
+	c->machine = opt_string(L, g, "machine", e, &bad);
+	c->time = opt_string(L, g, "time", e, &bad);
+	lua_getfield(L, g, "rules");
+	if (lua_istable(L, -1)) {
+		lua_Integer n = luaL_len(L, -1);
+		c->rules = xcalloc((size_t)n + 1, sizeof *c->rules);
+		for (lua_Integer i = 1; i <= n && !bad; i++) {
+			lua_rawgeti(L, -1, i);
+			lua_rawgeti(L, -1, 1);
+			lua_rawgeti(L, -2, 2);
+			const char *name = lua_tostring(L, -2), *arg = lua_tostring(L, -1);
+			if (!name)
+				bad = err_set(e, "rules[%lld]: expected {NAME, ARG} as made by lathe.clean", (long long)i);
+			else if (clean_rule_parse(name, arg, &c->rules[c->nrules], e))
+				bad = err_prefix(e, "rules[%lld]: ", (long long)i);
+			else
+				c->nrules++;
+			lua_pop(L, 3);
+		}
+	} else if (!lua_isnil(L, -1)) {
+		bad = err_set(e, "'rules' must be a list of rules");
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, g, "types");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (!bad && lua_next(L, -2)) {
+			char spec[600];
+			snprintf(spec, sizeof spec, "%s=%s", lua_tostring(L, -2) ? lua_tostring(L, -2) : "?",
+			         lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+			c->types = xrealloc(c->types, (c->ntypes + 1) * sizeof *c->types);
+			if (csvin_parse_type(spec, &c->types[c->ntypes], e))
+				bad = err_prefix(e, "types: ");
+			else
+				c->ntypes++;
+			lua_pop(L, 1);
+		}
+		if (bad)
+			lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, g, "text");
+	if (lua_istable(L, -1) && !bad) {
+		int t = lua_gettop(L);
+		c->lang = opt_string(L, t, "lang", e, &bad);
+		c->binning = opt_string(L, t, "binning", e, &bad);
+		c->notes = opt_string(L, t, "notes", e, &bad);
+		lua_getfield(L, t, "window");
+		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
+			c->window = (long)lua_tointeger(L, -1);
+		else if (!lua_isnil(L, -1) && !bad)
+			bad = err_set(e, "text.window must be a whole number of readings");
+		lua_pop(L, 1);
+		c->include = string_list(L, t, "include", &c->ninclude, e, &bad);
+		c->exclude = string_list(L, t, "exclude", &c->nexclude, e, &bad);
+		lua_getfield(L, t, "names");
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+					struct text_column *tc = text_column_for(c, lua_tostring(L, -2));
+					free(tc->name);
+					tc->name = xstrdup(lua_tostring(L, -1));
+				} else if (!bad) {
+					bad = err_set(e, "text.names must map column names to words");
+				}
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+		lua_getfield(L, t, "levels");
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				bool ok = lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1) && luaL_len(L, -1) == 4;
+				double cuts[4] = {0};
+				for (int k = 0; ok && k < 4; k++) {
+					lua_rawgeti(L, -1, k + 1);
+					ok = lua_isnumber(L, -1) && (k == 0 || lua_tonumber(L, -1) >= cuts[k - 1]);
+					cuts[k] = lua_tonumber(L, -1);
+					lua_pop(L, 1);
+				}
+				if (ok) {
+					struct text_column *tc = text_column_for(c, lua_tostring(L, -2));
+					memcpy(tc->cuts, cuts, sizeof cuts);
+					tc->has_cuts = true;
+				} else if (!bad) {
+					bad = err_set(e, "text.levels: each column needs four rising thresholds {a, b, c, d}");
+				}
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	} else if (!lua_isnil(L, -1) && !bad) {
+		bad = err_set(e, "'text' must be a table");
+	}
+	lua_pop(L, 2);
+	if (bad)
+		err_prefix(e, "%s: ", r->path);
+	return bad ? -1 : 0;
+}
+
+static bool has_function(lua_State *L, const char *name)
+{
+	lua_getglobal(L, name);
+	bool yes = lua_isfunction(L, -1);
+	lua_pop(L, 1);
+	return yes;
+}
+
+int rules_load(const char *path, long limit, struct rules **out, struct err *e)
+{
+	*out = NULL;
+	struct rules *r = xcalloc(1, sizeof *r);
+	r->path = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	r->base = xstrdup(slash ? slash + 1 : path);
+	r->limit = limit;
+	r->L = luaL_newstate();
+	if (!r->L) {
+		rules_free(r);
+		return err_set(e, "%s: cannot create a Lua state (out of memory)", path);
+	}
+	*(struct budget **)lua_getextraspace(r->L) = NULL;
+	luaL_openlibs(r->L);
+	lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+	rules_set_lua_path(r->L);
+	if (luaL_loadfile(r->L, path) != LUA_OK) {
+		const char *msg = lua_tostring(r->L, -1);
+		err_set(e, "%s", msg ? msg : "cannot load");
+		rules_free(r);
+		return -1;
+	}
+	if (rules_pcall(r->L, 0, 0, limit, NULL, e) || read_config(r, e)) {
+		rules_free(r);
+		return -1;
+	}
+	r->has_clean = has_function(r->L, "clean");
+	r->has_label = has_function(r->L, "label");
+	r->has_textualize = has_function(r->L, "textualize");
+	*out = r;
+	return 0;
+}
+
+void rules_free(struct rules *r)
+{
+	if (!r)
+		return;
+	if (r->L)
+		lua_close(r->L);
+	struct rules_config *c = &r->cfg;
+	for (size_t i = 0; i < c->nrules; i++)
+		clean_rule_free(&c->rules[i]);
+	free(c->rules);
+	for (size_t i = 0; i < c->ntypes; i++)
+		free(c->types[i].column);
+	free(c->types);
+	free(c->label_column);
+	free(c->machine);
+	free(c->time);
+	free(c->lang);
+	free(c->binning);
+	free(c->notes);
+	for (size_t i = 0; i < c->ninclude; i++)
+		free(c->include[i]);
+	free(c->include);
+	for (size_t i = 0; i < c->nexclude; i++)
+		free(c->exclude[i]);
+	free(c->exclude);
+	for (size_t i = 0; i < c->ncols; i++) {
+		free(c->cols[i].column);
+		free(c->cols[i].name);
+	}
+	free(c->cols);
+	free(r->path);
+	free(r->base);
+	free(r);
+}
+
+const struct rules_config *rules_config(const struct rules *r)
+{
+	return &r->cfg;
+}
+
+const char *rules_path(const struct rules *r)
+{
+	return r->path;
+}
+
+bool rules_has_clean(const struct rules *r)
+{
+	return r->has_clean;
+}
+
+bool rules_has_label(const struct rules *r)
+{
+	return r->has_label;
+}
+
+bool rules_has_textualize(const struct rules *r)
+{
+	return r->has_textualize;
+}
+
+int rules_clean(struct rules *r, struct table *t, const char *label_col, struct clean_report *rep, struct err *e)
+{
+	if (!r->has_clean && !r->has_label)
+		return 0;
+	lua_State *L = r->L;
+	char who_clean[300], who_label[300], where[64];
+	snprintf(who_clean, sizeof who_clean, "clean() in %s", r->base);
+	snprintf(who_label, sizeof who_label, "label() in %s", r->base);
+	size_t ec_index = 0, el_index = 0;
+	if (r->has_clean) {
+		clean_report_add(rep, who_clean);
+		ec_index = rep->n - 1;
+	}
+	if (r->has_label) {
+		clean_report_add(rep, who_label);
+		el_index = rep->n - 1;
+	}
+	long lc = -1;
+	if (r->has_label) {
+		lc = table_find(t, label_col);
+		if (lc < 0)
+			lc = (long)table_add_column(t, label_col, COL_STR);
+		else if (t->cols[lc].type != COL_STR)
+			table_convert(t, (size_t)lc, COL_STR);
+	}
+	bool *keep = xmalloc((t->nrows ? t->nrows : 1) * sizeof *keep);
+	size_t dropped = 0, changed = 0, labelled = 0;
+	struct row_codec rc;
+	int status = 0;
+	lua_settop(L, 0);
+	row_codec_begin(&rc, L, t);
+	for (size_t row = 0; row < t->nrows && !status; row++) {
+		keep[row] = true;
+		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[row]);
+		row_push(&rc, t, row);
+		if (r->has_clean) {
+			lua_getglobal(L, "clean");
+			lua_pushvalue(L, -2);
+			if (rules_pcall(L, 1, 1, r->limit, where, e)) {
+				status = -1;
+				break;
+			}
+			if (lua_isnil(L, -1)) {
+				keep[row] = false;
+				dropped++;
+				lua_pop(L, 2);
+				continue;
+			}
+			if (!lua_istable(L, -1)) {
+				status = err_set(e, "%s: clean() returned a %s, expected the row or nil (%s)", r->path,
+				                 luaL_typename(L, -1), where);
+				break;
+			}
+			lua_pushvalue(L, -1);
+			if (row_store(&rc, -1, t, row, &changed, "clean()", e)) {
+				err_prefix(e, "%s: ", r->path);
+				snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg), " (%s)", where);
+				status = -1;
+				break;
+			}
+			lua_pop(L, 2);  /* the copy row_store emptied, and the result */
+			lua_pop(L, 1);
+			row_push(&rc, t, row);
+		}
+		if (r->has_label) {
+			lua_getglobal(L, "label");
+			lua_pushvalue(L, -2);
+			if (rules_pcall(L, 1, 1, r->limit, where, e)) {
+				status = -1;
+				break;
+			}
+			if (row_set_cell(L, lua_gettop(L), t, (size_t)lc, row, "label()", e)) {
+				err_prefix(e, "%s: ", r->path);
+				snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg), " (%s)", where);
+				status = -1;
+				break;
+			}
+			labelled += !lua_isnil(L, -1);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_settop(L, 0);
+	if (!status) {
+		if (dropped)
+			table_filter(t, keep);
+		if (r->has_clean) {
+			rep->entries[ec_index].rows_dropped = dropped;
+			rep->entries[ec_index].values_changed = changed;
+		}
+		if (r->has_label)
+			rep->entries[el_index].values_changed = labelled;
+		rep->rows_out = t->nrows;
+	}
+	free(keep);
+	return status;
+}
+
+int rules_textualize(struct rules *r, const struct table *t, char **texts, struct err *e)
+{
+	if (!r->has_textualize)
+		return 0;
+	lua_State *L = r->L;
+	struct row_codec rc;
+	char where[64];
+	lua_settop(L, 0);
+	row_codec_begin(&rc, L, t);
+	for (size_t row = 0; row < t->nrows; row++) {
+		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[row]);
+		lua_getglobal(L, "textualize");
+		row_push(&rc, t, row);
+		lua_pushstring(L, texts[row]);
+		if (rules_pcall(L, 2, 1, r->limit, where, e)) {
+			lua_settop(L, 0);
+			return -1;
+		}
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			size_t len;
+			const char *s = lua_tolstring(L, -1, &len);
+			if (utf8_invalid_at(s, len) >= 0) {
+				lua_settop(L, 0);
+				return err_set(e, "%s: textualize() returned invalid UTF-8 (%s)", r->path, where);
+			}
+			free(texts[row]);
+			texts[row] = xstrndup(s, len);
+		} else if (!lua_isnil(L, -1)) {
+			err_set(e, "%s: textualize() returned a %s, expected text or nil (%s)", r->path, luaL_typename(L, -1),
+			        where);
+			lua_settop(L, 0);
+			return -1;
+		}
+		lua_pop(L, 1);
+	}
+	lua_settop(L, 0);
+	return 0;
+}

@@ -1,0 +1,60 @@
+#ifndef LATHE_SCRIPT_RULES_H
+#define LATHE_SCRIPT_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <lua.h>
+#include "base/err.h"
+#include "data/csvin.h"
+#include "data/table.h"
+#include "prep/clean.h"
+#include "prep/textualize.h"
+
+/* A user's Lua rules script. It may define the functions clean(row),
+ * label(row) and textualize(row, text), and these settings as globals:
+ *   rules = { clean.fill("Torque [Nm]", "median"), ... }  built-in rules
+ *   types = { ["Product ID"] = "string" }                 column types
+ *   label_column = "failure"     the column label() fills (default "label")
+ *   machine = "unit"  time = "timestamp"
+ *   text = { lang=, binning=, window=, notes=, include={}, exclude={},
+ *            names={col=word}, levels={col={a,b,c,d}} }
+ * Every call runs under an instruction limit. */
+struct rules;
+
+/* Settings read from the script; the command line overrides them. */
+struct rules_config {
+	struct clean_rule *rules;
+	size_t nrules;
+	struct csvin_type *types;
+	size_t ntypes;
+	char *label_column, *machine, *time;
+	char *lang, *binning, *notes;
+	long window;                   /* -1 = not set */
+	char **include, **exclude;
+	size_t ninclude, nexclude;
+	struct text_column *cols;
+	size_t ncols;
+};
+
+#define RULES_DEFAULT_LIMIT 10000000L
+
+/* Loads and runs the script's top level. limit: instructions per call. */
+int rules_load(const char *path, long limit, struct rules **out, struct err *e);
+void rules_free(struct rules *r);
+const struct rules_config *rules_config(const struct rules *r);
+const char *rules_path(const struct rules *r);
+bool rules_has_clean(const struct rules *r);
+bool rules_has_label(const struct rules *r);
+bool rules_has_textualize(const struct rules *r);
+/* Runs clean() then label() on every row; dropped rows leave the table,
+ * labels go to label_col (created as text if absent). */
+int rules_clean(struct rules *r, struct table *t, const char *label_col, struct clean_report *rep, struct err *e);
+/* Lets textualize(row, text) replace texts[i] for every row. */
+int rules_textualize(struct rules *r, const struct table *t, char **texts, struct err *e);
+/* Sets package.path so require "lathe.x" finds the shipped helpers. */
+void rules_set_lua_path(lua_State *L);
+/* Runs the Lua function at the top of the stack (with nargs below it)
+ * under the instruction limit; on error formats "script:line: message". */
+int rules_pcall(lua_State *L, int nargs, int nres, long limit, const char *where, struct err *e);
+
+#endif

@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include "prep/textualize.h"
+#include "tap.h"
+
+static struct table *data(void)
+{
+	struct table *t = table_new();
+	table_add_column(t, "Air temperature [K]", COL_NUM);
+	table_add_column(t, "type", COL_STR);
+	table_add_column(t, "UDI", COL_NUM);
+	table_add_column(t, "note", COL_STR);
+	for (size_t r = 0; r < 100; r++) {
+		table_append_row(t, (int64_t)r + 1);
+		t->cols[0].num[r] = (double)((r * 37) % 100);  /* 0..99, unordered */
+		table_set_str(t, 1, r, r % 2 ? "L" : "H");
+		t->cols[2].num[r] = (double)r + 1;
+		table_set_str(t, 3, r, r == 99 ? "bearing noise" : NULL);
+	}
+	return t;
+}
+
+static char **run(const struct table *t, const struct textualize_opts *o, const uint8_t *part)
+{
+	struct textualizer *tz;
+	struct err e;
+	if (textualize_fit(t, part, o, &tz, &e)) {
+		printf("# %s\n", e.msg);
+		return NULL;
+	}
+	char **texts = textualize_table(tz, t);
+	textualize_free(tz);
+	return texts;
+}
+
+static void free_texts(char **x, size_t n)
+{
+	for (size_t i = 0; i < n && x; i++)
+		free(x[i]);
+	free(x);
+}
+
+int main(void)
+{
+	char *name = textualize_fact_name("Air temperature [K]");
+	is_str(name, "air temperature", "unit dropped from the fact name");
+	free(name);
+	name = textualize_fact_name("Rotational_speed (rpm)");
+	is_str(name, "rotational speed", "underscores and (unit)");
+	free(name);
+
+	struct table *t = data();
+	struct textualize_opts o;
+	textualize_opts_init(&o);
+	o.notes = "note";
+	char **x = run(t, &o, NULL);
+	/* Row r holds (37 r) mod 100: row 0 -> 0, row 50 -> 50, row 40 -> 80,
+	 * row 27 -> 99. */
+	is_str(x[0], "air temperature very low; type H", "quantile: lowest value very low; id column left out");
+	is_str(x[50], "air temperature normal; type H", "middle is normal");
+	is_str(x[40], "air temperature high; type H", "80th percentile high");
+	is_str(x[27], "air temperature very high; type L", "top value very high");
+	is_str(x[99], "air temperature normal; type L; bearing noise", "notes appended");
+	free_texts(x, 100);
+
+	o.lang = "zh";
+	struct text_column names = {.column = "Air temperature [K]", .name = "温度"};
+	o.cols = &names;
+	o.ncols = 1;
+	x = run(t, &o, NULL);
+	is_str(x[99], "温度正常；type为L；bearing noise", "Chinese wording pack");
+	free_texts(x, 100);
+
+	textualize_opts_init(&o);
+	struct text_column lv;
+	struct err e;
+	ok(textualize_parse_levels("Air temperature [K]=10,20,30,40", &lv, &e) == 0, "levels parse");
+	o.cols = &lv;
+	o.ncols = 1;
+	x = run(t, &o, NULL);
+	/* Rows 95, 90, 93 hold 15, 30, 41. */
+	is_str(x[95], "air temperature low; type L", "user thresholds");
+	is_str(x[90], "air temperature normal; type H", "a value on a cut stays normal");
+	is_str(x[93], "air temperature very high; type L", "above the last cut");
+	free_texts(x, 100);
+	free(lv.column);
+	ok(textualize_parse_levels("x=3,2,1,0", &lv, &e) != 0, "falling thresholds refused");
+
+	/* Bins come from the training part only. */
+	uint8_t part[100];
+	for (int i = 0; i < 100; i++)
+		part[i] = t->cols[0].num[i] < 50 ? 0 : 2;
+	textualize_opts_init(&o);
+	o.exclude = (char *[]){"type"};
+	o.nexclude = 1;
+	x = run(t, &o, part);
+	is_str(x[40], "air temperature very high", "test rows judged by training bins");
+	free_texts(x, 100);
+
+	o.binning = TEXT_BIN_ZSCORE;
+	x = run(t, &o, NULL);
+	is_str(x[50], "air temperature normal", "z-score normal");
+	is_str(x[0], "air temperature low", "z-score: -1.7 sd is low");
+	free_texts(x, 100);
+
+	/* A steady rise shows as a trend over the window. */
+	textualize_opts_init(&o);
+	o.window = 10;
+	o.exclude = (char *[]){"type"};
+	o.nexclude = 1;
+	for (int r = 0; r < 100; r++)
+		t->cols[0].num[r] = r < 80 ? 10 + (r % 3) : 10 + (double)(r - 80) * 3;
+	x = run(t, &o, NULL);
+	ok(strstr(x[90], "air temperature rising over the last 10 readings") != NULL ||
+	           strstr(x[90], "air temperature rising fast over the last 10 readings") != NULL,
+	   "trend fact: %s", x[90]);
+	ok(strstr(x[30], "rising") == NULL && strstr(x[30], "falling") == NULL, "noise is no trend: %s", x[30]);
+	ok(strstr(x[5], "readings") == NULL, "no trend before the window fills");
+	free_texts(x, 100);
+
+	textualize_opts_init(&o);
+	o.label = "nope";
+	struct textualizer *tz;
+	ok(textualize_fit(t, NULL, &o, &tz, &e) != 0 && strstr(e.msg, "nope"), "unknown label column");
+	table_free(t);
+	return tap_done();
+}
