@@ -3,8 +3,11 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <math.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,36 +18,54 @@
 #define CSVIN_BLOCK (1u << 20)
 #define CSVIN_SAMPLE 1000
 
-struct sample_field {
-	size_t off, len;
+/* Parsed records waiting for conversion: the schema sample, and after it
+ * the batches handed from the parsing thread to the converting one. */
+struct records {
+	struct strbuf bytes;
+	struct rec_field {
+		size_t off, len;
+	} *f;
+	size_t nf, f_cap;
+	struct rec {
+		size_t first, n;
+		long line;
+	} *r;
+	size_t nr, r_cap;
 };
 
-struct sample_rec {
-	size_t first, n;
-	long line;
-};
+#define CSVIN_BATCH_FIELDS 65536
+/* libcsv grows its field buffer by this much at a time. */
+#define CSVIN_FIELD_SLACK (64u << 10)
+
+enum batch_state { BATCH_FREE, BATCH_FULL };
 
 struct loader {
 	const char *path;
 	const struct csvin_opts *o;
 	struct csvin_report *rep;
 	struct err *e;
-	bool failed;
+	atomic_bool failed;
 	char delimiter, decimal;
 	size_t max_field;
 	long line;            /* line being fed, 1-based */
-	long rec_line;        /* line of the current record */
+	long rec_line;        /* line of the record being parsed */
+	long conv_line;       /* line of the record being converted */
 	long last_end_line;   /* line where the previous record ended */
 	size_t nfield;        /* fields so far in the current record */
 	size_t first_len;     /* length of its first field (blank-line check) */
-	bool row_ragged;
-	/* Until the schema is known, records are kept here. */
-	bool schema_ready;
-	struct strbuf sample_bytes;
-	struct sample_field *sf;
-	size_t nsf, sf_cap;
-	struct sample_rec *sr;
-	size_t nsr, sr_cap;
+	/* Until the schema is known, records are kept in batch[0]; after it,
+	 * the parser fills one batch while the converter thread empties the
+	 * other. */
+	bool schema_ready, threaded;
+	struct records batch[2];
+	enum batch_state state[2];
+	int filling;
+	bool parse_done;
+	bool at_eof;          /* the whole file fit in the sample */
+	pthread_t converter;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	long error_line;      /* of the error kept in e; the earliest wins */
 	size_t sample_rows;
 	/* The table being filled. */
 	struct table *t;
@@ -86,15 +107,20 @@ static void fail(struct loader *L, long line, const char *fmt, ...) ERR_PRINTF(3
 
 static void fail(struct loader *L, long line, const char *fmt, ...)
 {
-	if (L->failed)
-		return;
-	L->failed = true;
 	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	err_at(L->e, L->path, line, "%s", msg);
+	/* Parser and converter may both fail; the converter lags behind, so
+	 * the error on the earlier line is the one a user meets first. */
+	pthread_mutex_lock(&L->lock);
+	if (!L->failed || (line > 0 && line < L->error_line)) {
+		err_at(L->e, L->path, line, "%s", msg);
+		L->error_line = line > 0 ? line : LONG_MAX;
+	}
+	L->failed = true;
+	pthread_mutex_unlock(&L->lock);
 }
 
 /* Names a column for messages: `column 3 ("Torque [Nm]")`. */
@@ -116,7 +142,7 @@ static const char *checked_text(struct loader *L, size_t c, const char *s, size_
 		return s;
 	if (!L->o->bad_utf8_replace) {
 		char lab[300];
-		fail(L, L->rec_line, "%s: invalid UTF-8 at byte %ld of the field (use --bad-utf8=replace to repair)",
+		fail(L, L->conv_line, "%s: invalid UTF-8 at byte %ld of the field (use --bad-utf8=replace to repair)",
 		     col_label(L, c, lab, sizeof lab), bad + 1);
 		return NULL;
 	}
@@ -149,7 +175,7 @@ static void not_a_value(struct loader *L, size_t c, const char *s, size_t len, c
 		return;
 	char lab[300], shown[64];
 	show_field(s, len, shown, sizeof shown);
-	fail(L, L->rec_line, "%s: \"%s\" is not %s (use --type '%s=string' or --bad-number=missing)",
+	fail(L, L->conv_line, "%s: \"%s\" is not %s (use --type '%s=string' or --bad-number=missing)",
 	     col_label(L, c, lab, sizeof lab), shown, what, L->t->cols[c].name);
 }
 
@@ -163,10 +189,8 @@ static void store_text(struct loader *L, size_t c, size_t row, const char *s, si
 static void convert_field(struct loader *L, size_t c, const char *s, size_t len)
 {
 	struct table *t = L->t;
-	if (c == 0) {
-		table_append_row(t, ++L->data_row);
-		L->row_ragged = false;
-	}
+	if (c == 0)
+		table_push_row(t, ++L->data_row);
 	if (c >= L->ncols)
 		return;
 	size_t row = t->nrows - 1;
@@ -174,14 +198,13 @@ static void convert_field(struct loader *L, size_t c, const char *s, size_t len)
 	switch (col->type) {
 	case COL_NUM: {
 		double v;
-		if (len == 0)
-			return;
-		if (numparse_double(s, len, L->decimal, &v)) {
+		if (len && numparse_double(s, len, L->decimal, &v)) {
 			col->num[row] = v;
 			L->seen_value[c] = true;
 			return;
 		}
-		if (numparse_is_missing(s, len))
+		col->num[row] = NAN;
+		if (len == 0 || numparse_is_missing(s, len))
 			return;
 		if (!L->seen_value[c] && !L->forced[c]) {
 			/* Nothing but blanks so far: this is a text column after all. */
@@ -196,6 +219,7 @@ static void convert_field(struct loader *L, size_t c, const char *s, size_t len)
 	case COL_TIME: {
 		int64_t ms;
 		bool zone;
+		col->time[row] = TABLE_TIME_MISSING;
 		if (len == 0 || numparse_is_missing(s, len))
 			return;
 		if (numparse_time(s, len, col->time_form, L->o->time_format, &ms, &zone)) {
@@ -208,6 +232,7 @@ static void convert_field(struct loader *L, size_t c, const char *s, size_t len)
 		return;
 	}
 	case COL_STR:
+		col->str[row] = 0;
 		if (len == 0 || numparse_is_missing(s, len))
 			return;
 		store_text(L, c, row, s, len);
@@ -224,9 +249,11 @@ static void end_record(struct loader *L, size_t nfield, size_t first_len)
 		L->data_row--;
 		return;
 	}
+	for (size_t c = nfield; c < L->ncols; c++)
+		table_set_missing(L->t, c, L->t->nrows - 1);
 	if (nfield != L->ncols) {
 		if (!L->o->ragged_pad) {
-			fail(L, L->rec_line, "%zu fields, expected %zu as in the first row (use --ragged=pad to pad or cut such rows)",
+			fail(L, L->conv_line, "%zu fields, expected %zu as in the first row (use --ragged=pad to pad or cut such rows)",
 			     nfield, L->ncols);
 			return;
 		}
@@ -236,16 +263,117 @@ static void end_record(struct loader *L, size_t nfield, size_t first_len)
 
 /* ---- schema inference from the sample ---- */
 
-static const char *sample_text(struct loader *L, size_t rec, size_t c, size_t *len)
+static const char *record_text(const struct records *b, size_t rec, size_t c, size_t *len)
 {
-	const struct sample_rec *r = &L->sr[rec];
+	const struct rec *r = &b->r[rec];
 	if (c >= r->n) {
 		*len = 0;
 		return "";
 	}
-	const struct sample_field *f = &L->sf[r->first + c];
+	const struct rec_field *f = &b->f[r->first + c];
 	*len = f->len;
-	return L->sample_bytes.s + f->off;
+	return b->bytes.s + f->off;
+}
+
+static const char *sample_text(struct loader *L, size_t rec, size_t c, size_t *len)
+{
+	return record_text(&L->batch[0], rec, c, len);
+}
+
+static void records_add_field(struct records *b, const char *s, size_t len, long line, bool first)
+{
+	/* The hot path of parsing: grow rarely, copy once. */
+	if (first) {
+		if (b->nr == b->r_cap)
+			xgrow(&b->r, &b->r_cap, b->nr + 1024, sizeof *b->r);
+		b->r[b->nr] = (struct rec){.first = b->nf, .n = 0, .line = line};
+	}
+	if (b->nf == b->f_cap)
+		xgrow(&b->f, &b->f_cap, b->nf + CSVIN_BATCH_FIELDS / 4, sizeof *b->f);
+	if (b->bytes.len + len + 1 > b->bytes.cap)
+		xgrow(&b->bytes.s, &b->bytes.cap, b->bytes.len + len + (1u << 20), 1);
+	b->f[b->nf++] = (struct rec_field){.off = b->bytes.len, .len = len};
+	memcpy(b->bytes.s + b->bytes.len, s, len);
+	b->bytes.len += len;
+	b->r[b->nr].n++;
+}
+
+static void records_clear(struct records *b)
+{
+	strbuf_clear(&b->bytes);
+	b->nf = b->nr = 0;
+}
+
+static void records_free(struct records *b)
+{
+	strbuf_free(&b->bytes);
+	free(b->f);
+	free(b->r);
+}
+
+/* Converts records [from, nr) of b into table rows. */
+static void convert_records(struct loader *L, const struct records *b, size_t from)
+{
+	for (size_t r = from; r < b->nr && !L->failed; r++) {
+		L->conv_line = b->r[r].line;
+		size_t first_len = 0;
+		for (size_t c = 0; c < b->r[r].n; c++) {
+			size_t len;
+			const char *s = record_text(b, r, c, &len);
+			if (c == 0)
+				first_len = len;
+			convert_field(L, c, s, len);
+		}
+		end_record(L, b->r[r].n, first_len);
+	}
+}
+
+static void *converter_main(void *arg)
+{
+	struct loader *L = arg;
+	for (int i = 0;; i ^= 1) {
+		pthread_mutex_lock(&L->lock);
+		while (L->state[i] != BATCH_FULL && !L->parse_done)
+			pthread_cond_wait(&L->changed, &L->lock);
+		bool full = L->state[i] == BATCH_FULL;
+		pthread_mutex_unlock(&L->lock);
+		if (!full)
+			return NULL;
+		if (!L->failed)
+			convert_records(L, &L->batch[i], 0);
+		pthread_mutex_lock(&L->lock);
+		records_clear(&L->batch[i]);
+		L->state[i] = BATCH_FREE;
+		pthread_cond_broadcast(&L->changed);
+		pthread_mutex_unlock(&L->lock);
+	}
+}
+
+/* Hands the batch being filled to the converter and waits for the other. */
+static void hand_off(struct loader *L)
+{
+	pthread_mutex_lock(&L->lock);
+	L->state[L->filling] = BATCH_FULL;
+	L->filling ^= 1;
+	pthread_cond_broadcast(&L->changed);
+	while (L->state[L->filling] != BATCH_FREE)
+		pthread_cond_wait(&L->changed, &L->lock);
+	pthread_mutex_unlock(&L->lock);
+}
+
+/* Converts what is left and stops the converter. */
+static void finish_converter(struct loader *L)
+{
+	if (!L->threaded)
+		return;
+	if (L->batch[L->filling].nr)
+		hand_off(L);
+	pthread_mutex_lock(&L->lock);
+	L->parse_done = true;
+	pthread_cond_broadcast(&L->changed);
+	pthread_mutex_unlock(&L->lock);
+	pthread_join(L->converter, NULL);
+	L->threaded = false;
 }
 
 static bool looks_like_time_name(const char *name)
@@ -273,7 +401,7 @@ static void guess_column(struct loader *L, size_t c, size_t from, struct col_gue
 	g->orders = 3;
 	g->min = INFINITY;
 	g->max = -INFINITY;
-	for (size_t r = from; r < L->nsr; r++) {
+	for (size_t r = from; r < L->batch[0].nr; r++) {
 		size_t len;
 		const char *s = sample_text(L, r, c, &len);
 		if (len == 0 || numparse_is_missing(s, len))
@@ -321,9 +449,9 @@ static bool decide_header(struct loader *L)
 {
 	if (L->o->header != CSVIN_HEADER_AUTO)
 		return L->o->header == CSVIN_HEADER_YES;
-	if (L->nsr == 0)
+	if (L->batch[0].nr == 0)
 		return false;
-	size_t n = L->sr[0].n;
+	size_t n = L->batch[0].r[0].n;
 	bool all_text = true;
 	for (size_t c = 0; c < n; c++) {
 		size_t len;
@@ -331,7 +459,7 @@ static bool decide_header(struct loader *L)
 		if (len == 0 || is_numeric_text(s, len))
 			all_text = false;
 	}
-	if (L->nsr == 1)
+	if (L->batch[0].nr == 1)
 		return all_text;
 	/* A header cell is text above a column of numbers or timestamps ... */
 	for (size_t c = 0; c < n; c++) {
@@ -353,7 +481,7 @@ static bool decide_header(struct loader *L)
 	for (size_t c = 0; c < n; c++) {
 		size_t len0;
 		const char *s0 = sample_text(L, 0, c, &len0);
-		for (size_t r = 1; r < L->nsr; r++) {
+		for (size_t r = 1; r < L->batch[0].nr; r++) {
 			size_t len;
 			const char *s = sample_text(L, r, c, &len);
 			if (len == len0 && memcmp(s, s0, len) == 0)
@@ -378,7 +506,7 @@ static char *column_name(struct loader *L, bool header, size_t c)
 		snprintf(buf, sizeof buf, "col%zu", c + 1);
 		return xstrdup(buf);
 	}
-	L->rec_line = L->sr[0].line;
+	L->conv_line = L->batch[0].r[0].line;
 	const char *ok = checked_text(L, c, s, &len);
 	return ok ? xstrndup(ok, len) : NULL;
 }
@@ -420,9 +548,9 @@ static void build_schema(struct loader *L)
 {
 	bool header = decide_header(L);
 	L->rep->header = header;
-	if (L->nsr == 0)
+	if (L->batch[0].nr == 0)
 		return;
-	L->ncols = L->sr[0].n;
+	L->ncols = L->batch[0].r[0].n;
 	size_t from = header ? 1 : 0;
 	if (!L->decimal) {
 		size_t comma = 0, dot = 0;
@@ -487,26 +615,11 @@ static void build_schema(struct loader *L)
 	}
 	table_reserve(L->t, 4096);
 	L->schema_ready = true;
-	for (size_t r = from; r < L->nsr && !L->failed; r++) {
-		L->rec_line = L->sr[r].line;
-		size_t first_len = 0;
-		for (size_t c = 0; c < L->sr[r].n && !L->failed; c++) {
-			size_t len;
-			const char *s = sample_text(L, r, c, &len);
-			if (c == 0)
-				first_len = len;
-			convert_field(L, c, s, len);
-		}
-		if (L->sr[r].n == 0)
-			continue;
-		end_record(L, L->sr[r].n, first_len);
-	}
-	strbuf_free(&L->sample_bytes);
-	free(L->sf);
-	free(L->sr);
-	L->sf = NULL;
-	L->sr = NULL;
-	L->nsf = L->nsr = 0;
+	convert_records(L, &L->batch[0], from);
+	records_clear(&L->batch[0]);
+	/* Big files convert on a second thread while this one parses. */
+	if (!L->failed && !L->at_eof)
+		L->threaded = pthread_create(&L->converter, NULL, converter_main, L) == 0;
 }
 
 /* ---- field and record sinks (shared by libcsv and blank mode) ---- */
@@ -515,25 +628,19 @@ static void on_field(struct loader *L, const char *s, size_t len)
 {
 	if (L->failed)
 		return;
-	if (L->nfield == 0)
+	if (L->nfield == 0) {
 		L->rec_line = L->line;
+		L->first_len = len;
+	}
 	if (len > L->max_field) {
 		fail(L, L->rec_line, "field %zu is longer than %zu bytes (is this a CSV file?)", L->nfield + 1, L->max_field);
 		return;
 	}
-	if (L->nfield == 0)
-		L->first_len = len;
-	if (!L->schema_ready) {
-		if (L->nfield == 0) {
-			xgrow(&L->sr, &L->sr_cap, L->nsr + 1, sizeof *L->sr);
-			L->sr[L->nsr] = (struct sample_rec){.first = L->nsf, .n = 0, .line = L->rec_line};
-		}
-		xgrow(&L->sf, &L->sf_cap, L->nsf + 1, sizeof *L->sf);
-		L->sf[L->nsf++] = (struct sample_field){.off = L->sample_bytes.len, .len = len};
-		strbuf_add(&L->sample_bytes, s, len);
-		L->sr[L->nsr].n++;
-	} else {
+	if (L->schema_ready && !L->threaded) {
+		L->conv_line = L->rec_line;
 		convert_field(L, L->nfield, s, len);
+	} else {
+		records_add_field(&L->batch[L->filling], s, len, L->rec_line, L->nfield == 0);
 	}
 	L->nfield++;
 }
@@ -545,17 +652,24 @@ static void on_record(struct loader *L)
 	size_t n = L->nfield;
 	L->nfield = 0;
 	L->last_end_line = L->line;
-	if (!L->schema_ready) {
-		if (n == 1 && L->first_len == 0) {
-			L->nsf--;  /* a blank line */
-			return;
-		}
-		L->nsr++;
-		if (L->nsr >= L->sample_rows + 1)
-			build_schema(L);
+	if (L->schema_ready && !L->threaded) {
+		end_record(L, n, L->first_len);
 		return;
 	}
-	end_record(L, n, L->first_len);
+	struct records *b = &L->batch[L->filling];
+	if (n == 1 && L->first_len == 0) {
+		/* A blank line. */
+		b->nf--;
+		b->bytes.len = b->f[b->nf].off;
+		return;
+	}
+	b->nr++;
+	if (!L->schema_ready) {
+		if (b->nr >= L->sample_rows + 1)
+			build_schema(L);
+	} else if (b->nf >= CSVIN_BATCH_FIELDS) {
+		hand_off(L);
+	}
 }
 
 static void csv_field_cb(void *s, size_t len, void *data)
@@ -567,16 +681,6 @@ static void csv_record_cb(int c, void *data)
 {
 	(void)c;
 	on_record(data);
-}
-
-static int blank_is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int blank_is_space_not_tab(unsigned char c)
-{
-	return c == ' ';
 }
 
 static void ws_feed(struct loader *L, const char *s, size_t n)
@@ -660,7 +764,13 @@ static void feed(struct loader *L, struct csv_parser *p, const char *s, size_t n
 		ws_feed(L, s, n);
 		return;
 	}
-	if (csv_parse(p, s, n, csv_field_cb, csv_record_cb, L) != n && !L->failed) {
+	size_t used = csv_parse(p, s, n, csv_field_cb, csv_record_cb, L);
+	/* Stop a runaway field while libcsv is still collecting it, not after
+	 * it has swallowed the whole file. */
+	if (!L->failed && csv_get_buffer_size(p) > L->max_field + CSVIN_FIELD_SLACK)
+		fail(L, L->nfield ? L->rec_line : L->last_end_line + 1, "field %zu is longer than %zu bytes (is this a CSV file?)", L->nfield + 1,
+		     L->max_field);
+	if (used != n && !L->failed) {
 		int code = csv_error(p);
 		if (code == CSV_EPARSE)
 			fail(L, L->line, "malformed quoted field (a quote inside an unquoted field, or text after a closing quote)");
@@ -687,12 +797,15 @@ int csvin_load(const char *path, const struct csvin_opts *o, struct table **out,
 	L.decimal = o->decimal;
 	L.max_field = o->max_field ? o->max_field : CSVIN_MAX_FIELD;
 	L.sample_rows = o->sample_rows ? o->sample_rows : CSVIN_SAMPLE;
+	pthread_mutex_init(&L.lock, NULL);
+	pthread_cond_init(&L.changed, NULL);
 	struct csv_parser parser;
 	if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
 		if (!is_stdin)
 			fclose(fp);
 		return err_set(e, "out of memory");
 	}
+	csv_set_blk_size(&parser, CSVIN_FIELD_SLACK);
 	char *buf = xmalloc(CSVIN_BLOCK);
 	bool first = true;
 	size_t got;
@@ -706,10 +819,10 @@ int csvin_load(const char *path, const struct csvin_opts *o, struct table **out,
 				n -= 3;
 			}
 			L.delimiter = o->delimiter ? o->delimiter : sniff_delimiter(s, n);
-			if (L.delimiter != ' ') {
+			/* libcsv's own blank trimming never eats its delimiter, so a
+			 * tab-separated file keeps its empty fields. */
+			if (L.delimiter != ' ')
 				csv_set_delim(&parser, (unsigned char)L.delimiter);
-				csv_set_space_func(&parser, L.delimiter == '\t' ? blank_is_space_not_tab : blank_is_space);
-			}
 			first = false;
 		}
 		if (memchr(s, '\0', n)) {
@@ -740,8 +853,11 @@ int csvin_load(const char *path, const struct csvin_opts *o, struct table **out,
 			fail(&L, L.last_end_line + 1, "unterminated quoted field (the closing quote is missing)");
 		}
 	}
-	if (!L.failed && !L.schema_ready)
+	if (!L.failed && !L.schema_ready) {
+		L.at_eof = true;
 		build_schema(&L);
+	}
+	finish_converter(&L);
 	if (!L.failed) {
 		if (rep->bytes == 0 || (L.t == NULL))
 			fail(&L, 0, "empty file");
@@ -754,11 +870,12 @@ int csvin_load(const char *path, const struct csvin_opts *o, struct table **out,
 	free(buf);
 	if (!is_stdin)
 		fclose(fp);
-	strbuf_free(&L.sample_bytes);
+	records_free(&L.batch[0]);
+	records_free(&L.batch[1]);
 	strbuf_free(&L.scratch);
 	strbuf_free(&L.ws_field);
-	free(L.sf);
-	free(L.sr);
+	pthread_mutex_destroy(&L.lock);
+	pthread_cond_destroy(&L.changed);
 	free(L.seen_value);
 	free(L.forced);
 	if (L.failed) {

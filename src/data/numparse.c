@@ -16,6 +16,8 @@ static const double pow10_exact[] = {
 
 static void trim(const char **s, size_t *n)
 {
+	if (*n == 0 || ((*s)[0] > ' ' && (*s)[*n - 1] > ' '))
+		return;  /* the common case: nothing to trim */
 	while (*n && (**s == ' ' || **s == '\t')) {
 		(*s)++;
 		(*n)--;
@@ -131,6 +133,10 @@ bool numparse_is_missing(const char *s, size_t n)
 	trim(&s, &n);
 	if (n == 0)
 		return true;
+	if (n > 4)
+		return false;  /* longer than any of the words */
+	if (!strchr("Nn-?#", s[0]))
+		return false;  /* no word starts otherwise */
 	static const char *const words[] = {"NA", "N/A", "NaN", "null", "None", "-", "?", "#N/A", "nil"};
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
 		if (strlen(words[i]) == n && strncasecmp(words[i], s, n) == 0)

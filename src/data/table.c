@@ -78,6 +78,19 @@ size_t table_append_row(struct table *t, int64_t source_row)
 	return r;
 }
 
+size_t table_push_row(struct table *t, int64_t source_row)
+{
+	if (t->nrows == t->cap)
+		table_reserve(t, t->nrows + 1);
+	t->source_row[t->nrows] = source_row;
+	return t->nrows++;
+}
+
+void table_set_missing(struct table *t, size_t c, size_t r)
+{
+	set_missing(&t->cols[c], r, r + 1);
+}
+
 long table_find(const struct table *t, const char *name)
 {
 	for (size_t c = 0; c < t->ncols; c++)

@@ -44,6 +44,11 @@ size_t table_add_column(struct table *t, const char *name, enum col_type type);
 void table_reserve(struct table *t, size_t n);
 /* Appends one all-missing row and returns its index. */
 size_t table_append_row(struct table *t, int64_t source_row);
+/* Appends a row with its cells unset: the caller sets every one (the
+ * CSV loader's fast path). */
+size_t table_push_row(struct table *t, int64_t source_row);
+/* Sets cell (c, r) missing. */
+void table_set_missing(struct table *t, size_t c, size_t r);
 /* Index of the column with this exact name, or -1. */
 long table_find(const struct table *t, const char *name);
 /* Keeps the rows where keep[i] is true, in order. */
