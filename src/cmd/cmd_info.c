@@ -184,7 +184,11 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 				       (long long)q[i].first_row);
 				break;
 			case QUALITY_NONMONOTONIC:
-				printf("  %zu steps back or repeated, first at row %lld\n", q[i].count, (long long)q[i].first_row);
+				printf("  %zu steps back, first at row %lld\n", q[i].count, (long long)q[i].first_row);
+				break;
+			case QUALITY_REPEATED:
+				printf("  %zu readings repeat the previous time, first at row %lld\n", q[i].count,
+				       (long long)q[i].first_row);
 				break;
 			}
 		}

@@ -51,7 +51,7 @@ void quality_opts_init(struct quality_opts *o)
 
 const char *quality_kind_name(enum quality_kind k)
 {
-	static const char *const names[] = {"constant", "flatline", "spike", "gap", "non-monotonic time"};
+	static const char *const names[] = {"constant", "flatline", "spike", "gap", "time going back", "repeated time"};
 	return names[k];
 }
 
@@ -166,6 +166,7 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 		const struct column *tc = &t->cols[o->time];
 		struct quality_finding gap = {QUALITY_GAP, o->time, 0, 0, 0};
 		struct quality_finding back = {QUALITY_NONMONOTONIC, o->time, 0, 0, 0};
+		struct quality_finding same = {QUALITY_REPEATED, o->time, 0, 0, 0};
 		size_t nd = 0;
 		/* Time in seconds whatever the column holds (cycles for C-MAPSS). */
 		double unit = tc->type == COL_TIME ? 1000.0 : 1.0;
@@ -183,10 +184,11 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 				double d = TIME_AT(i) - TIME_AT(i - 1);
 				if (isnan(d))
 					continue;
-				if (d <= 0) {
-					if (!back.count)
-						back.first_row = t->source_row[m.order[i]];
-					back.count++;
+				if (d < 0 || d == 0) {
+					struct quality_finding *f = d < 0 ? &back : &same;
+					if (!f->count)
+						f->first_row = t->source_row[m.order[i]];
+					f->count++;
 				} else if (nd && d > o->gap_k * usual) {
 					if (!gap.count)
 						gap.first_row = t->source_row[m.order[i]];
@@ -199,6 +201,8 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 			add(&f, n, gap);
 		if (back.count)
 			add(&f, n, back);
+		if (same.count)
+			add(&f, n, same);
 	}
 	free(tmp);
 	free(m.order);

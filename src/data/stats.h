@@ -19,7 +19,8 @@ enum quality_kind {
 	QUALITY_FLATLINE,      /* a sensor stuck on one value for a run of readings */
 	QUALITY_SPIKE,         /* a single reading far off its neighbours */
 	QUALITY_GAP,           /* a sampling interval far above the usual one */
-	QUALITY_NONMONOTONIC,  /* time going backwards (or repeating) on a machine */
+	QUALITY_NONMONOTONIC,  /* time going backwards on a machine */
+	QUALITY_REPEATED,      /* the same timestamp twice in a row on a machine */
 };
 
 struct quality_finding {
