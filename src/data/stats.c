@@ -185,10 +185,10 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 				if (isnan(d))
 					continue;
 				if (d < 0 || d == 0) {
-					struct quality_finding *f = d < 0 ? &back : &same;
-					if (!f->count)
-						f->first_row = t->source_row[m.order[i]];
-					f->count++;
+					struct quality_finding *hit = d < 0 ? &back : &same;
+					if (!hit->count)
+						hit->first_row = t->source_row[m.order[i]];
+					hit->count++;
 				} else if (nd && d > o->gap_k * usual) {
 					if (!gap.count)
 						gap.first_row = t->source_row[m.order[i]];
