@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "base/datadir.h"
 #include "base/fileio.h"
 #include "base/utf8.h"
 
@@ -419,32 +419,6 @@ int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
 	return rc;
 }
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *cmd_data_dir(const char *what)
-{
-	/* Beside the binary in a build tree, else the installed data dir. */
-	static char path[8192];
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof path, "%s/%s", exe, what);
-			if (is_dir(path))
-				return path;
-		}
-	}
-	snprintf(path, sizeof path, "%s/%s", LATHE_PKGDATADIR, what);
-	return path;
-}
-
 static void print_usage(FILE *fp)
 {
 	fprintf(fp, "Usage: lathe [FILE.csv]\n       lathe COMMAND [OPTIONS] ARGS...\n\nCommands:\n");
@@ -457,7 +431,7 @@ static int open_workbench(const char *file)
 {
 	char shipped[8300];
 	if (!file) {
-		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", cmd_data_dir("datasets"));
+		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
 		file = shipped;
 	}
 	if (access(file, R_OK) != 0) {

@@ -51,8 +51,6 @@ int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
                      int (*write)(const struct pipeline *p, FILE *fp, struct err *e));
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
-/* Where shipped files live: "datasets", "lua", "models". */
-const char *cmd_data_dir(const char *what);
 
 extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench;
 

@@ -5,8 +5,7 @@
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "base/datadir.h"
 #include "base/utf8.h"
 #include "script/row.h"
 
@@ -75,37 +74,9 @@ int rules_pcall(lua_State *L, int nargs, int nres, long limit, const char *where
 	return -1;
 }
 
-static bool file_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0;
-}
-
 void rules_set_lua_path(lua_State *L)
 {
-	/* The helpers: $LATHE_LUA_DIR, else lua/ beside the binary (a build
-	 * tree), else the installed data directory. */
-	char dir[8192] = "";
-	const char *env = getenv("LATHE_LUA_DIR");
-	if (env && *env) {
-		snprintf(dir, sizeof dir, "%s", env);
-	} else {
-		char exe[4096];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-		if (n > 0) {
-			exe[n] = '\0';
-			char *slash = strrchr(exe, '/');
-			if (slash) {
-				*slash = '\0';
-				char probe[4200];
-				snprintf(probe, sizeof probe, "%s/lua/lathe/clean.lua", exe);
-				if (file_exists(probe))
-					snprintf(dir, sizeof dir, "%s/lua", exe);
-			}
-		}
-		if (!*dir)
-			snprintf(dir, sizeof dir, "%s/lua", LATHE_PKGDATADIR);
-	}
+	const char *dir = datadir_find("lua");
 	lua_getglobal(L, "package");
 	lua_getfield(L, -1, "path");
 	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
