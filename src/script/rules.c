@@ -179,10 +179,8 @@ static int read_config(struct rules *r, struct err *e)
 				bad = err_prefix(e, "types: ");
 			else
 				c->ntypes++;
-			lua_pop(L, 1);
+			lua_pop(L, bad ? 2 : 1);  /* on an error the key too: the loop ends */
 		}
-		if (bad)
-			lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
 	lua_getfield(L, g, "text");
@@ -246,6 +244,32 @@ static int read_config(struct rules *r, struct err *e)
 	return bad ? -1 : 0;
 }
 
+/* Reading the settings may run the script's metamethods (__index, __len),
+ * which may raise errors: read them inside a protected call. */
+struct config_call {
+	struct rules *r;
+	struct err *e;
+	int rc;
+};
+
+static int read_config_protected(lua_State *L)
+{
+	struct config_call *cc = lua_touserdata(L, 1);
+	lua_settop(L, 0);
+	cc->rc = read_config(cc->r, cc->e);
+	return 0;
+}
+
+static int read_config_safely(struct rules *r, struct err *e)
+{
+	struct config_call cc = {r, e, -1};
+	lua_pushcfunction(r->L, read_config_protected);
+	lua_pushlightuserdata(r->L, &cc);
+	if (rules_pcall(r->L, 1, 0, r->limit, NULL, e))
+		return err_prefix(e, "%s: settings: ", r->path);
+	return cc.rc;
+}
+
 static bool has_function(lua_State *L, const char *name)
 {
 	lua_getglobal(L, name);
@@ -277,7 +301,7 @@ int rules_load(const char *path, long limit, struct rules **out, struct err *e)
 		rules_free(r);
 		return -1;
 	}
-	if (rules_pcall(r->L, 0, 0, limit, NULL, e) || read_config(r, e)) {
+	if (rules_pcall(r->L, 0, 0, limit, NULL, e) || read_config_safely(r, e)) {
 		rules_free(r);
 		return -1;
 	}

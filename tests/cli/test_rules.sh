@@ -60,6 +60,10 @@ expect_fail 1 'no column named "nope"' "built-in rule from a script checked" "$L
 printf 'text = { levels = { temp = {3, 2} } }\n' >"$WORK/badlevels.lua"
 expect_fail 1 "badlevels.lua: text.levels" "bad settings named" "$LATHE" textualize "$WORK/d.csv" --rules "$WORK/badlevels.lua"
 expect_fail 1 "missing.lua" "missing script" "$LATHE" clean "$WORK/d.csv" --rules "$WORK/missing.lua"
+printf 'text = setmetatable({}, {__index = function() error("boom") end})\n' >"$WORK/meta.lua"
+expect_fail 1 "meta.lua: settings: .*meta.lua:1: boom" "an error while reading settings" "$LATHE" textualize "$WORK/d.csv" --rules "$WORK/meta.lua"
+printf 'types = { temp = "bogus" }\n' >"$WORK/badtype.lua"
+expect_fail 1 "badtype.lua: types: .*unknown type 'bogus'" "bad type in a script" "$LATHE" clean "$WORK/d.csv" --rules "$WORK/badtype.lua"
 printf 'error({})\n' >"$WORK/tbl.lua"
 expect_fail 1 "error object is a table" "error with a table value" "$LATHE" clean "$WORK/d.csv" --rules "$WORK/tbl.lua"
 
