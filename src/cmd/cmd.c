@@ -279,7 +279,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	return cmd_usage_error(cmd, "unknown option");
 }
 
-int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *a, bool *done)
+static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *a, bool *done)
 {
 	memset(a, 0, sizeof *a);
 	pipeline_opts_init(&a->po);
@@ -334,7 +334,7 @@ int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *a, 
 	return CMD_OK;
 }
 
-void cmd_args_free(struct cmd_args *a)
+static void cmd_args_free(struct cmd_args *a)
 {
 	pipeline_opts_free(&a->po);
 }
@@ -390,21 +390,13 @@ void cmd_print_report(FILE *fp, const struct pipeline *p, bool json)
 	}
 }
 
-int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
-                     int (*write)(const struct pipeline *p, FILE *fp, struct err *e))
+int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pipeline *p, FILE *fp, struct err *e))
 {
-	struct cmd_args a;
-	bool done;
-	int rc = cmd_parse(cmd, argc, argv, &a, &done);
-	if (done) {
-		cmd_args_free(&a);
-		return rc;
-	}
 	struct err e;
 	struct pipeline p;
 	struct atomic_file out;
-	rc = CMD_OK;
-	if (cmd_pipeline(&a, a.pos[0], text, &p, &e) || atomic_open(&out, a.output ? a.output : "-", &e)) {
+	int rc = CMD_OK;
+	if (cmd_pipeline(a, a->pos[0], text, &p, &e) || atomic_open(&out, a->output ? a->output : "-", &e)) {
 		rc = cmd_fail(&e);
 	} else if (write(&p, out.fp, &e)) {
 		atomic_abort(&out);
@@ -412,10 +404,9 @@ int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
 	} else if (atomic_commit(&out, &e)) {
 		rc = cmd_fail(&e);
 	}
-	if (rc == CMD_OK && (a.report || a.json))
-		cmd_print_report(stderr, &p, a.json);
+	if (rc == CMD_OK && (a->report || a->json))
+		cmd_print_report(stderr, &p, a->json);
 	pipeline_close(&p);
-	cmd_args_free(&a);
 	return rc;
 }
 
@@ -477,8 +468,16 @@ int cmd_main(int argc, char **argv)
 			matches++;
 		}
 	}
-	if (matches == 1 && name[0] != '-')
-		return found->run(found, argc - 1, argv + 1);
+	if (matches == 1 && name[0] != '-') {
+		/* Parsing, --help and usage errors happen here, once for all. */
+		struct cmd_args a;
+		bool done;
+		int rc = cmd_parse(found, argc - 1, argv + 1, &a, &done);
+		if (!done)
+			rc = found->run(found, &a);
+		cmd_args_free(&a);
+		return rc;
+	}
 	if (name[0] == '-') {
 		fprintf(stderr, "lathe: unknown option %s (see 'lathe --help')\n", name);
 		return CMD_USAGE;

@@ -16,15 +16,6 @@ enum {
 	CMD_G_OUT = 1 << 3,    /* -o, --report, --json */
 };
 
-struct cmd {
-	const char *name;
-	const char *args;      /* positional arguments, for usage */
-	const char *summary;
-	unsigned groups;
-	int min_args, max_args;  /* max -1 = any */
-	int (*run)(const struct cmd *cmd, int argc, char **argv);
-};
-
 /* What the parser collected for a subcommand. */
 struct cmd_args {
 	struct pipeline_opts po;
@@ -34,11 +25,17 @@ struct cmd_args {
 	char **pos;
 };
 
+struct cmd {
+	const char *name;
+	const char *args;      /* positional arguments, for usage */
+	const char *summary;
+	unsigned groups;
+	int min_args, max_args;  /* max -1 = any */
+	/* Runs with the options parsed; returns the exit status. */
+	int (*run)(const struct cmd *cmd, struct cmd_args *a);
+};
+
 int cmd_main(int argc, char **argv);
-/* Parses options of the subcommand's groups; returns CMD_OK, or the exit
- * code to end with (after --help, or on a usage error). */
-int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_args *a, bool *done);
-void cmd_args_free(struct cmd_args *a);
 /* Prints "lathe: MESSAGE" and returns CMD_RUNTIME. */
 int cmd_fail(const struct err *e);
 /* Usage error: "lathe SUB: MESSAGE" + hint, returns CMD_USAGE. */
@@ -47,7 +44,7 @@ int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) ERR_PRINTF(2, 3
 int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipeline *p, struct err *e);
 /* The body of clean and textualize: parse, run the pipeline, write the
  * result atomically with write(), report. */
-int cmd_run_pipeline(const struct cmd *cmd, int argc, char **argv, bool text,
+int cmd_run_pipeline(struct cmd_args *a, bool text,
                      int (*write)(const struct pipeline *p, FILE *fp, struct err *e));
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);

@@ -20,30 +20,19 @@ static long peak_rss_bytes(void)
 }
 
 /* Prints one machine-readable line: what the benchmark scripts read. */
-static int run(const struct cmd *cmd, int argc, char **argv)
+static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	struct cmd_args a;
-	bool done;
-	int rc = cmd_parse(cmd, argc, argv, &a, &done);
-	if (done) {
-		cmd_args_free(&a);
-		return rc;
-	}
-	const char *what = a.pos[0], *path = a.pos[1];
+	const char *what = a->pos[0], *path = a->pos[1];
 	bool rules = strcmp(what, "rules") == 0;
-	if (!rules && strcmp(what, "csv") != 0) {
-		cmd_args_free(&a);
+	if (!rules && strcmp(what, "csv") != 0)
 		return cmd_usage_error(cmd, "unknown benchmark '%s' (csv or rules)", what);
-	}
-	if (rules && !a.po.rules_path) {
-		cmd_args_free(&a);
+	if (rules && !a->po.rules_path)
 		return cmd_usage_error(cmd, "bench rules needs --rules FILE.lua");
-	}
 	struct err e;
 	struct pipeline p;
-	rc = CMD_OK;
+	int rc = CMD_OK;
 	double t0 = now();
-	if (pipeline_open(&p, &a.po, &e) || pipeline_load(&p, path, &e)) {
+	if (pipeline_open(&p, &a->po, &e) || pipeline_load(&p, path, &e)) {
 		rc = cmd_fail(&e);
 	} else {
 		double t1 = now();
@@ -63,7 +52,6 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 		}
 	}
 	pipeline_close(&p);
-	cmd_args_free(&a);
 	return rc;
 }
 

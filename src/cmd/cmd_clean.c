@@ -6,9 +6,10 @@ static int write_csv(const struct pipeline *p, FILE *fp, struct err *e)
 	return table_write_csv(p->t, fp, e);
 }
 
-static int run(const struct cmd *cmd, int argc, char **argv)
+static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	return cmd_run_pipeline(cmd, argc, argv, false, write_csv);
+	(void)cmd;
+	return cmd_run_pipeline(a, false, write_csv);
 }
 
 const struct cmd cmd_clean = {

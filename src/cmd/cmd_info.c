@@ -54,20 +54,13 @@ static struct label_count *label_counts(const struct table *t, size_t c, size_t 
 	return lc;
 }
 
-static int run(const struct cmd *cmd, int argc, char **argv)
+static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	struct cmd_args a;
-	bool done;
-	int rc = cmd_parse(cmd, argc, argv, &a, &done);
-	if (done) {
-		cmd_args_free(&a);
-		return rc;
-	}
+	(void)cmd;
 	struct err e;
 	struct pipeline p;
-	if (cmd_pipeline(&a, a.pos[0], false, &p, &e)) {
+	if (cmd_pipeline(a, a->pos[0], false, &p, &e)) {
 		pipeline_close(&p);
-		cmd_args_free(&a);
 		return cmd_fail(&e);
 	}
 	const struct table *t = p.t;
@@ -83,9 +76,9 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 	size_t nl = 0;
 	struct label_count *labels = lc >= 0 ? label_counts(t, (size_t)lc, &nl) : NULL;
 	char b1[64], b2[64], b3[64];
-	if (a.json) {
+	if (a->json) {
 		json_t *o = json_object(), *cols = json_array(), *qa = json_array();
-		json_object_set_new(o, "file", json_string(a.pos[0]));
+		json_object_set_new(o, "file", json_string(a->pos[0]));
 		json_object_set_new(o, "rows", json_integer((json_int_t)t->nrows));
 		json_object_set_new(o, "delimiter", json_string(delimiter_name(p.load.delimiter)));
 		json_object_set_new(o, "header", json_boolean(p.load.header));
@@ -131,7 +124,7 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 		putchar('\n');
 		json_decref(o);
 	} else {
-		printf("file       %s\nrows       %zu\ncolumns    %zu\ndelimiter  %s   header %s   decimal %s\n\n", a.pos[0],
+		printf("file       %s\nrows       %zu\ncolumns    %zu\ndelimiter  %s   header %s   decimal %s\n\n", a->pos[0],
 		       t->nrows, t->ncols, delimiter_name(p.load.delimiter), p.load.header ? "yes" : "no",
 		       p.load.decimal == ',' ? "comma" : "point");
 		size_t w = 6;
@@ -193,14 +186,13 @@ static int run(const struct cmd *cmd, int argc, char **argv)
 			}
 		}
 	}
-	if (a.report)
+	if (a->report)
 		cmd_print_report(stderr, &p, false);
 	for (size_t i = 0; i < nl; i++)
 		free(labels[i].label);
 	free(labels);
 	free(q);
 	pipeline_close(&p);
-	cmd_args_free(&a);
 	return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
 }
 

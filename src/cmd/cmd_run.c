@@ -5,42 +5,34 @@
 #include <stdio.h>
 #include "script/lb.h"
 
-static int run(const struct cmd *cmd, int argc, char **argv)
+static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	struct cmd_args a;
-	bool done;
-	int rc = cmd_parse(cmd, argc, argv, &a, &done);
-	if (done) {
-		cmd_args_free(&a);
-		return rc;
-	}
+	(void)cmd;
 	lua_State *L = lb_new_state();
 	if (!L) {
-		cmd_args_free(&a);
 		fprintf(stderr, "lathe: out of memory\n");
 		return CMD_RUNTIME;
 	}
 	/* arg[0] is the script, arg[1..] its arguments, as the lua command does. */
-	lua_createtable(L, a.npos, 1);
-	for (int i = 0; i < a.npos; i++) {
-		lua_pushstring(L, a.pos[i]);
+	lua_createtable(L, a->npos, 1);
+	for (int i = 0; i < a->npos; i++) {
+		lua_pushstring(L, a->pos[i]);
 		lua_rawseti(L, -2, i);
 	}
 	lua_setglobal(L, "arg");
 	struct err e;
-	rc = CMD_OK;
-	if (luaL_loadfile(L, a.pos[0]) != LUA_OK) {
+	int rc = CMD_OK;
+	if (luaL_loadfile(L, a->pos[0]) != LUA_OK) {
 		fprintf(stderr, "lathe: %s\n", lua_tostring(L, -1));
 		rc = CMD_RUNTIME;
 	} else {
-		for (int i = 1; i < a.npos; i++)
-			lua_pushstring(L, a.pos[i]);
+		for (int i = 1; i < a->npos; i++)
+			lua_pushstring(L, a->pos[i]);
 		/* A pipeline script may run as long as it needs: no limit. */
-		if (rules_pcall(L, a.npos - 1, 0, -1, NULL, &e))
+		if (rules_pcall(L, a->npos - 1, 0, -1, NULL, &e))
 			rc = cmd_fail(&e);
 	}
 	lua_close(L);
-	cmd_args_free(&a);
 	return rc;
 }
 

@@ -1,9 +1,10 @@
 #include "config.h"
 #include "cmd.h"
 
-static int run(const struct cmd *cmd, int argc, char **argv)
+static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	return cmd_run_pipeline(cmd, argc, argv, true, pipeline_write_jsonl);
+	(void)cmd;
+	return cmd_run_pipeline(a, true, pipeline_write_jsonl);
 }
 
 const struct cmd cmd_textualize = {

@@ -112,25 +112,14 @@ int split_assign(const struct table *t, const struct split_opts *o, uint8_t *par
 			rc = -1;
 			break;
 		}
-		size_t col = (size_t)c, ng;
-		size_t *g = table_group_ids(t, &col, 1, &ng);
-		/* Rows of each label together, each label's rows shuffled. */
-		size_t *start = xcalloc(ng + 1, sizeof *start);
-		for (size_t i = 0; i < n; i++)
-			start[g[i] + 1]++;
-		for (size_t k = 0; k < ng; k++)
-			start[k + 1] += start[k];
-		size_t *fillp = xmalloc((ng + 1) * sizeof *fillp);
-		memcpy(fillp, start, (ng + 1) * sizeof *fillp);
-		for (size_t i = 0; i < n; i++)
-			idx[fillp[g[i]]++] = i;
-		for (size_t k = 0; k < ng; k++) {
-			rng_shuffle(&rng, idx + start[k], start[k + 1] - start[k]);
-			assign_in_order(idx + start[k], start[k + 1] - start[k], o->frac, part);
+		/* Each label's rows shuffled and cut by the fractions. */
+		struct table_groups g;
+		table_groups_by(t, c, &g);
+		for (size_t k = 0; k < g.n; k++) {
+			rng_shuffle(&rng, g.rows + g.start[k], g.start[k + 1] - g.start[k]);
+			assign_in_order(g.rows + g.start[k], g.start[k + 1] - g.start[k], o->frac, part);
 		}
-		free(fillp);
-		free(start);
-		free(g);
+		table_groups_free(&g);
 		break;
 	}
 	case SPLIT_GROUP: {

@@ -69,31 +69,6 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Rows of each machine in table order: order[start[g]..start[g+1]). */
-struct machine_rows {
-	size_t *order, *start, n;
-};
-
-static void machine_rows(const struct table *t, long machine, struct machine_rows *m)
-{
-	size_t ng = 1;
-	size_t mc = (size_t)machine;
-	size_t *g = machine >= 0 ? table_group_ids(t, &mc, 1, &ng) : NULL;
-	m->n = ng;
-	m->start = xcalloc(ng + 1, sizeof *m->start);
-	m->order = xmalloc((t->nrows ? t->nrows : 1) * sizeof *m->order);
-	for (size_t r = 0; r < t->nrows; r++)
-		m->start[(g ? g[r] : 0) + 1]++;
-	for (size_t k = 0; k < ng; k++)
-		m->start[k + 1] += m->start[k];
-	size_t *fill = xmalloc((ng + 1) * sizeof *fill);
-	memcpy(fill, m->start, (ng + 1) * sizeof *fill);
-	for (size_t r = 0; r < t->nrows; r++)
-		m->order[fill[g ? g[r] : 0]++] = r;
-	free(fill);
-	free(g);
-}
-
 static void add(struct quality_finding **f, size_t *n, struct quality_finding x)
 {
 	*f = xrealloc(*f, (*n + 1) * sizeof **f);
@@ -104,8 +79,8 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 {
 	struct quality_finding *f = NULL;
 	*n = 0;
-	struct machine_rows m;
-	machine_rows(t, o->machine, &m);
+	struct table_groups m;
+	table_groups_by(t, o->machine, &m);
 	double *tmp = xmalloc((t->nrows ? t->nrows : 1) * sizeof *tmp);
 	for (size_t c = 0; c < t->ncols; c++) {
 		if ((long)c == o->machine || (long)c == o->time)
@@ -125,7 +100,7 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 		size_t nd = 0;
 		for (size_t g = 0; g < m.n; g++)
 			for (size_t i = m.start[g] + 1; i < m.start[g + 1]; i++) {
-				double d = v[m.order[i]] - v[m.order[i - 1]];
+				double d = v[m.rows[i]] - v[m.rows[i - 1]];
 				if (!isnan(d))
 					tmp[nd++] = fabs(d);
 			}
@@ -134,24 +109,24 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 		for (size_t g = 0; g < m.n; g++) {
 			size_t run = 1;
 			for (size_t i = m.start[g] + 1; i <= m.start[g + 1]; i++) {
-				bool same = i < m.start[g + 1] && v[m.order[i]] == v[m.order[i - 1]];
+				bool same = i < m.start[g + 1] && v[m.rows[i]] == v[m.rows[i - 1]];
 				if (same) {
 					run++;
 					continue;
 				}
 				if (run >= o->flat_min) {
 					if (!flat.count)
-						flat.first_row = t->source_row[m.order[i - run]];
+						flat.first_row = t->source_row[m.rows[i - run]];
 					flat.count++;
 					flat.worst = fmax(flat.worst, (double)run);
 				}
 				run = 1;
 			}
 			for (size_t i = m.start[g] + 1; scale > 0 && i + 1 < m.start[g + 1]; i++) {
-				double up = v[m.order[i]] - v[m.order[i - 1]], down = v[m.order[i + 1]] - v[m.order[i]];
+				double up = v[m.rows[i]] - v[m.rows[i - 1]], down = v[m.rows[i + 1]] - v[m.rows[i]];
 				if (fabs(up) > o->spike_k * scale && fabs(down) > o->spike_k * scale && (up > 0) != (down > 0)) {
 					if (!spike.count)
-						spike.first_row = t->source_row[m.order[i]];
+						spike.first_row = t->source_row[m.rows[i]];
 					spike.count++;
 					spike.worst = fmax(spike.worst, fabs(up) / scale);
 				}
@@ -170,8 +145,8 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 		size_t nd = 0;
 		/* Time in seconds whatever the column holds (cycles for C-MAPSS). */
 		double unit = tc->type == COL_TIME ? 1000.0 : 1.0;
-#define TIME_AT(i) (tc->type == COL_TIME ? (tc->time[m.order[i]] == TABLE_TIME_MISSING ? NAN : (double)tc->time[m.order[i]]) \
-                                         : tc->num[m.order[i]])
+#define TIME_AT(i) (tc->type == COL_TIME ? (tc->time[m.rows[i]] == TABLE_TIME_MISSING ? NAN : (double)tc->time[m.rows[i]]) \
+                                         : tc->num[m.rows[i]])
 		for (size_t g = 0; g < m.n; g++)
 			for (size_t i = m.start[g] + 1; i < m.start[g + 1]; i++) {
 				double d = TIME_AT(i) - TIME_AT(i - 1);
@@ -187,11 +162,11 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 				if (d < 0 || d == 0) {
 					struct quality_finding *hit = d < 0 ? &back : &same;
 					if (!hit->count)
-						hit->first_row = t->source_row[m.order[i]];
+						hit->first_row = t->source_row[m.rows[i]];
 					hit->count++;
 				} else if (nd && d > o->gap_k * usual) {
 					if (!gap.count)
-						gap.first_row = t->source_row[m.order[i]];
+						gap.first_row = t->source_row[m.rows[i]];
 					gap.count++;
 					gap.worst = fmax(gap.worst, d / unit);
 				}
@@ -205,7 +180,6 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 			add(&f, n, same);
 	}
 	free(tmp);
-	free(m.order);
-	free(m.start);
+	table_groups_free(&m);
 	return f;
 }

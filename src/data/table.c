@@ -267,6 +267,32 @@ size_t *table_group_ids(const struct table *t, const size_t *cols, size_t ncols,
 	return ids;
 }
 
+void table_groups_by(const struct table *t, long col, struct table_groups *g)
+{
+	size_t ng = 1, c = (size_t)col;
+	size_t *id = col >= 0 ? table_group_ids(t, &c, 1, &ng) : NULL;
+	g->n = ng;
+	g->start = xcalloc(ng + 1, sizeof *g->start);
+	g->rows = xmalloc((t->nrows ? t->nrows : 1) * sizeof *g->rows);
+	for (size_t r = 0; r < t->nrows; r++)
+		g->start[(id ? id[r] : 0) + 1]++;
+	for (size_t k = 0; k < ng; k++)
+		g->start[k + 1] += g->start[k];
+	size_t *fill = xmalloc((ng + 1) * sizeof *fill);
+	memcpy(fill, g->start, (ng + 1) * sizeof *fill);
+	for (size_t r = 0; r < t->nrows; r++)
+		g->rows[fill[id ? id[r] : 0]++] = r;
+	free(fill);
+	free(id);
+}
+
+void table_groups_free(struct table_groups *g)
+{
+	free(g->rows);
+	free(g->start);
+	g->rows = g->start = NULL;
+}
+
 size_t table_bytes(const struct table *t)
 {
 	size_t n = t->nrows * sizeof *t->source_row + strpool_bytes(t->pool);

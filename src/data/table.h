@@ -65,6 +65,14 @@ void table_set_str(struct table *t, size_t col, size_t row, const char *s);
 /* Numbers the distinct combinations of the given columns in order of first
  * appearance: ids[r] is row r's group. Caller frees. */
 size_t *table_group_ids(const struct table *t, const size_t *cols, size_t ncols, size_t *ngroups);
+/* Rows grouped by a column's value, each group in table order: group g is
+ * rows[start[g] .. start[g + 1]). col -1 puts every row in one group. */
+struct table_groups {
+	size_t *rows, *start, n;
+};
+
+void table_groups_by(const struct table *t, long col, struct table_groups *g);
+void table_groups_free(struct table_groups *g);
 /* Bytes the table's data takes (cells, row numbers, strings). */
 size_t table_bytes(const struct table *t);
 /* Deep copy. */

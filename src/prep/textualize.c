@@ -344,32 +344,21 @@ char **textualize_table(const struct textualizer *tz, const struct table *t)
 		ntrend += tz->facts[i].trend;
 	if (ntrend) {
 		trend = xmalloc(ntrend * (n ? n : 1) * sizeof *trend);
-		size_t ng = 1, mc = (size_t)tz->machine;
-		size_t *g = tz->machine >= 0 ? table_group_ids(t, &mc, 1, &ng) : xcalloc(n ? n : 1, sizeof *g);
-		size_t *start = xcalloc(ng + 1, sizeof *start), *rows = xmalloc((n ? n : 1) * sizeof *rows);
-		for (size_t r = 0; r < n; r++)
-			start[g[r] + 1]++;
-		for (size_t k = 0; k < ng; k++)
-			start[k + 1] += start[k];
-		size_t *fill = xmalloc((ng + 1) * sizeof *fill);
-		memcpy(fill, start, (ng + 1) * sizeof *fill);
-		for (size_t r = 0; r < n; r++)
-			rows[fill[g[r]]++] = r;
+		struct table_groups g;
+		table_groups_by(t, tz->machine, &g);
 		size_t j = 0;
 		for (size_t i = 0; i < tz->nfacts; i++) {
 			if (!tz->facts[i].trend)
 				continue;
 			const double *v = t->cols[tz->facts[i].col].num;
-			for (size_t k = 0; k < ng; k++)
-				for (size_t a = start[k]; a < start[k + 1]; a++)
-					trend[j * n + rows[a]] =
-					        window_change(v, rows + start[k], a - start[k], tz->window, tz->facts[i].sd);
+			for (size_t k = 0; k < g.n; k++) {
+				const size_t *rows = g.rows + g.start[k];
+				for (size_t a = 0; a < g.start[k + 1] - g.start[k]; a++)
+					trend[j * n + rows[a]] = window_change(v, rows, a, tz->window, tz->facts[i].sd);
+			}
 			j++;
 		}
-		free(fill);
-		free(rows);
-		free(start);
-		free(g);
+		table_groups_free(&g);
 	}
 	struct strbuf b = {0};
 	char buf[64];
