@@ -173,8 +173,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 				printf("  %zu spikes, first at row %lld\n", q[i].count, (long long)q[i].first_row);
 				break;
 			case QUALITY_GAP:
-				printf("  %zu sampling gaps, largest %g, first at row %lld\n", q[i].count, q[i].worst,
-				       (long long)q[i].first_row);
+				printf("  %zu sampling gaps, largest %g%s, first at row %lld\n", q[i].count, q[i].worst,
+				       t->cols[q[i].column].type == COL_TIME ? " s" : "", (long long)q[i].first_row);
 				break;
 			case QUALITY_NONMONOTONIC:
 				printf("  %zu steps back, first at row %lld\n", q[i].count, (long long)q[i].first_row);

@@ -228,8 +228,12 @@ static uint64_t cell_key(const struct column *col, size_t r)
 
 static uint64_t mix(uint64_t h, uint64_t k)
 {
+	/* A full avalanche (splitmix64's finalizer): doubles such as 1480.0
+	 * differ only in their high bits, and slots come from the low ones. */
 	h ^= k + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-	return h * 0xFF51AFD7ED558CCDull;
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+	return h ^ (h >> 31);
 }
 
 size_t *table_group_ids(const struct table *t, const size_t *cols, size_t ncols, size_t *ngroups)
