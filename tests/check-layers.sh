@@ -1,9 +1,9 @@
 #!/bin/sh
 # A layer includes only its own headers and those of layers below it:
-# base < data < prep < script < cmd.
+# base < data < prep < ml < io < script < cmd.
 . "$srcdir/tests/lib.sh"
 rank() {
-	case $1 in base) echo 1 ;; data) echo 2 ;; prep) echo 3 ;; script) echo 4 ;; cmd) echo 5 ;; *) echo 9 ;; esac
+	case $1 in base) echo 1 ;; data) echo 2 ;; prep) echo 3 ;; ml) echo 4 ;; io) echo 5 ;; script) echo 6 ;; cmd) echo 7 ;; *) echo 9 ;; esac
 }
 bad=""
 for f in "$srcdir"/src/*/*.[ch]; do

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "base/utf8.h"
 #include "data/stats.h"
+#include "io/safetensors.h"
 
 static void format_stat(const struct column *col, double v, char *buf, size_t size)
 {
@@ -54,9 +55,73 @@ static struct label_count *label_counts(const struct table *t, size_t c, size_t 
 	return lc;
 }
 
+/* A model file: its tensors and its metadata (the run manifest). */
+static int info_model(const char *path, bool json)
+{
+	struct st_file *f;
+	struct err e;
+	if (st_open(path, &f, &e))
+		return cmd_fail(&e);
+	uint64_t params = 0;
+	json_t *o = json_object(), *tensors = json_array(), *meta = json_object();
+	if (!json)
+		printf("file       %s\ntensors    %zu\n\n", path, st_count(f));
+	for (size_t i = 0; i < st_count(f); i++) {
+		const struct st_tensor *t = st_tensor_at(f, i);
+		uint64_t n = 1;
+		char shape[160] = "";
+		json_t *js = json_array();
+		for (int d = 0; d < t->ndim; d++) {
+			n *= (uint64_t)t->shape[d];
+			size_t len = strlen(shape);
+			snprintf(shape + len, sizeof shape - len, "%s%lld", d ? "x" : "", (long long)t->shape[d]);
+			json_array_append_new(js, json_integer(t->shape[d]));
+		}
+		params += n;
+		if (json)
+			json_array_append_new(tensors, json_pack("{s:s, s:s, s:o}", "name", t->name, "dtype",
+			                                         st_dtype_name(t->dtype), "shape", js));
+		else {
+			json_decref(js);
+			printf("  %-48s %-5s %s\n", t->name, st_dtype_name(t->dtype), t->ndim ? shape : "scalar");
+		}
+	}
+	for (size_t i = 0; i < st_meta_count(f); i++) {
+		const char *k, *v;
+		st_meta_at(f, i, &k, &v);
+		if (json)
+			json_object_set_new(meta, k, json_string(v));
+		else
+			printf("%s%-10s %.*s%s\n", i ? "" : "\nmetadata\n", k, 200, v, strlen(v) > 200 ? "..." : "");
+	}
+	if (json) {
+		json_object_set_new(o, "file", json_string(path));
+		json_object_set_new(o, "parameters", json_integer((json_int_t)params));
+		json_object_set_new(o, "tensors", tensors);
+		json_object_set_new(o, "metadata", meta);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		json_decref(tensors);
+		json_decref(meta);
+		printf("\nparameters %llu\n", (unsigned long long)params);
+	}
+	json_decref(o);
+	st_close(f);
+	return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
+}
+
+static bool is_model_file(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 12 && strcmp(path + n - 12, ".safetensors") == 0;
+}
+
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
 	(void)cmd;
+	if (is_model_file(a->pos[0]))
+		return info_model(a->pos[0], a->json);
 	struct err e;
 	struct pipeline p;
 	if (cmd_pipeline(a, a->pos[0], false, &p, &e)) {
@@ -198,8 +263,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 
 const struct cmd cmd_info = {
 	.name = "info",
-	.args = "FILE.csv",
-	.summary = "Describe a sensor log: schema, per-column statistics, labels and data quality.",
+	.args = "FILE.csv|MODEL.safetensors",
+	.summary = "Describe a sensor log (schema, statistics, labels, data quality) or a model file.",
 	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_OUT,
 	.min_args = 1,
 	.max_args = 1,

@@ -46,4 +46,13 @@ run "$LATHE" textualize "$AI4I" --rules "$srcdir/lua/ai4i.lua" --lang zh --level
 like "$WORK/out" '"text":"type为M；air temperature' "zh wording pack from the command line"
 run "$LATHE" textualize "$AI4I" --label 'Machine failure' --exclude UDI --exclude TWF --exclude HDF --exclude PWF --exclude OSF --exclude RNF --split time
 ok $(test "$rc" -eq 0 && tail -1 "$WORK/out" | grep -q '"label":"0","row":10000,"split":"test"'; echo $?) "time split: last rows test"
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$srcdir/tests/python/safetensors_spec.py" write "$WORK/m.safetensors"
+	run "$LATHE" info "$WORK/m.safetensors"
+	ok $(test "$rc" -eq 0 && grep -q 'encoder.weight *F32 *2x3' "$WORK/out" && grep -q '^label *紧急停机' "$WORK/out" && grep -q '^parameters 10' "$WORK/out"; echo $?) "info on a model file"
+	head -c 40 "$WORK/m.safetensors" >"$WORK/cut.safetensors"
+	expect_fail 1 "cut.safetensors: not a valid safetensors file" "a truncated model file refused" "$LATHE" info "$WORK/cut.safetensors"
+else
+	echo "ok $((tap_n = tap_n + 1)) - info on a model file # SKIP python3 not installed"
+fi
 done_testing
