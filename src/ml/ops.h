@@ -1,0 +1,53 @@
+#ifndef LATHE_ML_OPS_H
+#define LATHE_ML_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The backend seam: every tensor operation the model makes goes through a
+ * struct ops, so a backend (the CPU one on OpenBLAS here, CUDA later) is
+ * picked at run time without touching model code. Tensors are row-major
+ * float arrays; shapes are stated per operation. Each backward ADDS into
+ * the gradients it computes (+=), so gradients of shared inputs
+ * accumulate; the caller zeroes them once per step. */
+struct ops {
+	const char *name;
+	/* out[N,OC] = in[N,C] W[OC,C]^T + b[OC] (b may be NULL) */
+	void (*linear_forward)(float *out, const float *in, const float *W, const float *b, int N, int C, int OC);
+	void (*linear_backward)(float *din, float *dW, float *db, const float *dout, const float *in, const float *W,
+	                        int N, int C, int OC);
+	/* out[N,C] = (in - mean) * rstd * g + b per row; keeps mean[N], rstd[N] */
+	void (*layernorm_forward)(float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
+	                          int N, int C);
+	void (*layernorm_backward)(float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
+	                           const float *mean, const float *rstd, int N, int C);
+	/* out[n] = GELU(in[n]) with the exact erf form, as PyTorch's default */
+	void (*gelu_forward)(float *out, const float *in, size_t n);
+	void (*gelu_backward)(float *din, const float *in, const float *dout, size_t n);
+	/* Multi-head self-attention. qkv[B,T,3C] holds Q, K, V side by side,
+	 * head h in columns h*C/NH ..; len[B] is each sequence's length (keys
+	 * at t >= len are masked). out[B,T,C]; att[B,NH,T,T] keeps the
+	 * probabilities for backward. */
+	void (*attention_forward)(float *out, float *att, const float *qkv, const int *len, int B, int T, int C, int NH);
+	/* scratch: T*T floats of work space, allocated once by the caller. */
+	void (*attention_backward)(float *dqkv, float *scratch, const float *dout, const float *qkv, const float *att,
+	                           int B, int T, int C, int NH);
+	/* out[B,T,C] = wte[tok[b,t]] + wpe[t] */
+	void (*embedding_forward)(float *out, const int32_t *tok, const float *wte, const float *wpe, int B, int T, int C);
+	void (*embedding_backward)(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T, int C);
+	/* Softmax cross-entropy over logits[N,V] against target[N] (-1 =
+	 * ignored), each row weighted by weight[target] (NULL = 1). Returns
+	 * the weighted mean loss; writes dlogits[N,V] of that mean (not +=). */
+	float (*crossentropy)(float *dlogits, const float *logits, const int32_t *target, const float *weight, int N,
+	                      int V);
+};
+
+extern const struct ops ops_cpu;
+
+/* Plain triple-loop matrix product C[M,N] = A[M,K] B[K,N] (with the
+ * operands transposed as asked): the oracle the fast paths are checked
+ * against. */
+void ops_ref_gemm(bool ta, bool tb, int M, int N, int K, const float *A, const float *B, float *C);
+
+#endif

@@ -1,0 +1,233 @@
+#include "config.h"
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- linear ---- */
+
+static void linear_forward(float *out, const float *in, const float *W, const float *b, int N, int C, int OC)
+{
+	if (b)
+		for (int n = 0; n < N; n++)
+			memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof *out);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, in, C, W, C, b ? 1.0f : 0.0f, out, OC);
+}
+
+static void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in, const float *W,
+                            int N, int C, int OC)
+{
+	/* din[N,C] += dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
+	if (din)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 1.0f, din, C);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
+	if (db)
+		for (int n = 0; n < N; n++)
+			for (int o = 0; o < OC; o++)
+				db[o] += dout[(size_t)n * OC + o];
+}
+
+/* ---- layer norm ---- */
+
+#define LAYERNORM_EPS 1e-12f  /* BERT's */
+
+static void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
+                              int N, int C)
+{
+	for (int n = 0; n < N; n++) {
+		const float *x = in + (size_t)n * C;
+		float *y = out + (size_t)n * C;
+		double m = 0, v = 0;
+		for (int i = 0; i < C; i++)
+			m += x[i];
+		m /= C;
+		for (int i = 0; i < C; i++)
+			v += (x[i] - m) * (x[i] - m);
+		v /= C;
+		float s = 1.0f / sqrtf((float)v + LAYERNORM_EPS);
+		for (int i = 0; i < C; i++)
+			y[i] = ((x[i] - (float)m) * s) * g[i] + b[i];
+		mean[n] = (float)m;
+		rstd[n] = s;
+	}
+}
+
+static void layernorm_backward(float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
+                               const float *mean, const float *rstd, int N, int C)
+{
+	for (int n = 0; n < N; n++) {
+		const float *x = in + (size_t)n * C, *dy = dout + (size_t)n * C;
+		float *dx = din + (size_t)n * C;
+		float m = mean[n], s = rstd[n];
+		/* With xhat = (x - m) s and dxhat = dy g:
+		 * dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) */
+		double sum_d = 0, sum_dx = 0;
+		for (int i = 0; i < C; i++) {
+			float xhat = (x[i] - m) * s, dxhat = dy[i] * g[i];
+			sum_d += dxhat;
+			sum_dx += dxhat * xhat;
+			dg[i] += dy[i] * xhat;
+			db[i] += dy[i];
+		}
+		float md = (float)(sum_d / C), mdx = (float)(sum_dx / C);
+		for (int i = 0; i < C; i++) {
+			float xhat = (x[i] - m) * s;
+			dx[i] += s * (dy[i] * g[i] - md - xhat * mdx);
+		}
+	}
+}
+
+/* ---- GELU ---- */
+
+static void gelu_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * (float)M_SQRT1_2));
+}
+
+static void gelu_backward(float *din, const float *in, const float *dout, size_t n)
+{
+	const float inv_sqrt_2pi = 0.3989422804014327f;
+	for (size_t i = 0; i < n; i++) {
+		float x = in[i];
+		float cdf = 0.5f * (1.0f + erff(x * (float)M_SQRT1_2));
+		float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
+		din[i] += dout[i] * (cdf + x * pdf);
+	}
+}
+
+/* ---- attention ---- */
+
+static void attention_forward(float *out, float *att, const float *qkv, const int *len, int B, int T, int C, int NH)
+{
+	int hs = C / NH, C3 = 3 * C;
+	float scale = 1.0f / sqrtf((float)hs);
+	for (int b = 0; b < B; b++)
+		for (int h = 0; h < NH; h++) {
+			const float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+			float *p = att + ((size_t)b * NH + h) * T * T;
+			/* scores[T,T] = Q K^T / sqrt(hs) */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, scale, q, C3, k, C3, 0.0f, p, T);
+			int L = len[b] > 0 ? len[b] : 1;
+			for (int t = 0; t < T; t++) {
+				float *row = p + (size_t)t * T, mx = -INFINITY, sum = 0;
+				for (int u = 0; u < L; u++)
+					mx = fmaxf(mx, row[u]);
+				for (int u = 0; u < L; u++) {
+					row[u] = expf(row[u] - mx);
+					sum += row[u];
+				}
+				for (int u = 0; u < L; u++)
+					row[u] /= sum;
+				for (int u = L; u < T; u++)
+					row[u] = 0;
+			}
+			/* out[T,hs] = P V */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, p, T, v, C3, 0.0f,
+			            out + (size_t)b * T * C + h * hs, C);
+		}
+}
+
+static void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv, const float *att,
+                               int B, int T, int C, int NH)
+{
+	int hs = C / NH, C3 = 3 * C;
+	float scale = 1.0f / sqrtf((float)hs);
+	float *ds = scratch;
+	for (int b = 0; b < B; b++)
+		for (int h = 0; h < NH; h++) {
+			const float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+			float *dq = dqkv + (size_t)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+			const float *p = att + ((size_t)b * NH + h) * T * T, *dO = dout + (size_t)b * T * C + h * hs;
+			/* dV += P^T dO */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, p, T, dO, C, 1.0f, dv, C3);
+			/* dP = dO V^T; through the softmax dS = P (dP - rowsum(P dP)),
+			 * and the 1/sqrt(hs) of the scores. Masked keys have P = 0, so
+			 * they get no gradient. */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, dO, C, v, C3, 0.0f, ds, T);
+			for (int t = 0; t < T; t++) {
+				const float *pr = p + (size_t)t * T;
+				float *dr = ds + (size_t)t * T, dot = 0;
+				for (int u = 0; u < T; u++)
+					dot += pr[u] * dr[u];
+				for (int u = 0; u < T; u++)
+					dr[u] = pr[u] * (dr[u] - dot) * scale;
+			}
+			/* dQ += dS K; dK += dS^T Q */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, ds, T, k, C3, 1.0f, dq, C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, ds, T, q, C3, 1.0f, dk, C3);
+		}
+}
+
+/* ---- embeddings ---- */
+
+static void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int B, int T, int C)
+{
+	for (int b = 0; b < B; b++)
+		for (int t = 0; t < T; t++) {
+			float *o = out + ((size_t)b * T + t) * C;
+			const float *e = wte + (size_t)tok[b * T + t] * C, *p = wpe + (size_t)t * C;
+			for (int i = 0; i < C; i++)
+				o[i] = e[i] + p[i];
+		}
+}
+
+static void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T, int C)
+{
+	for (int b = 0; b < B; b++)
+		for (int t = 0; t < T; t++) {
+			const float *d = dout + ((size_t)b * T + t) * C;
+			float *de = dwte + (size_t)tok[b * T + t] * C, *dp = dwpe + (size_t)t * C;
+			for (int i = 0; i < C; i++) {
+				de[i] += d[i];
+				dp[i] += d[i];
+			}
+		}
+}
+
+/* ---- loss ---- */
+
+static float crossentropy(float *dlogits, const float *logits, const int32_t *target, const float *weight, int N,
+                          int V)
+{
+	double loss = 0, total = 0;
+	for (int n = 0; n < N; n++)
+		if (target[n] >= 0)
+			total += weight ? weight[target[n]] : 1.0f;
+	for (int n = 0; n < N; n++) {
+		const float *z = logits + (size_t)n * V;
+		float *dz = dlogits + (size_t)n * V;
+		if (target[n] < 0 || total == 0) {
+			memset(dz, 0, (size_t)V * sizeof *dz);
+			continue;
+		}
+		float mx = -INFINITY;
+		for (int v = 0; v < V; v++)
+			mx = fmaxf(mx, z[v]);
+		double sum = 0;
+		for (int v = 0; v < V; v++)
+			sum += exp((double)(z[v] - mx));
+		float w = (weight ? weight[target[n]] : 1.0f) / (float)total;
+		loss += w * (log(sum) - (z[target[n]] - mx));
+		for (int v = 0; v < V; v++)
+			dz[v] = w * (float)(exp((double)(z[v] - mx)) / sum);
+		dz[target[n]] -= w;
+	}
+	return (float)loss;
+}
+
+const struct ops ops_cpu = {
+	.name = "cpu",
+	.linear_forward = linear_forward,
+	.linear_backward = linear_backward,
+	.layernorm_forward = layernorm_forward,
+	.layernorm_backward = layernorm_backward,
+	.gelu_forward = gelu_forward,
+	.gelu_backward = gelu_backward,
+	.attention_forward = attention_forward,
+	.attention_backward = attention_backward,
+	.embedding_forward = embedding_forward,
+	.embedding_backward = embedding_backward,
+	.crossentropy = crossentropy,
+};

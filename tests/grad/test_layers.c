@@ -1,0 +1,277 @@
+/* Finite-difference checks of every backward in the CPU backend, and the
+ * cblas matrix products against the naive oracle. */
+#include "config.h"
+
+#include <stdlib.h>
+#include "base/rng.h"
+#include "ml/ops.h"
+#include "../unit/tap.h"
+
+static struct rng rng;
+
+static float *randn(size_t n, float scale)
+{
+	float *x = malloc((n ? n : 1) * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)((rng_uniform(&rng) * 2 - 1) * scale);
+	return x;
+}
+
+static float *zeros(size_t n)
+{
+	return calloc(n ? n : 1, sizeof(float));
+}
+
+/* The checked function: forward the layer, return sum(out * R). */
+typedef double (*loss_fn)(void *ctx);
+
+/* Compares grad[i] with the central difference of loss in x[i], on up to
+ * 40 elements spread over x. */
+static int check_grad(const char *what, loss_fn loss, void *ctx, float *x, const float *grad, size_t n)
+{
+	double worst = 0;
+	size_t step = n > 40 ? n / 40 : 1;
+	for (size_t i = 0; i < n; i += step) {
+		float keep = x[i];
+		float h = 1e-2f * fmaxf(1.0f, fabsf(keep));
+		x[i] = keep + h;
+		double up = loss(ctx);
+		x[i] = keep - h;
+		double down = loss(ctx);
+		x[i] = keep;
+		double numeric = (up - down) / (2.0 * h);
+		double err = fabs(numeric - grad[i]) / fmax(1e-2, fmax(fabs(numeric), fabs((double)grad[i])));
+		worst = fmax(worst, err);
+	}
+	return ok(worst < 2e-2, "%s: worst relative error %.2e", what, worst);
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+/* ---- linear ---- */
+struct lin {
+	int N, C, OC;
+	float *in, *W, *b, *out, *R;
+};
+
+static double lin_loss(void *p)
+{
+	struct lin *l = p;
+	ops_cpu.linear_forward(l->out, l->in, l->W, l->b, l->N, l->C, l->OC);
+	return dot(l->out, l->R, (size_t)l->N * l->OC);
+}
+
+static void test_linear(void)
+{
+	struct lin l = {.N = 7, .C = 5, .OC = 4};
+	l.in = randn(35, 1);
+	l.W = randn(20, 1);
+	l.b = randn(4, 1);
+	l.out = zeros(28);
+	l.R = randn(28, 1);
+	float *din = zeros(35), *dW = zeros(20), *db = zeros(4);
+	lin_loss(&l);
+	ops_cpu.linear_backward(din, dW, db, l.R, l.in, l.W, l.N, l.C, l.OC);
+	check_grad("linear d input", lin_loss, &l, l.in, din, 35);
+	check_grad("linear d weight", lin_loss, &l, l.W, dW, 20);
+	check_grad("linear d bias", lin_loss, &l, l.b, db, 4);
+	free(din), free(dW), free(db), free(l.in), free(l.W), free(l.b), free(l.out), free(l.R);
+}
+
+/* ---- layer norm ---- */
+struct ln {
+	int N, C;
+	float *in, *g, *b, *out, *mean, *rstd, *R;
+};
+
+static double ln_loss(void *p)
+{
+	struct ln *l = p;
+	ops_cpu.layernorm_forward(l->out, l->mean, l->rstd, l->in, l->g, l->b, l->N, l->C);
+	return dot(l->out, l->R, (size_t)l->N * l->C);
+}
+
+static void test_layernorm(void)
+{
+	struct ln l = {.N = 4, .C = 8};
+	l.in = randn(32, 2);
+	l.g = randn(8, 1);
+	l.b = randn(8, 1);
+	l.out = zeros(32);
+	l.mean = zeros(4);
+	l.rstd = zeros(4);
+	l.R = randn(32, 1);
+	float *din = zeros(32), *dg = zeros(8), *db = zeros(8);
+	ln_loss(&l);
+	ops_cpu.layernorm_backward(din, dg, db, l.R, l.in, l.g, l.mean, l.rstd, l.N, l.C);
+	check_grad("layernorm d input", ln_loss, &l, l.in, din, 32);
+	check_grad("layernorm d gain", ln_loss, &l, l.g, dg, 8);
+	check_grad("layernorm d bias", ln_loss, &l, l.b, db, 8);
+	double m = 0;
+	for (int i = 0; i < 8; i++)
+		m += l.in[i] / 8;
+	is_dbl(l.mean[0], m, 1e-6, "layernorm keeps each row's mean");
+	free(din), free(dg), free(db), free(l.in), free(l.g), free(l.b), free(l.out), free(l.mean), free(l.rstd), free(l.R);
+}
+
+/* ---- GELU ---- */
+struct gl {
+	size_t n;
+	float *in, *out, *R;
+};
+
+static double gelu_loss(void *p)
+{
+	struct gl *g = p;
+	ops_cpu.gelu_forward(g->out, g->in, g->n);
+	return dot(g->out, g->R, g->n);
+}
+
+static void test_gelu(void)
+{
+	struct gl g = {.n = 50};
+	g.in = randn(50, 4);
+	g.out = zeros(50);
+	g.R = randn(50, 1);
+	float *din = zeros(50);
+	gelu_loss(&g);
+	ops_cpu.gelu_backward(din, g.in, g.R, g.n);
+	check_grad("gelu d input", gelu_loss, &g, g.in, din, 50);
+	float x = 1.0f, y;
+	ops_cpu.gelu_forward(&y, &x, 1);
+	is_dbl(y, 0.8413447460685429, 1e-6, "gelu(1) = 1 * Phi(1)");
+	free(din), free(g.in), free(g.out), free(g.R);
+}
+
+/* ---- attention ---- */
+struct at {
+	int B, T, C, NH;
+	int len[2];
+	float *qkv, *out, *att, *R;
+};
+
+static double att_loss(void *p)
+{
+	struct at *a = p;
+	ops_cpu.attention_forward(a->out, a->att, a->qkv, a->len, a->B, a->T, a->C, a->NH);
+	return dot(a->out, a->R, (size_t)a->B * a->T * a->C);
+}
+
+static void test_attention(void)
+{
+	struct at a = {.B = 2, .T = 5, .C = 8, .NH = 2, .len = {5, 3}};
+	size_t nq = (size_t)a.B * a.T * 3 * a.C, no = (size_t)a.B * a.T * a.C;
+	a.qkv = randn(nq, 1);
+	a.out = zeros(no);
+	a.att = zeros((size_t)a.B * a.NH * a.T * a.T);
+	a.R = randn(no, 1);
+	float *dqkv = zeros(nq), *scratch = zeros((size_t)a.T * a.T);
+	att_loss(&a);
+	ops_cpu.attention_backward(dqkv, scratch, a.R, a.qkv, a.att, a.B, a.T, a.C, a.NH);
+	check_grad("attention d qkv", att_loss, &a, a.qkv, dqkv, nq);
+	/* A padded key of sequence 1 (t = 4) gets no gradient and no weight. */
+	double padded = 0;
+	for (int i = 0; i < 3 * a.C; i++)
+		padded += fabs(i >= a.C ? dqkv[(size_t)(1 * a.T + 4) * 3 * a.C + i] : 0);
+	ok(padded == 0, "padded keys and values get no gradient");
+	ok(a.att[(size_t)(1 * a.NH) * a.T * a.T + 3] == 0 && a.att[(size_t)(1 * a.NH) * a.T * a.T + 4] == 0,
+	   "padded keys get no attention");
+	double row = 0;
+	for (int u = 0; u < a.T; u++)
+		row += a.att[u];
+	is_dbl(row, 1, 1e-5, "attention rows sum to one");
+	free(dqkv), free(scratch), free(a.qkv), free(a.out), free(a.att), free(a.R);
+}
+
+/* ---- embeddings ---- */
+struct em {
+	int B, T, C;
+	int32_t tok[6];
+	float *wte, *wpe, *out, *R;
+};
+
+static double emb_loss(void *p)
+{
+	struct em *m = p;
+	ops_cpu.embedding_forward(m->out, m->tok, m->wte, m->wpe, m->B, m->T, m->C);
+	return dot(m->out, m->R, (size_t)m->B * m->T * m->C);
+}
+
+static void test_embedding(void)
+{
+	struct em m = {.B = 2, .T = 3, .C = 4, .tok = {1, 3, 1, 0, 2, 2}};
+	m.wte = randn(16, 1);
+	m.wpe = randn(12, 1);
+	m.out = zeros(24);
+	m.R = randn(24, 1);
+	float *dwte = zeros(16), *dwpe = zeros(12);
+	emb_loss(&m);
+	ops_cpu.embedding_backward(dwte, dwpe, m.R, m.tok, m.B, m.T, m.C);
+	check_grad("embedding d token table (repeated tokens add up)", emb_loss, &m, m.wte, dwte, 16);
+	check_grad("embedding d positions", emb_loss, &m, m.wpe, dwpe, 12);
+	free(dwte), free(dwpe), free(m.wte), free(m.wpe), free(m.out), free(m.R);
+}
+
+/* ---- cross-entropy ---- */
+struct xe {
+	int N, V;
+	int32_t target[4];
+	float weight[3];
+	float *logits, *d;
+};
+
+static double xe_loss(void *p)
+{
+	struct xe *x = p;
+	return ops_cpu.crossentropy(x->d, x->logits, x->target, x->weight, x->N, x->V);
+}
+
+static void test_crossentropy(void)
+{
+	struct xe x = {.N = 4, .V = 3, .target = {0, 2, -1, 2}, .weight = {1, 3, 0.5f}};
+	x.logits = randn(12, 3);
+	x.d = zeros(12);
+	float *grad = zeros(12);
+	xe_loss(&x);
+	memcpy(grad, x.d, 12 * sizeof *grad);
+	check_grad("cross-entropy d logits (class weights, an ignored row)", xe_loss, &x, x.logits, grad, 12);
+	ok(grad[6] == 0 && grad[7] == 0 && grad[8] == 0, "ignored row has no gradient");
+	float z[3] = {0, 0, 0};
+	int32_t t = 1;
+	is_dbl(ops_cpu.crossentropy(x.d, z, &t, NULL, 1, 3), log(3.0), 1e-6, "uniform logits cost log V");
+	free(grad), free(x.logits), free(x.d);
+}
+
+/* ---- cblas against the oracle ---- */
+static void test_gemm(void)
+{
+	int N = 33, C = 65, OC = 17;
+	float *in = randn((size_t)N * C, 1), *W = randn((size_t)OC * C, 1), *out = zeros((size_t)N * OC),
+	      *ref = zeros((size_t)N * OC);
+	ops_cpu.linear_forward(out, in, W, NULL, N, C, OC);
+	ops_ref_gemm(false, true, N, OC, C, in, W, ref);
+	double worst = 0;
+	for (int i = 0; i < N * OC; i++)
+		worst = fmax(worst, fabs(out[i] - ref[i]) / fmax(1.0, fabs(ref[i])));
+	ok(worst < 1e-5, "cblas linear matches the naive product (worst %.1e)", worst);
+	free(in), free(W), free(out), free(ref);
+}
+
+int main(void)
+{
+	rng_seed(&rng, 1234);
+	test_gemm();
+	test_linear();
+	test_layernorm();
+	test_gelu();
+	test_attention();
+	test_embedding();
+	test_crossentropy();
+	return tap_done();
+}
