@@ -41,6 +41,19 @@ struct ops {
 	 * the weighted mean loss; writes dlogits[N,V] of that mean (not +=). */
 	float (*crossentropy)(float *dlogits, const float *logits, const int32_t *target, const float *weight, int N,
 	                      int V);
+	/* out[i] = a[i] + b[i] * mask[i] (mask NULL = 1): a residual branch
+	 * through dropout; out may be a. */
+	void (*add_masked)(float *out, const float *a, const float *b, const float *mask, size_t n);
+	/* dst[i] += src[i] * mask[i] (mask NULL = 1) */
+	void (*acc_masked)(float *dst, const float *src, const float *mask, size_t n);
+	/* Sum of squares, for gradient norms. */
+	double (*sumsq)(const float *x, size_t n);
+	void (*scale)(float *x, size_t n, float s);
+	/* One AdamW step with decoupled weight decay:
+	 * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+	 * p -= lr (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps) + lr wd p */
+	void (*adamw)(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
+	              float wd, int t);
 };
 
 extern const struct ops ops_cpu;

@@ -217,6 +217,46 @@ static float crossentropy(float *dlogits, const float *logits, const int32_t *ta
 	return (float)loss;
 }
 
+/* ---- elementwise ---- */
+
+static void add_masked(float *out, const float *a, const float *b, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = a[i] + b[i] * (mask ? mask[i] : 1.0f);
+}
+
+static void acc_masked(float *dst, const float *src, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i] * (mask ? mask[i] : 1.0f);
+}
+
+static double sumsq(const float *x, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)x[i] * x[i];
+	return s;
+}
+
+static void scale(float *x, size_t n, float s)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] *= s;
+}
+
+static void adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
+                  float wd, int t)
+{
+	float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+	for (size_t i = 0; i < n; i++) {
+		m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+		v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+		float mhat = m[i] / c1, vhat = v[i] / c2;
+		p[i] -= lr * (mhat / (sqrtf(vhat) + eps) + wd * p[i]);
+	}
+}
+
 const struct ops ops_cpu = {
 	.name = "cpu",
 	.linear_forward = linear_forward,
@@ -230,4 +270,9 @@ const struct ops ops_cpu = {
 	.embedding_forward = embedding_forward,
 	.embedding_backward = embedding_backward,
 	.crossentropy = crossentropy,
+	.add_masked = add_masked,
+	.acc_masked = acc_masked,
+	.sumsq = sumsq,
+	.scale = scale,
+	.adamw = adamw,
 };

@@ -1,0 +1,445 @@
+#include "config.h"
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LN_PARAMS(prefix) prefix ".weight", prefix ".bias"
+
+/* Parameters of one encoder layer, in the order they are laid out. */
+enum {
+	P_QKV_W, P_QKV_B, P_O_W, P_O_B, P_LN1_G, P_LN1_B, P_FF1_W, P_FF1_B, P_FF2_W, P_FF2_B, P_LN2_G, P_LN2_B, P_LAYER
+};
+
+/* Per-layer activations kept for backward. */
+struct layer_acts {
+	float *in, *qkv, *att, *ctx, *o, *o_mask, *res1, *x1, *ln1_mean, *ln1_rstd;
+	float *ff1, *gelu, *ff2, *ff2_mask, *res2, *ln2_mean, *ln2_rstd;
+};
+
+struct model {
+	struct model_config c;
+	const struct ops *ops;
+	int max_batch;
+	size_t max_masked;          /* masked-LM positions a batch may have */
+	bool dropout_on;            /* in the last forward */
+	struct model_param *p;
+	size_t np;
+	float *w, *g, *am, *av;     /* weights, gradients, Adam moments */
+	size_t n;
+	int adam_t;
+	struct rng rng;
+	/* activations */
+	float *emb, *emb_ln, *emb_mean, *emb_rstd, *emb_mask;
+	struct layer_acts *la;
+	float *out;                 /* final hidden states [B,T,C] */
+	float *head_in, *head_logits, *head_dlogits;
+	float *mlm_h, *mlm_dense, *mlm_gelu, *mlm_ln, *mlm_mean, *mlm_rstd;
+	/* backward scratch */
+	float *d_a, *d_b, *d_c, *d_big, *d_qkv, *d_att;
+	float *arena;
+};
+
+int model_config_check(const struct model_config *c, struct err *e)
+{
+	if (c->vocab < 8 || c->max_seq < 2 || c->C < 2 || c->layers < 1 || c->heads < 1 || c->ff < 1 || c->classes < 0)
+		return err_set(e, "model config: every size must be positive (vocab >= 8, max_seq >= 2)");
+	if (c->C % c->heads)
+		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
+	if (c->dropout < 0 || c->dropout >= 1)
+		return err_set(e, "model config: dropout %g is outside [0, 1)", (double)c->dropout);
+	return 0;
+}
+
+int model_config_named(const char *name, struct model_config *c, struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	c->dropout = 0.1f;
+	c->classes = 4;
+	if (strcmp(name, "tiny") == 0) {
+		c->vocab = 2048, c->C = 128, c->layers = 2, c->heads = 4, c->ff = 512, c->max_seq = 64;
+	} else if (strcmp(name, "small") == 0) {
+		c->vocab = 8192, c->C = 256, c->layers = 4, c->heads = 4, c->ff = 1024, c->max_seq = 128;
+	} else {
+		return err_set(e, "unknown model config '%s' (tiny or small)", name);
+	}
+	return 0;
+}
+
+static void add_param(struct model *m, const char *name, int ndim, int64_t d0, int64_t d1, bool decay)
+{
+	m->p = xrealloc(m->p, (m->np + 1) * sizeof *m->p);
+	struct model_param *p = &m->p[m->np++];
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->ndim = ndim;
+	p->shape[0] = d0;
+	p->shape[1] = ndim > 1 ? d1 : 0;
+	p->count = (size_t)d0 * (size_t)(ndim > 1 ? d1 : 1);
+	p->offset = m->n;
+	p->decay = decay;
+	m->n += p->count;
+}
+
+/* The parameter list; names follow Hugging Face's BERT where one exists. */
+static void layout(struct model *m)
+{
+	const struct model_config *c = &m->c;
+	char name[96];
+	add_param(m, "embeddings.word_embeddings.weight", 2, c->vocab, c->C, true);
+	add_param(m, "embeddings.position_embeddings.weight", 2, c->max_seq, c->C, true);
+	add_param(m, "embeddings.LayerNorm.weight", 1, c->C, 0, false);
+	add_param(m, "embeddings.LayerNorm.bias", 1, c->C, 0, false);
+	static const char *const parts[P_LAYER] = {
+		"attention.self.qkv.weight",      "attention.self.qkv.bias",      "attention.output.dense.weight",
+		"attention.output.dense.bias",    LN_PARAMS("attention.output.LayerNorm"),
+		"intermediate.dense.weight",      "intermediate.dense.bias",      "output.dense.weight",
+		"output.dense.bias",              LN_PARAMS("output.LayerNorm"),
+	};
+	for (int l = 0; l < c->layers; l++)
+		for (int k = 0; k < P_LAYER; k++) {
+			snprintf(name, sizeof name, "encoder.layer.%d.%s", l, parts[k]);
+			int64_t rows = k == P_QKV_W || k == P_QKV_B ? 3 * c->C : k == P_FF1_W || k == P_FF1_B ? c->ff : c->C;
+			int64_t cols = k == P_FF2_W ? c->ff : c->C;
+			bool matrix = k == P_QKV_W || k == P_O_W || k == P_FF1_W || k == P_FF2_W;
+			add_param(m, name, matrix ? 2 : 1, rows, cols, matrix);
+		}
+	if (c->classes > 0) {
+		add_param(m, "classifier.weight", 2, c->classes, c->C, true);
+		add_param(m, "classifier.bias", 1, c->classes, 0, false);
+	}
+	add_param(m, "cls.predictions.transform.dense.weight", 2, c->C, c->C, true);
+	add_param(m, "cls.predictions.transform.dense.bias", 1, c->C, 0, false);
+	add_param(m, "cls.predictions.transform.LayerNorm.weight", 1, c->C, 0, false);
+	add_param(m, "cls.predictions.transform.LayerNorm.bias", 1, c->C, 0, false);
+	add_param(m, "cls.predictions.bias", 1, c->vocab, 0, false);
+}
+
+static float *P(struct model *m, size_t i)
+{
+	return m->w + m->p[i].offset;
+}
+
+static float *G(struct model *m, size_t i)
+{
+	return m->g + m->p[i].offset;
+}
+
+/* Index of a layer parameter. */
+static size_t LP(int l, int k)
+{
+	return 4 + (size_t)l * P_LAYER + (size_t)k;
+}
+
+/* Index of the first head parameter (classifier, else the MLM head). */
+static size_t head_index(const struct model *m)
+{
+	return 4 + (size_t)m->c.layers * P_LAYER;
+}
+
+static size_t mlm_index(const struct model *m)
+{
+	return head_index(m) + (m->c.classes > 0 ? 2 : 0);
+}
+
+static double gauss(struct rng *r)
+{
+	double u1 = 1.0 - rng_uniform(r), u2 = rng_uniform(r);
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+struct model *model_new(const struct model_config *c, const struct ops *ops, int max_batch, uint64_t seed,
+                        struct err *e)
+{
+	if (model_config_check(c, e))
+		return NULL;
+	if (max_batch < 1)
+		return err_set(e, "batch size must be positive"), NULL;
+	struct model *m = xcalloc(1, sizeof *m);
+	m->c = *c;
+	m->ops = ops;
+	m->max_batch = max_batch;
+	layout(m);
+	m->w = xcalloc(m->n, sizeof *m->w);
+	m->g = xcalloc(m->n, sizeof *m->g);
+	m->am = xcalloc(m->n, sizeof *m->am);
+	m->av = xcalloc(m->n, sizeof *m->av);
+	rng_seed(&m->rng, seed);
+	for (size_t i = 0; i < m->np; i++) {
+		float *w = P(m, i);
+		bool gain = strstr(m->p[i].name, "LayerNorm.weight") != NULL;
+		for (size_t k = 0; k < m->p[i].count; k++)
+			w[k] = gain ? 1.0f : m->p[i].ndim == 2 ? (float)(0.02 * gauss(&m->rng)) : 0.0f;
+	}
+	/* One arena for every activation and scratch buffer. The masked-LM
+	 * logits are the largest part, so at most a quarter of a batch's
+	 * tokens may be masked (BERT masks 15%). */
+	size_t BT = (size_t)max_batch * c->max_seq, C = (size_t)c->C, F = (size_t)c->ff;
+	size_t att = (size_t)max_batch * c->heads * c->max_seq * c->max_seq;
+	m->max_masked = BT / 4 + (size_t)max_batch;
+	size_t per_layer = BT * (12 * C + 2 * F + 4) + att;
+	size_t wide = BT * (3 * C > F ? 3 * C : F);
+	size_t head = (size_t)max_batch * c->classes > m->max_masked * c->vocab ? (size_t)max_batch * c->classes
+	                                                                         : m->max_masked * c->vocab;
+	size_t total = BT * (4 * C + 2) + per_layer * (size_t)c->layers + BT * (5 * C + 2) + 2 * head +
+	               BT * (3 * C + 3 * C) + wide + (size_t)c->max_seq * c->max_seq;
+	m->arena = malloc(total * sizeof *m->arena);
+	if (!m->arena) {
+		model_free(m);
+		return err_set(e, "out of memory for the activations of batch %d x %d", max_batch, c->max_seq), NULL;
+	}
+	float *a = m->arena;
+#define TAKE(ptr, count) ((ptr) = a, a += (count))
+	TAKE(m->emb, BT * C);
+	TAKE(m->emb_ln, BT * C);
+	TAKE(m->emb_mask, BT * C);
+	TAKE(m->out, BT * C);
+	TAKE(m->emb_mean, BT);
+	TAKE(m->emb_rstd, BT);
+	m->la = xcalloc((size_t)c->layers, sizeof *m->la);
+	for (int l = 0; l < c->layers; l++) {
+		struct layer_acts *L = &m->la[l];
+		TAKE(L->in, BT * C);
+		TAKE(L->qkv, BT * 3 * C);
+		TAKE(L->att, att);
+		TAKE(L->ctx, BT * C);
+		TAKE(L->o, BT * C);
+		TAKE(L->o_mask, BT * C);
+		TAKE(L->res1, BT * C);
+		TAKE(L->x1, BT * C);
+		TAKE(L->ff1, BT * F);
+		TAKE(L->gelu, BT * F);
+		TAKE(L->ff2, BT * C);
+		TAKE(L->ff2_mask, BT * C);
+		TAKE(L->res2, BT * C);
+		TAKE(L->ln1_mean, BT);
+		TAKE(L->ln1_rstd, BT);
+		TAKE(L->ln2_mean, BT);
+		TAKE(L->ln2_rstd, BT);
+	}
+	TAKE(m->head_in, BT * C);
+	TAKE(m->mlm_h, BT * C);
+	TAKE(m->mlm_dense, BT * C);
+	TAKE(m->mlm_gelu, BT * C);
+	TAKE(m->mlm_ln, BT * C);
+	TAKE(m->mlm_mean, BT);
+	TAKE(m->mlm_rstd, BT);
+	TAKE(m->head_logits, head);
+	TAKE(m->head_dlogits, head);
+	TAKE(m->d_a, BT * C);
+	TAKE(m->d_b, BT * C);
+	TAKE(m->d_c, BT * C);
+	TAKE(m->d_big, wide);
+	TAKE(m->d_qkv, BT * 3 * C);
+	TAKE(m->d_att, (size_t)c->max_seq * c->max_seq);
+#undef TAKE
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->p);
+	free(m->w);
+	free(m->g);
+	free(m->am);
+	free(m->av);
+	free(m->la);
+	free(m->arena);
+	free(m);
+}
+
+const struct model_config *model_config(const struct model *m)
+{
+	return &m->c;
+}
+
+size_t model_param_count(const struct model *m)
+{
+	return m->n;
+}
+
+size_t model_params(const struct model *m, const struct model_param **list)
+{
+	*list = m->p;
+	return m->np;
+}
+
+float *model_weights(struct model *m)
+{
+	return m->w;
+}
+
+float *model_grads(struct model *m)
+{
+	return m->g;
+}
+
+int model_adam_step(const struct model *m)
+{
+	return m->adam_t;
+}
+
+/* Inverted dropout: mask entries are 0 or 1/(1-p); NULL when off. */
+static const float *dropout_mask(struct model *m, float *mask, size_t n)
+{
+	float p = m->c.dropout;
+	if (!m->dropout_on)
+		return NULL;
+	float keep = 1.0f / (1.0f - p);
+	uint64_t threshold = (uint64_t)((double)p * 18446744073709551616.0);
+	for (size_t i = 0; i < n; i++)
+		mask[i] = rng_next(&m->rng) < threshold ? 0.0f : keep;
+	return mask;
+}
+
+float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits)
+{
+	const struct ops *o = m->ops;
+	const struct model_config *c = &m->c;
+	int B = b->B, T = b->T, C = c->C, F = c->ff, NH = c->heads;
+	size_t BT = (size_t)B * T, N = BT * C;
+	if (B > m->max_batch || T > c->max_seq || (!b->label && (size_t)b->M > m->max_masked))
+		return NAN;
+	m->dropout_on = train && c->dropout > 0;
+	/* ---- forward ---- */
+	o->embedding_forward(m->emb, b->tok, P(m, 0), P(m, 1), B, T, C);
+	o->layernorm_forward(m->emb_ln, m->emb_mean, m->emb_rstd, m->emb, P(m, 2), P(m, 3), (int)BT, C);
+	const float *emask = dropout_mask(m, m->emb_mask, N);
+	float *x = c->layers ? m->la[0].in : m->out;
+	memset(x, 0, N * sizeof *x);
+	o->add_masked(x, x, m->emb_ln, emask, N);
+	for (int l = 0; l < c->layers; l++) {
+		struct layer_acts *L = &m->la[l];
+		float *next = l + 1 < c->layers ? m->la[l + 1].in : m->out;
+		o->linear_forward(L->qkv, L->in, P(m, LP(l, P_QKV_W)), P(m, LP(l, P_QKV_B)), (int)BT, C, 3 * C);
+		o->attention_forward(L->ctx, L->att, L->qkv, b->len, B, T, C, NH);
+		o->linear_forward(L->o, L->ctx, P(m, LP(l, P_O_W)), P(m, LP(l, P_O_B)), (int)BT, C, C);
+		o->add_masked(L->res1, L->in, L->o, dropout_mask(m, L->o_mask, N), N);
+		o->layernorm_forward(L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)),
+		                     (int)BT, C);
+		o->linear_forward(L->ff1, L->x1, P(m, LP(l, P_FF1_W)), P(m, LP(l, P_FF1_B)), (int)BT, C, F);
+		o->gelu_forward(L->gelu, L->ff1, BT * F);
+		o->linear_forward(L->ff2, L->gelu, P(m, LP(l, P_FF2_W)), P(m, LP(l, P_FF2_B)), (int)BT, F, C);
+		o->add_masked(L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, N), N);
+		o->layernorm_forward(next, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)),
+		                     (int)BT, C);
+	}
+	/* ---- head and loss ---- */
+	float loss;
+	bool classify = b->label != NULL;
+	int rows = classify ? B : b->M;
+	int out_dim = classify ? c->classes : c->vocab;
+	size_t mi = mlm_index(m);
+	for (int r = 0; r < rows; r++) {
+		size_t at = classify ? (size_t)r * T : (size_t)b->mlm_pos[r];
+		memcpy((classify ? m->head_in : m->mlm_h) + (size_t)r * C, m->out + at * C, (size_t)C * sizeof(float));
+	}
+	if (classify) {
+		o->linear_forward(m->head_logits, m->head_in, P(m, head_index(m)), P(m, head_index(m) + 1), B, C, out_dim);
+		loss = o->crossentropy(m->head_dlogits, m->head_logits, b->label, b->class_weight, B, out_dim);
+	} else {
+		o->linear_forward(m->mlm_dense, m->mlm_h, P(m, mi), P(m, mi + 1), rows, C, C);
+		o->gelu_forward(m->mlm_gelu, m->mlm_dense, (size_t)rows * C);
+		o->layernorm_forward(m->mlm_ln, m->mlm_mean, m->mlm_rstd, m->mlm_gelu, P(m, mi + 2), P(m, mi + 3), rows, C);
+		/* The decoder is the token embedding table, tied. */
+		o->linear_forward(m->head_logits, m->mlm_ln, P(m, 0), P(m, mi + 4), rows, C, out_dim);
+		loss = o->crossentropy(m->head_dlogits, m->head_logits, b->mlm_target, NULL, rows, out_dim);
+	}
+	if (logits && classify)
+		memcpy(logits, m->head_logits, (size_t)B * out_dim * sizeof *logits);
+	if (!backward)
+		return loss;
+	/* ---- backward ---- */
+	memset(m->g, 0, m->n * sizeof *m->g);
+	float *dx = m->d_a;          /* gradient of the current hidden states */
+	memset(dx, 0, N * sizeof *dx);
+	float *dh = m->d_b;
+	memset(dh, 0, (size_t)rows * C * sizeof *dh);
+	if (classify) {
+		o->linear_backward(dh, G(m, head_index(m)), G(m, head_index(m) + 1), m->head_dlogits, m->head_in,
+		                   P(m, head_index(m)), B, C, out_dim);
+	} else {
+		float *d1 = m->d_c, *d2 = m->d_big;
+		memset(d1, 0, (size_t)rows * C * sizeof *d1);
+		o->linear_backward(d1, G(m, 0), G(m, mi + 4), m->head_dlogits, m->mlm_ln, P(m, 0), rows, C, out_dim);
+		memset(d2, 0, (size_t)rows * C * sizeof *d2);
+		o->layernorm_backward(d2, G(m, mi + 2), G(m, mi + 3), d1, m->mlm_gelu, P(m, mi + 2), m->mlm_mean,
+		                      m->mlm_rstd, rows, C);
+		memset(d1, 0, (size_t)rows * C * sizeof *d1);
+		o->gelu_backward(d1, m->mlm_dense, d2, (size_t)rows * C);
+		o->linear_backward(dh, G(m, mi), G(m, mi + 1), d1, m->mlm_h, P(m, mi), rows, C, C);
+	}
+	for (int r = 0; r < rows; r++) {
+		size_t at = classify ? (size_t)r * T : (size_t)b->mlm_pos[r];
+		o->acc_masked(dx + at * C, dh + (size_t)r * C, NULL, (size_t)C);
+	}
+	for (int l = c->layers - 1; l >= 0; l--) {
+		struct layer_acts *L = &m->la[l];
+		const float *omask = m->dropout_on ? L->o_mask : NULL, *fmask = m->dropout_on ? L->ff2_mask : NULL;
+		float *dres = m->d_b, *dx1 = m->d_c, *dbig = m->d_big;
+		/* x_out = LN2(x1 + drop(ff2(gelu(ff1(x1))))) */
+		memset(dres, 0, N * sizeof *dres);
+		o->layernorm_backward(dres, G(m, LP(l, P_LN2_G)), G(m, LP(l, P_LN2_B)), dx, L->res2, P(m, LP(l, P_LN2_G)),
+		                      L->ln2_mean, L->ln2_rstd, (int)BT, C);
+		memcpy(dx1, dres, N * sizeof *dx1);
+		/* dres through the dropout mask is the ff2 output gradient. */
+		float *dff2 = dx;  /* dx is free now */
+		memset(dff2, 0, N * sizeof *dff2);
+		o->acc_masked(dff2, dres, fmask, N);
+		memset(dbig, 0, BT * F * sizeof *dbig);
+		o->linear_backward(dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)),
+		                   (int)BT, F, C);
+		float *dff1 = L->gelu;  /* the GELU output is no longer needed */
+		memset(dff1, 0, BT * F * sizeof *dff1);
+		o->gelu_backward(dff1, L->ff1, dbig, BT * F);
+		o->linear_backward(dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)),
+		                   (int)BT, C, F);
+		/* x1 = LN1(in + drop(o(attention(qkv(in))))) */
+		memset(dres, 0, N * sizeof *dres);
+		o->layernorm_backward(dres, G(m, LP(l, P_LN1_G)), G(m, LP(l, P_LN1_B)), dx1, L->res1, P(m, LP(l, P_LN1_G)),
+		                      L->ln1_mean, L->ln1_rstd, (int)BT, C);
+		memcpy(dx, dres, N * sizeof *dx);  /* the residual path */
+		float *dout = dx1;                 /* dx1 is free now */
+		memset(dout, 0, N * sizeof *dout);
+		o->acc_masked(dout, dres, omask, N);
+		float *dctx = dres;
+		memset(dctx, 0, N * sizeof *dctx);
+		o->linear_backward(dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), (int)BT,
+		                   C, C);
+		memset(m->d_qkv, 0, BT * 3 * C * sizeof *m->d_qkv);
+		o->attention_backward(m->d_qkv, m->d_att, dctx, L->qkv, L->att, B, T, C, NH);
+		o->linear_backward(dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)),
+		                   (int)BT, C, 3 * C);
+	}
+	/* in_0 = drop(LN(wte[tok] + wpe)) */
+	float *dln = m->d_b;
+	memset(dln, 0, N * sizeof *dln);
+	o->acc_masked(dln, dx, emask, N);
+	float *demb = m->d_c;
+	memset(demb, 0, N * sizeof *demb);
+	o->layernorm_backward(demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);
+	o->embedding_backward(G(m, 0), G(m, 1), demb, b->tok, B, T, C);
+	return loss;
+}
+
+double model_clip_grads(struct model *m, double max_norm)
+{
+	double norm = sqrt(m->ops->sumsq(m->g, m->n));
+	if (max_norm > 0 && norm > max_norm)
+		m->ops->scale(m->g, m->n, (float)(max_norm / norm));
+	return norm;
+}
+
+void model_adamw(struct model *m, float lr, float weight_decay, float b1, float b2, float eps)
+{
+	m->adam_t++;
+	for (size_t i = 0; i < m->np; i++) {
+		size_t off = m->p[i].offset;
+		m->ops->adamw(m->w + off, m->g + off, m->am + off, m->av + off, m->p[i].count, lr, b1, b2, eps,
+		              m->p[i].decay ? weight_decay : 0.0f, m->adam_t);
+	}
+}

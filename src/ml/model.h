@@ -1,0 +1,72 @@
+#ifndef LATHE_ML_MODEL_H
+#define LATHE_ML_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/err.h"
+#include "base/rng.h"
+#include "ml/ops.h"
+
+/* A BERT-style encoder (post-LN, learned positions, exact GELU) with a
+ * classification head on [CLS] (position 0) and a masked-LM head whose
+ * decoder is tied to the token embeddings, as in BERT. */
+struct model_config {
+	int vocab, max_seq, C, layers, heads, ff, classes;
+	float dropout;
+};
+
+/* "tiny" and "small": the shapes of the PyTorch reference benchmark. */
+int model_config_named(const char *name, struct model_config *c, struct err *e);
+int model_config_check(const struct model_config *c, struct err *e);
+
+/* A named parameter tensor inside the model's one parameter array. */
+struct model_param {
+	char name[96];
+	int ndim;
+	int64_t shape[2];
+	size_t offset, count;
+	bool decay;            /* weight decay applies */
+};
+
+struct model;
+
+/* Parameters initialized as BERT: N(0, 0.02) weights, zero biases, unit
+ * layer-norm gains. Work space for batches of up to max_batch sequences of
+ * up to max_seq tokens is allocated here, once. */
+struct model *model_new(const struct model_config *c, const struct ops *ops, int max_batch, uint64_t seed,
+                        struct err *e);
+void model_free(struct model *m);
+const struct model_config *model_config(const struct model *m);
+size_t model_param_count(const struct model *m);
+size_t model_params(const struct model *m, const struct model_param **list);
+float *model_weights(struct model *m);
+float *model_grads(struct model *m);
+
+/* One batch: B sequences of T tokens (tok[B*T], padded), len[B] real
+ * lengths. train turns dropout on. */
+struct model_batch {
+	int B, T;
+	const int32_t *tok;
+	const int *len;
+	const int32_t *label;       /* [B], classification */
+	const float *class_weight;  /* [classes] or NULL */
+	/* Masked LM: M masked positions pos[M] (b*T + t) with targets. */
+	int M;
+	const int32_t *mlm_pos, *mlm_target;
+};
+
+/* Forward (and, with backward, gradients into model_grads, which it
+ * zeroes first). Classification loss when label is set, else masked-LM
+ * loss. logits (classification, [B, classes]) may be NULL. Returns NAN
+ * for a batch beyond the sizes the model was made for (B > max_batch,
+ * T > max_seq, or more masked positions than a quarter of its tokens). */
+float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
+/* Clips the gradient to max_norm (0 = no clipping); returns its norm. */
+double model_clip_grads(struct model *m, double max_norm);
+/* AdamW over all parameters; biases and layer-norm gains get no weight
+ * decay, as in BERT. */
+void model_adamw(struct model *m, float lr, float weight_decay, float b1, float b2, float eps);
+int model_adam_step(const struct model *m);
+
+#endif
