@@ -23,6 +23,7 @@ enum {
 	OPT_LANG, OPT_BINNING, OPT_LEVELS, OPT_WINDOW, OPT_NOTES, OPT_INCLUDE, OPT_EXCLUDE, OPT_SPLIT, OPT_RATIOS,
 	OPT_SEED, OPT_GROUP,
 	OPT_REPORT, OPT_JSON,
+	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -74,6 +75,10 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_OUT, {"output", required_argument, NULL, 'o'}, "FILE", "write here (atomically) instead of standard output"},
 	{CMD_G_OUT, {"report", no_argument, NULL, OPT_REPORT}, "", "print the cleaning report on standard error"},
 	{CMD_G_OUT, {"json", no_argument, NULL, OPT_JSON}, "", "machine-readable output"},
+	{CMD_G_BENCH, {"config", required_argument, NULL, OPT_CONFIG}, "NAME", "model shape: tiny or small (default tiny)"},
+	{CMD_G_BENCH, {"threads", required_argument, NULL, OPT_THREADS}, "N", "threads for the matrix products (default 1)"},
+	{CMD_G_BENCH, {"steps", required_argument, NULL, OPT_STEPS}, "N", "timed steps (default: tiny 50, small 15; infer 4x)"},
+	{CMD_G_BENCH, {"warmup", required_argument, NULL, OPT_WARMUP}, "N", "untimed steps first (default 5)"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
 
@@ -86,7 +91,7 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 		unsigned group;
 		const char *title;
 	} titles[] = {{CMD_G_LOAD, "Reading the CSV"}, {CMD_G_RULES, "Cleaning"}, {CMD_G_TEXT, "Text and splits"},
-	              {CMD_G_OUT, "Output"}, {0, "Other"}};
+	              {CMD_G_OUT, "Output"}, {CMD_G_BENCH, "Model benchmarks"}, {0, "Other"}};
 	for (size_t g = 0; g < sizeof titles / sizeof *titles; g++) {
 		if (titles[g].group && !(cmd->groups & titles[g].group))
 			continue;
@@ -272,6 +277,14 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		po->split.seed = (uint64_t)v;
 		return 0;
 	case OPT_GROUP: po->split.group = arg; return 0;
+	case OPT_CONFIG: a->config = arg; return 0;
+	case OPT_THREADS:
+	case OPT_STEPS:
+	case OPT_WARMUP:
+		if (parse_long(arg, code == OPT_WARMUP ? 0 : 1, &v) || v > 100000)
+			return cmd_usage_error(cmd, "--%s %s: expected a positive whole number", name, arg);
+		*(code == OPT_THREADS ? &a->threads : code == OPT_STEPS ? &a->steps : &a->warmup) = (int)v;
+		return 0;
 	case 'o': a->output = arg; return 0;
 	case OPT_REPORT: a->report = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
@@ -283,6 +296,7 @@ static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_ar
 {
 	memset(a, 0, sizeof *a);
 	pipeline_opts_init(&a->po);
+	a->warmup = -1;
 	*done = false;
 	struct option longopts[N_OPTS + 1];
 	size_t n = 0;

@@ -14,6 +14,7 @@ enum {
 	CMD_G_RULES = 1 << 1,  /* cleaning rules and the rules script */
 	CMD_G_TEXT = 1 << 2,   /* textualization and splits */
 	CMD_G_OUT = 1 << 3,    /* -o, --report, --json */
+	CMD_G_BENCH = 1 << 4,  /* --config, --threads, --steps, --warmup */
 };
 
 /* What the parser collected for a subcommand. */
@@ -21,6 +22,8 @@ struct cmd_args {
 	struct pipeline_opts po;
 	const char *output;
 	bool report, json;
+	const char *config;    /* model benchmarks */
+	int threads, steps, warmup;
 	int npos;
 	char **pos;
 };

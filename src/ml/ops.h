@@ -54,6 +54,8 @@ struct ops {
 	 * p -= lr (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps) + lr wd p */
 	void (*adamw)(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
 	              float wd, int t);
+	/* Threads the backend may use (OpenBLAS's pool on the CPU). */
+	void (*set_threads)(int n);
 };
 
 extern const struct ops ops_cpu;

@@ -257,6 +257,11 @@ static void adamw(float *p, const float *g, float *m, float *v, size_t n, float 
 	}
 }
 
+static void set_threads(int n)
+{
+	openblas_set_num_threads(n);
+}
+
 const struct ops ops_cpu = {
 	.name = "cpu",
 	.linear_forward = linear_forward,
@@ -275,4 +280,5 @@ const struct ops ops_cpu = {
 	.sumsq = sumsq,
 	.scale = scale,
 	.adamw = adamw,
+	.set_threads = set_threads,
 };

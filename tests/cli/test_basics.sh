@@ -46,6 +46,11 @@ run "$LATHE" textualize "$AI4I" --rules "$srcdir/lua/ai4i.lua" --lang zh --level
 like "$WORK/out" '"text":"type为M；air temperature' "zh wording pack from the command line"
 run "$LATHE" textualize "$AI4I" --label 'Machine failure' --exclude UDI --exclude TWF --exclude HDF --exclude PWF --exclude OSF --exclude RNF --split time
 ok $(test "$rc" -eq 0 && tail -1 "$WORK/out" | grep -q '"label":"0","row":10000,"split":"test"'; echo $?) "time split: last rows test"
+for mode in train mlm infer; do
+	run "$LATHE" bench $mode --config tiny --steps 1 --warmup 0
+	ok $(test "$rc" -eq 0 && grep -q "^RESULT bench=$mode config=tiny" "$WORK/out"; echo $?) "bench $mode runs"
+done
+expect_fail 2 "unknown model config 'huge'" "unknown model config" "$LATHE" bench train --config huge
 if command -v python3 >/dev/null 2>&1; then
 	python3 "$srcdir/tests/python/safetensors_spec.py" write "$WORK/m.safetensors"
 	run "$LATHE" info "$WORK/m.safetensors"
