@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "base/utf8.h"
 #include "data/stats.h"
 
@@ -72,6 +73,7 @@ static void trend_phrase(struct strbuf *b, const struct wording *w, const char *
 
 struct textualizer {
 	const struct wording *w;
+	bool zh;
 	struct fact_col *facts;
 	size_t nfacts;
 	long notes, machine, time;
@@ -200,7 +202,8 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 		if (table_find(t, o->cols[i].column) < 0)
 			return err_set(e, "levels: no column named \"%s\"", o->cols[i].column);
 	struct textualizer *tz = xcalloc(1, sizeof *tz);
-	tz->w = o->lang && strcmp(o->lang, "zh") == 0 ? &wording_zh : &wording_en;
+	tz->zh = o->lang && strcmp(o->lang, "zh") == 0;
+	tz->w = tz->zh ? &wording_zh : &wording_en;
 	tz->notes = notes;
 	tz->machine = machine;
 	tz->time = time;
@@ -272,6 +275,107 @@ void textualize_free(struct textualizer *tz)
 	free(tz->facts);
 	free(tz->names);
 	free(tz);
+}
+
+static json_t *column_name_or_null(const struct table *t, long c)
+{
+	return c >= 0 ? json_string(t->cols[c].name) : json_null();
+}
+
+char *textualize_spec(const struct textualizer *tz, const struct table *t)
+{
+	json_t *facts = json_array();
+	for (size_t i = 0; i < tz->nfacts; i++) {
+		const struct fact_col *f = &tz->facts[i];
+		json_t *jf = json_pack("{s:s, s:s, s:s, s:b}", "column", t->cols[f->col].name, "name", f->name, "kind",
+		                       f->kind == FACT_LEVEL ? "level" : "category", "trend", f->trend);
+		if (f->kind == FACT_LEVEL) {
+			json_t *cuts = json_array();
+			for (int k = 0; k < 4; k++)  /* infinite cuts (no training values) as null */
+				json_array_append_new(cuts, isfinite(f->cuts[k]) ? json_real(f->cuts[k]) : json_null());
+			json_object_set_new(jf, "cuts", cuts);
+			json_object_set_new(jf, "sd", json_real(f->sd));
+		}
+		json_array_append_new(facts, jf);
+	}
+	json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "lang", tz->zh ? "zh" : "en", "window",
+	                      (json_int_t)tz->window, "notes", column_name_or_null(t, tz->notes), "machine",
+	                      column_name_or_null(t, tz->machine), "time", column_name_or_null(t, tz->time), "facts", facts);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return text ? text : xstrdup("{}");
+}
+
+/* A column by the name in key (JSON null = none); -2 when it is missing. */
+static long spec_column(json_t *o, const char *key, const struct table *t, struct err *e)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return -1;
+	long c = json_is_string(v) ? table_find(t, json_string_value(v)) : -1;
+	if (c < 0)
+		return err_set(e, "the data has no column \"%s\" (%s) that the model needs",
+		               json_is_string(v) ? json_string_value(v) : "?", key) - 1;
+	return c;
+}
+
+int textualize_from_spec(const char *text, const struct table *t, struct textualizer **out, struct err *e)
+{
+	*out = NULL;
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+	json_t *facts = json_object_get(o, "facts");
+	const char *lang = json_string_value(json_object_get(o, "lang"));
+	if (!json_is_object(o) || !json_is_array(facts) || !lang) {
+		json_decref(o);
+		return err_set(e, "textualizer spec: not the JSON lathe writes");
+	}
+	struct textualizer *tz = xcalloc(1, sizeof *tz);
+	tz->zh = strcmp(lang, "zh") == 0;
+	tz->w = tz->zh ? &wording_zh : &wording_en;
+	tz->window = (size_t)json_integer_value(json_object_get(o, "window"));
+	tz->notes = spec_column(o, "notes", t, e);
+	tz->machine = spec_column(o, "machine", t, e);
+	tz->time = spec_column(o, "time", t, e);
+	int rc = tz->notes < -1 || tz->machine < -1 || tz->time < -1 ? -1 : 0;
+	tz->facts = xcalloc(json_array_size(facts) + 1, sizeof *tz->facts);
+	size_t i;
+	json_t *jf;
+	json_array_foreach(facts, i, jf) {
+		if (rc)
+			break;
+		struct fact_col f = {0};
+		long c = spec_column(jf, "column", t, e);
+		const char *kind = json_string_value(json_object_get(jf, "kind"));
+		const char *name = json_string_value(json_object_get(jf, "name"));
+		if (c < 0 || !kind || !name) {
+			rc = c < -1 ? -1 : err_set(e, "textualizer spec: fact %zu is incomplete", i);
+			break;
+		}
+		f.col = (size_t)c;
+		f.kind = strcmp(kind, "level") == 0 ? FACT_LEVEL : FACT_CATEGORY;
+		if ((f.kind == FACT_LEVEL) != (t->cols[c].type == COL_NUM)) {
+			rc = err_set(e, "column \"%s\" is %s in the data but the model reads it as %s", t->cols[c].name,
+			             table_type_name(t->cols[c].type), f.kind == FACT_LEVEL ? "numbers" : "text");
+			break;
+		}
+		f.trend = json_is_true(json_object_get(jf, "trend"));
+		f.sd = json_number_value(json_object_get(jf, "sd"));
+		json_t *cuts = json_object_get(jf, "cuts");
+		for (int k = 0; k < 4 && f.kind == FACT_LEVEL; k++) {
+			json_t *v = json_array_get(cuts, (size_t)k);
+			f.cuts[k] = json_is_number(v) ? json_number_value(v) : k < 2 ? -INFINITY : INFINITY;
+		}
+		f.name = xstrdup(name);
+		tz->facts[tz->nfacts++] = f;
+	}
+	json_decref(o);
+	if (rc) {
+		textualize_free(tz);
+		return -1;
+	}
+	*out = tz;
+	return 0;
 }
 
 size_t textualize_columns(const struct textualizer *tz, const char ***names)

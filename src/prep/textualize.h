@@ -45,6 +45,13 @@ void textualize_free(struct textualizer *tz);
 /* Text of every row of t (same schema as fitted); caller frees each and
  * the array. */
 char **textualize_table(const struct textualizer *tz, const struct table *t);
+/* The fitted textualizer as JSON (columns by name, level cuts, wording,
+ * window), so a model can textualize new data exactly as it was trained;
+ * caller frees. */
+char *textualize_spec(const struct textualizer *tz, const struct table *t);
+/* Rebuilds one from textualize_spec's JSON against a table of the same
+ * shape: every named column must exist with a fitting type. */
+int textualize_from_spec(const char *json, const struct table *t, struct textualizer **out, struct err *e);
 /* The columns that become facts, for reports. */
 size_t textualize_columns(const struct textualizer *tz, const char ***names);
 /* "air temperature" from "Air temperature [K]". Caller frees. */

@@ -119,6 +119,31 @@ int main(void)
 	ok(strstr(x[5], "readings") == NULL, "no trend before the window fills");
 	free_texts(x, 100);
 
+	/* A fitted textualizer travels as JSON and comes back the same. */
+	textualize_opts_init(&o);
+	o.window = 10;
+	o.lang = "zh";
+	o.notes = "note";
+	struct textualizer *fitted, *back;
+	ok(textualize_fit(t, NULL, &o, &fitted, &e) == 0, "fit for the spec");
+	char *spec = textualize_spec(fitted, t);
+	ok(textualize_from_spec(spec, t, &back, &e) == 0, "spec read back: %s", spec);
+	char **x1 = textualize_table(fitted, t), **x2 = textualize_table(back, t);
+	int same = 1;
+	for (int r = 0; r < 100; r++)
+		same &= strcmp(x1[r], x2[r]) == 0;
+	ok(same, "the same texts from the spec");
+	free_texts(x1, 100);
+	free_texts(x2, 100);
+	textualize_free(back);
+	struct table *other = table_new();
+	table_add_column(other, "type", COL_STR);
+	ok(textualize_from_spec(spec, other, &back, &e) != 0 && strstr(e.msg, "no column"), "a missing column: %s", e.msg);
+	table_free(other);
+	ok(textualize_from_spec("{", t, &back, &e) != 0, "broken JSON refused");
+	free(spec);
+	textualize_free(fitted);
+
 	textualize_opts_init(&o);
 	o.label = "nope";
 	struct textualizer *tz;
