@@ -51,7 +51,10 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 {
 	memset(p, 0, sizeof *p);
 	p->o = o;
-	if (o->rules_path && rules_load(o->rules_path, o->lua_limit, &p->rules, e))
+	if (o->rules_text && rules_load_text(o->rules_path ? o->rules_path : "rules.lua", o->rules_text,
+	                                     strlen(o->rules_text), o->lua_limit, &p->rules, e))
+		return -1;
+	if (!o->rules_text && o->rules_path && rules_load(o->rules_path, o->lua_limit, &p->rules, e))
 		return -1;
 	static const struct rules_config none = {.window = -1};
 	const struct rules_config *c = p->rules ? rules_config(p->rules) : &none;
@@ -150,6 +153,18 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 	textualize_free(p->tz);
 	p->tz = NULL;
 	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
+		return -1;
+	p->texts = textualize_table(p->tz, p->t);
+	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
+		return -1;
+	return 0;
+}
+
+int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e)
+{
+	textualize_free(p->tz);
+	p->tz = NULL;
+	if (textualize_from_spec(spec, p->t, &p->tz, e))
 		return -1;
 	p->texts = textualize_table(p->tz, p->t);
 	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))

@@ -19,6 +19,7 @@
 struct pipeline_opts {
 	struct csvin_opts load;
 	const char *rules_path;
+	const char *rules_text;        /* instead of a path: the script itself */
 	long lua_limit;
 	struct clean_rule *rules;      /* after the script's own rules */
 	size_t nrules;
@@ -62,6 +63,9 @@ void pipeline_adopt(struct pipeline *p, struct table *t);
 int pipeline_clean(struct pipeline *p, struct err *e);
 int pipeline_split(struct pipeline *p, struct err *e);
 int pipeline_textualize(struct pipeline *p, struct err *e);
+/* Textualizes with a saved textualizer instead of fitting one (applying a
+ * model to new data); no split is made. */
+int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e);
 /* Label text of row r ("" when none). */
 const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size);
 void pipeline_close(struct pipeline *p);

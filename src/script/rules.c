@@ -4,8 +4,11 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "base/datadir.h"
+#include "base/strbuf.h"
 #include "base/utf8.h"
 #include "script/row.h"
 
@@ -13,6 +16,7 @@ struct rules {
 	lua_State *L;
 	char *path;
 	char *base;           /* file name for messages */
+	char *text;           /* the script itself */
 	long limit;
 	struct rules_config cfg;
 	bool has_clean, has_label, has_textualize;
@@ -281,8 +285,31 @@ static bool has_function(lua_State *L, const char *name)
 int rules_load(const char *path, long limit, struct rules **out, struct err *e)
 {
 	*out = NULL;
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return err_at(e, path, 0, "cannot open: %s", strerror(errno));
+	struct strbuf text = {0};
+	char buf[4096];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+		strbuf_add(&text, buf, got);
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		strbuf_free(&text);
+		return err_at(e, path, 0, "cannot read: %s", strerror(errno));
+	}
+	int rc = rules_load_text(path, text.s ? text.s : "", text.len, limit, out, e);
+	strbuf_free(&text);
+	return rc;
+}
+
+int rules_load_text(const char *path, const char *text, size_t len, long limit, struct rules **out, struct err *e)
+{
+	*out = NULL;
 	struct rules *r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(path);
+	r->text = xstrndup(text, len);
 	const char *slash = strrchr(path, '/');
 	r->base = xstrdup(slash ? slash + 1 : path);
 	r->limit = limit;
@@ -295,7 +322,9 @@ int rules_load(const char *path, long limit, struct rules **out, struct err *e)
 	luaL_openlibs(r->L);
 	lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	rules_set_lua_path(r->L);
-	if (luaL_loadfile(r->L, path) != LUA_OK) {
+	char chunk[4200];
+	snprintf(chunk, sizeof chunk, "@%s", path);  /* messages say "path:line:" */
+	if (luaL_loadbuffer(r->L, text, len, chunk) != LUA_OK) {
 		const char *msg = lua_tostring(r->L, -1);
 		err_set(e, "%s", msg ? msg : "cannot load");
 		rules_free(r);
@@ -344,6 +373,7 @@ void rules_free(struct rules *r)
 	free(c->cols);
 	free(r->path);
 	free(r->base);
+	free(r->text);
 	free(r);
 }
 
@@ -355,6 +385,11 @@ const struct rules_config *rules_config(const struct rules *r)
 const char *rules_path(const struct rules *r)
 {
 	return r->path;
+}
+
+const char *rules_text(const struct rules *r)
+{
+	return r->text;
 }
 
 bool rules_has_clean(const struct rules *r)

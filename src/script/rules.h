@@ -40,7 +40,11 @@ struct rules_config {
 
 /* Loads and runs the script's top level. limit: instructions per call. */
 int rules_load(const char *path, long limit, struct rules **out, struct err *e);
+/* The same from the script's text (a model file carries it); path names
+ * it in messages. */
+int rules_load_text(const char *path, const char *text, size_t len, long limit, struct rules **out, struct err *e);
 void rules_free(struct rules *r);
+const char *rules_text(const struct rules *r);
 const struct rules_config *rules_config(const struct rules *r);
 const char *rules_path(const struct rules *r);
 bool rules_has_clean(const struct rules *r);

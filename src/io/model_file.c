@@ -1,0 +1,171 @@
+#include "config.h"
+#include "model_file.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include "io/safetensors.h"
+
+static char *config_json(const struct model_config *c)
+{
+	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "vocab", c->vocab, "max_seq", c->max_seq,
+	                      "hidden", c->C, "layers", c->layers, "heads", c->heads, "ff", c->ff, "classes", c->classes,
+	                      "dropout", (double)c->dropout);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static char *list_json(char *const *items, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+int model_file_save(const char *path, struct model *m, const struct model_file *mf, struct err *e)
+{
+	struct st_writer *w = st_writer_new();
+	if (!w)
+		return err_set(e, "out of memory");
+	const struct model_param *p;
+	size_t np = model_params(m, &p);
+	const float *weights = model_weights(m);
+	int rc = 0;
+	for (size_t i = 0; i < np && !rc; i++)
+		rc = st_writer_add(w, p[i].name, ST_F32, p[i].ndim, p[i].shape, weights + p[i].offset, e);
+	char *config = config_json(model_config(m));
+	char *vocab = list_json(mf->vocab, mf->nvocab), *labels = list_json(mf->labels, mf->nlabels);
+	st_writer_meta(w, "format", MODEL_FILE_FORMAT);
+	st_writer_meta(w, "config", config);
+	st_writer_meta(w, "vocab", vocab);
+	st_writer_meta(w, "labels", labels);
+	st_writer_meta(w, "textualizer", mf->textualizer ? mf->textualizer : "{}");
+	st_writer_meta(w, "pipeline", mf->pipeline ? mf->pipeline : "{}");
+	st_writer_meta(w, "manifest", mf->manifest ? mf->manifest : "{}");
+	if (mf->training)
+		st_writer_meta(w, "training", mf->training);
+	free(config);
+	free(vocab);
+	free(labels);
+	if (!rc)
+		rc = st_writer_save(w, path, e);
+	st_writer_free(w);
+	return rc;
+}
+
+static int read_list(const char *path, const char *key, const char *text, char ***out, size_t *n, struct err *e)
+{
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return err_at(e, path, 0, "model file: metadata \"%s\" is missing or not a JSON list", key);
+	}
+	*n = json_array_size(a);
+	*out = xcalloc(*n + 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (!s) {
+			json_decref(a);
+			return err_at(e, path, 0, "model file: \"%s\" entry %zu is not text", key, i);
+		}
+		(*out)[i] = xstrdup(s);
+	}
+	json_decref(a);
+	return 0;
+}
+
+static char *meta_copy(const struct st_file *f, const char *key)
+{
+	const char *v = st_meta(f, key);
+	return v ? xstrdup(v) : NULL;
+}
+
+int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
+                    struct err *e)
+{
+	*out = NULL;
+	memset(mf, 0, sizeof *mf);
+	struct st_file *f;
+	if (st_open(path, &f, e))
+		return -1;
+	int rc = -1;
+	struct model *m = NULL;
+	json_t *cfg = NULL;
+	const char *format = st_meta(f, "format");
+	if (!format || strcmp(format, MODEL_FILE_FORMAT) != 0) {
+		err_at(e, path, 0, "not a lathe model (format %s%s%s; this lathe reads %s)", format ? "\"" : "",
+		       format ? format : "missing", format ? "\"" : "", MODEL_FILE_FORMAT);
+		goto out;
+	}
+	cfg = json_loads(st_meta(f, "config") ? st_meta(f, "config") : "", 0, NULL);
+	struct model_config c = {0};
+	if (json_unpack(cfg, "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "vocab", &c.vocab, "max_seq", &c.max_seq,
+	                "hidden", &c.C, "layers", &c.layers, "heads", &c.heads, "ff", &c.ff, "classes", &c.classes,
+	                "dropout", &(double){0}) != 0) {
+		err_at(e, path, 0, "model file: the config is missing or incomplete");
+		goto out;
+	}
+	c.dropout = (float)json_real_value(json_object_get(cfg, "dropout"));
+	if (model_config_check(&c, e)) {
+		err_prefix(e, "%s: ", path);
+		goto out;
+	}
+	m = model_new(&c, ops, max_batch, 0, e);
+	if (!m)
+		goto out;
+	const struct model_param *p;
+	size_t np = model_params(m, &p);
+	float *w = model_weights(m);
+	for (size_t i = 0; i < np; i++) {
+		const struct st_tensor *t = st_find(f, p[i].name);
+		if (!t || t->dtype != ST_F32 || t->ndim != p[i].ndim || t->shape[0] != p[i].shape[0] ||
+		    (t->ndim > 1 && t->shape[1] != p[i].shape[1])) {
+			err_at(e, path, 0, "model file: tensor %s is %s", p[i].name,
+			       t ? "not the F32 shape the config implies" : "missing");
+			goto out;
+		}
+		memcpy(w + p[i].offset, t->data, p[i].count * sizeof *w);
+	}
+	if (read_list(path, "vocab", st_meta(f, "vocab"), &mf->vocab, &mf->nvocab, e) ||
+	    read_list(path, "labels", st_meta(f, "labels"), &mf->labels, &mf->nlabels, e))
+		goto out;
+	if (mf->nvocab != (size_t)c.vocab || mf->nlabels != (size_t)c.classes) {
+		err_at(e, path, 0, "model file: %zu tokens and %zu labels for a model of %d and %d", mf->nvocab, mf->nlabels,
+		       c.vocab, c.classes);
+		goto out;
+	}
+	mf->textualizer = meta_copy(f, "textualizer");
+	mf->pipeline = meta_copy(f, "pipeline");
+	mf->manifest = meta_copy(f, "manifest");
+	mf->training = meta_copy(f, "training");
+	rc = 0;
+out:
+	json_decref(cfg);
+	st_close(f);
+	if (rc) {
+		model_free(m);
+		model_file_free(mf);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+void model_file_free(struct model_file *mf)
+{
+	for (size_t i = 0; i < mf->nvocab; i++)
+		free(mf->vocab[i]);
+	for (size_t i = 0; i < mf->nlabels; i++)
+		free(mf->labels[i]);
+	free(mf->vocab);
+	free(mf->labels);
+	free(mf->textualizer);
+	free(mf->pipeline);
+	free(mf->manifest);
+	free(mf->training);
+	memset(mf, 0, sizeof *mf);
+}

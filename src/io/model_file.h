@@ -1,0 +1,37 @@
+#ifndef LATHE_IO_MODEL_FILE_H
+#define LATHE_IO_MODEL_FILE_H
+
+#include <stddef.h>
+#include "base/err.h"
+#include "ml/model.h"
+#include "ml/ops.h"
+
+/* Everything a trained model carries besides its weights, stored as JSON
+ * strings in the safetensors metadata: the vocabulary, the labels in class
+ * order, the fitted textualizer, the data-path settings (label column,
+ * rules script text, machine and time columns), the run manifest (data
+ * and script SHA-256, version, seed, config) and the training summary. */
+struct model_file {
+	char **vocab;
+	size_t nvocab;
+	char **labels;
+	size_t nlabels;
+	char *textualizer;   /* JSON */
+	char *pipeline;      /* JSON */
+	char *manifest;      /* JSON */
+	char *training;      /* JSON, may be NULL */
+};
+
+#define MODEL_FILE_FORMAT "lathe-model-1"
+
+/* Writes atomically: weights as F32 tensors under the parameter names,
+ * plus the metadata above, "format" and "config". */
+int model_file_save(const char *path, struct model *m, const struct model_file *mf, struct err *e);
+/* Reads a model file written by model_file_save: checks the format, the
+ * config, and that every parameter is present with its shape; a model
+ * for max_batch sequences is made with its weights. */
+int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
+                    struct err *e);
+void model_file_free(struct model_file *mf);
+
+#endif
