@@ -13,7 +13,7 @@
 #include "base/utf8.h"
 
 static const struct cmd *const cmd_table[] = {
-	&cmd_bench, &cmd_clean, &cmd_info, &cmd_run, &cmd_textualize, NULL,
+	&cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_info, &cmd_run, &cmd_textualize, &cmd_train, NULL,
 };
 
 enum {
@@ -24,6 +24,8 @@ enum {
 	OPT_SEED, OPT_GROUP,
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
+	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS, OPT_WEIGHT_DECAY,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -75,10 +77,22 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_OUT, {"output", required_argument, NULL, 'o'}, "FILE", "write here (atomically) instead of standard output"},
 	{CMD_G_OUT, {"report", no_argument, NULL, OPT_REPORT}, "", "print the cleaning report on standard error"},
 	{CMD_G_OUT, {"json", no_argument, NULL, OPT_JSON}, "", "machine-readable output"},
-	{CMD_G_BENCH, {"config", required_argument, NULL, OPT_CONFIG}, "NAME", "model shape: tiny or small (default tiny)"},
-	{CMD_G_BENCH, {"threads", required_argument, NULL, OPT_THREADS}, "N", "threads for the matrix products (default 1)"},
+	{CMD_G_MODEL, {"config", required_argument, NULL, OPT_CONFIG}, "NAME", "model shape: tiny or small (default tiny)"},
+	{CMD_G_MODEL, {"threads", required_argument, NULL, OPT_THREADS}, "N", "threads for the matrix products (default 1)"},
 	{CMD_G_BENCH, {"steps", required_argument, NULL, OPT_STEPS}, "N", "timed steps (default: tiny 50, small 15; infer 4x)"},
 	{CMD_G_BENCH, {"warmup", required_argument, NULL, OPT_WARMUP}, "N", "untimed steps first (default 5)"},
+	{CMD_G_TRAIN, {"epochs", required_argument, NULL, OPT_EPOCHS}, "N", "passes over the training rows at most (default 8)"},
+	{CMD_G_TRAIN, {"batch", required_argument, NULL, OPT_BATCH}, "N", "sequences per step (default 32)"},
+	{CMD_G_TRAIN, {"lr", required_argument, NULL, OPT_LR}, "X", "peak learning rate, after a linear warm-up over 10% (default 0.001)"},
+	{CMD_G_TRAIN, {"vocab", required_argument, NULL, OPT_VOCAB}, "N", "WordPiece vocabulary size (default 1000)"},
+	{CMD_G_TRAIN, {"max-seq", required_argument, NULL, OPT_MAX_SEQ}, "N", "tokens per text at most (default: the longest training text)"},
+	{CMD_G_TRAIN, {"patience", required_argument, NULL, OPT_PATIENCE}, "N", "stop after N epochs without a better dev macro-F1 (default 3)"},
+	{CMD_G_TRAIN, {"no-class-weights", no_argument, NULL, OPT_NO_CLASS_WEIGHTS}, "", "weigh every row alike (default: classes by inverse frequency)"},
+	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
+	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default 0.1)"},
+	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
+	{CMD_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
+	{CMD_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
 
@@ -91,7 +105,8 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 		unsigned group;
 		const char *title;
 	} titles[] = {{CMD_G_LOAD, "Reading the CSV"}, {CMD_G_RULES, "Cleaning"}, {CMD_G_TEXT, "Text and splits"},
-	              {CMD_G_OUT, "Output"}, {CMD_G_BENCH, "Model benchmarks"}, {0, "Other"}};
+	              {CMD_G_OUT, "Output"}, {CMD_G_MODEL, "Model"}, {CMD_G_TRAIN, "Training"},
+	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_BENCH, "Model benchmarks"}, {0, "Other"}};
 	for (size_t g = 0; g < sizeof titles / sizeof *titles; g++) {
 		if (titles[g].group && !(cmd->groups & titles[g].group))
 			continue;
@@ -285,6 +300,37 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 			return cmd_usage_error(cmd, "--%s %s: expected a positive whole number", name, arg);
 		*(code == OPT_THREADS ? &a->threads : code == OPT_STEPS ? &a->steps : &a->warmup) = (int)v;
 		return 0;
+	case OPT_EPOCHS:
+	case OPT_BATCH:
+	case OPT_VOCAB:
+	case OPT_MAX_SEQ:
+	case OPT_PATIENCE:
+		if (parse_long(arg, code == OPT_MAX_SEQ ? 4 : code == OPT_VOCAB ? 150 : 1, &v) || v > 1000000)
+			return cmd_usage_error(cmd, "--%s %s: expected a whole number%s", name, arg,
+			                       code == OPT_VOCAB ? " of at least 150" : code == OPT_MAX_SEQ ? " of at least 4" : "");
+		*(code == OPT_EPOCHS ? &a->learn.epochs : code == OPT_BATCH ? &a->learn.batch
+		  : code == OPT_VOCAB ? &a->learn.vocab_size : code == OPT_MAX_SEQ ? &a->learn.max_seq
+		                                                                  : &a->learn.patience) = (int)v;
+		return 0;
+	case OPT_LR:
+	case OPT_WEIGHT_DECAY:
+	case OPT_DROPOUT: {
+		char *end;
+		double x = strtod(arg, &end);
+		if (end == arg || *end || !(x >= 0) || x > (code == OPT_LR ? 10 : 0.99) || (code == OPT_LR && x == 0))
+			return cmd_usage_error(cmd, "--%s %s: out of range", name, arg);
+		*(code == OPT_LR ? &a->learn.lr : code == OPT_WEIGHT_DECAY ? &a->learn.weight_decay : &a->learn.dropout) =
+		        (float)x;
+		return 0;
+	}
+	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
+	case OPT_FORCE: a->force = true; return 0;
+	case OPT_DATA: a->data = arg; return 0;
+	case OPT_ROW:
+		if (parse_long(arg, 1, &v))
+			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);
+		a->row = v;
+		return 0;
 	case 'o': a->output = arg; return 0;
 	case OPT_REPORT: a->report = true; return 0;
 	case OPT_JSON: a->json = true; return 0;
@@ -297,6 +343,7 @@ static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_ar
 	memset(a, 0, sizeof *a);
 	pipeline_opts_init(&a->po);
 	a->warmup = -1;
+	learn_opts_init(&a->learn);
 	*done = false;
 	struct option longopts[N_OPTS + 1];
 	size_t n = 0;

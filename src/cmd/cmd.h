@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "base/err.h"
+#include "script/learn.h"
 #include "script/pipeline.h"
 
 enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2 };
@@ -14,7 +15,10 @@ enum {
 	CMD_G_RULES = 1 << 1,  /* cleaning rules and the rules script */
 	CMD_G_TEXT = 1 << 2,   /* textualization and splits */
 	CMD_G_OUT = 1 << 3,    /* -o, --report, --json */
-	CMD_G_BENCH = 1 << 4,  /* --config, --threads, --steps, --warmup */
+	CMD_G_MODEL = 1 << 4,  /* --config, --threads */
+	CMD_G_BENCH = 1 << 5,  /* --steps, --warmup */
+	CMD_G_TRAIN = 1 << 6,  /* --epochs, --batch, --lr ... */
+	CMD_G_DIAGNOSE = 1 << 7, /* --data, --row */
 };
 
 /* What the parser collected for a subcommand. */
@@ -22,8 +26,12 @@ struct cmd_args {
 	struct pipeline_opts po;
 	const char *output;
 	bool report, json;
-	const char *config;    /* model benchmarks */
+	const char *config;    /* model shape */
 	int threads, steps, warmup;
+	struct learn_opts learn;
+	bool force;
+	const char *data;      /* diagnose --data */
+	long row;
 	int npos;
 	char **pos;
 };
@@ -49,9 +57,14 @@ int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipelin
  * result atomically with write(), report. */
 int cmd_run_pipeline(struct cmd_args *a, bool text,
                      int (*write)(const struct pipeline *p, FILE *fp, struct err *e));
+/* Applies a model to a data file through the model's own data path;
+ * probs gets [rows x classes]. The caller frees probs and closes p and l
+ * even on failure. */
+int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
+                    float **probs, struct err *e);
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
-extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench;
+extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose;
 
 #endif

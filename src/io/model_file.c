@@ -2,6 +2,7 @@
 #include "model_file.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/safetensors.h"
@@ -10,7 +11,7 @@ static char *config_json(const struct model_config *c)
 {
 	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "vocab", c->vocab, "max_seq", c->max_seq,
 	                      "hidden", c->C, "layers", c->layers, "heads", c->heads, "ff", c->ff, "classes", c->classes,
-	                      "dropout", (double)c->dropout);
+	                      "dropout", round((double)c->dropout * 1e6) / 1e6);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;

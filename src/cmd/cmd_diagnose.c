@@ -1,0 +1,134 @@
+#include "config.h"
+#include "cmd.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/fileio.h"
+#include "base/utf8.h"
+
+/* Every class with its probability as a bar, most likely first. */
+static void print_answer(const struct learner *l, const float *probs)
+{
+	size_t K = l->mf.nlabels, w = 8;
+	size_t *order = xmalloc(K * sizeof *order);
+	for (size_t k = 0; k < K; k++) {
+		order[k] = k;
+		if (utf8_width(l->mf.labels[k]) > w)
+			w = utf8_width(l->mf.labels[k]);
+	}
+	for (size_t i = 1; i < K; i++)
+		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t i = 0; i < K; i++) {
+		size_t k = order[i];
+		printf("  ");
+		utf8_pad(stdout, l->mf.labels[k], w);
+		printf(" %6.2f%%  ", 100 * probs[k]);
+		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f); b++)
+			fputs("█", stdout);
+		putchar('\n');
+	}
+	free(order);
+}
+
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	struct err e;
+	if (!a->data) {
+		if (a->npos != 2)
+			return cmd_usage_error(cmd, "give a text to diagnose, or --data FILE.csv");
+		struct learner l;
+		if (learner_load(a->pos[0], 1, &l, &e))
+			return cmd_fail(&e);
+		float *probs = xmalloc(l.mf.nlabels * sizeof *probs);
+		char *text = a->pos[1];
+		learner_predict(&l, &text, 1, probs);
+		printf("%s\n", text);
+		print_answer(&l, probs);
+		free(probs);
+		learner_free(&l);
+		return CMD_OK;
+	}
+	if (a->npos != 1)
+		return cmd_usage_error(cmd, "with --data, give only the model");
+	struct learner l;
+	struct pipeline p;
+	float *probs;
+	int rc = CMD_OK;
+	if (cmd_apply_model(a, a->pos[0], a->data, &l, &p, &probs, &e)) {
+		rc = cmd_fail(&e);
+		goto out;
+	}
+	size_t K = l.mf.nlabels;
+	if (a->row) {
+		size_t r = 0;
+		while (r < p.t->nrows && p.t->source_row[r] != a->row)
+			r++;
+		if (r == p.t->nrows) {
+			err_at(&e, a->data, 0, "no data row %ld (after cleaning)", a->row);
+			rc = cmd_fail(&e);
+			goto out;
+		}
+		printf("row %ld: %s\n", a->row, p.texts[r]);
+		print_answer(&l, probs + r * K);
+		goto out;
+	}
+	struct atomic_file out;
+	if (atomic_open(&out, a->output ? a->output : "-", &e)) {
+		rc = cmd_fail(&e);
+		goto out;
+	}
+	char buf[64];
+	if (!a->json) {
+		fprintf(out.fp, "row,label,predicted");
+		for (size_t k = 0; k < K; k++)
+			fprintf(out.fp, ",p_%s", l.mf.labels[k]);
+		fputc('\n', out.fp);
+	}
+	for (size_t r = 0; r < p.t->nrows; r++) {
+		const float *pr = probs + r * K;
+		size_t best = 0;
+		for (size_t k = 1; k < K; k++)
+			if (pr[k] > pr[best])
+				best = k;
+		const char *label = pipeline_label(&p, r, buf, sizeof buf);
+		if (a->json) {
+			json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "row", (json_int_t)p.t->source_row[r], "text", p.texts[r],
+			                      "label", label, "predicted", l.mf.labels[best]);
+			json_t *pj = json_object();
+			for (size_t k = 0; k < K; k++)
+				json_object_set_new(pj, l.mf.labels[k], json_real(pr[k]));
+			json_object_set_new(o, "probabilities", pj);
+			json_dumpf(o, out.fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', out.fp);
+			json_decref(o);
+		} else {
+			fprintf(out.fp, "%lld,%s,%s", (long long)p.t->source_row[r], label, l.mf.labels[best]);
+			for (size_t k = 0; k < K; k++)
+				fprintf(out.fp, ",%.6f", pr[k]);
+			fputc('\n', out.fp);
+		}
+	}
+	if (atomic_commit(&out, &e))
+		rc = cmd_fail(&e);
+out:
+	free(probs);
+	pipeline_close(&p);
+	learner_free(&l);
+	return rc;
+}
+
+const struct cmd cmd_diagnose = {
+	.name = "diagnose",
+	.args = "MODEL.safetensors [\"TEXT\"]",
+	.summary = "Diagnose: a text of sensor facts, or every row (or one) of a log, with every class's probability.",
+	.groups = CMD_G_LOAD | CMD_G_OUT | CMD_G_DIAGNOSE,
+	.min_args = 1,
+	.max_args = 2,
+	.run = run,
+};

@@ -1,0 +1,131 @@
+#include "config.h"
+#include "cmd.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/utf8.h"
+
+/* Applies a model to a data file: the model's own data path (rules,
+ * label, textualizer), then its predictions. Fills probs[rows x K]. */
+int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
+                    float **probs, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	*probs = NULL;
+	if (learner_load(model, 32, l, e) || learner_pipeline_opts(l, &a->po, e))
+		return -1;
+	if (pipeline_open(p, &a->po, e) || pipeline_load(p, data, e) || pipeline_clean(p, e) ||
+	    pipeline_textualize_with(p, l->mf.textualizer, e))
+		return -1;
+	size_t K = l->mf.nlabels;
+	*probs = xmalloc((p->t->nrows * K + 1) * sizeof **probs);
+	learner_predict(l, p->texts, p->t->nrows, *probs);
+	return 0;
+}
+
+static int argmax(const float *p, size_t K)
+{
+	size_t best = 0;
+	for (size_t k = 1; k < K; k++)
+		if (p[k] > p[best])
+			best = k;
+	return (int)best;
+}
+
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	(void)cmd;
+	struct err e;
+	struct learner l;
+	struct pipeline p;
+	float *probs;
+	if (cmd_apply_model(a, a->pos[0], a->pos[1], &l, &p, &probs, &e)) {
+		free(probs);
+		pipeline_close(&p);
+		learner_free(&l);
+		return cmd_fail(&e);
+	}
+	size_t n = p.t->nrows, K = l.mf.nlabels, unseen = 0, m = 0;
+	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
+	char buf[64];
+	for (size_t r = 0; r < n; r++) {
+		int c = learner_class(&l, pipeline_label(&p, r, buf, sizeof buf));
+		if (c < 0) {
+			unseen++;
+			continue;
+		}
+		truth[m] = c;
+		pred[m++] = argmax(probs + r * K, K);
+	}
+	struct metrics mt;
+	metrics_compute(&mt, truth, pred, m, (int)K);
+	if (a->json) {
+		json_t *o = json_object(), *classes = json_object(), *conf = json_array();
+		for (size_t k = 0; k < K; k++) {
+			json_object_set_new(classes, l.mf.labels[k],
+			                    json_pack("{s:f, s:f, s:f, s:I}", "precision", mt.precision[k], "recall", mt.recall[k],
+			                              "f1", mt.f1[k], "support", (json_int_t)mt.support[k]));
+			json_t *row = json_array();
+			for (size_t j = 0; j < K; j++)
+				json_array_append_new(row, json_integer(mt.confusion[k * K + j]));
+			json_array_append_new(conf, row);
+		}
+		json_object_set_new(o, "classes", classes);
+		json_object_set_new(o, "accuracy", json_real(mt.accuracy));
+		json_object_set_new(o, "macro_avg", json_pack("{s:f, s:f, s:f}", "precision", mt.macro_p, "recall",
+		                                              mt.macro_r, "f1", mt.macro_f1));
+		json_object_set_new(o, "weighted_avg", json_pack("{s:f, s:f, s:f}", "precision", mt.weighted_p, "recall",
+		                                                 mt.weighted_r, "f1", mt.weighted_f1));
+		json_object_set_new(o, "confusion", conf);
+		json_object_set_new(o, "rows", json_integer((json_int_t)m));
+		json_object_set_new(o, "unseen_labels", json_integer((json_int_t)unseen));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		size_t w = 12;
+		for (size_t k = 0; k < K; k++)
+			if (utf8_width(l.mf.labels[k]) > w)
+				w = utf8_width(l.mf.labels[k]);
+		utf8_pad(stdout, "", w);
+		printf("  precision    recall  f1-score   support\n\n");
+		for (size_t k = 0; k < K; k++) {
+			utf8_pad(stdout, l.mf.labels[k], w);
+			printf("  %9.4f %9.4f %9.4f %9ld\n", mt.precision[k], mt.recall[k], mt.f1[k], mt.support[k]);
+		}
+		printf("\n");
+		utf8_pad(stdout, "accuracy", w);
+		printf("  %9s %9s %9.4f %9ld\n", "", "", mt.accuracy, mt.n);
+		utf8_pad(stdout, "macro avg", w);
+		printf("  %9.4f %9.4f %9.4f %9ld\n", mt.macro_p, mt.macro_r, mt.macro_f1, mt.n);
+		utf8_pad(stdout, "weighted avg", w);
+		printf("  %9.4f %9.4f %9.4f %9ld\n", mt.weighted_p, mt.weighted_r, mt.weighted_f1, mt.n);
+		printf("\nconfusion matrix (rows: true, columns: predicted, in the order above)\n");
+		for (size_t k = 0; k < K; k++) {
+			for (size_t j = 0; j < K; j++)
+				printf("%8ld", mt.confusion[k * K + j]);
+			printf("\n");
+		}
+		if (unseen)
+			printf("\n%zu rows carry a label the model does not know; they are left out\n", unseen);
+	}
+	metrics_free(&mt);
+	free(truth);
+	free(pred);
+	free(probs);
+	pipeline_close(&p);
+	learner_free(&l);
+	return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
+}
+
+const struct cmd cmd_eval = {
+	.name = "eval",
+	.args = "MODEL.safetensors FILE.csv",
+	.summary = "Evaluate a model on every row of a log: per-class precision, recall, F1, confusion matrix.",
+	.groups = CMD_G_LOAD | CMD_G_OUT,
+	.min_args = 2,
+	.max_args = 2,
+	.run = run,
+};

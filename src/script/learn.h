@@ -1,0 +1,64 @@
+#ifndef LATHE_SCRIPT_LEARN_H
+#define LATHE_SCRIPT_LEARN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "base/err.h"
+#include "io/model_file.h"
+#include "ml/metrics.h"
+#include "ml/model.h"
+#include "prep/wordpiece.h"
+#include "script/pipeline.h"
+
+/* Training a classifier on the textualized samples of a pipeline, and
+ * applying a trained model to new data. */
+struct learn_opts {
+	const char *config;        /* "tiny" (default) or "small": the encoder's shape */
+	int vocab_size;            /* WordPiece vocabulary (default 1000) */
+	int max_seq;               /* 0 = longest training text, at most the config's */
+	int epochs, batch;
+	float lr, weight_decay, warmup, clip, dropout;
+	int patience;              /* epochs without a better dev macro-F1 before stopping */
+	bool class_weights;        /* weigh classes by inverse frequency */
+	uint64_t seed;
+	int threads;
+	FILE *progress;            /* a line per epoch, or NULL */
+};
+
+struct learn_result {
+	int epochs_run, best_epoch, steps;
+	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
+	long test_rows;
+};
+
+void learn_opts_init(struct learn_opts *o);
+/* Trains on the pipeline's train part (which must be textualized and
+ * labelled), stops early on the dev part, writes the best model. */
+int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+                struct learn_result *res, struct err *e);
+
+/* A trained model, ready to apply. */
+struct learner {
+	struct model *model;
+	struct model_file mf;
+	struct wordpiece *wp;
+	void *settings;            /* the parsed pipeline JSON, owning the strings lent to pipeline options */
+	int max_batch;
+};
+
+int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
+void learner_free(struct learner *l);
+/* Fills pipeline options from the model (label, columns, rules script), so
+ * new data goes through the same path. */
+int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e);
+/* Class probabilities [n, classes] of n texts. */
+void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
+/* The class id of a label text, or -1. */
+int learner_class(const struct learner *l, const char *label);
+/* Columns that alone predict the label for at least share of the rows
+ * (leakage): calls warn for each. Only columns with few values count. */
+void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ctx, const char *column, double acc),
+                   void *ctx);
+
+#endif

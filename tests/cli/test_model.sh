@@ -1,0 +1,45 @@
+#!/bin/sh
+# Training, evaluation and diagnosis from the command line, on a slice of
+# AI4I (fast) and on the synthetic time-ordered log's rules.
+. "$srcdir/tests/lib.sh"
+cd "$srcdir" || exit 1
+head -1501 datasets/ai4i2020.csv >"$WORK/ai4i.csv"
+train() {
+	"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 "$@"
+}
+
+run train -o "$WORK/m1.safetensors"
+ok $(test "$rc" -eq 0 && test -s "$WORK/m1.safetensors" && grep -q '^model .*dev macro-F1' "$WORK/out"; echo $?) "train writes a model"
+like "$WORK/err" '^no failure  *[0-9]' "train prints the class counts per split"
+like "$WORK/err" '^epoch 1/1  train loss' "train reports each epoch"
+run train -o "$WORK/m2.safetensors"
+"$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" >"$WORK/p1.csv" 2>/dev/null
+"$LATHE" diagnose "$WORK/m2.safetensors" --data "$WORK/ai4i.csv" >"$WORK/p2.csv" 2>/dev/null
+ok $(test -s "$WORK/p1.csv" && cmp -s "$WORK/p1.csv" "$WORK/p2.csv"; echo $?) "the same seed trains the same model"
+ok $(test "$(wc -l <"$WORK/p1.csv")" -eq 1501 && head -1 "$WORK/p1.csv" | grep -q '^row,label,predicted,p_'; echo $?) "diagnose --data: one prediction per row"
+
+run "$LATHE" eval "$WORK/m1.safetensors" "$WORK/ai4i.csv"
+ok $(test "$rc" -eq 0 && grep -q '^macro avg' "$WORK/out" && grep -q '^confusion matrix' "$WORK/out"; echo $?) "eval prints a classification report"
+run "$LATHE" eval "$WORK/m1.safetensors" "$WORK/ai4i.csv" --json
+ok $(test "$rc" -eq 0 && grep -q '"macro_avg"' "$WORK/out" && grep -q '"rows": 1500' "$WORK/out"; echo $?) "eval --json"
+run "$LATHE" diagnose "$WORK/m1.safetensors" "type L; torque very high; tool wear high"
+ok $(test "$rc" -eq 0 && grep -q 'no failure *[0-9.]*%' "$WORK/out" && test "$(grep -c '%' "$WORK/out")" -ge 5; echo $?) "diagnose a text: every class's probability"
+run "$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" --row 51
+ok $(test "$rc" -eq 0 && grep -q '^row 51: type L' "$WORK/out"; echo $?) "diagnose one row"
+run "$LATHE" info "$WORK/m1.safetensors"
+ok $(test "$rc" -eq 0 && grep -q '^manifest .*"data_sha256":"'"$(sha256sum "$WORK/ai4i.csv" | cut -c1-64)"'"' "$WORK/out"; echo $?) "the manifest holds the data file's SHA-256"
+if command -v python3 >/dev/null 2>&1; then
+	python3 tests/python/safetensors_spec.py check "$WORK/m1.safetensors" 'meta:format=lathe-model-1' >/dev/null
+	ok $? "the model file reads with the independent reader"
+fi
+
+expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
+expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
+expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"
+ok $(test ! -e "$WORK/x.safetensors"; echo $?) "no model file after a refusal"
+head -c 300 "$WORK/m1.safetensors" >"$WORK/cut.safetensors"
+expect_fail 1 "cut.safetensors: not a valid safetensors file" "a truncated model" "$LATHE" eval "$WORK/cut.safetensors" "$WORK/ai4i.csv"
+cut -d, -f1-6 "$WORK/ai4i.csv" >"$WORK/narrow.csv"
+expect_fail 1 'no column named "Torque \[Nm\]"' "data without the model's columns" "$LATHE" eval "$WORK/m1.safetensors" "$WORK/narrow.csv"
+expect_fail 1 "no data row 99999" "diagnose a missing row" "$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" --row 99999
+done_testing
