@@ -62,9 +62,15 @@ int cmd_run_pipeline(struct cmd_args *a, bool text,
  * even on failure. */
 int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
                     float **probs, struct err *e);
+/* Loads, cleans, splits and textualizes the data of train and pretrain,
+ * guarding against random splits of time-ordered logs and leakage. */
+int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p);
+struct learn_opts cmd_learn_opts(const struct cmd_args *a);
+void cmd_print_training(const struct cmd_args *a, const struct learn_result *res, bool mlm);
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
-extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose;
+extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose,
+        cmd_pretrain;
 
 #endif

@@ -22,7 +22,7 @@ struct st_tensor {
 	int ndim;
 	int64_t shape[ST_MAX_DIMS];
 	size_t begin, end;          /* byte range within the data part */
-	const void *data;           /* in a loaded file; caller's in a writer */
+	const void *data;           /* in a loaded file (maybe unaligned: copy it out); caller's in a writer */
 };
 
 struct st_file;

@@ -426,6 +426,20 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	return loss;
 }
 
+size_t model_copy_matching(struct model *dst, const struct model *src)
+{
+	size_t copied = 0;
+	for (size_t i = 0; i < dst->np; i++)
+		for (size_t j = 0; j < src->np; j++)
+			if (strcmp(dst->p[i].name, src->p[j].name) == 0 && dst->p[i].count == src->p[j].count &&
+			    dst->p[i].shape[0] == src->p[j].shape[0]) {
+				memcpy(dst->w + dst->p[i].offset, src->w + src->p[j].offset, dst->p[i].count * sizeof *dst->w);
+				copied++;
+				break;
+			}
+	return copied;
+}
+
 double model_clip_grads(struct model *m, double max_norm)
 {
 	double norm = sqrt(m->ops->sumsq(m->g, m->n));

@@ -62,6 +62,9 @@ struct model_batch {
  * for a batch beyond the sizes the model was made for (B > max_batch,
  * T > max_seq, or more masked positions than a quarter of its tokens). */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
+/* Copies every parameter of src that dst has under the same name and
+ * shape (an encoder pretrained with another head); returns how many. */
+size_t model_copy_matching(struct model *dst, const struct model *src);
 /* Clips the gradient to max_norm (0 = no clipping); returns its norm. */
 double model_clip_grads(struct model *m, double max_norm);
 /* AdamW over all parameters; biases and layer-norm gains get no weight

@@ -202,189 +202,322 @@ static char *pipeline_json(const struct pipeline *p)
 	return s;
 }
 
-int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
-                struct learn_result *res, struct err *e)
+/* One training run: the data, the model and the work buffers. */
+struct fit {
+	struct pipeline *p;
+	const struct learn_opts *o;
+	bool mlm;
+	int K;
+	char **labels;
+	int32_t *cls;               /* class of each row, -1 = none (or unused) */
+	size_t *rows[3], count[3];
+	struct wordpiece *wp;
+	struct model *m;
+	struct encoded x;
+	float *weights;
+	int32_t *tok, *blabel, *mpos, *mtarget;
+	int *len;
+	struct rng rng;
+};
+
+/* Masks a batch for masked LM: each text's tokens (not [CLS]/[SEP]) are
+ * picked with probability 0.15, at least one, and shown as [MASK] (80%),
+ * a random token (10%) or themselves (10%). */
+static int mask_batch(struct fit *f, int B, int T, struct rng *r)
 {
-	memset(res, 0, sizeof *res);
+	int M = 0, vocab = (int)wordpiece_size(f->wp);
+	size_t cap = (size_t)B * T / 4 + (size_t)B;
+	for (int b = 0; b < B; b++) {
+		int L = f->len[b], first = M;
+		for (int t = 1; t < L - 1 && (size_t)M < cap; t++) {
+			if (rng_uniform(r) >= 0.15 && !(t == L - 2 && M == first))
+				continue;
+			int32_t *at = f->tok + (size_t)b * T + t;
+			f->mpos[M] = b * T + t;
+			f->mtarget[M++] = *at;
+			double u = rng_uniform(r);
+			if (u < 0.8)
+				*at = WORDPIECE_MASK;
+			else if (u < 0.9)
+				*at = WORDPIECE_SPECIALS + (int32_t)rng_below(r, (uint64_t)(vocab - WORDPIECE_SPECIALS));
+		}
+	}
+	return M;
+}
+
+/* Fills the batch of rows idx[0..B) for a step. */
+static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, struct rng *r)
+{
+	int T = fill_batch(&f->x, idx, B, f->tok, f->len);
+	struct model_batch b = {.B = B, .T = T, .tok = f->tok, .len = f->len};
+	if (f->mlm) {
+		b.M = mask_batch(f, B, T, r);
+		b.mlm_pos = f->mpos;
+		b.mlm_target = f->mtarget;
+	} else {
+		for (int i = 0; i < B; i++)
+			f->blabel[i] = f->cls[idx[i]];
+		b.label = f->blabel;
+		b.class_weight = f->weights;
+	}
+	return b;
+}
+
+/* The early-stopping score (higher is better) of rows idx[0..n): macro-F1
+ * for a classifier, minus the masked-LM loss (under a fixed masking) for
+ * pretraining. */
+static double score(struct fit *f, const size_t *idx, size_t n, double *loss)
+{
+	if (!f->mlm)
+		return evaluate(f->m, &f->x, idx, f->cls, n, f->o->batch, loss);
+	struct rng r;
+	rng_seed(&r, 0xD0E5);
+	double sum = 0;
+	for (size_t at = 0; at < n; at += (size_t)f->o->batch) {
+		int B = n - at < (size_t)f->o->batch ? (int)(n - at) : f->o->batch;
+		struct model_batch b = make_batch(f, idx + at, B, &r);
+		sum += model_step(f->m, &b, false, false, NULL) * (double)B;
+	}
+	*loss = n ? sum / (double)n : 0;
+	return -*loss;
+}
+
+/* Classes, in sorted label order, and each row's class. */
+static int find_classes(struct fit *f, struct err *e)
+{
+	struct pipeline *p = f->p;
+	size_t n = p->t->nrows;
+	f->cls = xmalloc((n + 1) * sizeof *f->cls);
+	for (size_t r = 0; r < n; r++)
+		f->cls[r] = -1;
+	if (f->mlm)
+		return 0;
 	if (!p->label)
 		return err_set(e, "training needs a label: --label COLUMN, or a rules script with label()");
-	size_t n = p->t->nrows;
-	/* Classes: the label texts, in sorted order. */
 	struct strpool *names = strpool_new();
 	char buf[64];
-	uint32_t *row_label = xmalloc((n + 1) * sizeof *row_label);
 	for (size_t r = 0; r < n; r++) {
 		const char *l = pipeline_label(p, r, buf, sizeof buf);
-		row_label[r] = *l ? strpool_intern(names, l, strlen(l)) : 0;
+		if (*l)
+			strpool_intern(names, l, strlen(l));
 	}
-	int K = (int)strpool_count(names) - 1;
-	char **labels = xmalloc(((size_t)K + 1) * sizeof *labels);
-	for (int k = 0; k < K; k++)
-		labels[k] = xstrdup(strpool_get(names, (uint32_t)k + 1));
-	qsort(labels, (size_t)K, sizeof *labels, cmp_str);
-	int32_t *cls = xmalloc((n + 1) * sizeof *cls);
+	f->K = (int)strpool_count(names) - 1;
+	f->labels = xmalloc(((size_t)f->K + 1) * sizeof *f->labels);
+	for (int k = 0; k < f->K; k++)
+		f->labels[k] = xstrdup(strpool_get(names, (uint32_t)k + 1));
+	qsort(f->labels, (size_t)f->K, sizeof *f->labels, cmp_str);
+	strpool_free(names);
 	for (size_t r = 0; r < n; r++) {
-		cls[r] = -1;
-		const char *l = row_label[r] ? strpool_get(names, row_label[r]) : NULL;
-		for (int k = 0; l && k < K; k++)
-			if (strcmp(labels[k], l) == 0)
-				cls[r] = k;
+		const char *l = pipeline_label(p, r, buf, sizeof buf);
+		for (int k = 0; *l && k < f->K; k++)
+			if (strcmp(f->labels[k], l) == 0)
+				f->cls[r] = k;
 	}
-	size_t *part_rows[3], count[3] = {0};
-	for (int s = 0; s < 3; s++)
-		part_rows[s] = xmalloc((n + 1) * sizeof *part_rows[s]);
-	for (size_t r = 0; r < n; r++)
-		if (cls[r] >= 0)
-			part_rows[p->part[r]][count[p->part[r]]++] = r;
-	int rc = -1;
-	struct wordpiece *wp = NULL;
-	struct model *m = NULL;
-	struct encoded x = {0};
-	float *best = NULL, *weights = NULL;
-	int32_t *tok = NULL, *blabel = NULL;
-	int *len = NULL;
-	size_t *order = NULL;
-	if (K < 2 || count[SPLIT_TRAIN] < 2) {
-		err_set(e, "training needs two classes or more and two labelled training rows (found %d, %zu)", K,
-		        count[SPLIT_TRAIN]);
-		goto out;
-	}
-	/* Dev rows stop training early; with none, the training rows do. */
-	size_t *dev = count[SPLIT_DEV] ? part_rows[SPLIT_DEV] : part_rows[SPLIT_TRAIN];
-	size_t ndev = count[SPLIT_DEV] ? count[SPLIT_DEV] : count[SPLIT_TRAIN];
-	const char **train_texts = xmalloc(count[SPLIT_TRAIN] * sizeof *train_texts);
-	for (size_t i = 0; i < count[SPLIT_TRAIN]; i++)
-		train_texts[i] = p->texts[part_rows[SPLIT_TRAIN][i]];
-	wp = wordpiece_train(train_texts, count[SPLIT_TRAIN], (size_t)o->vocab_size, e);
-	free((void *)train_texts);
-	if (!wp)
-		goto out;
+	return 0;
+}
+
+/* The vocabulary and the model: learned here, or a pretrained one's. */
+static int make_model(struct fit *f, struct learn_result *res, struct err *e)
+{
+	const struct learn_opts *o = f->o;
 	struct model_config c;
-	if (model_config_named(o->config, &c, e))
-		goto out;
-	/* Long enough for the longest training text, within the config. */
-	int longest = 2;
-	for (size_t i = 0; i < count[SPLIT_TRAIN]; i++) {
-		int k = (int)wordpiece_encode(wp, p->texts[part_rows[SPLIT_TRAIN][i]], NULL, 0) + 2;
-		if (k > longest)
-			longest = k;
+	struct learner pre = {0};
+	if (o->init) {
+		if (learner_load(o->init, 1, &pre, e))
+			return -1;
+		c = *model_config(pre.model);
+		f->wp = pre.wp;
+		pre.wp = NULL;
+	} else {
+		const char **texts = xmalloc((f->count[SPLIT_TRAIN] + 1) * sizeof *texts);
+		for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++)
+			texts[i] = f->p->texts[f->rows[SPLIT_TRAIN][i]];
+		f->wp = wordpiece_train(texts, f->count[SPLIT_TRAIN], (size_t)o->vocab_size, e);
+		free((void *)texts);
+		if (!f->wp || model_config_named(o->config, &c, e))
+			return -1;
+		/* Long enough for the longest training text, within the config. */
+		int longest = 2;
+		for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++) {
+			int k = (int)wordpiece_encode(f->wp, f->p->texts[f->rows[SPLIT_TRAIN][i]], NULL, 0) + 2;
+			if (k > longest)
+				longest = k;
+		}
+		c.max_seq = o->max_seq ? o->max_seq : longest < c.max_seq ? longest : c.max_seq;
+		c.vocab = (int)wordpiece_size(f->wp);
 	}
-	c.max_seq = o->max_seq ? o->max_seq : longest < c.max_seq ? longest : c.max_seq;
-	c.vocab = (int)wordpiece_size(wp);
-	c.classes = K;
+	c.classes = f->K;
 	c.dropout = o->dropout;
-	ops_cpu.set_threads(o->threads);
-	m = model_new(&c, &ops_cpu, o->batch, o->seed, e);
-	if (!m)
-		goto out;
-	encode_all(wp, p->texts, NULL, n, c.max_seq, &x);
-	weights = xmalloc(((size_t)K + 1) * sizeof *weights);
-	for (int k = 0; k < K; k++)
-		weights[k] = 0;
-	for (size_t i = 0; i < count[SPLIT_TRAIN]; i++)
-		weights[cls[part_rows[SPLIT_TRAIN][i]]] += 1;
-	for (int k = 0; k < K; k++)
-		weights[k] = o->class_weights && weights[k] > 0 ? (float)count[SPLIT_TRAIN] / ((float)K * weights[k]) : 1.0f;
-	size_t ntrain = count[SPLIT_TRAIN], nparams = model_param_count(m);
-	order = xmalloc(ntrain * sizeof *order);
-	memcpy(order, part_rows[SPLIT_TRAIN], ntrain * sizeof *order);
-	tok = xmalloc((size_t)o->batch * c.max_seq * sizeof *tok);
-	len = xmalloc((size_t)o->batch * sizeof *len);
-	blabel = xmalloc((size_t)o->batch * sizeof *blabel);
-	best = xmalloc(nparams * sizeof *best);
-	memcpy(best, model_weights(m), nparams * sizeof *best);
-	struct rng rng;
-	rng_seed(&rng, o->seed ^ 0x5EEDull);
-	long per_epoch = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
-	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
-	double best_f1 = -1, t0 = now(), tokens = 0;
-	int stale = 0;
-	for (int epoch = 1; epoch <= o->epochs; epoch++) {
-		rng_shuffle(&rng, order, ntrain);
-		double sum = 0;
-		for (size_t at = 0; at < ntrain; at += (size_t)o->batch) {
-			int B = ntrain - at < (size_t)o->batch ? (int)(ntrain - at) : o->batch;
-			int T = fill_batch(&x, order + at, B, tok, len);
-			for (int b = 0; b < B; b++) {
-				blabel[b] = cls[order[at + (size_t)b]];
-				tokens += len[b];
-			}
-			struct model_batch bt = {.B = B, .T = T, .tok = tok, .len = len, .label = blabel,
-			                         .class_weight = weights};
-			sum += model_step(m, &bt, true, true, NULL) * (double)B;
-			model_clip_grads(m, o->clip);
-			long s = res->steps++;
-			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
-			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
-			model_adamw(m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
-		}
-		double dev_loss, f1 = evaluate(m, &x, dev, cls, ndev, o->batch, &dev_loss);
-		res->epochs_run = epoch;
-		res->train_loss = sum / (double)ntrain;
-		if (f1 > best_f1) {
-			best_f1 = f1;
-			res->best_epoch = epoch;
-			res->dev_loss = dev_loss;
-			res->dev_macro_f1 = f1;
-			memcpy(best, model_weights(m), nparams * sizeof *best);
-			stale = 0;
-		} else {
-			stale++;
-		}
-		if (o->progress)
-			fprintf(o->progress, "epoch %d/%d  train loss %.4f  dev loss %.4f  dev macro-F1 %.4f%s\n", epoch,
-			        o->epochs, res->train_loss, dev_loss, f1, stale ? "" : "  (best)");
-		if (stale >= o->patience)
-			break;
-	}
-	res->wall_s = now() - t0;
-	res->tokens_per_s = tokens / res->wall_s;
-	memcpy(model_weights(m), best, nparams * sizeof *best);
-	if (count[SPLIT_TEST]) {
-		double test_loss;
-		res->test_macro_f1 = evaluate(m, &x, part_rows[SPLIT_TEST], cls, count[SPLIT_TEST], o->batch, &test_loss);
-		res->test_rows = (long)count[SPLIT_TEST];
-	}
-	/* Everything needed to apply the model to another file. */
-	struct model_file mf = {.nvocab = wordpiece_size(wp), .labels = labels, .nlabels = (size_t)K};
+	f->m = model_new(&c, &ops_cpu, o->batch, o->seed, e);
+	if (f->m && pre.model)
+		res->init_copied = model_copy_matching(f->m, pre.model);
+	learner_free(&pre);
+	return f->m ? 0 : -1;
+}
+
+static void fit_free(struct fit *f)
+{
+	for (int k = 0; k < f->K; k++)
+		free(f->labels[k]);
+	free(f->labels);
+	free(f->cls);
+	for (int s = 0; s < 3; s++)
+		free(f->rows[s]);
+	encoded_free(&f->x);
+	free(f->weights);
+	free(f->tok);
+	free(f->blabel);
+	free(f->mpos);
+	free(f->mtarget);
+	free(f->len);
+	model_free(f->m);
+	wordpiece_free(f->wp);
+}
+
+static int save_model(struct fit *f, const char *data_path, const char *out_path, const struct learn_result *res,
+                      struct err *e)
+{
+	struct model_file mf = {.nvocab = wordpiece_size(f->wp), .labels = f->labels, .nlabels = (size_t)f->K};
 	mf.vocab = xmalloc(mf.nvocab * sizeof *mf.vocab);
 	for (size_t i = 0; i < mf.nvocab; i++)
-		mf.vocab[i] = (char *)wordpiece_token(wp, (int32_t)i);
-	mf.textualizer = textualize_spec(p->tz, p->t);
-	mf.pipeline = pipeline_json(p);
-	mf.manifest = manifest_json(p, data_path, o, &c);
-	json_t *summary = json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:f, s:f}", "epochs", res->epochs_run,
-	                            "best_epoch", res->best_epoch, "steps", res->steps, "train_loss", res->train_loss,
-	                            "dev_loss", res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1",
-	                            res->test_macro_f1, "test_rows", (json_int_t)res->test_rows, "tokens_per_s",
-	                            res->tokens_per_s, "wall_s", res->wall_s);
+		mf.vocab[i] = (char *)wordpiece_token(f->wp, (int32_t)i);
+	mf.textualizer = textualize_spec(f->p->tz, f->p->t);
+	mf.pipeline = pipeline_json(f->p);
+	mf.manifest = manifest_json(f->p, data_path, f->o, model_config(f->m));
+	json_t *summary = json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:o}", "objective",
+	                            f->mlm ? "masked-lm" : "classification", "epochs", res->epochs_run, "best_epoch",
+	                            res->best_epoch, "steps", res->steps, "train_loss", res->train_loss, "dev_loss",
+	                            res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1", res->test_macro_f1,
+	                            "test_rows", (json_int_t)res->test_rows, "tokens_per_s", res->tokens_per_s, "wall_s",
+	                            res->wall_s, "init", f->o->init ? json_string(f->o->init) : json_null());
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
-	rc = model_file_save(out_path, m, &mf, e);
+	int rc = model_file_save(out_path, f->m, &mf, e);
 	free(mf.vocab);
 	free(mf.textualizer);
 	free(mf.pipeline);
 	free(mf.manifest);
 	free(mf.training);
-out:
-	for (int k = 0; k < K; k++)
-		free(labels[k]);
-	free(labels);
-	free(row_label);
-	strpool_free(names);
-	free(cls);
-	for (int s = 0; s < 3; s++)
-		free(part_rows[s]);
-	encoded_free(&x);
-	free(best);
-	free(weights);
-	free(tok);
-	free(len);
-	free(blabel);
-	free(order);
-	model_free(m);
-	wordpiece_free(wp);
 	return rc;
+}
+
+static int fit_run(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+                   bool mlm, struct learn_result *res, struct err *e)
+{
+	memset(res, 0, sizeof *res);
+	struct fit f = {.p = p, .o = o, .mlm = mlm};
+	size_t n = p->t->nrows;
+	int rc = -1;
+	if (find_classes(&f, e))
+		goto out;
+	for (int s = 0; s < 3; s++)
+		f.rows[s] = xmalloc((n + 1) * sizeof *f.rows[s]);
+	for (size_t r = 0; r < n; r++)
+		if (mlm || f.cls[r] >= 0)
+			f.rows[p->part[r]][f.count[p->part[r]]++] = r;
+	if ((!mlm && f.K < 2) || f.count[SPLIT_TRAIN] < 2) {
+		if (mlm)
+			err_set(e, "pretraining needs two training texts or more (found %zu)", f.count[SPLIT_TRAIN]);
+		else
+			err_set(e, "training needs two classes or more and two labelled training rows (found %d, %zu)", f.K,
+			        f.count[SPLIT_TRAIN]);
+		goto out;
+	}
+	ops_cpu.set_threads(o->threads);
+	if (make_model(&f, res, e))
+		goto out;
+	const struct model_config *c = model_config(f.m);
+	encode_all(f.wp, p->texts, NULL, n, c->max_seq, &f.x);
+	/* Class weights: inverse frequency in the training rows. */
+	f.weights = xcalloc((size_t)f.K + 1, sizeof *f.weights);
+	for (size_t i = 0; i < f.count[SPLIT_TRAIN] && !mlm; i++)
+		f.weights[f.cls[f.rows[SPLIT_TRAIN][i]]] += 1;
+	for (int k = 0; k < f.K; k++)
+		f.weights[k] = o->class_weights && f.weights[k] > 0
+		                       ? (float)f.count[SPLIT_TRAIN] / ((float)f.K * f.weights[k])
+		                       : 1.0f;
+	size_t BT = (size_t)o->batch * c->max_seq;
+	f.tok = xmalloc(BT * sizeof *f.tok);
+	f.len = xmalloc((size_t)o->batch * sizeof *f.len);
+	f.blabel = xmalloc((size_t)o->batch * sizeof *f.blabel);
+	f.mpos = xmalloc(BT * sizeof *f.mpos);
+	f.mtarget = xmalloc(BT * sizeof *f.mtarget);
+	/* Dev rows stop training early; with none, the training rows do. */
+	size_t *dev = f.count[SPLIT_DEV] ? f.rows[SPLIT_DEV] : f.rows[SPLIT_TRAIN];
+	size_t ndev = f.count[SPLIT_DEV] ? f.count[SPLIT_DEV] : f.count[SPLIT_TRAIN];
+	size_t ntrain = f.count[SPLIT_TRAIN], nparams = model_param_count(f.m);
+	size_t *order = xmalloc(ntrain * sizeof *order);
+	memcpy(order, f.rows[SPLIT_TRAIN], ntrain * sizeof *order);
+	float *best = xmalloc(nparams * sizeof *best);
+	memcpy(best, model_weights(f.m), nparams * sizeof *best);
+	rng_seed(&f.rng, o->seed ^ 0x5EEDull);
+	long per_epoch = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
+	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
+	double best_score = -INFINITY, t0 = now(), tokens = 0;
+	int stale = 0;
+	for (int epoch = 1; epoch <= o->epochs; epoch++) {
+		rng_shuffle(&f.rng, order, ntrain);
+		double sum = 0;
+		for (size_t at = 0; at < ntrain; at += (size_t)o->batch) {
+			int B = ntrain - at < (size_t)o->batch ? (int)(ntrain - at) : o->batch;
+			struct model_batch b = make_batch(&f, order + at, B, &f.rng);
+			for (int i = 0; i < B; i++)
+				tokens += f.len[i];
+			sum += model_step(f.m, &b, true, true, NULL) * (double)B;
+			model_clip_grads(f.m, o->clip);
+			long s = res->steps++;
+			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
+			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
+			model_adamw(f.m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
+		}
+		double dev_loss, sc = score(&f, dev, ndev, &dev_loss);
+		res->epochs_run = epoch;
+		res->train_loss = sum / (double)ntrain;
+		if (sc > best_score) {
+			best_score = sc;
+			res->best_epoch = epoch;
+			res->dev_loss = dev_loss;
+			res->dev_macro_f1 = mlm ? 0 : sc;
+			memcpy(best, model_weights(f.m), nparams * sizeof *best);
+			stale = 0;
+		} else {
+			stale++;
+		}
+		if (o->progress && mlm)
+			fprintf(o->progress, "epoch %d/%d  train loss %.4f  dev loss %.4f%s\n", epoch, o->epochs,
+			        res->train_loss, dev_loss, stale ? "" : "  (best)");
+		else if (o->progress)
+			fprintf(o->progress, "epoch %d/%d  train loss %.4f  dev loss %.4f  dev macro-F1 %.4f%s\n", epoch,
+			        o->epochs, res->train_loss, dev_loss, sc, stale ? "" : "  (best)");
+		if (stale >= o->patience)
+			break;
+	}
+	res->wall_s = now() - t0;
+	res->tokens_per_s = tokens / res->wall_s;
+	memcpy(model_weights(f.m), best, nparams * sizeof *best);
+	free(best);
+	free(order);
+	if (f.count[SPLIT_TEST] && !mlm) {
+		double test_loss;
+		res->test_macro_f1 = score(&f, f.rows[SPLIT_TEST], f.count[SPLIT_TEST], &test_loss);
+		res->test_rows = (long)f.count[SPLIT_TEST];
+	}
+	rc = save_model(&f, data_path, out_path, res, e);
+out:
+	fit_free(&f);
+	return rc;
+}
+
+int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+                struct learn_result *res, struct err *e)
+{
+	return fit_run(p, data_path, o, out_path, false, res, e);
+}
+
+int learn_pretrain(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+                   struct learn_result *res, struct err *e)
+{
+	return fit_run(p, data_path, o, out_path, true, res, e);
 }
 
 /* ---- applying a model ---- */

@@ -23,12 +23,14 @@ struct learn_opts {
 	bool class_weights;        /* weigh classes by inverse frequency */
 	uint64_t seed;
 	int threads;
+	const char *init;          /* a pretrained model to start from, or NULL */
 	FILE *progress;            /* a line per epoch, or NULL */
 };
 
 struct learn_result {
 	int epochs_run, best_epoch, steps;
 	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
+	size_t init_copied;        /* tensors taken from the pretrained model */
 	long test_rows;
 };
 
@@ -37,6 +39,11 @@ void learn_opts_init(struct learn_opts *o);
  * labelled), stops early on the dev part, writes the best model. */
 int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
                 struct learn_result *res, struct err *e);
+/* Masked-LM pretraining on the texts (labels are not needed): 15% of the
+ * tokens of each text are predicted, shown as [MASK] 80% of the time, as a
+ * random token 10% and unchanged 10%; stops early on the dev part's loss. */
+int learn_pretrain(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+                   struct learn_result *res, struct err *e);
 
 /* A trained model, ready to apply. */
 struct learner {

@@ -33,6 +33,13 @@ if command -v python3 >/dev/null 2>&1; then
 	ok $? "the model file reads with the independent reader"
 fi
 
+run "$LATHE" pretrain "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 -o "$WORK/pre.safetensors"
+ok $(test "$rc" -eq 0 && grep -q 'dev masked-LM loss' "$WORK/out"; echo $?) "pretrain with masked LM"
+run train --init "$WORK/pre.safetensors" -o "$WORK/ft.safetensors"
+ok $(test "$rc" -eq 0 && grep -q "started from .*pre.safetensors (3[0-9] tensors)" "$WORK/err"; echo $?) "train from a pretrained encoder"
+run "$LATHE" info "$WORK/ft.safetensors" --json
+ok $(grep -q '"init\\":\\"' "$WORK/out"; echo $?) "the fine-tuned model records where it started"
+expect_fail 1 "nope.safetensors: cannot open" "a missing --init model" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --init "$WORK/nope.safetensors" -o "$WORK/x.safetensors"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"

@@ -74,7 +74,10 @@ int main(void)
 		ok(system(cmd) == 0 && st_open(path, &f, &e) == 0, "reads a file the spec writer made");
 		if (f) {
 			t = st_find(f, "encoder.weight");
-			ok(t && ((const float *)t->data)[5] == -7.5f, "its values");
+			float v[6];
+			if (t)
+				memcpy(v, t->data, sizeof v);  /* other writers need not align the data */
+			ok(t && v[5] == -7.5f, "its values");
 			is_str(st_meta(f, "config"), "{\"layers\": 2}", "its metadata");
 			st_close(f);
 		}
