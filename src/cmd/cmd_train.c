@@ -6,46 +6,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include "base/utf8.h"
-#include "data/split.h"
-
-static void warn_leak(void *ctx, const char *column, double acc)
-{
-	(void)ctx;
-	fprintf(stderr, "lathe: warning: column \"%s\" alone predicts the label for %.1f%% of the rows: "
-	                "is it the label's own source (leakage)? Exclude it from the text if so\n",
-	        column, 100 * acc);
-}
-
-static bool time_ordered(const struct pipeline *p)
-{
-	if (p->time)
-		return true;
-	for (size_t c = 0; c < p->t->ncols; c++)
-		if (p->t->cols[c].type == COL_TIME)
-			return true;
-	return false;
-}
-
-/* The class counts of each part, on standard error. */
-static void print_counts(const struct pipeline *p)
-{
-	struct table_groups g;
-	long lc = table_find(p->t, p->label);
-	table_groups_by(p->t, lc, &g);
-	char buf[64];
-	utf8_pad(stderr, "class", 24);
-	fprintf(stderr, " %8s %8s %8s\n", "train", "dev", "test");
-	for (size_t k = 0; k < g.n; k++) {
-		size_t n[3] = {0};
-		for (size_t i = g.start[k]; i < g.start[k + 1]; i++)
-			n[p->part[g.rows[i]]]++;
-		const char *label = pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf);
-		utf8_pad(stderr, *label ? label : "(no label)", 24);
-		fprintf(stderr, " %8zu %8zu %8zu\n", n[0], n[1], n[2]);
-	}
-	table_groups_free(&g);
-}
 
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p)
 {
@@ -57,32 +17,21 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 		err_at(&e, a->learn.init, 0, "cannot open: %s", strerror(errno));
 		return cmd_fail(&e);
 	}
-	if (pipeline_open(p, &a->po, &e) || pipeline_load(p, a->pos[0], &e) || pipeline_clean(p, &e))
-		return cmd_fail(&e);
-	if (need_label && !p->label)
-		return cmd_usage_error(cmd, "training needs a label: --label COLUMN, or a rules script with label()");
-	if (!p->label && !a->po.split_set)
-		p->split.method = SPLIT_RANDOM;
-	/* A model must never be tested on the history it trained on. */
-	bool rows_apart = p->split.method == SPLIT_RANDOM || p->split.method == SPLIT_STRATIFIED;
-	if (rows_apart && time_ordered(p)) {
-		if (a->po.split_set && !a->force)
-			return cmd_usage_error(cmd, "refusing a %s row split of a time-ordered log: neighbouring readings "
-			                            "would be in both train and test; use --split time or group, or --force",
-			                       split_method_name(p->split.method));
-		if (!a->po.split_set) {
-			p->split.method = p->machine ? SPLIT_GROUP : SPLIT_TIME;
-			fprintf(stderr, "lathe: note: a time-ordered log: splitting by %s (--split to choose)\n",
-			        p->machine ? "machine" : "time");
-		}
-	}
-	if (pipeline_textualize(p, &e))
-		return cmd_fail(&e);
-	if (p->label) {
-		print_counts(p);
-		learn_leakage(p, 0.99, warn_leak, NULL);
-	}
-	return CMD_OK;
+	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, a->force, stderr, &e);
+	return rc == -2 ? cmd_usage_error(cmd, "%s", e.msg) : rc ? cmd_fail(&e) : CMD_OK;
+}
+
+static int print_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
+{
+	(void)ctx;
+	(void)e;
+	if (ep->mlm)
+		fprintf(stderr, "epoch %d/%d  train loss %.4f  dev loss %.4f%s\n", ep->epoch, ep->epochs, ep->train_loss,
+		        ep->dev_loss, ep->best ? "  (best)" : "");
+	else
+		fprintf(stderr, "epoch %d/%d  train loss %.4f  dev loss %.4f  dev macro-F1 %.4f%s\n", ep->epoch,
+		        ep->epochs, ep->train_loss, ep->dev_loss, ep->dev_macro_f1, ep->best ? "  (best)" : "");
+	return 0;
 }
 
 struct learn_opts cmd_learn_opts(const struct cmd_args *a)
@@ -91,7 +40,7 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 	lo.config = a->config ? a->config : "tiny";
 	lo.threads = a->threads ? a->threads : 1;
 	lo.seed = a->po.split.seed;
-	lo.progress = stderr;
+	lo.on_epoch = print_epoch;
 	return lo;
 }
 

@@ -9,6 +9,7 @@
 #include "base/rng.h"
 #include "base/sha256.h"
 #include "base/strpool.h"
+#include "base/utf8.h"
 #include "data/split.h"
 
 void learn_opts_init(struct learn_opts *o)
@@ -483,12 +484,14 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		} else {
 			stale++;
 		}
-		if (o->progress && mlm)
-			fprintf(o->progress, "epoch %d/%d  train loss %.4f  dev loss %.4f%s\n", epoch, o->epochs,
-			        res->train_loss, dev_loss, stale ? "" : "  (best)");
-		else if (o->progress)
-			fprintf(o->progress, "epoch %d/%d  train loss %.4f  dev loss %.4f  dev macro-F1 %.4f%s\n", epoch,
-			        o->epochs, res->train_loss, dev_loss, sc, stale ? "" : "  (best)");
+		struct learn_epoch ep = {.epoch = epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
+		                         .best = !stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
+		                         .dev_macro_f1 = mlm ? 0 : sc, .wall_s = now() - t0};
+		if (o->on_epoch && o->on_epoch(o->ctx, &ep, e)) {
+			free(best);
+			free(order);
+			goto out;
+		}
 		if (stale >= o->patience)
 			break;
 	}
@@ -518,6 +521,73 @@ int learn_pretrain(struct pipeline *p, const char *data_path, const struct learn
                    struct learn_result *res, struct err *e)
 {
 	return fit_run(p, data_path, o, out_path, true, res, e);
+}
+
+static void warn_leak(void *ctx, const char *column, double acc)
+{
+	fprintf(ctx, "lathe: warning: column \"%s\" alone predicts the label for %.1f%% of the rows: "
+	             "is it the label's own source (leakage)? Exclude it from the text if so\n",
+	        column, 100 * acc);
+}
+
+static bool time_ordered(const struct pipeline *p)
+{
+	if (p->time)
+		return true;
+	for (size_t c = 0; c < p->t->ncols; c++)
+		if (p->t->cols[c].type == COL_TIME)
+			return true;
+	return false;
+}
+
+static void print_counts(const struct pipeline *p, FILE *fp)
+{
+	struct table_groups g;
+	table_groups_by(p->t, table_find(p->t, p->label), &g);
+	char buf[64];
+	utf8_pad(fp, "class", 24);
+	fprintf(fp, " %8s %8s %8s\n", "train", "dev", "test");
+	for (size_t k = 0; k < g.n; k++) {
+		size_t n[3] = {0};
+		for (size_t i = g.start[k]; i < g.start[k + 1]; i++)
+			n[p->part[g.rows[i]]]++;
+		const char *label = pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf);
+		utf8_pad(fp, *label ? label : "(no label)", 24);
+		fprintf(fp, " %8zu %8zu %8zu\n", n[0], n[1], n[2]);
+	}
+	table_groups_free(&g);
+}
+
+int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label, bool force,
+                  FILE *notes, struct err *e)
+{
+	if (pipeline_open(p, po, e) || pipeline_load(p, data, e) || pipeline_clean(p, e))
+		return -1;
+	if (need_label && !p->label)
+		return err_set(e, "training needs a label: --label COLUMN, or a rules script with label()") - 1;
+	if (!p->label && !po->split_set)
+		p->split.method = SPLIT_RANDOM;
+	/* A model must never be tested on the history it trained on. */
+	bool rows_apart = p->split.method == SPLIT_RANDOM || p->split.method == SPLIT_STRATIFIED;
+	if (rows_apart && time_ordered(p)) {
+		if (po->split_set && !force)
+			return err_set(e, "refusing a %s row split of a time-ordered log: neighbouring readings would be in "
+			                  "both train and test; use --split time or group, or --force",
+			               split_method_name(p->split.method)) - 1;
+		if (!po->split_set) {
+			p->split.method = p->machine ? SPLIT_GROUP : SPLIT_TIME;
+			if (notes)
+				fprintf(notes, "lathe: note: a time-ordered log: splitting by %s (--split to choose)\n",
+				        p->machine ? "machine" : "time");
+		}
+	}
+	if (pipeline_textualize(p, e))
+		return -1;
+	if (p->label && notes) {
+		print_counts(p, notes);
+		learn_leakage(p, 0.99, warn_leak, notes);
+	}
+	return 0;
 }
 
 /* ---- applying a model ---- */

@@ -13,6 +13,12 @@
 
 /* Training a classifier on the textualized samples of a pipeline, and
  * applying a trained model to new data. */
+struct learn_epoch {
+	int epoch, epochs, steps;
+	bool mlm, best;
+	double train_loss, dev_loss, dev_macro_f1, wall_s;
+};
+
 struct learn_opts {
 	const char *config;        /* "tiny" (default) or "small": the encoder's shape */
 	int vocab_size;            /* WordPiece vocabulary (default 1000) */
@@ -24,7 +30,10 @@ struct learn_opts {
 	uint64_t seed;
 	int threads;
 	const char *init;          /* a pretrained model to start from, or NULL */
-	FILE *progress;            /* a line per epoch, or NULL */
+	/* Called after every epoch (may be NULL); a non-zero return stops
+	 * training with the message it left in e. */
+	int (*on_epoch)(void *ctx, const struct learn_epoch *ep, struct err *e);
+	void *ctx;
 };
 
 struct learn_result {
@@ -35,6 +44,13 @@ struct learn_result {
 };
 
 void learn_opts_init(struct learn_opts *o);
+/* Opens the pipeline and prepares the data of a training run: load,
+ * clean, split, textualize. A time-ordered log is split by machine or by
+ * time unless a split was asked for; a random or stratified row split of
+ * one is refused (-2) without force. Class counts per split and leakage
+ * warnings go to notes (may be NULL). Returns 0, -1 (error) or -2. */
+int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label, bool force,
+                  FILE *notes, struct err *e);
 /* Trains on the pipeline's train part (which must be textualized and
  * labelled), stops early on the dev part, writes the best model. */
 int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
