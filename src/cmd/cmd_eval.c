@@ -7,31 +7,14 @@
 #include <string.h>
 #include "base/utf8.h"
 
-/* Applies a model to a data file: the model's own data path (rules,
- * label, textualizer), then its predictions. Fills probs[rows x K]. */
 int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
                     float **probs, struct err *e)
 {
 	memset(p, 0, sizeof *p);
 	*probs = NULL;
-	if (learner_load(model, 32, l, e) || learner_pipeline_opts(l, &a->po, e))
+	if (learner_load(model, 32, l, e))
 		return -1;
-	if (pipeline_open(p, &a->po, e) || pipeline_load(p, data, e) || pipeline_clean(p, e) ||
-	    pipeline_textualize_with(p, l->mf.textualizer, e))
-		return -1;
-	size_t K = l->mf.nlabels;
-	*probs = xmalloc((p->t->nrows * K + 1) * sizeof **probs);
-	learner_predict(l, p->texts, p->t->nrows, *probs);
-	return 0;
-}
-
-static int argmax(const float *p, size_t K)
-{
-	size_t best = 0;
-	for (size_t k = 1; k < K; k++)
-		if (p[k] > p[best])
-			best = k;
-	return (int)best;
+	return learner_apply(l, &a->po, data, p, probs, e);
 }
 
 static int run(const struct cmd *cmd, struct cmd_args *a)
@@ -47,20 +30,9 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		learner_free(&l);
 		return cmd_fail(&e);
 	}
-	size_t n = p.t->nrows, K = l.mf.nlabels, unseen = 0, m = 0;
-	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
-	char buf[64];
-	for (size_t r = 0; r < n; r++) {
-		int c = learner_class(&l, pipeline_label(&p, r, buf, sizeof buf));
-		if (c < 0) {
-			unseen++;
-			continue;
-		}
-		truth[m] = c;
-		pred[m++] = argmax(probs + r * K, K);
-	}
+	size_t K = l.mf.nlabels, unseen;
 	struct metrics mt;
-	metrics_compute(&mt, truth, pred, m, (int)K);
+	learner_score(&l, &p, probs, &mt, &unseen);
 	if (a->json) {
 		json_t *o = json_object(), *classes = json_object(), *conf = json_array();
 		for (size_t k = 0; k < K; k++) {
@@ -79,7 +51,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		json_object_set_new(o, "weighted_avg", json_pack("{s:f, s:f, s:f}", "precision", mt.weighted_p, "recall",
 		                                                 mt.weighted_r, "f1", mt.weighted_f1));
 		json_object_set_new(o, "confusion", conf);
-		json_object_set_new(o, "rows", json_integer((json_int_t)m));
+		json_object_set_new(o, "rows", json_integer((json_int_t)mt.n));
 		json_object_set_new(o, "unseen_labels", json_integer((json_int_t)unseen));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -112,8 +84,6 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 			printf("\n%zu rows carry a label the model does not know; they are left out\n", unseen);
 	}
 	metrics_free(&mt);
-	free(truth);
-	free(pred);
 	free(probs);
 	pipeline_close(&p);
 	learner_free(&l);

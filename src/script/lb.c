@@ -16,7 +16,7 @@ struct lb_frame {
 	struct table *t;
 };
 
-static int lb_fail(lua_State *L, const struct err *e)
+int lb_fail(lua_State *L, const struct err *e)
 {
 	return luaL_error(L, "%s", e->msg);
 }
@@ -236,11 +236,6 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 /* Runs body with a pipeline made from the options at index opts (0 =
  * none); the pipeline adopts a copy of t. Lua errors inside free
  * everything through a to-be-closed guard. */
-struct lb_run {
-	struct pipeline_opts po;
-	struct pipeline p;
-	bool open;
-};
 
 static int run_gc(lua_State *L)
 {
@@ -252,7 +247,7 @@ static int run_gc(lua_State *L)
 	return 0;
 }
 
-static struct lb_run *begin_run(lua_State *L, int opts, const struct table *t)
+struct lb_run *lb_begin(lua_State *L, int opts)
 {
 	if (opts && lua_isnoneornil(L, opts))
 		opts = 0;
@@ -274,12 +269,16 @@ static struct lb_run *begin_run(lua_State *L, int opts, const struct table *t)
 	lua_setiuservalue(L, -2, 1);
 	lua_toclose(L, -1);
 	read_opts(L, opts, anchors, &r->po);
+	return r;
+}
+
+static struct lb_run *begin_run(lua_State *L, int opts, const struct table *t)
+{
+	struct lb_run *r = lb_begin(L, opts);
 	struct err e;
-	if (pipeline_open(&r->p, &r->po, &e)) {
-		r->open = true;
+	r->open = true;  /* closing a half-open pipeline is safe */
+	if (pipeline_open(&r->p, &r->po, &e))
 		lb_fail(L, &e);
-	}
-	r->open = true;
 	if (t)
 		pipeline_adopt(&r->p, table_clone(t));
 	return r;
@@ -613,6 +612,7 @@ int lb_open(lua_State *L)
 	}
 	lua_pop(L, 1);
 	luaL_newlib(L, lathe_functions);
+	lb_model_register(L);
 	lua_pushstring(L, PACKAGE_VERSION);
 	lua_setfield(L, -2, "version");
 	return 1;

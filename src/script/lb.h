@@ -2,6 +2,9 @@
 #define LATHE_SCRIPT_LB_H
 
 #include <lua.h>
+#include <stdbool.h>
+#include "base/err.h"
+#include "script/pipeline.h"
 
 /* The `lathe` Lua module: load_csv, frames with clean/split/textualize,
  * write. Registered in package.preload so scripts `require "lathe"`. */
@@ -9,5 +12,20 @@ int lb_open(lua_State *L);
 /* A fresh state with the standard libraries, the lathe module and the
  * helper path set. NULL when out of memory. */
 lua_State *lb_new_state(void);
+
+/* The options of one call, read from the Lua table at index opts, with a
+ * to-be-closed guard on the stack that frees them (and the pipeline, once
+ * open is set) even when a Lua error unwinds. */
+struct lb_run {
+	struct pipeline_opts po;
+	struct pipeline p;
+	bool open;
+};
+
+struct lb_run *lb_begin(lua_State *L, int opts);
+/* Raises the error as a Lua error (never returns). */
+int lb_fail(lua_State *L, const struct err *e);
+/* Adds train, pretrain and load_model to the module table on the stack. */
+void lb_model_register(lua_State *L);
 
 #endif

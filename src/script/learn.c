@@ -705,3 +705,37 @@ void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ct
 	free(count);
 	free(lab);
 }
+
+int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,
+                  struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	*probs = NULL;
+	if (learner_pipeline_opts(l, po, e) || pipeline_open(p, po, e) || pipeline_load(p, data, e) ||
+	    pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
+		return -1;
+	*probs = xmalloc((p->t->nrows * l->mf.nlabels + 1) * sizeof **probs);
+	learner_predict(l, p->texts, p->t->nrows, *probs);
+	return 0;
+}
+
+void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,
+                   size_t *unseen)
+{
+	size_t n = p->t->nrows, K = l->mf.nlabels, m = 0;
+	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
+	char buf[64];
+	*unseen = 0;
+	for (size_t r = 0; r < n; r++) {
+		int c = learner_class(l, pipeline_label(p, r, buf, sizeof buf));
+		if (c < 0) {
+			(*unseen)++;
+			continue;
+		}
+		truth[m] = c;
+		pred[m++] = argmax(probs + r * K, (int)K);
+	}
+	metrics_compute(mt, truth, pred, m, (int)K);
+	free(truth);
+	free(pred);
+}

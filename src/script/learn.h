@@ -79,6 +79,16 @@ int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, str
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
 /* The class id of a label text, or -1. */
 int learner_class(const struct learner *l, const char *label);
+/* Runs new data through the model's own data path (its rules, label and
+ * textualizer) and predicts every row: probs gets [rows x classes]. po
+ * holds the reading options; the model's settings are added. The caller
+ * frees probs and closes p even on failure. */
+int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,
+                  struct err *e);
+/* Scores predictions against the labels the data carries; rows whose
+ * label the model does not know are counted in *unseen and left out. */
+void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,
+                   size_t *unseen);
 /* Columns that alone predict the label for at least share of the rows
  * (leakage): calls warn for each. Only columns with few values count. */
 void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ctx, const char *column, double acc),

@@ -1,0 +1,353 @@
+#include "config.h"
+#include "lb.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include "script/learn.h"
+
+#define LB_MODEL "lathe.model"
+
+/* ---- training ---- */
+
+static int opt_int(lua_State *L, int t, const char *key, int dflt, int min)
+{
+	lua_getfield(L, t, key);
+	int v = dflt;
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < min)
+			luaL_error(L, "option '%s' must be a whole number of at least %d", key, min);
+		v = (int)lua_tointeger(L, -1);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static float opt_float(lua_State *L, int t, const char *key, float dflt)
+{
+	lua_getfield(L, t, key);
+	float v = dflt;
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0)
+			luaL_error(L, "option '%s' must be a number of at least 0", key);
+		v = (float)lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static bool opt_bool(lua_State *L, int t, const char *key, bool dflt)
+{
+	lua_getfield(L, t, key);
+	bool v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* Strings stay valid while the options table lives (it is on the stack). */
+static const char *opt_string(lua_State *L, int t, const char *key)
+{
+	lua_getfield(L, t, key);
+	const char *s = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+	lua_pop(L, 1);
+	return s;
+}
+
+/* The Lua progress function, called with a table per epoch. */
+static int call_progress(void *ctx, const struct learn_epoch *ep, struct err *e)
+{
+	lua_State *L = ctx;
+	lua_getfield(L, 2, "progress");  /* the options table of lathe.train */
+	if (!lua_isfunction(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_createtable(L, 0, 8);
+	lua_pushinteger(L, ep->epoch);
+	lua_setfield(L, -2, "epoch");
+	lua_pushinteger(L, ep->epochs);
+	lua_setfield(L, -2, "epochs");
+	lua_pushinteger(L, ep->steps);
+	lua_setfield(L, -2, "steps");
+	lua_pushnumber(L, ep->train_loss);
+	lua_setfield(L, -2, "train_loss");
+	lua_pushnumber(L, ep->dev_loss);
+	lua_setfield(L, -2, "dev_loss");
+	if (!ep->mlm) {
+		lua_pushnumber(L, ep->dev_macro_f1);
+		lua_setfield(L, -2, "dev_macro_f1");
+	}
+	lua_pushboolean(L, ep->best);
+	lua_setfield(L, -2, "best");
+	lua_pushnumber(L, ep->wall_s);
+	lua_setfield(L, -2, "wall_s");
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		err_set(e, "progress callback: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+		lua_pop(L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int fit(lua_State *L, bool mlm)
+{
+	const char *path = luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	const char *output = opt_string(L, 2, "output");
+	if (!output)
+		return luaL_error(L, "option 'output' (the model file to write) is required");
+	struct learn_opts lo;
+	learn_opts_init(&lo);
+	lo.config = opt_string(L, 2, "config") ? opt_string(L, 2, "config") : "tiny";
+	lo.epochs = opt_int(L, 2, "epochs", lo.epochs, 1);
+	lo.batch = opt_int(L, 2, "batch", lo.batch, 1);
+	lo.vocab_size = opt_int(L, 2, "vocab", lo.vocab_size, 150);
+	lo.max_seq = opt_int(L, 2, "max_seq", 0, 0);
+	lo.patience = opt_int(L, 2, "patience", lo.patience, 1);
+	lo.threads = opt_int(L, 2, "threads", 1, 1);
+	lo.lr = opt_float(L, 2, "lr", lo.lr);
+	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
+	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
+	lo.class_weights = opt_bool(L, 2, "class_weights", true);
+	lo.init = opt_string(L, 2, "init");
+	bool force = opt_bool(L, 2, "force", false);
+	lua_settop(L, 2);
+	struct lb_run *r = lb_begin(L, 2);
+	lo.seed = r->po.split.seed;
+	lo.on_epoch = call_progress;
+	lo.ctx = L;
+	struct err e;
+	r->open = true;
+	struct learn_result res;
+	if (learn_prepare(&r->p, &r->po, path, !mlm, force, stderr, &e) ||
+	    (mlm ? learn_pretrain(&r->p, path, &lo, output, &res, &e) : learn_train(&r->p, path, &lo, output, &res, &e)))
+		return lb_fail(L, &e);
+	lua_createtable(L, 0, 9);
+	lua_pushstring(L, output);
+	lua_setfield(L, -2, "model");
+	lua_pushinteger(L, res.epochs_run);
+	lua_setfield(L, -2, "epochs");
+	lua_pushinteger(L, res.best_epoch);
+	lua_setfield(L, -2, "best_epoch");
+	lua_pushinteger(L, res.steps);
+	lua_setfield(L, -2, "steps");
+	lua_pushnumber(L, res.train_loss);
+	lua_setfield(L, -2, "train_loss");
+	lua_pushnumber(L, res.dev_loss);
+	lua_setfield(L, -2, "dev_loss");
+	if (!mlm) {
+		lua_pushnumber(L, res.dev_macro_f1);
+		lua_setfield(L, -2, "dev_macro_f1");
+		lua_pushnumber(L, res.test_macro_f1);
+		lua_setfield(L, -2, "test_macro_f1");
+	}
+	lua_pushnumber(L, res.tokens_per_s);
+	lua_setfield(L, -2, "tokens_per_s");
+	lua_pushnumber(L, res.wall_s);
+	lua_setfield(L, -2, "wall_s");
+	return 1;
+}
+
+static int lb_train(lua_State *L)
+{
+	return fit(L, false);
+}
+
+static int lb_pretrain(lua_State *L)
+{
+	return fit(L, true);
+}
+
+/* ---- models ---- */
+
+struct lb_model {
+	struct learner l;
+	bool loaded;
+};
+
+static struct learner *check_model(lua_State *L, int i)
+{
+	struct lb_model *m = luaL_checkudata(L, i, LB_MODEL);
+	if (!m->loaded)
+		luaL_argerror(L, i, "model already closed");
+	return &m->l;
+}
+
+static int lb_load_model(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct lb_model *m = lua_newuserdatauv(L, sizeof *m, 0);
+	memset(m, 0, sizeof *m);
+	luaL_setmetatable(L, LB_MODEL);
+	struct err e;
+	if (learner_load(path, 32, &m->l, &e))
+		return lb_fail(L, &e);
+	m->loaded = true;
+	return 1;
+}
+
+static void push_prediction(lua_State *L, const struct learner *l, const float *p)
+{
+	size_t K = l->mf.nlabels, best = 0;
+	lua_createtable(L, 0, 2);
+	lua_createtable(L, 0, (int)K);
+	for (size_t k = 0; k < K; k++) {
+		lua_pushnumber(L, p[k]);
+		lua_setfield(L, -2, l->mf.labels[k]);
+		if (p[k] > p[best])
+			best = k;
+	}
+	lua_setfield(L, -2, "probabilities");
+	lua_pushstring(L, l->mf.labels[best]);
+	lua_setfield(L, -2, "label");
+}
+
+/* model:predict("text") -> {label=, probabilities={...}};
+ * model:predict({"a", "b"}) -> a list of those. */
+static int model_predict(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	bool many = lua_istable(L, 2);
+	size_t n = many ? (size_t)luaL_len(L, 2) : 1;
+	if (!many)
+		luaL_checkstring(L, 2);
+	char **texts = lua_newuserdatauv(L, (n + 1) * sizeof *texts, 0);
+	/* The strings stay referenced by the argument (table or string). */
+	for (size_t i = 0; i < n; i++) {
+		if (many)
+			lua_rawgeti(L, 2, (lua_Integer)i + 1);
+		else
+			lua_pushvalue(L, 2);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			return luaL_error(L, "predict: text %d is not a string", (int)i + 1);
+		texts[i] = (char *)lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	size_t K = l->mf.nlabels;
+	float *probs = lua_newuserdatauv(L, (n * K + 1) * sizeof *probs, 0);
+	learner_predict(l, texts, n, probs);
+	if (!many) {
+		push_prediction(L, l, probs);
+		return 1;
+	}
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		push_prediction(L, l, probs + i * K);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* model:eval(path [, reading options]) -> metrics */
+static int model_eval(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	struct lb_run *r = lb_begin(L, 3);
+	r->open = true;
+	struct err e;
+	float *probs = NULL;
+	if (learner_apply(l, &r->po, path, &r->p, &probs, &e)) {
+		free(probs);
+		return lb_fail(L, &e);
+	}
+	struct metrics mt;
+	size_t unseen;
+	learner_score(l, &r->p, probs, &mt, &unseen);
+	free(probs);
+	size_t K = l->mf.nlabels;
+	lua_createtable(L, 0, 8);
+	lua_pushnumber(L, mt.accuracy);
+	lua_setfield(L, -2, "accuracy");
+	lua_pushnumber(L, mt.macro_f1);
+	lua_setfield(L, -2, "macro_f1");
+	lua_pushnumber(L, mt.weighted_f1);
+	lua_setfield(L, -2, "weighted_f1");
+	lua_pushinteger(L, mt.n);
+	lua_setfield(L, -2, "rows");
+	lua_pushinteger(L, (lua_Integer)unseen);
+	lua_setfield(L, -2, "unseen_labels");
+	lua_createtable(L, 0, (int)K);
+	for (size_t k = 0; k < K; k++) {
+		lua_createtable(L, 0, 4);
+		lua_pushnumber(L, mt.precision[k]);
+		lua_setfield(L, -2, "precision");
+		lua_pushnumber(L, mt.recall[k]);
+		lua_setfield(L, -2, "recall");
+		lua_pushnumber(L, mt.f1[k]);
+		lua_setfield(L, -2, "f1");
+		lua_pushinteger(L, mt.support[k]);
+		lua_setfield(L, -2, "support");
+		lua_setfield(L, -2, l->mf.labels[k]);
+	}
+	lua_setfield(L, -2, "classes");
+	lua_createtable(L, (int)K, 0);
+	for (size_t k = 0; k < K; k++) {
+		lua_createtable(L, (int)K, 0);
+		for (size_t j = 0; j < K; j++) {
+			lua_pushinteger(L, mt.confusion[k * K + j]);
+			lua_rawseti(L, -2, (lua_Integer)j + 1);
+		}
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	lua_setfield(L, -2, "confusion");
+	metrics_free(&mt);
+	return 1;
+}
+
+static int model_labels(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	lua_createtable(L, (int)l->mf.nlabels, 0);
+	for (size_t k = 0; k < l->mf.nlabels; k++) {
+		lua_pushstring(L, l->mf.labels[k]);
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	return 1;
+}
+
+/* The model file's metadata as JSON strings: manifest, training, config. */
+static int model_info(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	lua_createtable(L, 0, 3);
+	lua_pushstring(L, l->mf.manifest ? l->mf.manifest : "{}");
+	lua_setfield(L, -2, "manifest");
+	lua_pushstring(L, l->mf.training ? l->mf.training : "{}");
+	lua_setfield(L, -2, "training");
+	lua_pushstring(L, l->mf.textualizer ? l->mf.textualizer : "{}");
+	lua_setfield(L, -2, "textualizer");
+	return 1;
+}
+
+static int model_gc(lua_State *L)
+{
+	struct lb_model *m = luaL_checkudata(L, 1, LB_MODEL);
+	if (m->loaded)
+		learner_free(&m->l);
+	m->loaded = false;
+	return 0;
+}
+
+static const luaL_Reg model_methods[] = {
+	{"predict", model_predict}, {"eval", model_eval}, {"labels", model_labels}, {"info", model_info}, {NULL, NULL},
+};
+
+void lb_model_register(lua_State *L)
+{
+	if (luaL_newmetatable(L, LB_MODEL)) {
+		luaL_newlib(L, model_methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, model_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, model_gc);
+		lua_setfield(L, -2, "__close");
+	}
+	lua_pop(L, 1);
+	lua_pushcfunction(L, lb_train);
+	lua_setfield(L, -2, "train");
+	lua_pushcfunction(L, lb_pretrain);
+	lua_setfield(L, -2, "pretrain");
+	lua_pushcfunction(L, lb_load_model);
+	lua_setfield(L, -2, "load_model");
+}
