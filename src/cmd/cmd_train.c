@@ -21,11 +21,23 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 	return rc == -2 ? cmd_usage_error(cmd, "%s", e.msg) : rc ? cmd_fail(&e) : CMD_OK;
 }
 
+/* A line per epoch: on standard error, or a JSON object on standard
+ * output with --json (for scripts and the workbench). */
 static int print_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
 {
-	(void)ctx;
+	const struct cmd_args *a = ctx;
 	(void)e;
-	if (ep->mlm)
+	if (a->json) {
+		json_t *o = json_pack("{s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "epoch", ep->epoch, "epochs", ep->epochs,
+		                      "steps", ep->steps, "train_loss", ep->train_loss, "dev_loss", ep->dev_loss, "best",
+		                      ep->best, "wall_s", ep->wall_s);
+		if (!ep->mlm)
+			json_object_set_new(o, "dev_macro_f1", json_real(ep->dev_macro_f1));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		fflush(stdout);
+		json_decref(o);
+	} else if (ep->mlm)
 		fprintf(stderr, "epoch %d/%d  train loss %.4f  dev loss %.4f%s\n", ep->epoch, ep->epochs, ep->train_loss,
 		        ep->dev_loss, ep->best ? "  (best)" : "");
 	else
@@ -41,6 +53,7 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 	lo.threads = a->threads ? a->threads : 1;
 	lo.seed = a->po.split.seed;
 	lo.on_epoch = print_epoch;
+	lo.ctx = (void *)a;
 	return lo;
 }
 
