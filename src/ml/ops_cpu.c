@@ -80,20 +80,50 @@ static void layernorm_backward(float *din, float *dg, float *db, const float *do
 
 /* ---- GELU ---- */
 
+/* exp(x) for x <= 0, within about 2e-7 relative: range reduction to
+ * 2^k e^r with |r| <= ln2/2 and a degree-6 polynomial, in plain arithmetic
+ * the compiler can vectorize (libm's expf is a call per element). */
+static inline float exp_nonpositive(float x)
+{
+	if (x < -87.0f)
+		return 0.0f;
+	float k = (float)(int)(x * 1.44269504f - 0.5f);
+	float r = x - k * 0.693145752f - k * 1.42860677e-6f;
+	float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+	union {
+		int32_t i;
+		float f;
+	} scale = {.i = ((int32_t)k + 127) << 23};
+	return p * scale.f;
+}
+
+/* Phi(x) = (1 + erf(x / sqrt 2)) / 2 with Abramowitz and Stegun's 7.1.26
+ * (error under 1.5e-7), and e^(-x^2/2), which the derivative needs too. */
+static inline float normal_cdf(float x, float *gauss)
+{
+	float u = fabsf(x) * (float)M_SQRT1_2;
+	float t = 1.0f / (1.0f + 0.3275911f * u);
+	float g = exp_nonpositive(-u * u);
+	float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+	float erf_abs = 1.0f - poly * g;
+	*gauss = g;
+	return 0.5f * (1.0f + (x < 0 ? -erf_abs : erf_abs));
+}
+
 static void gelu_forward(float *out, const float *in, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * (float)M_SQRT1_2));
+	for (size_t i = 0; i < n; i++) {
+		float g;
+		out[i] = in[i] * normal_cdf(in[i], &g);
+	}
 }
 
 static void gelu_backward(float *din, const float *in, const float *dout, size_t n)
 {
 	const float inv_sqrt_2pi = 0.3989422804014327f;
 	for (size_t i = 0; i < n; i++) {
-		float x = in[i];
-		float cdf = 0.5f * (1.0f + erff(x * (float)M_SQRT1_2));
-		float pdf = inv_sqrt_2pi * expf(-0.5f * x * x);
-		din[i] += dout[i] * (cdf + x * pdf);
+		float g, cdf = normal_cdf(in[i], &g);
+		din[i] += dout[i] * (cdf + in[i] * inv_sqrt_2pi * g);
 	}
 }
 
