@@ -492,14 +492,20 @@ static int open_workbench(const char *file)
 		fprintf(stderr, "lathe: %s: cannot open\n", file);
 		return CMD_RUNTIME;
 	}
+	char model[8300];
+	snprintf(model, sizeof model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
 	printf("lathe %s: the full-screen workbench is not part of this release yet.\n"
-	       "It would open: %s\n\n"
-	       "Meanwhile the batch commands work on it:\n"
+	       "It would open: %s\n"
+	       "with the model: %s\n\n"
+	       "Meanwhile the batch commands work on them:\n"
 	       "  lathe info %s\n"
 	       "  lathe clean %s --rules RULES.lua -o clean.csv --report\n"
 	       "  lathe textualize %s --rules RULES.lua -o samples.jsonl\n"
+	       "  lathe train %s --rules RULES.lua -o model.safetensors\n"
+	       "  lathe diagnose %s \"torque very high; tool wear high\"\n"
+	       "  lathe eval %s %s\n"
 	       "  lathe run PIPELINE.lua\n\n",
-	       PACKAGE_VERSION, file, file, file, file);
+	       PACKAGE_VERSION, file, model, file, file, file, file, model, model, file);
 	print_usage(stdout);
 	return CMD_OK;
 }
