@@ -8,6 +8,20 @@
 
 #define LB_MODEL "lathe.model"
 
+/* ---- table building ---- */
+
+static void set_number(lua_State *L, const char *key, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, key);
+}
+
+static void set_integer(lua_State *L, const char *key, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, key);
+}
+
 /* ---- training ---- */
 
 static int opt_int(lua_State *L, int t, const char *key, int dflt, int min)
@@ -63,24 +77,17 @@ static int call_progress(void *ctx, const struct learn_epoch *ep, struct err *e)
 		return 0;
 	}
 	lua_createtable(L, 0, 8);
-	lua_pushinteger(L, ep->epoch);
-	lua_setfield(L, -2, "epoch");
-	lua_pushinteger(L, ep->epochs);
-	lua_setfield(L, -2, "epochs");
-	lua_pushinteger(L, ep->steps);
-	lua_setfield(L, -2, "steps");
-	lua_pushnumber(L, ep->train_loss);
-	lua_setfield(L, -2, "train_loss");
-	lua_pushnumber(L, ep->dev_loss);
-	lua_setfield(L, -2, "dev_loss");
+	set_integer(L, "epoch", ep->epoch);
+	set_integer(L, "epochs", ep->epochs);
+	set_integer(L, "steps", ep->steps);
+	set_number(L, "train_loss", ep->train_loss);
+	set_number(L, "dev_loss", ep->dev_loss);
 	if (!ep->mlm) {
-		lua_pushnumber(L, ep->dev_macro_f1);
-		lua_setfield(L, -2, "dev_macro_f1");
+		set_number(L, "dev_macro_f1", ep->dev_macro_f1);
 	}
 	lua_pushboolean(L, ep->best);
 	lua_setfield(L, -2, "best");
-	lua_pushnumber(L, ep->wall_s);
-	lua_setfield(L, -2, "wall_s");
+	set_number(L, "wall_s", ep->wall_s);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
 		err_set(e, "progress callback: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
 		lua_pop(L, 1);
@@ -125,26 +132,17 @@ static int fit(lua_State *L, bool mlm)
 	lua_createtable(L, 0, 9);
 	lua_pushstring(L, output);
 	lua_setfield(L, -2, "model");
-	lua_pushinteger(L, res.epochs_run);
-	lua_setfield(L, -2, "epochs");
-	lua_pushinteger(L, res.best_epoch);
-	lua_setfield(L, -2, "best_epoch");
-	lua_pushinteger(L, res.steps);
-	lua_setfield(L, -2, "steps");
-	lua_pushnumber(L, res.train_loss);
-	lua_setfield(L, -2, "train_loss");
-	lua_pushnumber(L, res.dev_loss);
-	lua_setfield(L, -2, "dev_loss");
+	set_integer(L, "epochs", res.epochs_run);
+	set_integer(L, "best_epoch", res.best_epoch);
+	set_integer(L, "steps", res.steps);
+	set_number(L, "train_loss", res.train_loss);
+	set_number(L, "dev_loss", res.dev_loss);
 	if (!mlm) {
-		lua_pushnumber(L, res.dev_macro_f1);
-		lua_setfield(L, -2, "dev_macro_f1");
-		lua_pushnumber(L, res.test_macro_f1);
-		lua_setfield(L, -2, "test_macro_f1");
+		set_number(L, "dev_macro_f1", res.dev_macro_f1);
+		set_number(L, "test_macro_f1", res.test_macro_f1);
 	}
-	lua_pushnumber(L, res.tokens_per_s);
-	lua_setfield(L, -2, "tokens_per_s");
-	lua_pushnumber(L, res.wall_s);
-	lua_setfield(L, -2, "wall_s");
+	set_number(L, "tokens_per_s", res.tokens_per_s);
+	set_number(L, "wall_s", res.wall_s);
 	return 1;
 }
 
@@ -257,27 +255,18 @@ static int model_eval(lua_State *L)
 	free(probs);
 	size_t K = l->mf.nlabels;
 	lua_createtable(L, 0, 8);
-	lua_pushnumber(L, mt.accuracy);
-	lua_setfield(L, -2, "accuracy");
-	lua_pushnumber(L, mt.macro_f1);
-	lua_setfield(L, -2, "macro_f1");
-	lua_pushnumber(L, mt.weighted_f1);
-	lua_setfield(L, -2, "weighted_f1");
-	lua_pushinteger(L, mt.n);
-	lua_setfield(L, -2, "rows");
-	lua_pushinteger(L, (lua_Integer)unseen);
-	lua_setfield(L, -2, "unseen_labels");
+	set_number(L, "accuracy", mt.accuracy);
+	set_number(L, "macro_f1", mt.macro_f1);
+	set_number(L, "weighted_f1", mt.weighted_f1);
+	set_integer(L, "rows", mt.n);
+	set_integer(L, "unseen_labels", (lua_Integer)unseen);
 	lua_createtable(L, 0, (int)K);
 	for (size_t k = 0; k < K; k++) {
 		lua_createtable(L, 0, 4);
-		lua_pushnumber(L, mt.precision[k]);
-		lua_setfield(L, -2, "precision");
-		lua_pushnumber(L, mt.recall[k]);
-		lua_setfield(L, -2, "recall");
-		lua_pushnumber(L, mt.f1[k]);
-		lua_setfield(L, -2, "f1");
-		lua_pushinteger(L, mt.support[k]);
-		lua_setfield(L, -2, "support");
+		set_number(L, "precision", mt.precision[k]);
+		set_number(L, "recall", mt.recall[k]);
+		set_number(L, "f1", mt.f1[k]);
+		set_integer(L, "support", mt.support[k]);
 		lua_setfield(L, -2, l->mf.labels[k]);
 	}
 	lua_setfield(L, -2, "classes");
