@@ -41,6 +41,8 @@ ok $(test "$rc" -eq 0 && grep -q "started from .*pre.safetensors (3[0-9] tensors
 run "$LATHE" info "$WORK/ft.safetensors" --json
 ok $(grep -q '"init\\":\\"' "$WORK/out"; echo $?) "the fine-tuned model records where it started"
 expect_fail 1 "nope.safetensors: cannot open" "a missing --init model" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --init "$WORK/nope.safetensors" -o "$WORK/x.safetensors"
+run "$LATHE" diagnose models/ai4i-tiny.safetensors "type L; torque very high; tool wear very high"
+ok $(test "$rc" -eq 0 && grep -q 'no failure' "$WORK/out" && grep -q 'HDF' "$WORK/out"; echo $?) "the shipped model diagnoses"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"
