@@ -25,7 +25,7 @@ enum {
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS, OPT_WEIGHT_DECAY,
-	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -92,6 +92,9 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default 0.1)"},
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
 	{CMD_G_TRAIN, {"init", required_argument, NULL, OPT_INIT}, "MODEL", "start from a pretrained model (its vocabulary and encoder)"},
+	{CMD_G_TRAIN, {"checkpoint", required_argument, NULL, OPT_CHECKPOINT}, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)"},
+	{CMD_G_TRAIN, {"resume", required_argument, NULL, OPT_RESUME}, "FILE", "continue a checkpointed run (same data and options)"},
+	{CMD_G_TRAIN, {"stop-after", required_argument, NULL, OPT_STOP_AFTER}, "N", "stop after N steps, saving a checkpoint"},
 	{CMD_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{CMD_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
@@ -327,6 +330,13 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
 	case OPT_FORCE: a->force = true; return 0;
 	case OPT_INIT: a->learn.init = arg; return 0;
+	case OPT_CHECKPOINT: a->learn.checkpoint = arg; return 0;
+	case OPT_RESUME: a->learn.resume = arg; return 0;
+	case OPT_STOP_AFTER:
+		if (parse_long(arg, 1, &v))
+			return cmd_usage_error(cmd, "--stop-after %s: expected a number of steps", arg);
+		a->learn.stop_after = v;
+		return 0;
 	case OPT_DATA: a->data = arg; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))

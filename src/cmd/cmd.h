@@ -67,6 +67,9 @@ int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, str
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p);
 struct learn_opts cmd_learn_opts(const struct cmd_args *a);
 void cmd_print_training(const struct cmd_args *a, const struct learn_result *res, bool mlm);
+/* The exit status of a training run: its summary, or the checkpoint note
+ * of an interrupted one (130 after a signal). */
+int cmd_finish_training(const struct cmd_args *a, const struct learn_result *res, bool mlm, const struct err *e);
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 

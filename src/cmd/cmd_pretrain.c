@@ -16,7 +16,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		else if (learn_pretrain(&p, a->pos[0], &lo, a->output, &res, &e))
 			rc = cmd_fail(&e);
 		else
-			cmd_print_training(a, &res, true);
+			rc = cmd_finish_training(a, &res, true, &e);
 	}
 	pipeline_close(&p);
 	return rc;

@@ -57,6 +57,17 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 	return lo;
 }
 
+int cmd_finish_training(const struct cmd_args *a, const struct learn_result *res, bool mlm, const struct err *e)
+{
+	if (res->interrupted) {
+		/* Ctrl-C ends as an interrupted program does; a planned stop is fine. */
+		fprintf(stderr, "lathe: %s\n", e->msg);
+		return res->signalled ? 130 : CMD_OK;
+	}
+	cmd_print_training(a, res, mlm);
+	return CMD_OK;
+}
+
 void cmd_print_training(const struct cmd_args *a, const struct learn_result *res, bool mlm)
 {
 	if (a->json) {
@@ -90,8 +101,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		if (learn_train(&p, a->pos[0], &lo, a->output, &res, &e))
 			rc = cmd_fail(&e);
 		else
-			cmd_print_training(a, &res, false);
-		if (rc == CMD_OK && lo.init)
+			rc = cmd_finish_training(a, &res, false, &e);
+		if (rc == CMD_OK && lo.init && !res.interrupted)
 			fprintf(stderr, "lathe: started from %s (%zu tensors)\n", lo.init, res.init_copied);
 	}
 	pipeline_close(&p);

@@ -278,6 +278,11 @@ float *model_grads(struct model *m)
 	return m->g;
 }
 
+struct model_state model_state(struct model *m)
+{
+	return (struct model_state){.adam_m = m->am, .adam_v = m->av, .adam_t = &m->adam_t, .rng = &m->rng};
+}
+
 int model_adam_step(const struct model *m)
 {
 	return m->adam_t;

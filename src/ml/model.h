@@ -71,5 +71,14 @@ double model_clip_grads(struct model *m, double max_norm);
  * decay, as in BERT. */
 void model_adamw(struct model *m, float lr, float weight_decay, float b1, float b2, float eps);
 int model_adam_step(const struct model *m);
+/* The optimizer's and dropout's state, for checkpoints: Adam's moments
+ * (one float per parameter each), its step, and the dropout generator. */
+struct model_state {
+	float *adam_m, *adam_v;
+	int *adam_t;
+	struct rng *rng;
+};
+
+struct model_state model_state(struct model *m);
 
 #endif

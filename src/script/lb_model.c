@@ -117,6 +117,9 @@ static int fit(lua_State *L, bool mlm)
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
 	lo.init = opt_string(L, 2, "init");
+	lo.checkpoint = opt_string(L, 2, "checkpoint");
+	lo.resume = opt_string(L, 2, "resume");
+	lo.stop_after = opt_int(L, 2, "stop_after", 0, 0);
 	bool force = opt_bool(L, 2, "force", false);
 	lua_settop(L, 2);
 	struct lb_run *r = lb_begin(L, 2);
@@ -130,6 +133,12 @@ static int fit(lua_State *L, bool mlm)
 	    (mlm ? learn_pretrain(&r->p, path, &lo, output, &res, &e) : learn_train(&r->p, path, &lo, output, &res, &e)))
 		return lb_fail(L, &e);
 	lua_createtable(L, 0, 9);
+	if (res.interrupted) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "interrupted");
+		lua_pushstring(L, e.msg);
+		lua_setfield(L, -2, "note");
+	}
 	lua_pushstring(L, output);
 	lua_setfield(L, -2, "model");
 	set_integer(L, "epochs", res.epochs_run);

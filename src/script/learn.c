@@ -3,11 +3,13 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "base/rng.h"
 #include "base/sha256.h"
+#include "io/safetensors.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
 #include "data/split.h"
@@ -402,6 +404,160 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	return rc;
 }
 
+/* ---- checkpoints ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Where a run is, beyond the model's own state. */
+struct run_state {
+	int epoch;
+	size_t at;                /* next batch start within the epoch's order */
+	double sum, tokens, best_score, elapsed;
+	int stale;
+};
+
+#define CHECKPOINT_FORMAT "lathe-checkpoint-1"
+
+static int save_checkpoint(struct fit *f, const char *path, const char *data_hash, const struct run_state *st,
+                           const struct learn_result *res, const size_t *order, size_t ntrain, const float *best,
+                           struct err *e)
+{
+	struct st_writer *w = st_writer_new();
+	if (!w)
+		return err_set(e, "out of memory");
+	struct model_state ms = model_state(f->m);
+	const struct model_param *p;
+	size_t np = model_params(f->m, &p);
+	const float *weights = model_weights(f->m);
+	char name[128];
+	int rc = 0;
+	for (size_t i = 0; i < np && !rc; i++) {
+		rc = st_writer_add(w, p[i].name, ST_F32, p[i].ndim, p[i].shape, weights + p[i].offset, e);
+		snprintf(name, sizeof name, "adam.m.%s", p[i].name);
+		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, ms.adam_m + p[i].offset, e);
+		snprintf(name, sizeof name, "adam.v.%s", p[i].name);
+		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, ms.adam_v + p[i].offset, e);
+		snprintf(name, sizeof name, "best.%s", p[i].name);
+		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, best + p[i].offset, e);
+	}
+	int64_t *ord = xmalloc((ntrain + 1) * sizeof *ord);
+	for (size_t i = 0; i < ntrain; i++)
+		ord[i] = (int64_t)order[i];
+	uint64_t rngs[8];
+	memcpy(rngs, f->rng.s, sizeof f->rng.s);
+	memcpy(rngs + 4, ms.rng->s, sizeof ms.rng->s);
+	if (!rc)
+		rc = st_writer_add(w, "state.order", ST_I64, 1, (int64_t[]){(int64_t)ntrain}, ord, e);
+	if (!rc)
+		rc = st_writer_add(w, "state.rng", ST_I64, 1, (int64_t[]){8}, rngs, e);
+	json_t *meta = json_pack("{s:s, s:i, s:I, s:f, s:f, s:f, s:f, s:i, s:I, s:i, s:i, s:f, s:f, s:f, s:I}", "data_sha256",
+	                         data_hash, "epoch", st->epoch, "at", (json_int_t)st->at, "sum", st->sum, "tokens",
+	                         st->tokens, "best_score", isfinite(st->best_score) ? st->best_score : -1e300, "elapsed", st->elapsed, "stale", st->stale,
+	                         "steps", (json_int_t)res->steps, "adam_t", *ms.adam_t, "best_epoch", res->best_epoch,
+	                         "dev_loss", res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "train_loss",
+	                         res->train_loss, "ntrain", (json_int_t)ntrain);
+	char *text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+	json_decref(meta);
+	if (!text && !rc)
+		rc = err_set(e, "checkpoint: cannot encode the run's state");
+	st_writer_meta(w, "format", CHECKPOINT_FORMAT);
+	if (text)
+		st_writer_meta(w, "state", text);
+	free(text);
+	if (!rc)
+		rc = st_writer_save(w, path, e);
+	st_writer_free(w);
+	free(ord);
+	return rc;
+}
+
+static int copy_tensor(const struct st_file *cf, const char *path, const char *name, void *dst, size_t bytes,
+                       struct err *e)
+{
+	const struct st_tensor *t = st_find(cf, name);
+	if (!t || t->end - t->begin != bytes)
+		return err_at(e, path, 0, "checkpoint: tensor %s is missing or of another size (other options?)", name);
+	memcpy(dst, t->data, bytes);
+	return 0;
+}
+
+static int load_checkpoint(struct fit *f, const char *path, const char *data_hash, struct run_state *st,
+                           struct learn_result *res, size_t *order, size_t ntrain, float *best, struct err *e)
+{
+	struct st_file *cf;
+	if (st_open(path, &cf, e))
+		return -1;
+	int rc = -1;
+	json_t *meta = NULL;
+	const char *format = st_meta(cf, "format");
+	if (!format || strcmp(format, CHECKPOINT_FORMAT) != 0) {
+		err_at(e, path, 0, "not a lathe checkpoint");
+		goto out;
+	}
+	meta = json_loads(st_meta(cf, "state") ? st_meta(cf, "state") : "", 0, NULL);
+	const char *hash = json_string_value(json_object_get(meta, "data_sha256"));
+	if (!hash || strcmp(hash, data_hash) != 0 ||
+	    (size_t)json_integer_value(json_object_get(meta, "ntrain")) != ntrain) {
+		err_at(e, path, 0, "checkpoint of another data file or split: resume with the same data and options");
+		goto out;
+	}
+	struct model_state ms = model_state(f->m);
+	const struct model_param *p;
+	size_t np = model_params(f->m, &p);
+	float *weights = model_weights(f->m);
+	char name[128];
+	for (size_t i = 0; i < np; i++) {
+		size_t bytes = p[i].count * sizeof(float);
+		if (copy_tensor(cf, path, p[i].name, weights + p[i].offset, bytes, e))
+			goto out;
+		snprintf(name, sizeof name, "adam.m.%s", p[i].name);
+		if (copy_tensor(cf, path, name, ms.adam_m + p[i].offset, bytes, e))
+			goto out;
+		snprintf(name, sizeof name, "adam.v.%s", p[i].name);
+		if (copy_tensor(cf, path, name, ms.adam_v + p[i].offset, bytes, e))
+			goto out;
+		snprintf(name, sizeof name, "best.%s", p[i].name);
+		if (copy_tensor(cf, path, name, best + p[i].offset, bytes, e))
+			goto out;
+	}
+	int64_t *ord = xmalloc((ntrain + 1) * sizeof *ord);
+	uint64_t rngs[8];
+	if (copy_tensor(cf, path, "state.order", ord, ntrain * sizeof *ord, e) ||
+	    copy_tensor(cf, path, "state.rng", rngs, sizeof rngs, e)) {
+		free(ord);
+		goto out;
+	}
+	for (size_t i = 0; i < ntrain; i++)
+		order[i] = (size_t)ord[i];
+	free(ord);
+	memcpy(f->rng.s, rngs, sizeof f->rng.s);
+	memcpy(ms.rng->s, rngs + 4, sizeof ms.rng->s);
+	st->epoch = (int)json_integer_value(json_object_get(meta, "epoch"));
+	st->at = (size_t)json_integer_value(json_object_get(meta, "at"));
+	st->sum = json_number_value(json_object_get(meta, "sum"));
+	st->tokens = json_number_value(json_object_get(meta, "tokens"));
+	st->best_score = json_number_value(json_object_get(meta, "best_score"));
+	st->elapsed = json_number_value(json_object_get(meta, "elapsed"));
+	st->stale = (int)json_integer_value(json_object_get(meta, "stale"));
+	res->steps = (int)json_integer_value(json_object_get(meta, "steps"));
+	*ms.adam_t = (int)json_integer_value(json_object_get(meta, "adam_t"));
+	res->best_epoch = (int)json_integer_value(json_object_get(meta, "best_epoch"));
+	res->dev_loss = json_number_value(json_object_get(meta, "dev_loss"));
+	res->dev_macro_f1 = json_number_value(json_object_get(meta, "dev_macro_f1"));
+	res->train_loss = json_number_value(json_object_get(meta, "train_loss"));
+	rc = 0;
+out:
+	json_decref(meta);
+	st_close(cf);
+	return rc;
+}
+
 static int fit_run(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
                    bool mlm, struct learn_result *res, struct err *e)
 {
@@ -454,49 +610,94 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	rng_seed(&f.rng, o->seed ^ 0x5EEDull);
 	long per_epoch = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
 	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
-	double best_score = -INFINITY, t0 = now(), tokens = 0;
-	int stale = 0;
-	for (int epoch = 1; epoch <= o->epochs; epoch++) {
-		rng_shuffle(&f.rng, order, ntrain);
-		double sum = 0;
-		for (size_t at = 0; at < ntrain; at += (size_t)o->batch) {
-			int B = ntrain - at < (size_t)o->batch ? (int)(ntrain - at) : o->batch;
-			struct model_batch b = make_batch(&f, order + at, B, &f.rng);
+	struct run_state st = {.epoch = 1, .best_score = -INFINITY};
+	char data_hash[65] = "";
+	char ckpt[4200];
+	snprintf(ckpt, sizeof ckpt, "%s", o->checkpoint ? o->checkpoint : out_path);
+	if (!o->checkpoint)
+		snprintf(ckpt + strlen(ckpt), sizeof ckpt - strlen(ckpt), ".ckpt");
+	if (sha256_file(data_path, data_hash, e) ||
+	    (o->resume && load_checkpoint(&f, o->resume, data_hash, &st, res, order, ntrain, best, e))) {
+		free(best);
+		free(order);
+		goto out;
+	}
+	bool mid_epoch = o->resume && st.at > 0;
+	double t0 = now() - st.elapsed;
+	/* SIGINT and SIGTERM stop after the current step, with a checkpoint. */
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	for (; st.epoch <= o->epochs && !res->interrupted; st.epoch++) {
+		if (!mid_epoch) {
+			rng_shuffle(&f.rng, order, ntrain);
+			st.sum = 0;
+			st.at = 0;
+		}
+		mid_epoch = false;
+		for (; st.at < ntrain; st.at += (size_t)o->batch) {
+			if (stop_requested || (o->stop_after && res->steps >= o->stop_after)) {
+				res->interrupted = true;
+				res->signalled = stop_requested;
+				break;
+			}
+			int B = ntrain - st.at < (size_t)o->batch ? (int)(ntrain - st.at) : o->batch;
+			struct model_batch b = make_batch(&f, order + st.at, B, &f.rng);
 			for (int i = 0; i < B; i++)
-				tokens += f.len[i];
-			sum += model_step(f.m, &b, true, true, NULL) * (double)B;
+				st.tokens += f.len[i];
+			st.sum += model_step(f.m, &b, true, true, NULL) * (double)B;
 			model_clip_grads(f.m, o->clip);
 			long s = res->steps++;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
 			model_adamw(f.m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
 		}
+		if (res->interrupted)
+			break;
 		double dev_loss, sc = score(&f, dev, ndev, &dev_loss);
-		res->epochs_run = epoch;
-		res->train_loss = sum / (double)ntrain;
-		if (sc > best_score) {
-			best_score = sc;
-			res->best_epoch = epoch;
+		res->epochs_run = st.epoch;
+		res->train_loss = st.sum / (double)ntrain;
+		if (sc > st.best_score) {
+			st.best_score = sc;
+			res->best_epoch = st.epoch;
 			res->dev_loss = dev_loss;
 			res->dev_macro_f1 = mlm ? 0 : sc;
 			memcpy(best, model_weights(f.m), nparams * sizeof *best);
-			stale = 0;
+			st.stale = 0;
 		} else {
-			stale++;
+			st.stale++;
 		}
-		struct learn_epoch ep = {.epoch = epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
-		                         .best = !stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
+		struct learn_epoch ep = {.epoch = st.epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
+		                         .best = !st.stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
 		                         .dev_macro_f1 = mlm ? 0 : sc, .wall_s = now() - t0};
 		if (o->on_epoch && o->on_epoch(o->ctx, &ep, e)) {
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
 			free(best);
 			free(order);
 			goto out;
 		}
-		if (stale >= o->patience)
+		if (st.stale >= o->patience)
 			break;
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (res->interrupted) {
+		st.elapsed = now() - t0;
+		rc = save_checkpoint(&f, ckpt, data_hash, &st, res, order, ntrain, best, e);
+		if (!rc)
+			err_set(e, "stopped at epoch %d, step %d: checkpoint %s (continue with --resume %s)", st.epoch,
+			        res->steps, ckpt, ckpt);
+		free(best);
+		free(order);
+		goto out;
+	}
+	res->tokens_per_s = st.tokens / (now() - t0);
 	res->wall_s = now() - t0;
-	res->tokens_per_s = tokens / res->wall_s;
 	memcpy(model_weights(f.m), best, nparams * sizeof *best);
 	free(best);
 	free(order);

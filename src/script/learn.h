@@ -30,6 +30,9 @@ struct learn_opts {
 	uint64_t seed;
 	int threads;
 	const char *init;          /* a pretrained model to start from, or NULL */
+	const char *checkpoint;    /* where an interrupted run saves itself (default OUT.ckpt) */
+	const char *resume;        /* a checkpoint to continue from, or NULL */
+	long stop_after;           /* stop (with a checkpoint) after this many steps; 0 = never */
 	/* Called after every epoch (may be NULL); a non-zero return stops
 	 * training with the message it left in e. */
 	int (*on_epoch)(void *ctx, const struct learn_epoch *ep, struct err *e);
@@ -40,6 +43,8 @@ struct learn_result {
 	int epochs_run, best_epoch, steps;
 	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
 	size_t init_copied;        /* tensors taken from the pretrained model */
+	bool interrupted;          /* stopped early with a checkpoint */
+	bool signalled;            /* ... because of SIGINT or SIGTERM */
 	long test_rows;
 };
 
@@ -52,7 +57,12 @@ void learn_opts_init(struct learn_opts *o);
 int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label, bool force,
                   FILE *notes, struct err *e);
 /* Trains on the pipeline's train part (which must be textualized and
- * labelled), stops early on the dev part, writes the best model. */
+ * labelled), stops early on the dev part, writes the best model. SIGINT
+ * or SIGTERM (or stop_after steps) stops it after the current step with a
+ * checkpoint (weights, Adam's moments, step, random states, data order,
+ * best weights so far), res->interrupted set and its note in e (the
+ * return is 0); resume continues such a run, with the same data and
+ * options, to the same model as an uninterrupted one. */
 int learn_train(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
                 struct learn_result *res, struct err *e);
 /* Masked-LM pretraining on the texts (labels are not needed): 15% of the

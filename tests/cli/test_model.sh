@@ -43,6 +43,29 @@ ok $(grep -q '"init\\":\\"' "$WORK/out"; echo $?) "the fine-tuned model records 
 expect_fail 1 "nope.safetensors: cannot open" "a missing --init model" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --init "$WORK/nope.safetensors" -o "$WORK/x.safetensors"
 run "$LATHE" diagnose models/ai4i-tiny.safetensors "type L; torque very high; tool wear very high"
 ok $(test "$rc" -eq 0 && grep -q 'no failure' "$WORK/out" && grep -q 'HDF' "$WORK/out"; echo $?) "the shipped model diagnoses"
+# Stopped after 17 steps and resumed, training ends where it would have.
+train --epochs 2 -o "$WORK/whole.safetensors" >/dev/null 2>&1
+run train --epochs 2 -o "$WORK/parts.safetensors" --stop-after 17
+ok $(test "$rc" -eq 0 && test ! -e "$WORK/parts.safetensors" && test -s "$WORK/parts.safetensors.ckpt" &&
+	grep -q "checkpoint .*parts.safetensors.ckpt (continue with --resume" "$WORK/err"; echo $?) "--stop-after leaves a checkpoint, no model"
+run train --epochs 2 -o "$WORK/parts.safetensors" --resume "$WORK/parts.safetensors.ckpt"
+ok $(test "$rc" -eq 0 && test -s "$WORK/parts.safetensors"; echo $?) "--resume finishes the run"
+if command -v python3 >/dev/null 2>&1; then
+	python3 tests/python/safetensors_spec.py same "$WORK/whole.safetensors" "$WORK/parts.safetensors" >/dev/null
+	ok $? "an interrupted and resumed run gives the same model, bit for bit"
+fi
+head -1001 "$WORK/ai4i.csv" >"$WORK/other.csv"
+run "$LATHE" train "$WORK/other.csv" --rules lua/ai4i.lua --epochs 2 -o "$WORK/x.safetensors" --resume "$WORK/parts.safetensors.ckpt"
+ok $(test "$rc" -eq 1 && tail -1 "$WORK/err" | grep -q "checkpoint of another data file" && test ! -e "$WORK/x.safetensors"; echo $?) "resuming on other data is refused"
+# Ctrl-C (SIGINT) stops after the step and saves the run.
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --batch 64 --vocab 200 --epochs 50 \
+	-o "$WORK/sig.safetensors" >/dev/null 2>"$WORK/sig.err" &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q '^epoch 1/' "$WORK/sig.err" 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+ok $(test $? -eq 130 && test -s "$WORK/sig.safetensors.ckpt" && ! test -e "$WORK/sig.safetensors"; echo $?) "SIGINT writes a checkpoint and exits 130"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"

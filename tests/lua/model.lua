@@ -40,6 +40,16 @@ local pre = lathe.pretrain(work .. "/slice.csv", {
   rules = srcdir .. "/lua/ai4i.lua", output = work .. "/pre.safetensors", epochs = 1, batch = 64, vocab = 200 })
 assert(pre.dev_loss > 0)
 
+-- A run stopped after 3 steps, then resumed.
+local part = lathe.train(work .. "/slice.csv", {
+  rules = srcdir .. "/lua/ai4i.lua", output = work .. "/r.safetensors", epochs = 1, batch = 64, vocab = 200,
+  stop_after = 3 })
+assert(part.interrupted and part.note:find("resume"), "stopped with a checkpoint")
+local rest = lathe.train(work .. "/slice.csv", {
+  rules = srcdir .. "/lua/ai4i.lua", output = work .. "/r.safetensors", epochs = 1, batch = 64, vocab = 200,
+  resume = work .. "/r.safetensors.ckpt" })
+assert(not rest.interrupted and rest.steps > 3, "resumed to the end")
+
 -- Errors come back as Lua errors.
 local ok, err = pcall(lathe.train, work .. "/slice.csv", { rules = srcdir .. "/lua/ai4i.lua" })
 assert(not ok and err:find("output"), err)

@@ -7,6 +7,7 @@ library. It checks lathe's files without lathe's code.
 
     safetensors_spec.py check FILE NAME=DTYPE:SHAPE:FIRST_VALUES ...
     safetensors_spec.py write FILE          (the sample file of the tests)
+    safetensors_spec.py same A B            (every tensor equal)
 """
 import array
 import json
@@ -71,6 +72,14 @@ def main():
             "position_ids": ("I64", [4], [0, 1, 2, 3]),
             "empty": ("F32", [0, 5], []),
         }, {"config": '{"layers": 2}', "label": "紧急停机"})
+        return
+    if sys.argv[1] == "same":  # same A B: every tensor equal, bit for bit
+        _, a = read(sys.argv[2])
+        _, b = read(sys.argv[3])
+        diff = [n for n in a if n not in b or a[n][1] != b[n][1] or a[n][2] != b[n][2]]
+        if diff or set(a) != set(b):
+            sys.exit("tensors differ: " + " ".join(diff[:5]))
+        print("ok")
         return
     meta, tensors = read(sys.argv[2])
     for spec in sys.argv[3:]:
