@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p)
@@ -21,12 +22,53 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 	return rc == -2 ? cmd_usage_error(cmd, "%s", e.msg) : rc ? cmd_fail(&e) : CMD_OK;
 }
 
+#define LOG_EVERY 100  /* steps between progress lines off a terminal */
+
+/* Progress: on a terminal one bar line redrawn in place; otherwise a line
+ * (or with --json an object) every LOG_EVERY steps. */
+static void print_step(void *ctx, const struct learn_step *s)
+{
+	const struct cmd_args *a = ctx;
+	static double last;
+	bool tty = !a->json && isatty(STDERR_FILENO);
+	if (!tty && s->step % LOG_EVERY != 0)
+		return;
+	if (tty) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double t = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+		if (t - last < 0.1 && s->step != s->total)
+			return;
+		last = t;
+		int width = 24, done = (int)((double)width * (double)s->step / (double)(s->total ? s->total : 1));
+		fprintf(stderr, "\r[");
+		for (int i = 0; i < width; i++)
+			fputs(i < done ? "#" : "-", stderr);
+		fprintf(stderr, "] epoch %d/%d step %ld/%ld loss %.4f lr %.2e |g| %.3f %.0f tok/s ETA %.0fs   ", s->epoch,
+		        s->epochs, s->step, s->total, s->loss, s->lr, s->grad_norm, s->tokens_per_s, s->eta_s);
+		return;
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:i, s:I, s:f, s:f, s:f, s:f, s:f}", "epoch", s->epoch, "step", (json_int_t)s->step,
+		                      "loss", s->loss, "lr", s->lr, "grad_norm", s->grad_norm, "tokens_per_s",
+		                      s->tokens_per_s, "eta_s", s->eta_s);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+		return;
+	}
+	fprintf(stderr, "step %ld/%ld  epoch %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s\n",
+	        s->step, s->total, s->epoch, s->epochs, s->loss, s->lr, s->grad_norm, s->tokens_per_s, s->eta_s);
+}
+
 /* A line per epoch: on standard error, or a JSON object on standard
  * output with --json (for scripts and the workbench). */
 static int print_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
 {
 	const struct cmd_args *a = ctx;
 	(void)e;
+	if (!a->json && isatty(STDERR_FILENO))
+		fputc('\n', stderr);  /* below the progress bar */
 	if (a->json) {
 		json_t *o = json_pack("{s:i, s:i, s:i, s:f, s:f, s:b, s:f}", "epoch", ep->epoch, "epochs", ep->epochs,
 		                      "steps", ep->steps, "train_loss", ep->train_loss, "dev_loss", ep->dev_loss, "best",
@@ -53,6 +95,7 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 	lo.threads = a->threads ? a->threads : 1;
 	lo.seed = a->po.split.seed;
 	lo.on_epoch = print_epoch;
+	lo.on_step = print_step;
 	lo.ctx = (void *)a;
 	return lo;
 }

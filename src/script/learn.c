@@ -649,12 +649,21 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			struct model_batch b = make_batch(&f, order + st.at, B, &f.rng);
 			for (int i = 0; i < B; i++)
 				st.tokens += f.len[i];
-			st.sum += model_step(f.m, &b, true, true, NULL) * (double)B;
-			model_clip_grads(f.m, o->clip);
+			float loss = model_step(f.m, &b, true, true, NULL);
+			st.sum += loss * (double)B;
+			double norm = model_clip_grads(f.m, o->clip);
 			long s = res->steps++;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
 			model_adamw(f.m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
+			if (o->on_step) {
+				double spent = now() - t0;
+				struct learn_step ls = {.epoch = st.epoch, .epochs = o->epochs, .step = res->steps, .total = total,
+				                        .loss = loss, .lr = lr, .grad_norm = norm,
+				                        .tokens_per_s = spent > 0 ? st.tokens / spent : 0,
+				                        .eta_s = spent / (double)res->steps * (double)(total - res->steps)};
+				o->on_step(o->ctx, &ls);
+			}
 		}
 		if (res->interrupted)
 			break;

@@ -19,6 +19,12 @@ struct learn_epoch {
 	double train_loss, dev_loss, dev_macro_f1, wall_s;
 };
 
+struct learn_step {
+	int epoch, epochs;
+	long step, total;
+	double loss, lr, grad_norm, tokens_per_s, eta_s;
+};
+
 struct learn_opts {
 	const char *config;        /* "tiny" (default) or "small": the encoder's shape */
 	int vocab_size;            /* WordPiece vocabulary (default 1000) */
@@ -36,6 +42,8 @@ struct learn_opts {
 	/* Called after every epoch (may be NULL); a non-zero return stops
 	 * training with the message it left in e. */
 	int (*on_epoch)(void *ctx, const struct learn_epoch *ep, struct err *e);
+	/* Called after every step (may be NULL), for progress displays. */
+	void (*on_step)(void *ctx, const struct learn_step *st);
 	void *ctx;
 };
 

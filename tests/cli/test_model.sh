@@ -12,6 +12,8 @@ run train -o "$WORK/m1.safetensors"
 ok $(test "$rc" -eq 0 && test -s "$WORK/m1.safetensors" && grep -q '^model .*dev macro-F1' "$WORK/out"; echo $?) "train writes a model"
 like "$WORK/err" '^no failure  *[0-9]' "train prints the class counts per split"
 like "$WORK/err" '^epoch 1/1  train loss' "train reports each epoch"
+run train -o "$WORK/m3.safetensors" --batch 8
+ok $(grep -q '^step 100/150  epoch 1/1  loss [0-9.]*  lr .*  grad norm .* tokens/s  ETA' "$WORK/err"; echo $?) "a progress line every 100 steps off a terminal"
 run train -o "$WORK/m2.safetensors" --json
 ok $(test "$(grep -c '^{"epoch":1,"epochs":1,"steps":' "$WORK/out")" -eq 1 && grep -q '^{"model":.*"tokens_per_s":' "$WORK/out"; echo $?) "train --json: a line per epoch and a summary"
 "$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" >"$WORK/p1.csv" 2>/dev/null
