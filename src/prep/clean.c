@@ -626,18 +626,14 @@ static const struct clean_kind *find_kind(const char *name)
 	return NULL;
 }
 
-bool clean_rule_takes_arg(const char *name)
-{
-	const struct clean_kind *k = find_kind(name);
-	return k && k->takes_arg;
-}
-
 int clean_rule_parse(const char *name, const char *arg, struct clean_rule *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	const struct clean_kind *k = find_kind(name);
 	if (!k)
 		return err_set(e, "unknown cleaning rule '%s'", name);
+	if (!k->takes_arg && arg && *arg)
+		return err_set(e, "%s takes no argument (got '%s')", name, arg);
 	size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 2;
 	out->spec = xmalloc(len);
 	snprintf(out->spec, len, arg && *arg ? "%s %s" : "%s", name, arg ? arg : "");

@@ -41,8 +41,6 @@ struct clean_report {
  * outliers, dedup, dedup-time, sort-time, rename, convert. */
 int clean_rule_parse(const char *name, const char *arg, struct clean_rule *out, struct err *e);
 void clean_rule_free(struct clean_rule *r);
-/* True if the rule takes no argument (dedup, sort-time ...). */
-bool clean_rule_takes_arg(const char *name);
 /* Applies rules in order, appending one report entry per rule. */
 int clean_apply(struct table *t, const struct clean_rule *rules, size_t n, const struct clean_context *ctx,
                 struct clean_report *rep, struct err *e);

@@ -78,7 +78,6 @@ struct textualizer {
 	size_t nfacts;
 	long notes, machine, time;
 	size_t window;
-	const char **names;
 };
 
 void textualize_opts_init(struct textualize_opts *o)
@@ -273,7 +272,6 @@ void textualize_free(struct textualizer *tz)
 	for (size_t i = 0; i < tz->nfacts; i++)
 		free(tz->facts[i].name);
 	free(tz->facts);
-	free(tz->names);
 	free(tz);
 }
 
@@ -376,17 +374,6 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 	}
 	*out = tz;
 	return 0;
-}
-
-size_t textualize_columns(const struct textualizer *tz, const char ***names)
-{
-	struct textualizer *m = (struct textualizer *)tz;
-	free(m->names);
-	m->names = xmalloc((tz->nfacts + 1) * sizeof *m->names);
-	for (size_t i = 0; i < tz->nfacts; i++)
-		m->names[i] = tz->facts[i].name;
-	*names = m->names;
-	return tz->nfacts;
 }
 
 static int level_of(const double cuts[4], double x)

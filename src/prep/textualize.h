@@ -52,8 +52,6 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t);
 /* Rebuilds one from textualize_spec's JSON against a table of the same
  * shape: every named column must exist with a fitting type. */
 int textualize_from_spec(const char *json, const struct table *t, struct textualizer **out, struct err *e);
-/* The columns that become facts, for reports. */
-size_t textualize_columns(const struct textualizer *tz, const char ***names);
 /* "air temperature" from "Air temperature [K]". Caller frees. */
 char *textualize_fact_name(const char *column);
 /* Parses --levels COL=a,b,c,d into a text_column. */

@@ -148,6 +148,7 @@ int main(void)
 	ok(clean_rule_parse("fill", "temp=", &rule, &e) != 0, "fill without a method");
 	ok(clean_rule_parse("nosuch", "x", &rule, &e) != 0 && strstr(e.msg, "unknown cleaning rule"), "unknown rule");
 	ok(clean_rule_parse("convert", "temp=K:X", &rule, &e) != 0, "unknown unit");
+	ok(clean_rule_parse("dedup", "x", &rule, &e) != 0 && strstr(e.msg, "takes no argument"), "no argument for dedup");
 	t = apply("limits", "nope=1:2", &rep, &rc);
 	ok(rc != 0, "limits on a missing column fails");
 	table_free(t);
