@@ -13,7 +13,7 @@
 #include "base/utf8.h"
 
 static const struct cmd *const cmd_table[] = {
-	&cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
+	&cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
 };
 
 enum {
@@ -25,7 +25,7 @@ enum {
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS, OPT_WEIGHT_DECAY,
-	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -97,6 +97,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"stop-after", required_argument, NULL, OPT_STOP_AFTER}, "N", "stop after N steps, saving a checkpoint"},
 	{CMD_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{CMD_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
+	{CMD_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
 
@@ -110,7 +111,8 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 		const char *title;
 	} titles[] = {{CMD_G_LOAD, "Reading the CSV"}, {CMD_G_RULES, "Cleaning"}, {CMD_G_TEXT, "Text and splits"},
 	              {CMD_G_OUT, "Output"}, {CMD_G_MODEL, "Model"}, {CMD_G_TRAIN, "Training"},
-	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_BENCH, "Model benchmarks"}, {0, "Other"}};
+	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_EXPORT, "Export"}, {CMD_G_BENCH, "Model benchmarks"},
+	              {0, "Other"}};
 	for (size_t g = 0; g < sizeof titles / sizeof *titles; g++) {
 		if (titles[g].group && !(cmd->groups & titles[g].group))
 			continue;
@@ -338,6 +340,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		a->learn.stop_after = v;
 		return 0;
 	case OPT_DATA: a->data = arg; return 0;
+	case OPT_HF: a->hf = arg; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

@@ -19,6 +19,7 @@ enum {
 	CMD_G_BENCH = 1 << 5,  /* --steps, --warmup */
 	CMD_G_TRAIN = 1 << 6,  /* --epochs, --batch, --lr ... */
 	CMD_G_DIAGNOSE = 1 << 7, /* --data, --row */
+	CMD_G_EXPORT = 1 << 8, /* --hf */
 };
 
 /* What the parser collected for a subcommand. */
@@ -31,6 +32,7 @@ struct cmd_args {
 	struct learn_opts learn;
 	bool force;
 	const char *data;      /* diagnose --data */
+	const char *hf;        /* export --hf DIR */
 	long row;
 	int npos;
 	char **pos;
@@ -74,6 +76,6 @@ int cmd_finish_training(const struct cmd_args *a, const struct learn_result *res
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
 extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose,
-        cmd_pretrain;
+        cmd_pretrain, cmd_export;
 
 #endif

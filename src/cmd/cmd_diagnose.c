@@ -48,8 +48,22 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		float *probs = xmalloc(l.mf.nlabels * sizeof *probs);
 		char *text = a->pos[1];
 		learner_predict(&l, &text, 1, probs);
-		printf("%s\n", text);
-		print_answer(&l, probs);
+		if (a->json) {
+			size_t best = 0;
+			json_t *pj = json_object();
+			for (size_t k = 0; k < l.mf.nlabels; k++) {
+				json_object_set_new(pj, l.mf.labels[k], json_real(probs[k]));
+				if (probs[k] > probs[best])
+					best = k;
+			}
+			json_t *o = json_pack("{s:s, s:s, s:o}", "text", text, "predicted", l.mf.labels[best], "probabilities", pj);
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(o);
+		} else {
+			printf("%s\n", text);
+			print_answer(&l, probs);
+		}
 		free(probs);
 		learner_free(&l);
 		return CMD_OK;

@@ -35,7 +35,7 @@ struct model {
 	float *emb, *emb_ln, *emb_mean, *emb_rstd, *emb_mask;
 	struct layer_acts *la;
 	float *out;                 /* final hidden states [B,T,C] */
-	float *head_in, *head_logits, *head_dlogits;
+	float *head_in, *pool_pre, *pool_out, *head_logits, *head_dlogits;
 	float *mlm_h, *mlm_dense, *mlm_gelu, *mlm_ln, *mlm_mean, *mlm_rstd;
 	/* backward scratch */
 	float *d_a, *d_b, *d_c, *d_big, *d_qkv, *d_att;
@@ -107,6 +107,8 @@ static void layout(struct model *m)
 			add_param(m, name, matrix ? 2 : 1, rows, cols, matrix);
 		}
 	if (c->classes > 0) {
+		add_param(m, "pooler.dense.weight", 2, c->C, c->C, true);
+		add_param(m, "pooler.dense.bias", 1, c->C, 0, false);
 		add_param(m, "classifier.weight", 2, c->classes, c->C, true);
 		add_param(m, "classifier.bias", 1, c->classes, 0, false);
 	}
@@ -133,7 +135,8 @@ static size_t LP(int l, int k)
 	return 4 + (size_t)l * P_LAYER + (size_t)k;
 }
 
-/* Index of the first head parameter (classifier, else the MLM head). */
+/* Index of the first head parameter: the pooler, then the classifier
+ * (with classes), then the MLM head. */
 static size_t head_index(const struct model *m)
 {
 	return 4 + (size_t)m->c.layers * P_LAYER;
@@ -141,7 +144,7 @@ static size_t head_index(const struct model *m)
 
 static size_t mlm_index(const struct model *m)
 {
-	return head_index(m) + (m->c.classes > 0 ? 2 : 0);
+	return head_index(m) + (m->c.classes > 0 ? 4 : 0);
 }
 
 static double gauss(struct rng *r)
@@ -184,6 +187,7 @@ struct model *model_new(const struct model_config *c, const struct ops *ops, int
 	size_t head = (size_t)max_batch * c->classes > m->max_masked * c->vocab ? (size_t)max_batch * c->classes
 	                                                                         : m->max_masked * c->vocab;
 	size_t total = BT * (4 * C + 2) + per_layer * (size_t)c->layers + BT * (5 * C + 2) + 2 * head +
+	               2 * (size_t)max_batch * C +
 	               BT * (3 * C + 3 * C) + wide + (size_t)c->max_seq * c->max_seq;
 	m->arena = malloc(total * sizeof *m->arena);
 	if (!m->arena) {
@@ -220,6 +224,8 @@ struct model *model_new(const struct model_config *c, const struct ops *ops, int
 		TAKE(L->ln2_rstd, BT);
 	}
 	TAKE(m->head_in, BT * C);
+	TAKE(m->pool_pre, (size_t)max_batch * C);
+	TAKE(m->pool_out, (size_t)max_batch * C);
 	TAKE(m->mlm_h, BT * C);
 	TAKE(m->mlm_dense, BT * C);
 	TAKE(m->mlm_gelu, BT * C);
@@ -344,7 +350,10 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		memcpy((classify ? m->head_in : m->mlm_h) + (size_t)r * C, m->out + at * C, (size_t)C * sizeof(float));
 	}
 	if (classify) {
-		o->linear_forward(m->head_logits, m->head_in, P(m, head_index(m)), P(m, head_index(m) + 1), B, C, out_dim);
+		size_t hi = head_index(m);
+		o->linear_forward(m->pool_pre, m->head_in, P(m, hi), P(m, hi + 1), B, C, C);
+		o->tanh_forward(m->pool_out, m->pool_pre, (size_t)B * C);
+		o->linear_forward(m->head_logits, m->pool_out, P(m, hi + 2), P(m, hi + 3), B, C, out_dim);
 		loss = o->crossentropy(m->head_dlogits, m->head_logits, b->label, b->class_weight, B, out_dim);
 	} else {
 		o->linear_forward(m->mlm_dense, m->mlm_h, P(m, mi), P(m, mi + 1), rows, C, C);
@@ -365,8 +374,14 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	float *dh = m->d_b;
 	memset(dh, 0, (size_t)rows * C * sizeof *dh);
 	if (classify) {
-		o->linear_backward(dh, G(m, head_index(m)), G(m, head_index(m) + 1), m->head_dlogits, m->head_in,
-		                   P(m, head_index(m)), B, C, out_dim);
+		size_t hi = head_index(m);
+		float *dpool = m->d_c, *dpre = m->d_big;
+		memset(dpool, 0, (size_t)B * C * sizeof *dpool);
+		o->linear_backward(dpool, G(m, hi + 2), G(m, hi + 3), m->head_dlogits, m->pool_out, P(m, hi + 2), B, C,
+		                   out_dim);
+		memset(dpre, 0, (size_t)B * C * sizeof *dpre);
+		o->tanh_backward(dpre, m->pool_out, dpool, (size_t)B * C);
+		o->linear_backward(dh, G(m, hi), G(m, hi + 1), dpre, m->head_in, P(m, hi), B, C, C);
 	} else {
 		float *d1 = m->d_c, *d2 = m->d_big;
 		memset(d1, 0, (size_t)rows * C * sizeof *d1);

@@ -8,9 +8,11 @@
 #include "base/rng.h"
 #include "ml/ops.h"
 
-/* A BERT-style encoder (post-LN, learned positions, exact GELU) with a
- * classification head on [CLS] (position 0) and a masked-LM head whose
- * decoder is tied to the token embeddings, as in BERT. */
+/* A BERT-style encoder (post-LN, learned positions, exact GELU) with
+ * BERT's classification head (a tanh pooler on [CLS], position 0, then a
+ * linear layer) and a masked-LM head whose decoder is tied to the token
+ * embeddings, as in BERT, so Hugging Face's BertForSequenceClassification
+ * computes the same logits from the same weights. */
 struct model_config {
 	int vocab, max_seq, C, layers, heads, ff, classes;
 	float dropout;

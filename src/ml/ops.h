@@ -25,6 +25,9 @@ struct ops {
 	/* out[n] = GELU(in[n]) with the exact erf form, as PyTorch's default */
 	void (*gelu_forward)(float *out, const float *in, size_t n);
 	void (*gelu_backward)(float *din, const float *in, const float *dout, size_t n);
+	/* out[n] = tanh(in[n]); backward from the output: din += dout (1 - out^2) */
+	void (*tanh_forward)(float *out, const float *in, size_t n);
+	void (*tanh_backward)(float *din, const float *out, const float *dout, size_t n);
 	/* Multi-head self-attention. qkv[B,T,3C] holds Q, K, V side by side,
 	 * head h in columns h*C/NH ..; len[B] is each sequence's length (keys
 	 * at t >= len are masked). out[B,T,C]; att[B,NH,T,T] keeps the

@@ -137,6 +137,20 @@ static void gelu_backward(float *din, const float *in, const float *dout, size_t
 	}
 }
 
+/* ---- tanh (the pooler) ---- */
+
+static void tanh_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = tanhf(in[i]);
+}
+
+static void tanh_backward(float *din, const float *out, const float *dout, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
 /* ---- attention ---- */
 
 static void attention_forward(float *out, float *att, const float *qkv, const int *len, int B, int T, int C, int NH)
@@ -312,6 +326,8 @@ const struct ops ops_cpu = {
 	.layernorm_backward = layernorm_backward,
 	.gelu_forward = gelu_forward,
 	.gelu_backward = gelu_backward,
+	.tanh_forward = tanh_forward,
+	.tanh_backward = tanh_backward,
 	.attention_forward = attention_forward,
 	.attention_backward = attention_backward,
 	.embedding_forward = embedding_forward,

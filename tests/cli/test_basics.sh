@@ -7,7 +7,7 @@ run "$LATHE" --version
 ok $(test "$rc" -eq 0 && grep -q '^lathe [0-9]' "$WORK/out"; echo $?) "--version"
 run "$LATHE" --help
 ok $(test "$rc" -eq 0 && grep -q 'textualize' "$WORK/out"; echo $?) "--help lists commands"
-for c in info clean textualize run bench train pretrain eval diagnose; do
+for c in info clean textualize run bench train pretrain eval diagnose export; do
 	run "$LATHE" $c --help
 	ok $(test "$rc" -eq 0 && grep -q "Usage: lathe $c" "$WORK/out"; echo $?) "$c --help"
 done

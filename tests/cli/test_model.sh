@@ -68,6 +68,17 @@ while [ $i -lt 100 ] && ! grep -q '^epoch 1/' "$WORK/sig.err" 2>/dev/null; do sl
 kill -INT $pid
 wait $pid
 ok $(test $? -eq 130 && test -s "$WORK/sig.safetensors.ckpt" && ! test -e "$WORK/sig.safetensors"; echo $?) "SIGINT writes a checkpoint and exits 130"
+run "$LATHE" export "$WORK/m1.safetensors" --hf "$WORK/hf"
+ok $(test "$rc" -eq 0 && test -s "$WORK/hf/config.json" && test -s "$WORK/hf/vocab.txt" && grep -q '"BertForSequenceClassification"' "$WORK/hf/config.json"; echo $?) "export --hf writes a transformers directory"
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	"$LATHE" diagnose "$WORK/m1.safetensors" "type L; torque very high; tool wear high" --json >"$WORK/l.json"
+	/usr/bin/python3 tests/python/hf_forward.py "$WORK/hf" "$WORK/l.json" >"$WORK/hf.out"
+	ok $? "BERT's layout in PyTorch gives lathe's probabilities: $(head -1 "$WORK/hf.out")"
+else
+	echo "ok $((tap_n = tap_n + 1)) - BERT's layout reproduces lathe # SKIP python3-torch not installed"
+fi
+expect_fail 1 "only a classifier exports" "a pretrained-only model does not export" "$LATHE" export "$WORK/pre.safetensors" --hf "$WORK/hf2"
+expect_fail 2 "say the format" "export needs --hf" "$LATHE" export "$WORK/m1.safetensors"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"

@@ -62,7 +62,8 @@ for i in range(layers):
     x = ln(x + F.linear(h, params[p + "output.dense.weight"], params[p + "output.dense.bias"]), p + "output.LayerNorm")
 
 if mode == "classify":
-    logits = F.linear(x[:, 0], params["classifier.weight"], params["classifier.bias"])
+    pooled = torch.tanh(F.linear(x[:, 0], params["pooler.dense.weight"], params["pooler.dense.bias"]))
+    logits = F.linear(pooled, params["classifier.weight"], params["classifier.bias"])
     loss = F.cross_entropy(logits, t(before["batch.label"], torch.long))
 else:
     pos = t(before["batch.mlm_pos"], torch.long)
@@ -86,7 +87,7 @@ def close(name, got, want):
 
 close("loss", t(before["loss"]), loss.detach().reshape(1))
 for name, p in params.items():
-    if p.grad is None:  # the classifier in an MLM step, the MLM head in a classification one
+    if p.grad is None:  # the pooler and classifier in an MLM step, the MLM head in a classification one
         p.grad = torch.zeros_like(p)
     close("grad." + name, t(before["grad." + name]), p.grad)
 
