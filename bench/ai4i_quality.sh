@@ -3,16 +3,19 @@
 # scratch, of lathe after masked-LM pretraining, and of a logistic
 # regression on the raw columns, all on the same time-respecting split
 # (train on the first 80% of UDI, dev the next 10%, test the last 10%).
-#   bench/ai4i_quality.sh [SEED] [THREADS]
+#   bench/ai4i_quality.sh [SEED] [THREADS] [TRAINING OPTIONS...]
+# e.g. bench/ai4i_quality.sh 1 2 --epochs 20 --patience 8
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$here/..
 lathe=${LATHE:-$top/lathe}
 seed=${1:-1}
 threads=${2:-2}
+shift 2 2>/dev/null || shift $#
+extra="$*"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-common="$top/datasets/ai4i2020.csv --rules $top/lua/ai4i.lua --split time --time UDI --seed $seed --threads $threads"
+common="$top/datasets/ai4i2020.csv --rules $top/lua/ai4i.lua --split time --time UDI --seed $seed --threads $threads $extra"
 # shellcheck disable=SC2086
 scratch=$("$lathe" train $common -o "$work/scratch.safetensors" --json 2>/dev/null | tail -1)
 # shellcheck disable=SC2086

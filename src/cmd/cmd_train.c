@@ -92,7 +92,8 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 {
 	struct learn_opts lo = a->learn;
 	lo.config = a->config ? a->config : "tiny";
-	lo.threads = a->threads ? a->threads : 1;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	lo.threads = a->threads ? a->threads : cpus > 0 ? (int)(cpus < 16 ? cpus : 16) : 1;
 	lo.seed = a->po.split.seed;
 	lo.on_epoch = print_epoch;
 	lo.on_step = print_step;

@@ -19,14 +19,14 @@ void learn_opts_init(struct learn_opts *o)
 	memset(o, 0, sizeof *o);
 	o->config = "tiny";
 	o->vocab_size = 1000;
-	o->epochs = 8;
+	o->epochs = 20;
 	o->batch = 32;
 	o->lr = 1e-3f;
 	o->weight_decay = 0.01f;
 	o->warmup = 0.1f;
 	o->clip = 1.0f;
 	o->dropout = 0.1f;
-	o->patience = 3;
+	o->patience = 8;
 	o->class_weights = true;
 	o->seed = 42;
 	o->threads = 1;
