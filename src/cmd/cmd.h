@@ -64,6 +64,8 @@ int cmd_run_pipeline(struct cmd_args *a, bool text,
  * even on failure. */
 int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
                     float **probs, struct err *e);
+/* The body of train (mlm false) and pretrain (mlm true). */
+int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm);
 /* Loads, cleans, splits and textualizes the data of train and pretrain,
  * guarding against random splits of time-ordered logs and leakage. */
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p);

@@ -134,23 +134,30 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 	}
 }
 
-static int run(const struct cmd *cmd, struct cmd_args *a)
+int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 {
+	if (mlm && a->learn.init)
+		return cmd_usage_error(cmd, "pretraining starts from scratch (--init is for train)");
 	struct pipeline p;
-	int rc = cmd_training_data(cmd, a, true, &p);
+	int rc = cmd_training_data(cmd, a, !mlm, &p);
 	if (rc == CMD_OK) {
 		struct learn_opts lo = cmd_learn_opts(a);
 		struct learn_result res;
 		struct err e;
-		if (learn_train(&p, a->pos[0], &lo, a->output, &res, &e))
+		if ((mlm ? learn_pretrain : learn_train)(&p, a->pos[0], &lo, a->output, &res, &e))
 			rc = cmd_fail(&e);
 		else
-			rc = cmd_finish_training(a, &res, false, &e);
+			rc = cmd_finish_training(a, &res, mlm, &e);
 		if (rc == CMD_OK && lo.init && !res.interrupted)
 			fprintf(stderr, "lathe: started from %s (%zu tensors)\n", lo.init, res.init_copied);
 	}
 	pipeline_close(&p);
 	return rc;
+}
+
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	return cmd_fit(cmd, a, false);
 }
 
 const struct cmd cmd_train = {

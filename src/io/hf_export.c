@@ -50,8 +50,12 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 	if (c->classes < 1)
 		return err_set(e, "only a classifier exports as BertForSequenceClassification (this model has no labels)");
 	struct stat sb;
-	if (stat(dir, &sb) == 0 ? !S_ISDIR(sb.st_mode) : mkdir(dir, 0777) != 0)
-		return err_at(e, dir, 0, "cannot make the directory: %s", errno ? strerror(errno) : "a file is in the way");
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			return err_at(e, dir, 0, "exists and is not a directory");
+	} else if (mkdir(dir, 0777) != 0) {
+		return err_at(e, dir, 0, "cannot make the directory: %s", strerror(errno));
+	}
 	struct st_writer *w = st_writer_new();
 	if (!w)
 		return err_set(e, "out of memory");
