@@ -37,10 +37,10 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 {
 	struct model_config c;
 	struct err e;
-	if (model_config_named(a->config ? a->config : "tiny", &c, &e))
+	if (learn_config(a->config ? a->config : "tiny", &c, &e))
 		return cmd_usage_error(cmd, "%s", e.msg);
 	int B = 32, T = c.max_seq, threads = a->threads ? a->threads : 1;
-	bool tiny = c.C == 128;
+	bool tiny = c.C <= 128;
 	int steps = a->steps ? a->steps : tiny ? 50 : 15, warmup = a->warmup >= 0 ? a->warmup : 5;
 	ops_cpu.set_threads(threads);
 	struct model *m = model_new(&c, &ops_cpu, B, 0, &e);
@@ -108,7 +108,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 		qsort(lat, (size_t)n, sizeof *lat, cmp_double);
 		printf("RESULT bench=infer config=%s threads=%d batch=%d seq_per_s=%.1f ms_per_batch=%.2f "
 		       "batch1_median_ms=%.3f batch1_p90_ms=%.3f\n",
-		       tiny ? "tiny" : "small", threads, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
+		       a->config ? a->config : "tiny", threads, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
 		free(lat);
 		free(logits);
 	} else {
@@ -125,7 +125,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 		double dt = now() - t0;
 		printf("RESULT bench=%s config=%s threads=%d steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
 		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f final_loss=%.3f peak_rss_bytes=%ld\n",
-		       mode, tiny ? "tiny" : "small", threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
+		       mode, a->config ? a->config : "tiny", threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
 		       flop / 1e9, flop * steps / dt / 1e9, (double)loss, peak_rss_bytes());
 		if (!isfinite(loss))
 			rc = CMD_RUNTIME;

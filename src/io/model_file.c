@@ -12,7 +12,7 @@ static char *config_json(const struct model_config *c)
 	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "vocab", c->vocab, "max_seq", c->max_seq,
 	                      "hidden", c->C, "layers", c->layers, "heads", c->heads, "ff", c->ff, "classes", c->classes,
 	                      "dropout", round((double)c->dropout * 1e6) / 1e6);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(o);
 	return s;
 }

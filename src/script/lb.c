@@ -618,6 +618,14 @@ int lb_open(lua_State *L)
 	return 1;
 }
 
+lua_State *lb_config_state(void)
+{
+	lua_State *L = luaL_newstate();
+	if (L)
+		luaL_openlibs(L);
+	return L;
+}
+
 lua_State *lb_new_state(void)
 {
 	lua_State *L = luaL_newstate();

@@ -23,6 +23,8 @@ struct lb_run {
 };
 
 struct lb_run *lb_begin(lua_State *L, int opts);
+/* A plain state with the standard libraries, for reading settings files. */
+lua_State *lb_config_state(void);
 /* Raises the error as a Lua error (never returns). */
 int lb_fail(lua_State *L, const struct err *e);
 /* Adds train, pretrain and load_model to the module table on the stack. */

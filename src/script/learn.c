@@ -2,6 +2,7 @@
 #include "learn.h"
 
 #include <jansson.h>
+#include <lauxlib.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "io/safetensors.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
+#include "script/lb.h"
 #include "data/split.h"
 
 void learn_opts_init(struct learn_opts *o)
@@ -25,11 +27,82 @@ void learn_opts_init(struct learn_opts *o)
 	o->weight_decay = 0.01f;
 	o->warmup = 0.1f;
 	o->clip = 1.0f;
-	o->dropout = 0.1f;
+	o->dropout = -1;  /* the config's */
 	o->patience = 8;
 	o->class_weights = true;
 	o->seed = 42;
 	o->threads = 1;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n > k && strcmp(s + n - k, tail) == 0;
+}
+
+/* Reads the shape's keys from a JSON object. */
+static int config_from_json(json_t *o, const char *path, struct model_config *c, struct err *e)
+{
+	static const char *const keys[] = {"max_seq", "hidden", "layers", "heads", "ff", "vocab", "classes"};
+	int *fields[] = {&c->max_seq, &c->C, &c->layers, &c->heads, &c->ff, &c->vocab, &c->classes};
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		size_t i = 0;
+		while (i < 7 && strcmp(keys[i], key) != 0)
+			i++;
+		if (i < 7 && json_is_integer(v))
+			*fields[i] = (int)json_integer_value(v);
+		else if (strcmp(key, "dropout") == 0 && json_is_number(v))
+			c->dropout = (float)json_number_value(v);
+		else
+			return err_at(e, path, 0, "model config: unknown key or not a number: %s", key);
+	}
+	return model_config_check(c, e) ? err_prefix(e, "%s: ", path) : 0;
+}
+
+int learn_config(const char *spec, struct model_config *c, struct err *e)
+{
+	if (!ends_with(spec, ".json") && !ends_with(spec, ".lua"))
+		return model_config_named(spec, c, e);
+	model_config_named("tiny", c, e);
+	json_t *o = NULL;
+	if (ends_with(spec, ".json")) {
+		json_error_t je;
+		o = json_load_file(spec, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(o)) {
+			json_decref(o);
+			return err_at(e, spec, je.line > 0 ? je.line : 0, "model config: %s",
+			              o ? "not a JSON object" : je.text);
+		}
+	} else {
+		/* A Lua file returning a table: read it through JSON's shape. */
+		lua_State *L = lb_config_state();
+		if (!L)
+			return err_set(e, "out of memory");
+		if (luaL_dofile(L, spec) != LUA_OK || !lua_istable(L, -1)) {
+			err_set(e, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "model config: the file must return a table");
+			if (!strstr(e->msg, spec))
+				err_prefix(e, "%s: ", spec);
+			lua_close(L);
+			return -1;
+		}
+		o = json_object();
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TNUMBER)
+				json_object_set_new(o, lua_tostring(L, -2),
+				                    lua_isinteger(L, -1) ? json_integer(lua_tointeger(L, -1))
+				                                         : json_real(lua_tonumber(L, -1)));
+			else
+				json_object_set_new(o, lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?", json_null());
+			lua_pop(L, 1);
+		}
+		lua_close(L);
+	}
+	int rc = config_from_json(o, spec, c, e);
+	json_decref(o);
+	return rc;
 }
 
 static double now(void)
@@ -337,7 +410,7 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 			texts[i] = f->p->texts[f->rows[SPLIT_TRAIN][i]];
 		f->wp = wordpiece_train(texts, f->count[SPLIT_TRAIN], (size_t)o->vocab_size, e);
 		free((void *)texts);
-		if (!f->wp || model_config_named(o->config, &c, e))
+		if (!f->wp || learn_config(o->config, &c, e))
 			return -1;
 		/* Long enough for the longest training text, within the config. */
 		int longest = 2;
@@ -350,7 +423,8 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 		c.vocab = (int)wordpiece_size(f->wp);
 	}
 	c.classes = f->K;
-	c.dropout = o->dropout;
+	if (o->dropout >= 0)
+		c.dropout = o->dropout;
 	f->m = model_new(&c, &ops_cpu, o->batch, o->seed, e);
 	if (f->m && pre.model)
 		res->init_copied = model_copy_matching(f->m, pre.model);

@@ -26,11 +26,12 @@ struct learn_step {
 };
 
 struct learn_opts {
-	const char *config;        /* "tiny" (default) or "small": the encoder's shape */
+	const char *config;        /* "tiny" (default), "small", or a .json/.lua file: the encoder's shape */
 	int vocab_size;            /* WordPiece vocabulary (default 1000) */
 	int max_seq;               /* 0 = longest training text, at most the config's */
 	int epochs, batch;
-	float lr, weight_decay, warmup, clip, dropout;
+	float lr, weight_decay, warmup, clip;
+	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
 	int patience;              /* epochs without a better dev macro-F1 before stopping */
 	bool class_weights;        /* weigh classes by inverse frequency */
 	uint64_t seed;
@@ -57,6 +58,10 @@ struct learn_result {
 };
 
 void learn_opts_init(struct learn_opts *o);
+/* A model shape by name ("tiny", "small") or from a file: FILE.json holds
+ * an object, FILE.lua returns a table, with any of max_seq, hidden,
+ * layers, heads, ff, dropout, vocab and classes (the rest as in tiny). */
+int learn_config(const char *spec, struct model_config *c, struct err *e);
 /* Opens the pipeline and prepares the data of a training run: load,
  * clean, split, textualize. A time-ordered log is split by machine or by
  * time unless a split was asked for; a random or stratified row split of

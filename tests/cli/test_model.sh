@@ -79,6 +79,14 @@ else
 fi
 expect_fail 1 "only a classifier exports" "a pretrained-only model does not export" "$LATHE" export "$WORK/pre.safetensors" --hf "$WORK/hf2"
 expect_fail 2 "say the format" "export needs --hf" "$LATHE" export "$WORK/m1.safetensors"
+printf 'return { hidden = 32, layers = 1, heads = 4, ff = 64, dropout = 0 }\n' >"$WORK/shape.lua"
+printf '{"hidden": 48, "heads": 3, "layers": 1, "ff": 96}\n' >"$WORK/shape.json"
+run train --config "$WORK/shape.lua" -o "$WORK/shape.safetensors"
+ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/shape.safetensors" | grep -q '^config .*"hidden":32,"layers":1,"heads":4,"ff":64,"classes":[0-9]*,"dropout":0.0}'; echo $?) "a model shape from a Lua file"
+run "$LATHE" bench train --config "$WORK/shape.json" --steps 1 --warmup 0
+ok $(test "$rc" -eq 0 && grep -q '^RESULT bench=train' "$WORK/out"; echo $?) "a model shape from a JSON file"
+printf '{"hidden": 48, "heads": 5}\n' >"$WORK/bad.json"
+expect_fail 2 "bad.json: model config: hidden size 48 is not a multiple of 5 heads" "a bad shape file" "$LATHE" bench train --config "$WORK/bad.json"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"
