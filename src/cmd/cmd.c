@@ -25,7 +25,7 @@ enum {
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS, OPT_WEIGHT_DECAY,
-	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -83,6 +83,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_BENCH, {"warmup", required_argument, NULL, OPT_WARMUP}, "N", "untimed steps first (default 5)"},
 	{CMD_G_TRAIN, {"epochs", required_argument, NULL, OPT_EPOCHS}, "N", "passes over the training rows at most (default 20)"},
 	{CMD_G_TRAIN, {"batch", required_argument, NULL, OPT_BATCH}, "N", "sequences per step (default 32)"},
+	{CMD_G_TRAIN, {"accumulate", required_argument, NULL, OPT_ACCUMULATE}, "N", "add up N batches' gradients per optimizer step (default 1)"},
 	{CMD_G_TRAIN, {"lr", required_argument, NULL, OPT_LR}, "X", "peak learning rate, after a linear warm-up over 10% (default 0.001)"},
 	{CMD_G_TRAIN, {"vocab", required_argument, NULL, OPT_VOCAB}, "N", "WordPiece vocabulary size (default 1000)"},
 	{CMD_G_TRAIN, {"max-seq", required_argument, NULL, OPT_MAX_SEQ}, "N", "tokens per text at most (default: the longest training text)"},
@@ -305,6 +306,11 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		if (parse_long(arg, code == OPT_WARMUP ? 0 : 1, &v) || v > 100000)
 			return cmd_usage_error(cmd, "--%s %s: expected a positive whole number", name, arg);
 		*(code == OPT_THREADS ? &a->threads : code == OPT_STEPS ? &a->steps : &a->warmup) = (int)v;
+		return 0;
+	case OPT_ACCUMULATE:
+		if (parse_long(arg, 1, &v) || v > 1024)
+			return cmd_usage_error(cmd, "--accumulate %s: expected 1 to 1024 batches", arg);
+		a->learn.accumulate = (int)v;
 		return 0;
 	case OPT_EPOCHS:
 	case OPT_BATCH:

@@ -368,7 +368,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	if (!backward)
 		return loss;
 	/* ---- backward ---- */
-	memset(m->g, 0, m->n * sizeof *m->g);
+	if (!b->accumulate)
+		memset(m->g, 0, m->n * sizeof *m->g);
 	float *dx = m->d_a;          /* gradient of the current hidden states */
 	memset(dx, 0, N * sizeof *dx);
 	float *dh = m->d_b;
@@ -458,6 +459,11 @@ size_t model_copy_matching(struct model *dst, const struct model *src)
 				break;
 			}
 	return copied;
+}
+
+void model_scale_grads(struct model *m, float s)
+{
+	m->ops->scale(m->g, m->n, s);
 }
 
 double model_clip_grads(struct model *m, double max_norm)

@@ -56,17 +56,21 @@ struct model_batch {
 	/* Masked LM: M masked positions pos[M] (b*T + t) with targets. */
 	int M;
 	const int32_t *mlm_pos, *mlm_target;
+	bool accumulate;            /* add to the gradients instead of replacing them */
 };
 
 /* Forward (and, with backward, gradients into model_grads, which it
  * zeroes first). Classification loss when label is set, else masked-LM
- * loss. logits (classification, [B, classes]) may be NULL. Returns NAN
+ * loss. logits (classification, [B, classes]) may be NULL. With
+ * accumulate set, the gradients add to those already there. Returns NAN
  * for a batch beyond the sizes the model was made for (B > max_batch,
  * T > max_seq, or more masked positions than a quarter of its tokens). */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
 /* Copies every parameter of src that dst has under the same name and
  * shape (an encoder pretrained with another head); returns how many. */
 size_t model_copy_matching(struct model *dst, const struct model *src);
+/* Multiplies the gradients by s (averaging accumulated micro-batches). */
+void model_scale_grads(struct model *m, float s);
 /* Clips the gradient to max_norm (0 = no clipping); returns its norm. */
 double model_clip_grads(struct model *m, double max_norm);
 /* AdamW over all parameters; biases and layer-norm gains get no weight

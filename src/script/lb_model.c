@@ -108,6 +108,7 @@ static int fit(lua_State *L, bool mlm)
 	lo.config = opt_string(L, 2, "config") ? opt_string(L, 2, "config") : "tiny";
 	lo.epochs = opt_int(L, 2, "epochs", lo.epochs, 1);
 	lo.batch = opt_int(L, 2, "batch", lo.batch, 1);
+	lo.accumulate = opt_int(L, 2, "accumulate", 1, 1);
 	lo.vocab_size = opt_int(L, 2, "vocab", lo.vocab_size, 150);
 	lo.max_seq = opt_int(L, 2, "max_seq", 0, 0);
 	lo.patience = opt_int(L, 2, "patience", lo.patience, 1);

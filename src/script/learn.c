@@ -23,6 +23,7 @@ void learn_opts_init(struct learn_opts *o)
 	o->vocab_size = 1000;
 	o->epochs = 20;
 	o->batch = 32;
+	o->accumulate = 1;
 	o->lr = 1e-3f;
 	o->weight_decay = 0.01f;
 	o->warmup = 0.1f;
@@ -682,7 +683,9 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	float *best = xmalloc(nparams * sizeof *best);
 	memcpy(best, model_weights(f.m), nparams * sizeof *best);
 	rng_seed(&f.rng, o->seed ^ 0x5EEDull);
-	long per_epoch = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
+	long micro = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
+	int accum = o->accumulate > 0 ? o->accumulate : 1;
+	long per_epoch = (micro + accum - 1) / accum;
 	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
 	struct run_state st = {.epoch = 1, .best_score = -INFINITY};
 	char data_hash[65] = "";
@@ -713,18 +716,27 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			st.at = 0;
 		}
 		mid_epoch = false;
+		/* An optimizer step per `accum` micro-batches; a stop waits for
+		 * the step to finish, as checkpoints hold no partial gradients. */
+		int pending = 0;
 		for (; st.at < ntrain; st.at += (size_t)o->batch) {
-			if (stop_requested || (o->stop_after && res->steps >= o->stop_after)) {
+			if (!pending && (stop_requested || (o->stop_after && res->steps >= o->stop_after))) {
 				res->interrupted = true;
 				res->signalled = stop_requested;
 				break;
 			}
 			int B = ntrain - st.at < (size_t)o->batch ? (int)(ntrain - st.at) : o->batch;
 			struct model_batch b = make_batch(&f, order + st.at, B, &f.rng);
+			b.accumulate = pending > 0;
 			for (int i = 0; i < B; i++)
 				st.tokens += f.len[i];
 			float loss = model_step(f.m, &b, true, true, NULL);
 			st.sum += loss * (double)B;
+			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
+				continue;
+			if (pending > 1)
+				model_scale_grads(f.m, 1.0f / (float)pending);
+			pending = 0;
 			double norm = model_clip_grads(f.m, o->clip);
 			long s = res->steps++;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm

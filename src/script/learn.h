@@ -30,6 +30,7 @@ struct learn_opts {
 	int vocab_size;            /* WordPiece vocabulary (default 1000) */
 	int max_seq;               /* 0 = longest training text, at most the config's */
 	int epochs, batch;
+	int accumulate;            /* micro-batches of `batch` per optimizer step (default 1) */
 	float lr, weight_decay, warmup, clip;
 	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
 	int patience;              /* epochs without a better dev macro-F1 before stopping */

@@ -79,6 +79,8 @@ else
 fi
 expect_fail 1 "only a classifier exports" "a pretrained-only model does not export" "$LATHE" export "$WORK/pre.safetensors" --hf "$WORK/hf2"
 expect_fail 2 "say the format" "export needs --hf" "$LATHE" export "$WORK/m1.safetensors"
+run train --batch 32 --accumulate 2 --json -o "$WORK/acc.safetensors"
+ok $(test "$rc" -eq 0 && grep -q '^{"epoch":1,"epochs":1,"steps":19,' "$WORK/out"; echo $?) "--accumulate 2: one optimizer step per two batches (38 batches, 19 steps)"
 printf 'return { hidden = 32, layers = 1, heads = 4, ff = 64, dropout = 0 }\n' >"$WORK/shape.lua"
 printf '{"hidden": 48, "heads": 3, "layers": 1, "ff": 96}\n' >"$WORK/shape.json"
 run train --config "$WORK/shape.lua" -o "$WORK/shape.safetensors"
