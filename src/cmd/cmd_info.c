@@ -136,7 +136,10 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	if (qo.time < -1)
 		qo.time = -1;
 	size_t nq;
-	struct quality_finding *q = stats_quality(t, &qo, &nq);
+	struct col_stats *stats = xmalloc((t->ncols + 1) * sizeof *stats);
+	for (size_t c = 0; c < t->ncols; c++)
+		stats_column(t, c, &stats[c]);
+	struct quality_finding *q = stats_quality(t, stats, &qo, &nq);
 	long lc = p.label ? table_find(t, p.label) : -1;
 	size_t nl = 0;
 	struct label_count *labels = lc >= 0 ? label_counts(t, (size_t)lc, &nl) : NULL;
@@ -148,8 +151,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		json_object_set_new(o, "delimiter", json_string(delimiter_name(p.load.delimiter)));
 		json_object_set_new(o, "header", json_boolean(p.load.header));
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct col_stats s;
-			stats_column(t, c, &s);
+			const struct col_stats s = stats[c];
 			json_t *jc = json_object();
 			json_object_set_new(jc, "name", json_string(t->cols[c].name));
 			json_object_set_new(jc, "type", json_string(table_type_name(t->cols[c].type)));
@@ -199,8 +201,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		utf8_pad(stdout, "column", w);
 		printf("  %-6s %8s %8s  %-19s %-12s %-19s\n", "type", "missing", "distinct", "min", "mean", "max");
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct col_stats s;
-			stats_column(t, c, &s);
+			const struct col_stats s = stats[c];
 			utf8_pad(stdout, t->cols[c].name, w);
 			const struct column *col = &t->cols[c];
 			if (col->type == COL_STR)
@@ -257,6 +258,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		free(labels[i].label);
 	free(labels);
 	free(q);
+	free(stats);
 	pipeline_close(&p);
 	return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
 }

@@ -75,7 +75,8 @@ static void add(struct quality_finding **f, size_t *n, struct quality_finding x)
 	(*f)[(*n)++] = x;
 }
 
-struct quality_finding *stats_quality(const struct table *t, const struct quality_opts *o, size_t *n)
+struct quality_finding *stats_quality(const struct table *t, const struct col_stats *stats,
+                                      const struct quality_opts *o, size_t *n)
 {
 	struct quality_finding *f = NULL;
 	*n = 0;
@@ -85,8 +86,7 @@ struct quality_finding *stats_quality(const struct table *t, const struct qualit
 	for (size_t c = 0; c < t->ncols; c++) {
 		if ((long)c == o->machine || (long)c == o->time)
 			continue;
-		struct col_stats s;
-		stats_column(t, c, &s);
+		const struct col_stats s = stats[c];
 		if (s.distinct == 1 && t->nrows > 1) {
 			add(&f, n, (struct quality_finding){QUALITY_CONSTANT, (long)c, 1, 0, t->source_row[0]});
 			continue;

@@ -40,8 +40,10 @@ struct quality_opts {
 };
 
 void quality_opts_init(struct quality_opts *o);
-/* Returns an array of findings (caller frees). */
-struct quality_finding *stats_quality(const struct table *t, const struct quality_opts *o, size_t *n);
+/* Returns an array of findings (caller frees); stats[c] is column c's
+ * stats_column, computed once by the caller. */
+struct quality_finding *stats_quality(const struct table *t, const struct col_stats *stats,
+                                      const struct quality_opts *o, size_t *n);
 const char *quality_kind_name(enum quality_kind k);
 
 #endif

@@ -258,12 +258,7 @@ struct lb_run *lb_begin(lua_State *L, int opts)
 	struct lb_run *r = lua_newuserdatauv(L, sizeof *r, 1);
 	memset(r, 0, sizeof *r);
 	pipeline_opts_init(&r->po);
-	if (luaL_newmetatable(L, "lathe.run")) {
-		lua_pushcfunction(L, run_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, run_gc);
-		lua_setfield(L, -2, "__close");
-	}
+	lb_class(L, "lathe.run", NULL, run_gc);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, anchors);
 	lua_setiuservalue(L, -2, 1);
@@ -596,20 +591,28 @@ static const luaL_Reg lathe_functions[] = {
 	{NULL, NULL},
 };
 
+void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc)
+{
+	if (!luaL_newmetatable(L, name))
+		return;
+	if (methods) {
+		lua_newtable(L);
+		luaL_setfuncs(L, methods, 0);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pushcfunction(L, gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, gc);
+	lua_setfield(L, -2, "__close");
+}
+
 int lb_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, LB_FRAME)) {
-		luaL_newlib(L, frame_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, frame_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, frame_gc);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, frame_tostring);
-		lua_setfield(L, -2, "__tostring");
-		lua_pushcfunction(L, frame_nrows);
-		lua_setfield(L, -2, "__len");
-	}
+	lb_class(L, LB_FRAME, frame_methods, frame_gc);
+	lua_pushcfunction(L, frame_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushcfunction(L, frame_nrows);
+	lua_setfield(L, -2, "__len");
 	lua_pop(L, 1);
 	luaL_newlib(L, lathe_functions);
 	lb_model_register(L);

@@ -1,6 +1,7 @@
 #ifndef LATHE_SCRIPT_LB_H
 #define LATHE_SCRIPT_LB_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stdbool.h>
 #include "base/err.h"
@@ -25,6 +26,9 @@ struct lb_run {
 struct lb_run *lb_begin(lua_State *L, int opts);
 /* A plain state with the standard libraries, for reading settings files. */
 lua_State *lb_config_state(void);
+/* Pushes the metatable of a userdata class, made on first use: methods
+ * (may be NULL) as __index, gc as __gc and __close. */
+void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises the error as a Lua error (never returns). */
 int lb_fail(lua_State *L, const struct err *e);
 /* Adds train, pretrain and load_model to the module table on the stack. */

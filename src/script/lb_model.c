@@ -334,14 +334,7 @@ static const luaL_Reg model_methods[] = {
 
 void lb_model_register(lua_State *L)
 {
-	if (luaL_newmetatable(L, LB_MODEL)) {
-		luaL_newlib(L, model_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, model_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, model_gc);
-		lua_setfield(L, -2, "__close");
-	}
+	lb_class(L, LB_MODEL, model_methods, model_gc);
 	lua_pop(L, 1);
 	lua_pushcfunction(L, lb_train);
 	lua_setfield(L, -2, "train");

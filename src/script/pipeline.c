@@ -51,6 +51,7 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 {
 	memset(p, 0, sizeof *p);
 	p->o = o;
+	p->label_col = -1;
 	if (o->rules_text && rules_load_text(o->rules_path ? o->rules_path : "rules.lua", o->rules_text,
 	                                     strlen(o->rules_text), o->lua_limit, &p->rules, e))
 		return -1;
@@ -113,15 +114,24 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 	return 0;
 }
 
+/* The label column's index: found again whenever the columns change. */
+static void find_label(struct pipeline *p)
+{
+	p->label_col = p->label && p->t ? table_find(p->t, p->label) : -1;
+}
+
 int pipeline_load(struct pipeline *p, const char *path, struct err *e)
 {
-	return csvin_load(path, &p->load_opts, &p->t, &p->load, e);
+	int rc = csvin_load(path, &p->load_opts, &p->t, &p->load, e);
+	find_label(p);
+	return rc;
 }
 
 void pipeline_adopt(struct pipeline *p, struct table *t)
 {
 	p->t = t;
 	p->load.rows = t->nrows;
+	find_label(p);
 }
 
 int pipeline_clean(struct pipeline *p, struct err *e)
@@ -133,7 +143,8 @@ int pipeline_clean(struct pipeline *p, struct err *e)
 		return -1;
 	if (p->rules && rules_clean(p->rules, p->t, p->label ? p->label : "label", &p->clean, e))
 		return -1;
-	if (p->label && table_find(p->t, p->label) < 0)
+	find_label(p);
+	if (p->label && p->label_col < 0)
 		return err_set(e, "--label: no column named \"%s\"", p->label);
 	p->clean.rows_out = p->t->nrows;
 	return 0;
@@ -175,10 +186,7 @@ int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e
 const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (!p->label)
-		return buf;
-	long c = table_find(p->t, p->label);
-	return c < 0 ? buf : table_cell_text(p->t, (size_t)c, r, buf, size);
+	return p->label_col < 0 ? buf : table_cell_text(p->t, (size_t)p->label_col, r, buf, size);
 }
 
 int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e)

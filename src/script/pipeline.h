@@ -43,6 +43,7 @@ struct pipeline {
 	char **texts;
 	/* Effective settings after merging the script's. */
 	const char *label, *machine, *time;
+	long label_col;                /* its index in t, or -1 */
 	struct csvin_opts load_opts;
 	struct textualize_opts text;
 	struct split_opts split;
