@@ -34,7 +34,14 @@ struct model {
 	/* activations */
 	float *emb, *emb_ln, *emb_mean, *emb_rstd, *emb_mask;
 	struct layer_acts *la;
-	float *out;                 /* final hidden states [B,T,C] */
+	/* The last layer computes only the positions its head reads ([CLS],
+	 * or the masked positions): their queries and inputs gathered, and
+	 * the query row ranges per sequence, for every position and for the
+	 * head's. */
+	size_t max_queries;
+	float *q_sel, *in_sel, *dq_sel;
+	int *qoff_all, *qoff_head;
+	int32_t *head_rows;
 	float *head_in, *pool_pre, *pool_out, *head_logits, *head_dlogits;
 	float *mlm_h, *mlm_dense, *mlm_gelu, *mlm_ln, *mlm_mean, *mlm_rstd;
 	/* backward scratch */
@@ -153,6 +160,66 @@ static double gauss(struct rng *r)
 	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
+/* Places every activation and scratch buffer in one arena; with base
+ * NULL only counts the floats needed. */
+static size_t arena_layout(struct model *m, float *base)
+{
+	const struct model_config *c = &m->c;
+	size_t BT = (size_t)m->max_batch * c->max_seq, C = (size_t)c->C, F = (size_t)c->ff, Q = m->max_queries;
+	size_t att = BT * c->heads * c->max_seq, wide = BT * (3 * C > F ? 3 * C : F);
+	size_t head = (size_t)m->max_batch * c->classes > m->max_masked * c->vocab ? (size_t)m->max_batch * c->classes
+	                                                                          : m->max_masked * c->vocab;
+	size_t used = 0;
+#define TAKE(ptr, count) ((ptr) = base ? base + used : NULL, used += (count))
+	TAKE(m->emb, BT * C);
+	TAKE(m->emb_ln, BT * C);
+	TAKE(m->emb_mask, BT * C);
+	TAKE(m->emb_mean, BT);
+	TAKE(m->emb_rstd, BT);
+	for (int l = 0; l < c->layers; l++) {
+		struct layer_acts *L = &m->la[l];
+		TAKE(L->in, BT * C);
+		TAKE(L->qkv, BT * 3 * C);
+		TAKE(L->att, att);
+		TAKE(L->ctx, BT * C);
+		TAKE(L->o, BT * C);
+		TAKE(L->o_mask, BT * C);
+		TAKE(L->res1, BT * C);
+		TAKE(L->x1, BT * C);
+		TAKE(L->ff1, BT * F);
+		TAKE(L->gelu, BT * F);
+		TAKE(L->ff2, BT * C);
+		TAKE(L->ff2_mask, BT * C);
+		TAKE(L->res2, BT * C);
+		TAKE(L->ln1_mean, BT);
+		TAKE(L->ln1_rstd, BT);
+		TAKE(L->ln2_mean, BT);
+		TAKE(L->ln2_rstd, BT);
+	}
+	TAKE(m->q_sel, Q * 3 * C);
+	TAKE(m->in_sel, Q * C);
+	TAKE(m->dq_sel, Q * 3 * C);
+	TAKE(m->head_in, Q * C);
+	TAKE(m->pool_pre, Q * C);
+	TAKE(m->pool_out, Q * C);
+	TAKE(m->mlm_h, Q * C);
+	TAKE(m->mlm_dense, Q * C);
+	TAKE(m->mlm_gelu, Q * C);
+	TAKE(m->mlm_ln, Q * C);
+	TAKE(m->mlm_mean, Q);
+	TAKE(m->mlm_rstd, Q);
+	TAKE(m->head_logits, head);
+	TAKE(m->head_dlogits, head);
+	TAKE(m->d_a, BT * C);
+	TAKE(m->d_b, BT * C);
+	TAKE(m->d_c, BT * C);
+	TAKE(m->d_big, wide);
+	TAKE(m->d_qkv, BT * 3 * C);
+	TAKE(m->d_att, (size_t)c->max_seq * c->max_seq);
+#undef TAKE
+	return used;
+}
+
 struct model *model_new(const struct model_config *c, const struct ops *ops, int max_batch, uint64_t seed,
                         struct err *e)
 {
@@ -176,71 +243,22 @@ struct model *model_new(const struct model_config *c, const struct ops *ops, int
 		for (size_t k = 0; k < m->p[i].count; k++)
 			w[k] = gain ? 1.0f : m->p[i].ndim == 2 ? (float)(0.02 * gauss(&m->rng)) : 0.0f;
 	}
-	/* One arena for every activation and scratch buffer. The masked-LM
-	 * logits are the largest part, so at most a quarter of a batch's
-	 * tokens may be masked (BERT masks 15%). */
-	size_t BT = (size_t)max_batch * c->max_seq, C = (size_t)c->C, F = (size_t)c->ff;
-	size_t att = (size_t)max_batch * c->heads * c->max_seq * c->max_seq;
+	m->la = xcalloc((size_t)c->layers, sizeof *m->la);
+	/* At most a quarter of a batch's tokens may be masked (BERT masks
+	 * 15%): the masked-LM logits are the largest buffer. */
+	size_t BT = (size_t)max_batch * c->max_seq;
 	m->max_masked = BT / 4 + (size_t)max_batch;
-	size_t per_layer = BT * (12 * C + 2 * F + 4) + att;
-	size_t wide = BT * (3 * C > F ? 3 * C : F);
-	size_t head = (size_t)max_batch * c->classes > m->max_masked * c->vocab ? (size_t)max_batch * c->classes
-	                                                                         : m->max_masked * c->vocab;
-	size_t total = BT * (4 * C + 2) + per_layer * (size_t)c->layers + BT * (5 * C + 2) + 2 * head +
-	               2 * (size_t)max_batch * C +
-	               BT * (3 * C + 3 * C) + wide + (size_t)c->max_seq * c->max_seq;
+	m->max_queries = m->max_masked > (size_t)max_batch ? m->max_masked : (size_t)max_batch;
+	m->qoff_all = xcalloc((size_t)max_batch + 1, sizeof *m->qoff_all);
+	m->qoff_head = xcalloc((size_t)max_batch + 1, sizeof *m->qoff_head);
+	m->head_rows = xcalloc((size_t)max_batch, sizeof *m->head_rows);
+	size_t total = arena_layout(m, NULL);
 	m->arena = malloc(total * sizeof *m->arena);
 	if (!m->arena) {
 		model_free(m);
 		return err_set(e, "out of memory for the activations of batch %d x %d", max_batch, c->max_seq), NULL;
 	}
-	float *a = m->arena;
-#define TAKE(ptr, count) ((ptr) = a, a += (count))
-	TAKE(m->emb, BT * C);
-	TAKE(m->emb_ln, BT * C);
-	TAKE(m->emb_mask, BT * C);
-	TAKE(m->out, BT * C);
-	TAKE(m->emb_mean, BT);
-	TAKE(m->emb_rstd, BT);
-	m->la = xcalloc((size_t)c->layers, sizeof *m->la);
-	for (int l = 0; l < c->layers; l++) {
-		struct layer_acts *L = &m->la[l];
-		TAKE(L->in, BT * C);
-		TAKE(L->qkv, BT * 3 * C);
-		TAKE(L->att, att);
-		TAKE(L->ctx, BT * C);
-		TAKE(L->o, BT * C);
-		TAKE(L->o_mask, BT * C);
-		TAKE(L->res1, BT * C);
-		TAKE(L->x1, BT * C);
-		TAKE(L->ff1, BT * F);
-		TAKE(L->gelu, BT * F);
-		TAKE(L->ff2, BT * C);
-		TAKE(L->ff2_mask, BT * C);
-		TAKE(L->res2, BT * C);
-		TAKE(L->ln1_mean, BT);
-		TAKE(L->ln1_rstd, BT);
-		TAKE(L->ln2_mean, BT);
-		TAKE(L->ln2_rstd, BT);
-	}
-	TAKE(m->head_in, BT * C);
-	TAKE(m->pool_pre, (size_t)max_batch * C);
-	TAKE(m->pool_out, (size_t)max_batch * C);
-	TAKE(m->mlm_h, BT * C);
-	TAKE(m->mlm_dense, BT * C);
-	TAKE(m->mlm_gelu, BT * C);
-	TAKE(m->mlm_ln, BT * C);
-	TAKE(m->mlm_mean, BT);
-	TAKE(m->mlm_rstd, BT);
-	TAKE(m->head_logits, head);
-	TAKE(m->head_dlogits, head);
-	TAKE(m->d_a, BT * C);
-	TAKE(m->d_b, BT * C);
-	TAKE(m->d_c, BT * C);
-	TAKE(m->d_big, wide);
-	TAKE(m->d_qkv, BT * 3 * C);
-	TAKE(m->d_att, (size_t)c->max_seq * c->max_seq);
-#undef TAKE
+	arena_layout(m, m->arena);
 	return m;
 }
 
@@ -254,6 +272,9 @@ void model_free(struct model *m)
 	free(m->am);
 	free(m->av);
 	free(m->la);
+	free(m->qoff_all);
+	free(m->qoff_head);
+	free(m->head_rows);
 	free(m->arena);
 	free(m);
 }
@@ -307,48 +328,160 @@ static const float *dropout_mask(struct model *m, float *mask, size_t n)
 	return mask;
 }
 
+/* The query positions a layer computes: every token (sel NULL, rows =
+ * B*T) or the rows sel[0..rows) of the batch, those of sequence b being
+ * off[b] .. off[b+1]. */
+struct queries {
+	int rows;
+	const int32_t *sel;
+	const int *off;
+};
+
+/* One encoder layer from L->in into out[rows, C]: keys and values for
+ * every token, everything else for the query rows only. */
+static void layer_forward(struct model *m, int l, const struct model_batch *b, const struct queries *qs, float *out)
+{
+	const struct ops *o = m->ops;
+	struct layer_acts *L = &m->la[l];
+	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows;
+	size_t N = (size_t)R * C;
+	o->linear_forward(L->qkv, L->in, P(m, LP(l, P_QKV_W)), P(m, LP(l, P_QKV_B)), BT, C, 3 * C);
+	const float *q = L->qkv, *resid = L->in;
+	if (qs->sel) {
+		for (int r = 0; r < R; r++) {
+			memcpy(m->q_sel + (size_t)r * 3 * C, L->qkv + (size_t)qs->sel[r] * 3 * C, (size_t)C * sizeof(float));
+			memcpy(m->in_sel + (size_t)r * C, L->in + (size_t)qs->sel[r] * C, (size_t)C * sizeof(float));
+		}
+		q = m->q_sel;
+		resid = m->in_sel;
+	}
+	o->attention_forward(L->ctx, L->att, q, L->qkv, qs->off, b->len, B, T, C, m->c.heads);
+	o->linear_forward(L->o, L->ctx, P(m, LP(l, P_O_W)), P(m, LP(l, P_O_B)), R, C, C);
+	o->add_masked(L->res1, resid, L->o, dropout_mask(m, L->o_mask, N), N);
+	o->layernorm_forward(L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)), R, C);
+	o->linear_forward(L->ff1, L->x1, P(m, LP(l, P_FF1_W)), P(m, LP(l, P_FF1_B)), R, C, F);
+	o->gelu_forward(L->gelu, L->ff1, (size_t)R * F);
+	o->linear_forward(L->ff2, L->gelu, P(m, LP(l, P_FF2_W)), P(m, LP(l, P_FF2_B)), R, F, C);
+	o->add_masked(L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, N), N);
+	o->layernorm_forward(out, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)), R, C);
+}
+
+/* Backward through layer l: m->d_a holds the gradient of its output
+ * [rows, C] on entry and that of its input [B*T, C] on return. */
+static void layer_backward(struct model *m, int l, const struct model_batch *b, const struct queries *qs)
+{
+	const struct ops *o = m->ops;
+	struct layer_acts *L = &m->la[l];
+	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows;
+	size_t N = (size_t)R * C;
+	const float *omask = m->dropout_on ? L->o_mask : NULL, *fmask = m->dropout_on ? L->ff2_mask : NULL;
+	float *dx = m->d_a, *dres = m->d_b, *dx1 = m->d_c, *dbig = m->d_big;
+	/* out = LN2(x1 + drop(ff2(gelu(ff1(x1))))) */
+	memset(dres, 0, N * sizeof *dres);
+	o->layernorm_backward(dres, G(m, LP(l, P_LN2_G)), G(m, LP(l, P_LN2_B)), dx, L->res2, P(m, LP(l, P_LN2_G)),
+	                      L->ln2_mean, L->ln2_rstd, R, C);
+	memcpy(dx1, dres, N * sizeof *dx1);
+	/* dres through the dropout mask is the ff2 output gradient. */
+	float *dff2 = dx;  /* dx is free now */
+	memset(dff2, 0, N * sizeof *dff2);
+	o->acc_masked(dff2, dres, fmask, N);
+	memset(dbig, 0, (size_t)R * F * sizeof *dbig);
+	o->linear_backward(dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)), R, F,
+	                   C);
+	float *dff1 = L->gelu;  /* the GELU output is no longer needed */
+	memset(dff1, 0, (size_t)R * F * sizeof *dff1);
+	o->gelu_backward(dff1, L->ff1, dbig, (size_t)R * F);
+	o->linear_backward(dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)), R, C, F);
+	/* x1 = LN1(in + drop(o(attention(qkv(in))))) */
+	memset(dres, 0, N * sizeof *dres);
+	o->layernorm_backward(dres, G(m, LP(l, P_LN1_G)), G(m, LP(l, P_LN1_B)), dx1, L->res1, P(m, LP(l, P_LN1_G)),
+	                      L->ln1_mean, L->ln1_rstd, R, C);
+	/* the residual path */
+	if (qs->sel) {
+		memset(dx, 0, (size_t)BT * C * sizeof *dx);
+		for (int r = 0; r < R; r++)
+			o->acc_masked(dx + (size_t)qs->sel[r] * C, dres + (size_t)r * C, NULL, (size_t)C);
+	} else {
+		memcpy(dx, dres, N * sizeof *dx);
+	}
+	float *dout = dx1;  /* dx1 is free now */
+	memset(dout, 0, N * sizeof *dout);
+	o->acc_masked(dout, dres, omask, N);
+	float *dctx = dres;
+	memset(dctx, 0, N * sizeof *dctx);
+	o->linear_backward(dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), R, C, C);
+	memset(m->d_qkv, 0, (size_t)BT * 3 * C * sizeof *m->d_qkv);
+	float *dq = m->d_qkv;
+	const float *q = L->qkv;
+	if (qs->sel) {
+		dq = m->dq_sel;
+		q = m->q_sel;
+		memset(dq, 0, (size_t)R * 3 * C * sizeof *dq);
+	}
+	o->attention_backward(dq, m->d_qkv, m->d_att, dctx, q, L->qkv, L->att, qs->off, B, T, C, m->c.heads);
+	if (qs->sel)
+		for (int r = 0; r < R; r++)
+			o->acc_masked(m->d_qkv + (size_t)qs->sel[r] * 3 * C, dq + (size_t)r * 3 * C, NULL, (size_t)C);
+	o->linear_backward(dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)), BT, C,
+	                   3 * C);
+}
+
+/* The head's query rows: [CLS] of each sequence, or the masked
+ * positions, which must come sequence by sequence. False when a masked
+ * position is outside the batch or out of that order. */
+static bool head_queries(struct model *m, const struct model_batch *b, struct queries *qs)
+{
+	int B = b->B, T = b->T;
+	for (int i = 0; i <= B; i++)
+		m->qoff_all[i] = i * T;
+	if (b->label) {
+		for (int i = 0; i < B; i++)
+			m->head_rows[i] = i * T, m->qoff_head[i] = i;
+		m->qoff_head[B] = B;
+		*qs = (struct queries){.rows = B, .sel = m->head_rows, .off = m->qoff_head};
+		return true;
+	}
+	int seq = 0;
+	m->qoff_head[0] = 0;
+	for (int r = 0; r < b->M; r++) {
+		int32_t at = b->mlm_pos[r];
+		if (at < 0 || at >= B * T || at / T < seq)
+			return false;
+		while (seq < at / T)
+			m->qoff_head[++seq] = r;
+	}
+	while (seq < B)
+		m->qoff_head[++seq] = b->M;
+	*qs = (struct queries){.rows = b->M, .sel = b->mlm_pos, .off = m->qoff_head};
+	return true;
+}
+
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits)
 {
 	const struct ops *o = m->ops;
 	const struct model_config *c = &m->c;
-	int B = b->B, T = b->T, C = c->C, F = c->ff, NH = c->heads;
+	int B = b->B, T = b->T, C = c->C;
 	size_t BT = (size_t)B * T, N = BT * C;
-	if (B > m->max_batch || T > c->max_seq || (!b->label && (size_t)b->M > m->max_masked))
+	struct queries head;
+	if (B > m->max_batch || T > c->max_seq || (!b->label && (size_t)b->M > m->max_masked) || !head_queries(m, b, &head))
 		return NAN;
+	const struct queries every = {.rows = B * T, .off = m->qoff_all};
+	bool classify = b->label != NULL;
+	int rows = head.rows, out_dim = classify ? c->classes : c->vocab, last = c->layers - 1;
 	m->dropout_on = train && c->dropout > 0;
 	/* ---- forward ---- */
 	o->embedding_forward(m->emb, b->tok, P(m, 0), P(m, 1), B, T, C);
 	o->layernorm_forward(m->emb_ln, m->emb_mean, m->emb_rstd, m->emb, P(m, 2), P(m, 3), (int)BT, C);
 	const float *emask = dropout_mask(m, m->emb_mask, N);
-	float *x = c->layers ? m->la[0].in : m->out;
+	float *x = m->la[0].in;
 	memset(x, 0, N * sizeof *x);
 	o->add_masked(x, x, m->emb_ln, emask, N);
-	for (int l = 0; l < c->layers; l++) {
-		struct layer_acts *L = &m->la[l];
-		float *next = l + 1 < c->layers ? m->la[l + 1].in : m->out;
-		o->linear_forward(L->qkv, L->in, P(m, LP(l, P_QKV_W)), P(m, LP(l, P_QKV_B)), (int)BT, C, 3 * C);
-		o->attention_forward(L->ctx, L->att, L->qkv, b->len, B, T, C, NH);
-		o->linear_forward(L->o, L->ctx, P(m, LP(l, P_O_W)), P(m, LP(l, P_O_B)), (int)BT, C, C);
-		o->add_masked(L->res1, L->in, L->o, dropout_mask(m, L->o_mask, N), N);
-		o->layernorm_forward(L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)),
-		                     (int)BT, C);
-		o->linear_forward(L->ff1, L->x1, P(m, LP(l, P_FF1_W)), P(m, LP(l, P_FF1_B)), (int)BT, C, F);
-		o->gelu_forward(L->gelu, L->ff1, BT * F);
-		o->linear_forward(L->ff2, L->gelu, P(m, LP(l, P_FF2_W)), P(m, LP(l, P_FF2_B)), (int)BT, F, C);
-		o->add_masked(L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, N), N);
-		o->layernorm_forward(next, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)),
-		                     (int)BT, C);
-	}
+	float *head_in = classify ? m->head_in : m->mlm_h;
+	for (int l = 0; l < c->layers; l++)
+		layer_forward(m, l, b, l == last ? &head : &every, l == last ? head_in : m->la[l + 1].in);
 	/* ---- head and loss ---- */
 	float loss;
-	bool classify = b->label != NULL;
-	int rows = classify ? B : b->M;
-	int out_dim = classify ? c->classes : c->vocab;
 	size_t mi = mlm_index(m);
-	for (int r = 0; r < rows; r++) {
-		size_t at = classify ? (size_t)r * T : (size_t)b->mlm_pos[r];
-		memcpy((classify ? m->head_in : m->mlm_h) + (size_t)r * C, m->out + at * C, (size_t)C * sizeof(float));
-	}
 	if (classify) {
 		size_t hi = head_index(m);
 		o->linear_forward(m->pool_pre, m->head_in, P(m, hi), P(m, hi + 1), B, C, C);
@@ -370,9 +503,7 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	/* ---- backward ---- */
 	if (!b->accumulate)
 		memset(m->g, 0, m->n * sizeof *m->g);
-	float *dx = m->d_a;          /* gradient of the current hidden states */
-	memset(dx, 0, N * sizeof *dx);
-	float *dh = m->d_b;
+	float *dh = m->d_a;  /* the gradient of the last layer's output rows */
 	memset(dh, 0, (size_t)rows * C * sizeof *dh);
 	if (classify) {
 		size_t hi = head_index(m);
@@ -394,52 +525,12 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		o->gelu_backward(d1, m->mlm_dense, d2, (size_t)rows * C);
 		o->linear_backward(dh, G(m, mi), G(m, mi + 1), d1, m->mlm_h, P(m, mi), rows, C, C);
 	}
-	for (int r = 0; r < rows; r++) {
-		size_t at = classify ? (size_t)r * T : (size_t)b->mlm_pos[r];
-		o->acc_masked(dx + at * C, dh + (size_t)r * C, NULL, (size_t)C);
-	}
-	for (int l = c->layers - 1; l >= 0; l--) {
-		struct layer_acts *L = &m->la[l];
-		const float *omask = m->dropout_on ? L->o_mask : NULL, *fmask = m->dropout_on ? L->ff2_mask : NULL;
-		float *dres = m->d_b, *dx1 = m->d_c, *dbig = m->d_big;
-		/* x_out = LN2(x1 + drop(ff2(gelu(ff1(x1))))) */
-		memset(dres, 0, N * sizeof *dres);
-		o->layernorm_backward(dres, G(m, LP(l, P_LN2_G)), G(m, LP(l, P_LN2_B)), dx, L->res2, P(m, LP(l, P_LN2_G)),
-		                      L->ln2_mean, L->ln2_rstd, (int)BT, C);
-		memcpy(dx1, dres, N * sizeof *dx1);
-		/* dres through the dropout mask is the ff2 output gradient. */
-		float *dff2 = dx;  /* dx is free now */
-		memset(dff2, 0, N * sizeof *dff2);
-		o->acc_masked(dff2, dres, fmask, N);
-		memset(dbig, 0, BT * F * sizeof *dbig);
-		o->linear_backward(dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)),
-		                   (int)BT, F, C);
-		float *dff1 = L->gelu;  /* the GELU output is no longer needed */
-		memset(dff1, 0, BT * F * sizeof *dff1);
-		o->gelu_backward(dff1, L->ff1, dbig, BT * F);
-		o->linear_backward(dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)),
-		                   (int)BT, C, F);
-		/* x1 = LN1(in + drop(o(attention(qkv(in))))) */
-		memset(dres, 0, N * sizeof *dres);
-		o->layernorm_backward(dres, G(m, LP(l, P_LN1_G)), G(m, LP(l, P_LN1_B)), dx1, L->res1, P(m, LP(l, P_LN1_G)),
-		                      L->ln1_mean, L->ln1_rstd, (int)BT, C);
-		memcpy(dx, dres, N * sizeof *dx);  /* the residual path */
-		float *dout = dx1;                 /* dx1 is free now */
-		memset(dout, 0, N * sizeof *dout);
-		o->acc_masked(dout, dres, omask, N);
-		float *dctx = dres;
-		memset(dctx, 0, N * sizeof *dctx);
-		o->linear_backward(dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), (int)BT,
-		                   C, C);
-		memset(m->d_qkv, 0, BT * 3 * C * sizeof *m->d_qkv);
-		o->attention_backward(m->d_qkv, m->d_att, dctx, L->qkv, L->att, B, T, C, NH);
-		o->linear_backward(dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)),
-		                   (int)BT, C, 3 * C);
-	}
+	for (int l = last; l >= 0; l--)
+		layer_backward(m, l, b, l == last ? &head : &every);
 	/* in_0 = drop(LN(wte[tok] + wpe)) */
 	float *dln = m->d_b;
 	memset(dln, 0, N * sizeof *dln);
-	o->acc_masked(dln, dx, emask, N);
+	o->acc_masked(dln, m->d_a, emask, N);
 	float *demb = m->d_c;
 	memset(demb, 0, N * sizeof *demb);
 	o->layernorm_backward(demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);

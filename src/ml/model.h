@@ -53,7 +53,8 @@ struct model_batch {
 	const int *len;
 	const int32_t *label;       /* [B], classification */
 	const float *class_weight;  /* [classes] or NULL */
-	/* Masked LM: M masked positions pos[M] (b*T + t) with targets. */
+	/* Masked LM: M masked positions pos[M] (b*T + t) with targets,
+	 * sequence by sequence (b never decreases). */
 	int M;
 	const int32_t *mlm_pos, *mlm_target;
 	bool accumulate;            /* add to the gradients instead of replacing them */
@@ -64,7 +65,10 @@ struct model_batch {
  * loss. logits (classification, [B, classes]) may be NULL. With
  * accumulate set, the gradients add to those already there. Returns NAN
  * for a batch beyond the sizes the model was made for (B > max_batch,
- * T > max_seq, or more masked positions than a quarter of its tokens). */
+ * T > max_seq, or more masked positions than a quarter of its tokens)
+ * and for masked positions outside the batch or out of order. The last
+ * layer computes only the positions its head reads, so a step costs
+ * about one layer less than the full encoder. */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
 /* Copies every parameter of src that dst has under the same name and
  * shape (an encoder pretrained with another head); returns how many. */

@@ -30,12 +30,19 @@ struct ops {
 	void (*tanh_backward)(float *din, const float *out, const float *dout, size_t n);
 	/* Multi-head self-attention. qkv[B,T,3C] holds Q, K, V side by side,
 	 * head h in columns h*C/NH ..; len[B] is each sequence's length (keys
-	 * at t >= len are masked). out[B,T,C]; att[B,NH,T,T] keeps the
-	 * probabilities for backward. */
-	void (*attention_forward)(float *out, float *att, const float *qkv, const int *len, int B, int T, int C, int NH);
-	/* scratch: T*T floats of work space, allocated once by the caller. */
-	void (*attention_backward)(float *dqkv, float *scratch, const float *dout, const float *qkv, const float *att,
-	                           int B, int T, int C, int NH);
+	 * at t >= len are masked). The queries are rows of q (stride 3C, Q in
+	 * its first C columns): those of sequence b are rows qoff[b] ..
+	 * qoff[b+1], so q = qkv with qoff[b] = b*T asks for every position,
+	 * and a gathered subset asks for only the positions a head reads.
+	 * out[qoff[B],C]; att[qoff[B],NH,T] keeps the probabilities for
+	 * backward (sequence b's block from row qoff[b]*NH, head-major). */
+	void (*attention_forward)(float *out, float *att, const float *q, const float *qkv, const int *qoff,
+	                          const int *len, int B, int T, int C, int NH);
+	/* dq gets the query gradients (rows as q's; it may be dqkv when q is
+	 * qkv), dqkv those of the keys and values. scratch: T*T floats of
+	 * work space, allocated once by the caller. */
+	void (*attention_backward)(float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
+	                           const float *qkv, const float *att, const int *qoff, int B, int T, int C, int NH);
 	/* out[B,T,C] = wte[tok[b,t]] + wpe[t] */
 	void (*embedding_forward)(float *out, const int32_t *tok, const float *wte, const float *wpe, int B, int T, int C);
 	void (*embedding_backward)(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T, int C);

@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <cblas.h>
+#include "base/pool.h"
 #include <math.h>
 #include <string.h>
 
@@ -32,50 +33,103 @@ static void linear_backward(float *din, float *dW, float *db, const float *dout,
 
 #define LAYERNORM_EPS 1e-12f  /* BERT's */
 
+/* Elementwise passes split across the pool's threads in chunks of at
+ * least this many floats: below it, waking a thread costs more than it
+ * saves. */
+#define MIN_CHUNK 16384
+
+/* The arguments of a pass split by rows or by elements. */
+struct pass {
+	float *out, *out2, *out3, *out4;
+	const float *in, *in2, *in3, *in4, *in5;
+	int C;
+	float a, b, c, d, e, f, g;
+};
+
+static void layernorm_forward_rows(void *ctx, size_t first, size_t end)
+{
+	const struct pass *p = ctx;
+	int C = p->C;
+	for (size_t n = first; n < end; n++) {
+		const float *x = p->in + n * C, *g = p->in2, *b = p->in3;
+		float *y = p->out + n * C;
+		float m = 0, v = 0;
+#pragma omp simd reduction(+ : m)
+		for (int i = 0; i < C; i++)
+			m += x[i];
+		m /= (float)C;
+#pragma omp simd reduction(+ : v)
+		for (int i = 0; i < C; i++)
+			v += (x[i] - m) * (x[i] - m);
+		v /= (float)C;
+		float s = 1.0f / sqrtf(v + LAYERNORM_EPS);
+#pragma omp simd
+		for (int i = 0; i < C; i++)
+			y[i] = ((x[i] - m) * s) * g[i] + b[i];
+		p->out2[n] = m;
+		p->out3[n] = s;
+	}
+}
+
 static void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
                               int N, int C)
 {
+	struct pass p = {.out = out, .out2 = mean, .out3 = rstd, .in = in, .in2 = g, .in3 = b, .C = C};
+	pool_for((size_t)N, MIN_CHUNK / (size_t)C + 1, layernorm_forward_rows, &p);
+}
+
+/* With xhat = (x - m) s and dxhat = dy g:
+ * dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), row by row. */
+static void layernorm_backward_rows(void *ctx, size_t first, size_t end)
+{
+	const struct pass *p = ctx;
+	int C = p->C;
+	const float *g = p->in2;
+	for (size_t n = first; n < end; n++) {
+		const float *x = p->in + n * C, *dy = p->in3 + n * C;
+		float *dx = p->out + n * C;
+		float m = p->in4[n], s = p->in5[n], sum_d = 0, sum_dx = 0;
+#pragma omp simd reduction(+ : sum_d, sum_dx)
+		for (int i = 0; i < C; i++) {
+			float xhat = (x[i] - m) * s, dxhat = dy[i] * g[i];
+			sum_d += dxhat;
+			sum_dx += dxhat * xhat;
+		}
+		float md = sum_d / (float)C, mdx = sum_dx / (float)C;
+#pragma omp simd
+		for (int i = 0; i < C; i++) {
+			float xhat = (x[i] - m) * s;
+			dx[i] += s * (dy[i] * g[i] - md - xhat * mdx);
+		}
+	}
+}
+
+/* dg and db sum over rows: split by columns, so no two threads add into
+ * one sum and the order of the additions never changes. */
+static void layernorm_backward_params(void *ctx, size_t first, size_t end)
+{
+	const struct pass *p = ctx;
+	int C = p->C, N = (int)p->a;
+	float *dg = p->out2, *db = p->out3;
 	for (int n = 0; n < N; n++) {
-		const float *x = in + (size_t)n * C;
-		float *y = out + (size_t)n * C;
-		double m = 0, v = 0;
-		for (int i = 0; i < C; i++)
-			m += x[i];
-		m /= C;
-		for (int i = 0; i < C; i++)
-			v += (x[i] - m) * (x[i] - m);
-		v /= C;
-		float s = 1.0f / sqrtf((float)v + LAYERNORM_EPS);
-		for (int i = 0; i < C; i++)
-			y[i] = ((x[i] - (float)m) * s) * g[i] + b[i];
-		mean[n] = (float)m;
-		rstd[n] = s;
+		const float *x = p->in + (size_t)n * C, *dy = p->in3 + (size_t)n * C;
+		float m = p->in4[n], s = p->in5[n];
+#pragma omp simd
+		for (size_t i = first; i < end; i++) {
+			dg[i] += dy[i] * ((x[i] - m) * s);
+			db[i] += dy[i];
+		}
 	}
 }
 
 static void layernorm_backward(float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
                                const float *mean, const float *rstd, int N, int C)
 {
-	for (int n = 0; n < N; n++) {
-		const float *x = in + (size_t)n * C, *dy = dout + (size_t)n * C;
-		float *dx = din + (size_t)n * C;
-		float m = mean[n], s = rstd[n];
-		/* With xhat = (x - m) s and dxhat = dy g:
-		 * dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) */
-		double sum_d = 0, sum_dx = 0;
-		for (int i = 0; i < C; i++) {
-			float xhat = (x[i] - m) * s, dxhat = dy[i] * g[i];
-			sum_d += dxhat;
-			sum_dx += dxhat * xhat;
-			dg[i] += dy[i] * xhat;
-			db[i] += dy[i];
-		}
-		float md = (float)(sum_d / C), mdx = (float)(sum_dx / C);
-		for (int i = 0; i < C; i++) {
-			float xhat = (x[i] - m) * s;
-			dx[i] += s * (dy[i] * g[i] - md - xhat * mdx);
-		}
-	}
+	struct pass p = {.out = din, .out2 = dg, .out3 = db, .in = in, .in2 = g, .in3 = dout, .in4 = mean, .in5 = rstd,
+	                 .C = C, .a = (float)N};
+	pool_for((size_t)N, MIN_CHUNK / (size_t)C + 1, layernorm_backward_rows, &p);
+	size_t per_column = (size_t)N ? (size_t)N : 1;
+	pool_for((size_t)C, MIN_CHUNK / per_column + 16, layernorm_backward_params, &p);
 }
 
 /* ---- GELU ---- */
@@ -118,23 +172,39 @@ static LATHE_INLINE float normal_cdf(float x, float *gauss)
 	return 0.5f * (1.0f + copysignf(1.0f - poly * g, x));
 }
 
-static void gelu_forward(float *out, const float *in, size_t n)
+static void gelu_forward_range(void *ctx, size_t first, size_t end)
 {
+	const struct pass *p = ctx;
+	float *out = p->out;
+	const float *in = p->in;
 #pragma omp simd
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < end; i++) {
 		float g;
 		out[i] = in[i] * normal_cdf(in[i], &g);
 	}
 }
 
-static void gelu_backward(float *din, const float *in, const float *dout, size_t n)
+static void gelu_forward(float *out, const float *in, size_t n)
 {
+	pool_for(n, MIN_CHUNK, gelu_forward_range, &(struct pass){.out = out, .in = in});
+}
+
+static void gelu_backward_range(void *ctx, size_t first, size_t end)
+{
+	const struct pass *p = ctx;
 	const float inv_sqrt_2pi = 0.3989422804014327f;
+	float *din = p->out;
+	const float *in = p->in, *dout = p->in2;
 #pragma omp simd
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < end; i++) {
 		float g, cdf = normal_cdf(in[i], &g);
 		din[i] += dout[i] * (cdf + in[i] * inv_sqrt_2pi * g);
 	}
+}
+
+static void gelu_backward(float *din, const float *in, const float *dout, size_t n)
+{
+	pool_for(n, MIN_CHUNK, gelu_backward_range, &(struct pass){.out = din, .in = in, .in2 = dout});
 }
 
 /* ---- tanh (the pooler) ---- */
@@ -153,66 +223,84 @@ static void tanh_backward(float *din, const float *out, const float *dout, size_
 
 /* ---- attention ---- */
 
-static void attention_forward(float *out, float *att, const float *qkv, const int *len, int B, int T, int C, int NH)
+/* Queries of sequence b are rows qoff[b] .. qoff[b+1] of q (stride 3C,
+ * so q may be qkv itself); their probabilities sit in att from row
+ * qoff[b] * NH on, one T-wide row per query and head. */
+static void attention_forward(float *out, float *att, const float *q, const float *qkv, const int *qoff,
+                              const int *len, int B, int T, int C, int NH)
 {
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
-	for (int b = 0; b < B; b++)
+	for (int b = 0; b < B; b++) {
+		int nq = qoff[b + 1] - qoff[b], L = len[b] > 0 ? len[b] : 1;
+		if (nq == 0)
+			continue;
 		for (int h = 0; h < NH; h++) {
-			const float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-			float *p = att + ((size_t)b * NH + h) * T * T;
-			/* scores[T,T] = Q K^T / sqrt(hs) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, scale, q, C3, k, C3, 0.0f, p, T);
-			int L = len[b] > 0 ? len[b] : 1;
-			for (int t = 0; t < T; t++) {
+			const float *qh = q + (size_t)qoff[b] * C3 + h * hs;
+			const float *k = qkv + (size_t)b * T * C3 + C + h * hs, *v = k + C;
+			float *p = att + ((size_t)qoff[b] * NH + (size_t)h * nq) * T;
+			/* scores[nq,T] = Q K^T / sqrt(hs) */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, T, hs, scale, qh, C3, k, C3, 0.0f, p, T);
+			for (int t = 0; t < nq; t++) {
 				float *row = p + (size_t)t * T, mx = -INFINITY, sum = 0;
 				for (int u = 0; u < L; u++)
-					mx = fmaxf(mx, row[u]);
+					mx = row[u] > mx ? row[u] : mx;
 #pragma omp simd reduction(+ : sum)
 				for (int u = 0; u < L; u++) {
 					row[u] = exp_nonpositive(row[u] - mx);
 					sum += row[u];
 				}
+				float inv = 1.0f / sum;
 				for (int u = 0; u < L; u++)
-					row[u] /= sum;
+					row[u] *= inv;
 				for (int u = L; u < T; u++)
 					row[u] = 0;
 			}
-			/* out[T,hs] = P V */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, p, T, v, C3, 0.0f,
-			            out + (size_t)b * T * C + h * hs, C);
+			/* out[nq,hs] = P V */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hs, T, 1.0f, p, T, v, C3, 0.0f,
+			            out + (size_t)qoff[b] * C + h * hs, C);
 		}
+	}
 }
 
-static void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv, const float *att,
-                               int B, int T, int C, int NH)
+static void attention_backward(float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
+                               const float *qkv, const float *att, const int *qoff, int B, int T, int C, int NH)
 {
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
 	float *ds = scratch;
-	for (int b = 0; b < B; b++)
+	for (int b = 0; b < B; b++) {
+		int nq = qoff[b + 1] - qoff[b];
+		if (nq == 0)
+			continue;
 		for (int h = 0; h < NH; h++) {
-			const float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-			float *dq = dqkv + (size_t)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
-			const float *p = att + ((size_t)b * NH + h) * T * T, *dO = dout + (size_t)b * T * C + h * hs;
+			const float *qh = q + (size_t)qoff[b] * C3 + h * hs;
+			const float *k = qkv + (size_t)b * T * C3 + C + h * hs, *v = k + C;
+			float *dqh = dq + (size_t)qoff[b] * C3 + h * hs;
+			float *dk = dqkv + (size_t)b * T * C3 + C + h * hs, *dv = dk + C;
+			const float *p = att + ((size_t)qoff[b] * NH + (size_t)h * nq) * T;
+			const float *dO = dout + (size_t)qoff[b] * C + h * hs;
 			/* dV += P^T dO */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, p, T, dO, C, 1.0f, dv, C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, nq, 1.0f, p, T, dO, C, 1.0f, dv, C3);
 			/* dP = dO V^T; through the softmax dS = P (dP - rowsum(P dP)),
 			 * and the 1/sqrt(hs) of the scores. Masked keys have P = 0, so
 			 * they get no gradient. */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, dO, C, v, C3, 0.0f, ds, T);
-			for (int t = 0; t < T; t++) {
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, T, hs, 1.0f, dO, C, v, C3, 0.0f, ds, T);
+			for (int t = 0; t < nq; t++) {
 				const float *pr = p + (size_t)t * T;
 				float *dr = ds + (size_t)t * T, dot = 0;
+#pragma omp simd reduction(+ : dot)
 				for (int u = 0; u < T; u++)
 					dot += pr[u] * dr[u];
+#pragma omp simd
 				for (int u = 0; u < T; u++)
 					dr[u] = pr[u] * (dr[u] - dot) * scale;
 			}
 			/* dQ += dS K; dK += dS^T Q */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, ds, T, k, C3, 1.0f, dq, C3);
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, ds, T, q, C3, 1.0f, dk, C3);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hs, T, 1.0f, ds, T, k, C3, 1.0f, dqh, C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, nq, 1.0f, ds, T, qh, C3, 1.0f, dk, C3);
 		}
+	}
 }
 
 /* ---- embeddings ---- */
@@ -257,16 +345,19 @@ static float crossentropy(float *dlogits, const float *logits, const int32_t *ta
 			memset(dz, 0, (size_t)V * sizeof *dz);
 			continue;
 		}
-		float mx = -INFINITY;
+		float mx = -INFINITY, sum = 0;
 		for (int v = 0; v < V; v++)
-			mx = fmaxf(mx, z[v]);
-		double sum = 0;
-		for (int v = 0; v < V; v++)
-			sum += exp((double)(z[v] - mx));
-		float w = (weight ? weight[target[n]] : 1.0f) / (float)total;
+			mx = z[v] > mx ? z[v] : mx;
+#pragma omp simd reduction(+ : sum)
+		for (int v = 0; v < V; v++) {
+			dz[v] = exp_nonpositive(z[v] - mx);
+			sum += dz[v];
+		}
+		float w = (weight ? weight[target[n]] : 1.0f) / (float)total, ws = w / sum;
 		loss += w * (log(sum) - (z[target[n]] - mx));
+#pragma omp simd
 		for (int v = 0; v < V; v++)
-			dz[v] = w * (float)(exp((double)(z[v] - mx)) / sum);
+			dz[v] *= ws;
 		dz[target[n]] -= w;
 	}
 	return (float)loss;
@@ -274,16 +365,31 @@ static float crossentropy(float *dlogits, const float *logits, const int32_t *ta
 
 /* ---- elementwise ---- */
 
+/* out = a + b * mask, or with p->a set, out += b * mask (a = out) */
+static void masked_range(void *ctx, size_t first, size_t end)
+{
+	const struct pass *p = ctx;
+	float *out = p->out;
+	const float *a = p->in ? p->in : p->out, *b = p->in2, *mask = p->in3;
+	if (mask) {
+#pragma omp simd
+		for (size_t i = first; i < end; i++)
+			out[i] = a[i] + b[i] * mask[i];
+	} else {
+#pragma omp simd
+		for (size_t i = first; i < end; i++)
+			out[i] = a[i] + b[i];
+	}
+}
+
 static void add_masked(float *out, const float *a, const float *b, const float *mask, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		out[i] = a[i] + b[i] * (mask ? mask[i] : 1.0f);
+	pool_for(n, MIN_CHUNK, masked_range, &(struct pass){.out = out, .in = a, .in2 = b, .in3 = mask});
 }
 
 static void acc_masked(float *dst, const float *src, const float *mask, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		dst[i] += src[i] * (mask ? mask[i] : 1.0f);
+	pool_for(n, MIN_CHUNK, masked_range, &(struct pass){.out = dst, .in2 = src, .in3 = mask});
 }
 
 static double sumsq(const float *x, size_t n)
@@ -300,12 +406,14 @@ static void scale(float *x, size_t n, float s)
 		x[i] *= s;
 }
 
-static void adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
-                  float wd, int t)
+static void adamw_range(void *ctx, size_t first, size_t end)
 {
-	float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+	const struct pass *q = ctx;
+	float *p = q->out, *m = q->out2, *v = q->out3;
+	const float *g = q->in;
+	float lr = q->a, b1 = q->b, b2 = q->c, eps = q->d, wd = q->e, c1 = q->f, c2 = q->g;
 #pragma omp simd
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < end; i++) {
 		m[i] = b1 * m[i] + (1.0f - b1) * g[i];
 		v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
 		float mhat = m[i] / c1, vhat = v[i] / c2;
@@ -313,9 +421,19 @@ static void adamw(float *p, const float *g, float *m, float *v, size_t n, float 
 	}
 }
 
+static void adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
+                  float wd, int t)
+{
+	struct pass q = {.out = p, .out2 = m, .out3 = v, .in = g, .a = lr, .b = b1, .c = b2, .d = eps, .e = wd,
+	                 .f = 1.0f - powf(b1, (float)t), .g = 1.0f - powf(b2, (float)t)};
+	pool_for(n, MIN_CHUNK, adamw_range, &q);
+}
+
 static void set_threads(int n)
 {
 	openblas_set_num_threads(n);
+	/* Without workers the passes run on the caller: slower, still right. */
+	(void)pool_set_threads(n);
 }
 
 const struct ops ops_cpu = {

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include "base/rng.h"
 #include "ml/ops.h"
 #include "../unit/tap.h"
@@ -152,28 +153,29 @@ static void test_gelu(void)
 /* ---- attention ---- */
 struct at {
 	int B, T, C, NH;
-	int len[2];
-	float *qkv, *out, *att, *R;
+	int len[2], qoff[3];
+	float *q, *qkv, *out, *att, *R;
 };
 
 static double att_loss(void *p)
 {
 	struct at *a = p;
-	ops_cpu.attention_forward(a->out, a->att, a->qkv, a->len, a->B, a->T, a->C, a->NH);
-	return dot(a->out, a->R, (size_t)a->B * a->T * a->C);
+	ops_cpu.attention_forward(a->out, a->att, a->q, a->qkv, a->qoff, a->len, a->B, a->T, a->C, a->NH);
+	return dot(a->out, a->R, (size_t)a->qoff[a->B] * a->C);
 }
 
 static void test_attention(void)
 {
-	struct at a = {.B = 2, .T = 5, .C = 8, .NH = 2, .len = {5, 3}};
+	struct at a = {.B = 2, .T = 5, .C = 8, .NH = 2, .len = {5, 3}, .qoff = {0, 5, 10}};
 	size_t nq = (size_t)a.B * a.T * 3 * a.C, no = (size_t)a.B * a.T * a.C;
 	a.qkv = randn(nq, 1);
+	a.q = a.qkv;
 	a.out = zeros(no);
 	a.att = zeros((size_t)a.B * a.NH * a.T * a.T);
 	a.R = randn(no, 1);
 	float *dqkv = zeros(nq), *scratch = zeros((size_t)a.T * a.T);
 	att_loss(&a);
-	ops_cpu.attention_backward(dqkv, scratch, a.R, a.qkv, a.att, a.B, a.T, a.C, a.NH);
+	ops_cpu.attention_backward(dqkv, dqkv, scratch, a.R, a.qkv, a.qkv, a.att, a.qoff, a.B, a.T, a.C, a.NH);
 	check_grad("attention d qkv", att_loss, &a, a.qkv, dqkv, nq);
 	/* A padded key of sequence 1 (t = 4) gets no gradient and no weight. */
 	double padded = 0;
@@ -186,6 +188,30 @@ static void test_attention(void)
 	for (int u = 0; u < a.T; u++)
 		row += a.att[u];
 	is_dbl(row, 1, 1e-5, "attention rows sum to one");
+
+	/* Only some queries: rows 1 and 3 of sequence 0, row 2 of sequence 1,
+	 * gathered; they must match the same rows of the full pass. */
+	static const int sel[3] = {1, 3, 7};
+	struct at s = a;
+	s.qoff[0] = 0, s.qoff[1] = 2, s.qoff[2] = 3;
+	s.q = zeros((size_t)3 * 3 * a.C);
+	for (int r = 0; r < 3; r++)
+		memcpy(s.q + (size_t)r * 3 * a.C, a.qkv + (size_t)sel[r] * 3 * a.C, (size_t)a.C * sizeof(float));
+	s.out = zeros((size_t)3 * a.C);
+	s.att = zeros((size_t)3 * a.NH * a.T);
+	s.R = randn((size_t)3 * a.C, 2);
+	att_loss(&a);
+	att_loss(&s);
+	double diff = 0;
+	for (int r = 0; r < 3; r++)
+		for (int i = 0; i < a.C; i++)
+			diff = fmax(diff, fabs(s.out[r * a.C + i] - a.out[sel[r] * a.C + i]));
+	is_dbl(diff, 0, 1e-6, "gathered queries give the rows of the full pass");
+	float *dq = zeros((size_t)3 * 3 * a.C), *dkv = zeros(nq);
+	ops_cpu.attention_backward(dq, dkv, scratch, s.R, s.q, s.qkv, s.att, s.qoff, s.B, s.T, s.C, s.NH);
+	check_grad("attention, gathered queries: d q", att_loss, &s, s.q, dq, (size_t)3 * 3 * a.C);
+	check_grad("attention, gathered queries: d keys and values", att_loss, &s, s.qkv, dkv, nq);
+	free(dq), free(dkv), free(s.q), free(s.out), free(s.att), free(s.R);
 	free(dqkv), free(scratch), free(a.qkv), free(a.out), free(a.att), free(a.R);
 }
 

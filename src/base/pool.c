@@ -1,0 +1,132 @@
+#include "config.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t wake, done;
+	int threads;                /* including the caller */
+	pthread_t *workers;
+	unsigned long generation;   /* bumped for every job, and to quit */
+	bool quit;
+	int pending;                /* workers still running the job */
+	/* the job */
+	void (*fn)(void *ctx, size_t begin, size_t end);
+	void *ctx;
+	size_t n;
+	int parts;
+};
+
+static struct pool pool = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+	.threads = 1,
+};
+
+static void run_part(int part, int parts, size_t n, void (*fn)(void *, size_t, size_t), void *ctx)
+{
+	size_t begin = n * (size_t)part / (size_t)parts, end = n * (size_t)(part + 1) / (size_t)parts;
+	if (begin < end)
+		fn(ctx, begin, end);
+}
+
+static void *worker(void *arg)
+{
+	int part = (int)(intptr_t)arg;
+	pthread_mutex_lock(&pool.mu);
+	unsigned long seen = pool.generation;
+	for (;;) {
+		while (pool.generation == seen)
+			pthread_cond_wait(&pool.wake, &pool.mu);
+		seen = pool.generation;
+		if (pool.quit)
+			break;
+		if (part >= pool.parts)
+			continue;
+		void (*fn)(void *, size_t, size_t) = pool.fn;
+		void *ctx = pool.ctx;
+		size_t n = pool.n;
+		int parts = pool.parts;
+		pthread_mutex_unlock(&pool.mu);
+		run_part(part, parts, n, fn, ctx);
+		pthread_mutex_lock(&pool.mu);
+		if (--pool.pending == 0)
+			pthread_cond_signal(&pool.done);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return NULL;
+}
+
+static void stop_workers(void)
+{
+	pthread_mutex_lock(&pool.mu);
+	pool.quit = true;
+	pool.generation++;
+	pthread_cond_broadcast(&pool.wake);
+	pthread_mutex_unlock(&pool.mu);
+	for (int i = 1; i < pool.threads; i++)
+		pthread_join(pool.workers[i - 1], NULL);
+	free(pool.workers);
+	pool.workers = NULL;
+	pool.threads = 1;
+	pool.quit = false;
+}
+
+int pool_set_threads(int n)
+{
+	if (n < 1)
+		n = 1;
+	if (n == pool.threads)
+		return 0;
+	stop_workers();
+	if (n == 1)
+		return 0;
+	pthread_t *w = malloc((size_t)(n - 1) * sizeof *w);
+	if (!w)
+		return -1;
+	pool.workers = w;
+	for (int i = 1; i < n; i++) {
+		if (pthread_create(&w[i - 1], NULL, worker, (void *)(intptr_t)i) != 0) {
+			pool.threads = i;
+			stop_workers();
+			return -1;
+		}
+		pool.threads = i + 1;
+	}
+	return 0;
+}
+
+int pool_threads(void)
+{
+	return pool.threads;
+}
+
+void pool_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin, size_t end), void *ctx)
+{
+	size_t fit = min_chunk ? n / min_chunk : n;
+	int parts = fit < (size_t)pool.threads ? (int)fit : pool.threads;
+	if (parts <= 1) {
+		if (n)
+			fn(ctx, 0, n);
+		return;
+	}
+	pthread_mutex_lock(&pool.mu);
+	pool.fn = fn;
+	pool.ctx = ctx;
+	pool.n = n;
+	pool.parts = parts;
+	pool.pending = parts - 1;
+	pool.generation++;
+	pthread_cond_broadcast(&pool.wake);
+	pthread_mutex_unlock(&pool.mu);
+	run_part(0, parts, n, fn, ctx);
+	pthread_mutex_lock(&pool.mu);
+	while (pool.pending > 0)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+}
