@@ -85,6 +85,11 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	double fwd_tok = (double)c.layers * (2.0 * (4.0 * c.C * c.C + 2.0 * c.C * c.ff) + 4.0 * T * c.C);
 	double mlm_tok = 2.0 * ((double)c.C * c.C + (double)c.C * c.vocab);
 	double flop = 3.0 * ((double)B * T * fwd_tok + (mlm ? (double)B * K * mlm_tok : 0));
+	/* The work lathe does: its last layer projects keys and values for
+	 * every token and computes the rest for the head's rows only. */
+	double layer_tok = fwd_tok / c.layers, head_rows = mlm ? (double)B * K : B;
+	double done = 3.0 * ((double)B * T * (layer_tok * (c.layers - 1) + 2.0 * 2.0 * c.C * c.C) +
+	                     head_rows * (layer_tok - 2.0 * 2.0 * c.C * c.C) + (mlm ? head_rows * mlm_tok : 0));
 	int rc = CMD_OK;
 	if (strcmp(mode, "infer") == 0) {
 		float *logits = xmalloc((size_t)B * c.classes * sizeof *logits);
@@ -124,9 +129,11 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 		}
 		double dt = now() - t0;
 		printf("RESULT bench=%s config=%s threads=%d steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
-		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f final_loss=%.3f peak_rss_bytes=%ld\n",
+		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f done_gflop_per_step=%.2f done_gflops=%.1f "
+		       "final_loss=%.3f peak_rss_bytes=%ld\n",
 		       mode, a->config ? a->config : "tiny", threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
-		       flop / 1e9, flop * steps / dt / 1e9, (double)loss, peak_rss_bytes());
+		       flop / 1e9, flop * steps / dt / 1e9, done / 1e9, done * steps / dt / 1e9, (double)loss,
+		       peak_rss_bytes());
 		if (!isfinite(loss))
 			rc = CMD_RUNTIME;
 	}

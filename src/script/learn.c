@@ -270,6 +270,7 @@ static char *pipeline_json(const struct pipeline *p)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "label", json_string(p->label));
+	json_object_set_new(o, "input", json_string(p->samples ? "samples" : "csv"));
 	json_object_set_new(o, "machine", p->machine ? json_string(p->machine) : json_null());
 	json_object_set_new(o, "time", p->time ? json_string(p->time) : json_null());
 	json_object_set_new(o, "rules_file", p->rules ? json_string(rules_path(p->rules)) : json_null());
@@ -459,7 +460,7 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	mf.vocab = xmalloc(mf.nvocab * sizeof *mf.vocab);
 	for (size_t i = 0; i < mf.nvocab; i++)
 		mf.vocab[i] = (char *)wordpiece_token(f->wp, (int32_t)i);
-	mf.textualizer = textualize_spec(f->p->tz, f->p->t);
+	mf.textualizer = f->p->tz ? textualize_spec(f->p->tz, f->p->t) : NULL;
 	mf.pipeline = pipeline_json(f->p);
 	mf.manifest = manifest_json(f->p, data_path, f->o, model_config(f->m));
 	json_t *summary = json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:o}", "objective",
@@ -881,7 +882,8 @@ int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char
 		return -1;
 	if (p->label && notes) {
 		print_counts(p, notes);
-		learn_leakage(p, 0.99, warn_leak, notes);
+		if (!p->samples)
+			learn_leakage(p, 0.99, warn_leak, notes);
 	}
 	return 0;
 }
@@ -1007,8 +1009,14 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 {
 	memset(p, 0, sizeof *p);
 	*probs = NULL;
-	if (learner_pipeline_opts(l, po, e) || pipeline_open(p, po, e) || pipeline_load(p, data, e) ||
-	    pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
+	if (learner_pipeline_opts(l, po, e) || pipeline_open(p, po, e) || pipeline_load(p, data, e))
+		return -1;
+	const char *input = setting(l->settings, "input");
+	if (!p->samples && input && strcmp(input, "samples") == 0)
+		return err_set(e, "%s: this model learned from textualized samples, so it reads JSON Lines samples or "
+		                  "free text, not a CSV log",
+		               data);
+	if (pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
 		return -1;
 	*probs = xmalloc((p->t->nrows * l->mf.nlabels + 1) * sizeof **probs);
 	learner_predict(l, p->texts, p->t->nrows, *probs);

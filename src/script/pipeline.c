@@ -1,6 +1,8 @@
 #include "config.h"
 #include "pipeline.h"
 
+#include "data/samples.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -120,9 +122,41 @@ static void find_label(struct pipeline *p)
 	p->label_col = p->label && p->t ? table_find(p->t, p->label) : -1;
 }
 
+/* Textualized samples bring their texts, labels and maybe their split:
+ * the data path starts after textualizing. */
+static int load_samples(struct pipeline *p, const char *path, struct err *e)
+{
+	if (samples_load(path, &p->t, e))
+		return -1;
+	p->samples = true;
+	p->load.rows = p->t->nrows;
+	p->texts = xmalloc((p->t->nrows + 1) * sizeof *p->texts);
+	for (size_t r = 0; r < p->t->nrows; r++)
+		p->texts[r] = xstrdup(p->t->cols[0].str[r] ? strpool_get(p->t->pool, p->t->cols[0].str[r]) : "");
+	bool labelled = false, split = true;
+	for (size_t r = 0; r < p->t->nrows; r++) {
+		labelled |= !table_is_missing(p->t, 1, r);
+		split &= !table_is_missing(p->t, 2, r);
+	}
+	p->label = labelled ? "label" : NULL;
+	p->split.label = p->label;
+	p->split.group = p->split.time = NULL;
+	if (!p->o->split_set)
+		p->split.method = p->label ? SPLIT_STRATIFIED : SPLIT_RANDOM;
+	if (split && !p->o->split_set) {
+		/* the split the samples were made with */
+		p->part = xmalloc(p->t->nrows + 1);
+		for (size_t r = 0; r < p->t->nrows; r++) {
+			const char *s = strpool_get(p->t->pool, p->t->cols[2].str[r]);
+			p->part[r] = strcmp(s, "train") == 0 ? SPLIT_TRAIN : strcmp(s, "dev") == 0 ? SPLIT_DEV : SPLIT_TEST;
+		}
+	}
+	return 0;
+}
+
 int pipeline_load(struct pipeline *p, const char *path, struct err *e)
 {
-	int rc = csvin_load(path, &p->load_opts, &p->t, &p->load, e);
+	int rc = samples_sniff(path) ? load_samples(p, path, e) : csvin_load(path, &p->load_opts, &p->t, &p->load, e);
 	find_label(p);
 	return rc;
 }
@@ -136,6 +170,14 @@ void pipeline_adopt(struct pipeline *p, struct table *t)
 
 int pipeline_clean(struct pipeline *p, struct err *e)
 {
+	if (p->samples) {
+		/* A rules script made the samples already; rules given here
+		 * would be silently lost. */
+		if (p->o->nrules)
+			return err_set(e, "cleaning rules apply to a CSV log, not to textualized samples");
+		p->clean.rows_in = p->clean.rows_out = p->t->nrows;
+		return 0;
+	}
 	struct clean_context ctx = {.machine = p->machine, .time = p->time};
 	p->clean.rows_in = p->t->nrows;
 	p->clean.rows_out = p->t->nrows;
@@ -161,6 +203,8 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 {
 	if (!p->part && pipeline_split(p, e))
 		return -1;
+	if (p->samples)
+		return 0;
 	textualize_free(p->tz);
 	p->tz = NULL;
 	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
@@ -173,6 +217,8 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 
 int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e)
 {
+	if (p->samples)
+		return 0;
 	textualize_free(p->tz);
 	p->tz = NULL;
 	if (textualize_from_spec(spec, p->t, &p->tz, e))

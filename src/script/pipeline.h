@@ -52,12 +52,16 @@ struct pipeline {
 	struct csvin_type *types;
 	struct clean_rule *all_rules;
 	size_t nall_rules;
+	bool samples;                  /* loaded textualized JSON Lines, not a CSV */
 };
 
 void pipeline_opts_init(struct pipeline_opts *o);
 void pipeline_opts_free(struct pipeline_opts *o);
 /* Loads the rules script (if any) and merges its settings. */
 int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err *e);
+/* A CSV log, or textualized samples as JSON Lines (data/samples.h):
+ * those come with their texts (and label and split when they carry
+ * them), so cleaning and textualizing leave them as they are. */
 int pipeline_load(struct pipeline *p, const char *path, struct err *e);
 /* Adopts an already loaded table (the Lua module's frames). */
 void pipeline_adopt(struct pipeline *p, struct table *t);

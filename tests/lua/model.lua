@@ -40,6 +40,15 @@ local pre = lathe.pretrain(work .. "/slice.csv", {
   rules = srcdir .. "/lua/ai4i.lua", output = work .. "/pre.safetensors", epochs = 1, batch = 64, vocab = 200 })
 assert(pre.dev_loss > 0)
 
+-- Textualized samples written from Lua are training data too.
+local slice = lathe.load_csv(work .. "/slice.csv"):clean({ rules = srcdir .. "/lua/ai4i.lua" })
+lathe.write(slice:textualize({ rules = srcdir .. "/lua/ai4i.lua" }), work .. "/slice.jsonl")
+local from_samples = lathe.train(work .. "/slice.jsonl", {
+  output = work .. "/s.safetensors", epochs = 1, batch = 64, vocab = 200 })
+assert(from_samples.steps > 0)
+local sev = lathe.load_model(work .. "/s.safetensors"):eval(work .. "/slice.jsonl")
+assert(sev.rows == 1200 and sev.classes["no failure"].support > 0)
+
 -- A run stopped after 3 steps, then resumed.
 local part = lathe.train(work .. "/slice.csv", {
   rules = srcdir .. "/lua/ai4i.lua", output = work .. "/r.safetensors", epochs = 1, batch = 64, vocab = 200,
