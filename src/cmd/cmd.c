@@ -24,7 +24,8 @@ enum {
 	OPT_SEED, OPT_GROUP,
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
-	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS, OPT_WEIGHT_DECAY,
+	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS,
+	OPT_VALUES, OPT_WEIGHT_DECAY,
 	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
 };
 
@@ -89,6 +90,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"max-seq", required_argument, NULL, OPT_MAX_SEQ}, "N", "tokens per text at most (default: the longest training text)"},
 	{CMD_G_TRAIN, {"patience", required_argument, NULL, OPT_PATIENCE}, "N", "stop after N epochs without a better dev macro-F1 (default 8)"},
 	{CMD_G_TRAIN, {"no-class-weights", no_argument, NULL, OPT_NO_CLASS_WEIGHTS}, "", "weigh every row alike (default: classes by inverse frequency)"},
+	{CMD_G_TRAIN, {"values", no_argument, NULL, OPT_VALUES}, "", "value-aware facts: each numeric fact's tokens also carry its reading"},
 	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default: the config's, 0.1)"},
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
@@ -336,6 +338,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		return 0;
 	}
 	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
+	case OPT_VALUES: a->learn.values = true; return 0;
 	case OPT_FORCE: a->force = true; return 0;
 	case OPT_INIT: a->learn.init = arg; return 0;
 	case OPT_CHECKPOINT: a->learn.checkpoint = arg; return 0;

@@ -49,6 +49,8 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 	const struct model_config *c = model_config(m);
 	if (c->classes < 1)
 		return err_set(e, "only a classifier exports as BertForSequenceClassification (this model has no labels)");
+	if (c->values)
+		return err_set(e, "a model with value-aware facts does not export: BERT has no place for the values");
 	struct stat sb;
 	if (stat(dir, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode))

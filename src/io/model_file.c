@@ -12,6 +12,8 @@ static char *config_json(const struct model_config *c)
 	json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "vocab", c->vocab, "max_seq", c->max_seq,
 	                      "hidden", c->C, "layers", c->layers, "heads", c->heads, "ff", c->ff, "classes", c->classes,
 	                      "dropout", round((double)c->dropout * 1e6) / 1e6);
+	if (c->values)
+		json_object_set_new(o, "values", json_integer(c->values));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(o);
 	return s;
@@ -111,6 +113,12 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		goto out;
 	}
 	c.dropout = (float)json_real_value(json_object_get(cfg, "dropout"));
+	json_t *values = json_object_get(cfg, "values");
+	if (values && (!json_is_integer(values) || json_integer_value(values) < 0 || json_integer_value(values) > 100000)) {
+		err_at(e, path, 0, "model file: \"values\" in the config is not a small count");
+		goto out;
+	}
+	c.values = (int)json_integer_value(values);
 	if (model_config_check(&c, e)) {
 		err_prefix(e, "%s: ", path);
 		goto out;

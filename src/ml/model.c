@@ -55,6 +55,8 @@ int model_config_check(const struct model_config *c, struct err *e)
 		return err_set(e, "model config: every size must be positive (vocab >= 8, max_seq >= 2)");
 	if (c->C % c->heads)
 		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
+	if (c->values < 0)
+		return err_set(e, "model config: values must be 0 or more");
 	if (c->dropout < 0 || c->dropout >= 1)
 		return err_set(e, "model config: dropout %g is outside [0, 1)", (double)c->dropout);
 	return 0;
@@ -124,6 +126,8 @@ static void layout(struct model *m)
 	add_param(m, "cls.predictions.transform.LayerNorm.weight", 1, c->C, 0, false);
 	add_param(m, "cls.predictions.transform.LayerNorm.bias", 1, c->C, 0, false);
 	add_param(m, "cls.predictions.bias", 1, c->vocab, 0, false);
+	if (c->values > 0)
+		add_param(m, "embeddings.value_directions", 2, c->values, c->C, true);
 }
 
 static float *P(struct model *m, size_t i)
@@ -152,6 +156,12 @@ static size_t head_index(const struct model *m)
 static size_t mlm_index(const struct model *m)
 {
 	return head_index(m) + (m->c.classes > 0 ? 4 : 0);
+}
+
+/* The value directions come last, so the indices above stay. */
+static size_t value_index(const struct model *m)
+{
+	return mlm_index(m) + 5;
 }
 
 static double gauss(struct rng *r)
@@ -471,6 +481,12 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	m->dropout_on = train && c->dropout > 0;
 	/* ---- forward ---- */
 	o->embedding_forward(m->emb, b->tok, P(m, 0), P(m, 1), B, T, C);
+	bool values = c->values > 0 && b->value_fact;
+	for (size_t i = 0; values && i < BT; i++)
+		if (b->value_fact[i] >= c->values)
+			return NAN;
+	if (values)
+		o->value_forward(m->emb, b->value_fact, b->value_z, P(m, value_index(m)), BT, C);
 	o->layernorm_forward(m->emb_ln, m->emb_mean, m->emb_rstd, m->emb, P(m, 2), P(m, 3), (int)BT, C);
 	const float *emask = dropout_mask(m, m->emb_mask, N);
 	float *x = m->la[0].in;
@@ -535,6 +551,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	memset(demb, 0, N * sizeof *demb);
 	o->layernorm_backward(demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);
 	o->embedding_backward(G(m, 0), G(m, 1), demb, b->tok, B, T, C);
+	if (values)
+		o->value_backward(G(m, value_index(m)), demb, b->value_fact, b->value_z, BT, C);
 	return loss;
 }
 

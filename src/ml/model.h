@@ -16,6 +16,11 @@
 struct model_config {
 	int vocab, max_seq, C, layers, heads, ff, classes;
 	float dropout;
+	/* Value-aware facts (0 = off): a token of value fact k gets z * d_k
+	 * added to its embedding, d_k a learned direction per fact
+	 * ("embeddings.value_directions", [values, C]) and z the reading's
+	 * z-score, so the words' levels lose nothing of the number. */
+	int values;
 };
 
 /* "tiny" and "small": the shapes of the PyTorch reference benchmark. */
@@ -57,6 +62,10 @@ struct model_batch {
 	 * sequence by sequence (b never decreases). */
 	int M;
 	const int32_t *mlm_pos, *mlm_target;
+	/* Value-aware facts: per token its fact (-1 = none) and z-score;
+	 * NULL when the batch carries no values. */
+	const int32_t *value_fact;
+	const float *value_z;
 	bool accumulate;            /* add to the gradients instead of replacing them */
 };
 

@@ -329,6 +329,32 @@ static void embedding_backward(float *dwte, float *dwpe, const float *dout, cons
 		}
 }
 
+static void value_forward(float *out, const int32_t *fact, const float *z, const float *dirs, size_t n, int C)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fact[i] < 0)
+			continue;
+		float *o = out + i * C, zi = z[i];
+		const float *d = dirs + (size_t)fact[i] * C;
+#pragma omp simd
+		for (int j = 0; j < C; j++)
+			o[j] += zi * d[j];
+	}
+}
+
+static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *z, size_t n, int C)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fact[i] < 0)
+			continue;
+		const float *g = dout + i * C;
+		float *d = ddirs + (size_t)fact[i] * C, zi = z[i];
+#pragma omp simd
+		for (int j = 0; j < C; j++)
+			d[j] += zi * g[j];
+	}
+}
+
 /* ---- loss ---- */
 
 static float crossentropy(float *dlogits, const float *logits, const int32_t *target, const float *weight, int N,
@@ -450,6 +476,8 @@ const struct ops ops_cpu = {
 	.attention_backward = attention_backward,
 	.embedding_forward = embedding_forward,
 	.embedding_backward = embedding_backward,
+	.value_forward = value_forward,
+	.value_backward = value_backward,
 	.crossentropy = crossentropy,
 	.add_masked = add_masked,
 	.acc_masked = acc_masked,

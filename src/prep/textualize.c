@@ -16,6 +16,7 @@ struct fact_col {
 	char *name;
 	double cuts[4];
 	double sd;             /* training spread, scales the trend */
+	double center;         /* training mean: values are (x - center) / sd */
 	bool trend;
 };
 
@@ -239,6 +240,7 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 			for (size_t i = 0; i < n; i++)
 				ss += (v[i] - mean) * (v[i] - mean);
 			f.sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+			f.center = mean;
 			if (user && user->has_cuts) {
 				memcpy(f.cuts, user->cuts, sizeof f.cuts);
 			} else if (n == 0) {
@@ -293,6 +295,7 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t)
 				json_array_append_new(cuts, isfinite(f->cuts[k]) ? json_real(f->cuts[k]) : json_null());
 			json_object_set_new(jf, "cuts", cuts);
 			json_object_set_new(jf, "sd", json_real(f->sd));
+			json_object_set_new(jf, "center", json_real(f->center));
 		}
 		json_array_append_new(facts, jf);
 	}
@@ -359,6 +362,9 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 		}
 		f.trend = json_is_true(json_object_get(jf, "trend"));
 		f.sd = json_number_value(json_object_get(jf, "sd"));
+		/* Specs written before values were kept have no center. */
+		json_t *center = json_object_get(jf, "center");
+		f.center = json_is_number(center) ? json_number_value(center) : NAN;
 		json_t *cuts = json_object_get(jf, "cuts");
 		for (int k = 0; k < 4 && f.kind == FACT_LEVEL; k++) {
 			json_t *v = json_array_get(cuts, (size_t)k);
@@ -500,4 +506,41 @@ char **textualize_table(const struct textualizer *tz, const struct table *t)
 	strbuf_free(&b);
 	free(trend);
 	return texts;
+}
+
+/* A level fact carries a value when its training spread is known. */
+static bool has_value(const struct fact_col *f)
+{
+	return f->kind == FACT_LEVEL && f->sd > 0 && !isnan(f->center);
+}
+
+size_t textualize_nvalues(const struct textualizer *tz)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		n += has_value(&tz->facts[i]);
+	return n;
+}
+
+const char *textualize_value_name(const struct textualizer *tz, size_t k)
+{
+	for (size_t i = 0; i < tz->nfacts; i++)
+		if (has_value(&tz->facts[i]) && k-- == 0)
+			return tz->facts[i].name;
+	return NULL;
+}
+
+void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z)
+{
+	/* Beyond 5 sd a reading says "extreme" and no more: a clamp keeps one
+	 * wild value from swamping its token's embedding. */
+	const double limit = 5;
+	size_t k = 0;
+	for (size_t i = 0; i < tz->nfacts; i++) {
+		const struct fact_col *f = &tz->facts[i];
+		if (!has_value(f))
+			continue;
+		double v = (t->cols[f->col].num[r] - f->center) / f->sd;
+		z[k++] = isnan(v) ? NAN : (float)(v < -limit ? -limit : v > limit ? limit : v);
+	}
 }

@@ -52,6 +52,14 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t);
 /* Rebuilds one from textualize_spec's JSON against a table of the same
  * shape: every named column must exist with a fitting type. */
 int textualize_from_spec(const char *json, const struct table *t, struct textualizer **out, struct err *e);
+/* Value-aware facts: each level fact with a training spread carries its
+ * reading as a z-score against the training rows, beside its words.
+ * nvalues counts those facts; value k is the k-th of them in text order,
+ * named as in the text. textualize_values fills z[nvalues] for row r
+ * (NAN when the reading is missing), clamped to 5 sd. */
+size_t textualize_nvalues(const struct textualizer *tz);
+const char *textualize_value_name(const struct textualizer *tz, size_t k);
+void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z);
 /* "air temperature" from "Air temperature [K]". Caller frees. */
 char *textualize_fact_name(const char *column);
 /* Parses --levels COL=a,b,c,d into a text_column. */

@@ -117,6 +117,7 @@ static int fit(lua_State *L, bool mlm)
 	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
+	lo.values = opt_bool(L, 2, "values", false);
 	lo.init = opt_string(L, 2, "init");
 	lo.checkpoint = opt_string(L, 2, "checkpoint");
 	lo.resume = opt_string(L, 2, "resume");

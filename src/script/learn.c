@@ -15,6 +15,7 @@
 #include "base/utf8.h"
 #include "script/lb.h"
 #include "data/split.h"
+#include "prep/value_tokens.h"
 
 void learn_opts_init(struct learn_opts *o)
 {
@@ -113,56 +114,107 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Token ids of every text: [CLS] pieces [SEP], cut to max_seq. */
+/* Token ids of every text: [CLS] pieces [SEP], cut to max_seq; with
+ * value-aware facts also each token's fact and z-score. */
 struct encoded {
 	int32_t *ids;
+	int32_t *fact;   /* NULL without values */
+	float *z;
 	size_t *start;
 	int *len;
 	size_t n;
 };
 
-static void encode_all(const struct wordpiece *wp, char *const *texts, const size_t *rows, size_t n, int max_seq,
-                       struct encoded *out)
+/* The readings behind the texts, for value-aware facts: nv z-scores per
+ * row of the table the textualizer reads. */
+struct text_values {
+	struct value_tokens *vt;
+	float *z;
+	size_t nv;
+};
+
+static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n, int max_seq,
+                       const struct text_values *tv, struct encoded *out)
 {
 	out->n = n;
 	out->start = xmalloc((n + 1) * sizeof *out->start);
 	out->len = xmalloc((n + 1) * sizeof *out->len);
 	out->ids = xmalloc((n * (size_t)max_seq + 1) * sizeof *out->ids);
+	out->fact = tv ? xmalloc((n * (size_t)max_seq + 1) * sizeof *out->fact) : NULL;
+	out->z = tv ? xmalloc((n * (size_t)max_seq + 1) * sizeof *out->z) : NULL;
 	for (size_t i = 0; i < n; i++) {
-		int32_t *ids = out->ids + i * (size_t)max_seq;
+		size_t at = i * (size_t)max_seq;
+		int32_t *ids = out->ids + at;
 		ids[0] = WORDPIECE_CLS;
-		size_t k = wordpiece_encode(wp, texts[rows ? rows[i] : i], ids + 1, (size_t)max_seq - 2);
+		size_t k = wordpiece_encode(wp, texts[i], ids + 1, (size_t)max_seq - 2);
 		if (k > (size_t)max_seq - 2)
 			k = (size_t)max_seq - 2;
 		ids[k + 1] = WORDPIECE_SEP;
-		out->start[i] = i * (size_t)max_seq;
+		out->start[i] = at;
 		out->len[i] = (int)k + 2;
+		if (tv) {
+			value_tokens_mark(tv->vt, ids + 1, k, tv->z + i * tv->nv, out->fact + at + 1, out->z + at + 1);
+			out->fact[at] = out->fact[at + k + 1] = -1;
+			out->z[at] = out->z[at + k + 1] = 0;
+		}
 	}
 }
 
 static void encoded_free(struct encoded *x)
 {
 	free(x->ids);
+	free(x->fact);
+	free(x->z);
 	free(x->start);
 	free(x->len);
 }
 
+/* Where fill_batch puts a batch. */
+struct batch_buffers {
+	int32_t *tok, *fact;
+	float *z;
+	int *len;
+};
+
+static void batch_buffers_init(struct batch_buffers *bb, int B, int T)
+{
+	bb->tok = xmalloc((size_t)B * T * sizeof *bb->tok);
+	bb->fact = xmalloc((size_t)B * T * sizeof *bb->fact);
+	bb->z = xmalloc((size_t)B * T * sizeof *bb->z);
+	bb->len = xmalloc((size_t)B * sizeof *bb->len);
+}
+
+static void batch_buffers_free(struct batch_buffers *bb)
+{
+	free(bb->tok);
+	free(bb->fact);
+	free(bb->z);
+	free(bb->len);
+}
+
 /* Gathers the sequences idx[0..B) into a padded batch. */
-static int fill_batch(const struct encoded *x, const size_t *idx, int B, int32_t *tok, int *len)
+static struct model_batch fill_batch(const struct encoded *x, const size_t *idx, int B, struct batch_buffers *bb)
 {
 	int T = 2;
 	for (int b = 0; b < B; b++)
 		if (x->len[idx[b]] > T)
 			T = x->len[idx[b]];
 	for (int b = 0; b < B; b++) {
-		const int32_t *src = x->ids + x->start[idx[b]];
+		size_t from = x->start[idx[b]], to = (size_t)b * T;
 		int L = x->len[idx[b]];
-		memcpy(tok + (size_t)b * T, src, (size_t)L * sizeof *tok);
+		memcpy(bb->tok + to, x->ids + from, (size_t)L * sizeof *bb->tok);
 		for (int t = L; t < T; t++)
-			tok[(size_t)b * T + t] = WORDPIECE_PAD;
-		len[b] = L;
+			bb->tok[to + t] = WORDPIECE_PAD;
+		if (x->fact) {
+			memcpy(bb->fact + to, x->fact + from, (size_t)L * sizeof *bb->fact);
+			memcpy(bb->z + to, x->z + from, (size_t)L * sizeof *bb->z);
+			for (int t = L; t < T; t++)
+				bb->fact[to + t] = -1, bb->z[to + t] = 0;
+		}
+		bb->len[b] = L;
 	}
-	return T;
+	return (struct model_batch){.B = B, .T = T, .tok = bb->tok, .len = bb->len,
+	                            .value_fact = x->fact ? bb->fact : NULL, .value_z = x->fact ? bb->z : NULL};
 }
 
 static void softmax_rows(float *z, int rows, int K)
@@ -182,19 +234,18 @@ static void softmax_rows(float *z, int rows, int K)
 static void predict_encoded(struct model *m, const struct encoded *x, const size_t *idx, size_t n, int max_batch,
                             float *probs)
 {
-	int K = model_config(m)->classes, T = model_config(m)->max_seq;
-	int32_t *tok = xmalloc((size_t)max_batch * T * sizeof *tok);
-	int *len = xmalloc((size_t)max_batch * sizeof *len);
+	int K = model_config(m)->classes;
+	struct batch_buffers bb;
+	batch_buffers_init(&bb, max_batch, model_config(m)->max_seq);
 	int32_t *dummy = xcalloc((size_t)max_batch, sizeof *dummy);
 	for (size_t at = 0; at < n; at += (size_t)max_batch) {
 		int B = n - at < (size_t)max_batch ? (int)(n - at) : max_batch;
-		int bt = fill_batch(x, idx + at, B, tok, len);
-		struct model_batch b = {.B = B, .T = bt, .tok = tok, .len = len, .label = dummy};
+		struct model_batch b = fill_batch(x, idx + at, B, &bb);
+		b.label = dummy;
 		model_step(m, &b, false, false, probs + at * K);
 		softmax_rows(probs + at * K, B, K);
 	}
-	free(tok);
-	free(len);
+	batch_buffers_free(&bb);
 	free(dummy);
 }
 
@@ -293,8 +344,10 @@ struct fit {
 	struct model *m;
 	struct encoded x;
 	float *weights;
-	int32_t *tok, *blabel, *mpos, *mtarget;
-	int *len;
+	struct batch_buffers bb;
+	int32_t *blabel, *mpos, *mtarget;
+	struct value_tokens *vt;    /* value-aware facts, or NULL */
+	float *values;
 	struct rng rng;
 };
 
@@ -306,11 +359,11 @@ static int mask_batch(struct fit *f, int B, int T, struct rng *r)
 	int M = 0, vocab = (int)wordpiece_size(f->wp);
 	size_t cap = (size_t)B * T / 4 + (size_t)B;
 	for (int b = 0; b < B; b++) {
-		int L = f->len[b], first = M;
+		int L = f->bb.len[b], first = M;
 		for (int t = 1; t < L - 1 && (size_t)M < cap; t++) {
 			if (rng_uniform(r) >= 0.15 && !(t == L - 2 && M == first))
 				continue;
-			int32_t *at = f->tok + (size_t)b * T + t;
+			int32_t *at = f->bb.tok + (size_t)b * T + t;
 			f->mpos[M] = b * T + t;
 			f->mtarget[M++] = *at;
 			double u = rng_uniform(r);
@@ -326,10 +379,9 @@ static int mask_batch(struct fit *f, int B, int T, struct rng *r)
 /* Fills the batch of rows idx[0..B) for a step. */
 static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, struct rng *r)
 {
-	int T = fill_batch(&f->x, idx, B, f->tok, f->len);
-	struct model_batch b = {.B = B, .T = T, .tok = f->tok, .len = f->len};
+	struct model_batch b = fill_batch(&f->x, idx, B, &f->bb);
 	if (f->mlm) {
-		b.M = mask_batch(f, B, T, r);
+		b.M = mask_batch(f, B, b.T, r);
 		b.mlm_pos = f->mpos;
 		b.mlm_target = f->mtarget;
 	} else {
@@ -394,6 +446,27 @@ static int find_classes(struct fit *f, struct err *e)
 	return 0;
 }
 
+/* Every row's value-aware readings: [rows x nvalues] z-scores. */
+static float *table_values(const struct textualizer *tz, const struct table *t)
+{
+	size_t nv = textualize_nvalues(tz);
+	float *z = xmalloc((t->nrows * nv + 1) * sizeof *z);
+	for (size_t r = 0; r < t->nrows; r++)
+		textualize_values(tz, t, r, z + r * nv);
+	return z;
+}
+
+/* Whether data textualized by tz can feed a model with c->values. */
+static int check_values(const struct model_config *c, const struct textualizer *tz, struct err *e)
+{
+	size_t nv = tz ? textualize_nvalues(tz) : 0;
+	if (c->values && (size_t)c->values != nv)
+		return err_set(e, "the model reads %d value-aware facts; this data has %zu (the same numeric columns are "
+		                  "needed)",
+		               c->values, nv);
+	return 0;
+}
+
 /* The vocabulary and the model: learned here, or a pretrained one's. */
 static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 {
@@ -427,6 +500,18 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 	c.classes = f->K;
 	if (o->dropout >= 0)
 		c.dropout = o->dropout;
+	if (o->values) {
+		size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
+		if (nv == 0) {
+			learner_free(&pre);
+			return err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
+		}
+		c.values = (int)nv;
+	}
+	if (check_values(&c, f->p->tz, e)) {
+		learner_free(&pre);
+		return -1;
+	}
 	f->m = model_new(&c, &ops_cpu, o->batch, o->seed, e);
 	if (f->m && pre.model)
 		res->init_copied = model_copy_matching(f->m, pre.model);
@@ -444,11 +529,12 @@ static void fit_free(struct fit *f)
 		free(f->rows[s]);
 	encoded_free(&f->x);
 	free(f->weights);
-	free(f->tok);
+	batch_buffers_free(&f->bb);
+	value_tokens_free(f->vt);
+	free(f->values);
 	free(f->blabel);
 	free(f->mpos);
 	free(f->mtarget);
-	free(f->len);
 	model_free(f->m);
 	wordpiece_free(f->wp);
 }
@@ -660,7 +746,13 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	if (make_model(&f, res, e))
 		goto out;
 	const struct model_config *c = model_config(f.m);
-	encode_all(f.wp, p->texts, NULL, n, c->max_seq, &f.x);
+	struct text_values tv = {0};
+	if (c->values) {
+		f.vt = value_tokens_new(f.wp, p->tz);
+		f.values = table_values(p->tz, p->t);
+		tv = (struct text_values){.vt = f.vt, .z = f.values, .nv = (size_t)c->values};
+	}
+	encode_all(f.wp, p->texts, n, c->max_seq, c->values ? &tv : NULL, &f.x);
 	/* Class weights: inverse frequency in the training rows. */
 	f.weights = xcalloc((size_t)f.K + 1, sizeof *f.weights);
 	for (size_t i = 0; i < f.count[SPLIT_TRAIN] && !mlm; i++)
@@ -670,8 +762,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		                       ? (float)f.count[SPLIT_TRAIN] / ((float)f.K * f.weights[k])
 		                       : 1.0f;
 	size_t BT = (size_t)o->batch * c->max_seq;
-	f.tok = xmalloc(BT * sizeof *f.tok);
-	f.len = xmalloc((size_t)o->batch * sizeof *f.len);
+	batch_buffers_init(&f.bb, o->batch, c->max_seq);
 	f.blabel = xmalloc((size_t)o->batch * sizeof *f.blabel);
 	f.mpos = xmalloc(BT * sizeof *f.mpos);
 	f.mtarget = xmalloc(BT * sizeof *f.mtarget);
@@ -730,7 +821,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			struct model_batch b = make_batch(&f, order + st.at, B, &f.rng);
 			b.accumulate = pending > 0;
 			for (int i = 0; i < B; i++)
-				st.tokens += f.len[i];
+				st.tokens += f.bb.len[i];
 			float loss = model_step(f.m, &b, true, true, NULL);
 			st.sum += loss * (double)B;
 			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
@@ -935,17 +1026,23 @@ int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, str
 	return 0;
 }
 
-void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs)
+static void predict_texts(struct learner *l, char *const *texts, size_t n, const struct text_values *tv,
+                          float *probs)
 {
 	int max_seq = model_config(l->model)->max_seq;
 	struct encoded x;
-	encode_all(l->wp, texts, NULL, n, max_seq, &x);
+	encode_all(l->wp, texts, n, max_seq, tv, &x);
 	size_t *idx = xmalloc((n + 1) * sizeof *idx);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	predict_encoded(l->model, &x, idx, n, l->max_batch, probs);
 	free(idx);
 	encoded_free(&x);
+}
+
+void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs)
+{
+	predict_texts(l, texts, n, NULL, probs);
 }
 
 int learner_class(const struct learner *l, const char *label)
@@ -1018,8 +1115,19 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 		               data);
 	if (pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
 		return -1;
+	const struct model_config *c = model_config(l->model);
+	/* Samples carry no readings: their texts alone go in. */
+	bool values = c->values && p->tz;
+	if (values && check_values(c, p->tz, e))
+		return -1;
 	*probs = xmalloc((p->t->nrows * l->mf.nlabels + 1) * sizeof **probs);
-	learner_predict(l, p->texts, p->t->nrows, *probs);
+	struct text_values tv = {0};
+	if (values)
+		tv = (struct text_values){
+			.vt = value_tokens_new(l->wp, p->tz), .z = table_values(p->tz, p->t), .nv = (size_t)c->values};
+	predict_texts(l, p->texts, p->t->nrows, values ? &tv : NULL, *probs);
+	value_tokens_free(tv.vt);
+	free(tv.z);
 	return 0;
 }
 

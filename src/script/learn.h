@@ -35,6 +35,7 @@ struct learn_opts {
 	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
 	int patience;              /* epochs without a better dev macro-F1 before stopping */
 	bool class_weights;        /* weigh classes by inverse frequency */
+	bool values;               /* value-aware facts: readings beside the words */
 	uint64_t seed;
 	int threads;
 	const char *init;          /* a pretrained model to start from, or NULL */

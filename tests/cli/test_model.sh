@@ -89,6 +89,13 @@ run "$LATHE" bench train --config "$WORK/shape.json" --steps 1 --warmup 0
 ok $(test "$rc" -eq 0 && grep -q '^RESULT bench=train' "$WORK/out"; echo $?) "a model shape from a JSON file"
 printf '{"hidden": 48, "heads": 5}\n' >"$WORK/bad.json"
 expect_fail 2 "bad.json: model config: hidden size 48 is not a multiple of 5 heads" "a bad shape file" "$LATHE" bench train --config "$WORK/bad.json"
+run train --values -o "$WORK/v.safetensors"
+ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/v.safetensors" | grep -q '^config .*"values":5}'; echo $?) "--values: a model with value-aware facts"
+"$LATHE" diagnose "$WORK/v.safetensors" --data "$WORK/ai4i.csv" --row 51 >"$WORK/v1" 2>&1
+"$LATHE" diagnose "$WORK/v.safetensors" "$(sed -n 's/^row 51: //p' "$WORK/v1")" >"$WORK/v2" 2>&1
+sed 1d "$WORK/v1" >"$WORK/v1p"
+ok $(test -s "$WORK/v1p" && test -s "$WORK/v2" && ! cmp -s "$WORK/v1p" "$WORK/v2"; echo $?) "a row's readings count beyond its words"
+expect_fail 1 "does not export: BERT has no place for the values" "a value-aware model does not export" "$LATHE" export "$WORK/v.safetensors" --hf "$WORK/hfv"
 expect_fail 2 "training needs a label" "no label" "$LATHE" train "$WORK/ai4i.csv" -o "$WORK/x.safetensors"
 expect_fail 2 "say where the model goes" "no output" "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua
 expect_fail 2 "refusing a random row split of a time-ordered log" "random split of a time-ordered log" "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --split random -o "$WORK/x.safetensors"

@@ -30,6 +30,8 @@ printf '{"text":"torque high"}\n{"label":"b"}\n' >"$WORK/notext.jsonl"
 expect_fail 1 'notext.jsonl:2: no "text" string' "a sample without text" "$LATHE" pretrain "$WORK/notext.jsonl" -o "$WORK/x.safetensors"
 printf '{"text":"torque high","split":"holdout"}\n' >"$WORK/split.jsonl"
 expect_fail 1 'split.jsonl:1: "split" is not' "an unknown split" "$LATHE" pretrain "$WORK/split.jsonl" -o "$WORK/x.safetensors"
+run "$LATHE" train "$WORK/s.jsonl" --values -o "$WORK/x.safetensors"
+ok $(test "$rc" -eq 1 && tail -1 "$WORK/err" | grep -q "^lathe: value-aware facts need a CSV log"; echo $?) "--values on samples is refused"
 expect_fail 1 "cleaning rules apply to a CSV log" "cleaning flags on samples" "$LATHE" train "$WORK/s.jsonl" --dedup -o "$WORK/x.safetensors"
 ok $(test ! -e "$WORK/x.safetensors"; echo $?) "no model file after any of these"
 done_testing

@@ -71,6 +71,28 @@ int main(void)
 	                          .mlm_target = mlm_target};
 	check(m, &mlm, "masked LM (tied decoder)");
 
+	/* Value-aware facts: two facts on three tokens. */
+	struct model_config cv = c;
+	cv.values = 2;
+	struct model *mv = model_new(&cv, &ops_cpu, 3, 7, &e);
+	float *wv = model_weights(mv);
+	for (size_t i = 0; i < model_param_count(mv); i++)
+		wv[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
+	static const int32_t fact[15] = {-1, 0, 0, 1, -1, -1, 1, -1, -1, -1, -1, -1, 0, -1, -1};
+	static const float z[15] = {0, 1.2f, 1.2f, -0.7f, 0, 0, 2.0f, 0, 0, 0, 0, 0, -1.5f, 0, 0};
+	struct model_batch vals = cls;
+	vals.value_fact = fact;
+	vals.value_z = z;
+	check(mv, &vals, "classification with value-aware facts");
+	float with[9], without[9];
+	model_step(mv, &vals, false, false, with);
+	model_step(mv, &cls, false, false, without);
+	ok(fabsf(with[0] - without[0]) > 1e-6f, "the values change the logits");
+	static const int32_t bad_fact[15] = {2};
+	vals.value_fact = bad_fact;
+	ok(isnan(model_step(mv, &vals, false, false, NULL)), "a value fact beyond the model's is refused");
+	model_free(mv);
+
 	/* A padded token changes nothing the real tokens see. */
 	float a[9], bl[9];
 	model_step(m, &cls, false, false, a);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include "prep/textualize.h"
+#include "prep/value_tokens.h"
 #include "tap.h"
 
 static struct table *data(void)
@@ -144,9 +145,49 @@ int main(void)
 	free(spec);
 	textualize_free(fitted);
 
+	/* Value-aware facts: the air temperature is the one numeric fact (UDI
+	 * is an index); its z-score rides on the tokens of its name. */
+	struct textualizer *tz;
+	textualize_opts_init(&o);
+	ok(textualize_fit(t, NULL, &o, &tz, &e) == 0 && textualize_nvalues(tz) == 1, "one value-aware fact");
+	is_str(textualize_value_name(tz, 0), "air temperature", "named as in the text");
+	double mean = 0, ss = 0;
+	for (size_t r = 0; r < 100; r++)
+		mean += t->cols[0].num[r] / 100;
+	for (size_t r = 0; r < 100; r++)
+		ss += (t->cols[0].num[r] - mean) * (t->cols[0].num[r] - mean);
+	float z;
+	textualize_values(tz, t, 0, &z);
+	is_dbl(z, (t->cols[0].num[0] - mean) / sqrt(ss / 99), 1e-4, "its z-score against the training rows");
+	char **tx = textualize_table(tz, t);
+	struct wordpiece *wp = wordpiece_train((const char *const *)tx, 100, 300, &e);
+	if (!wp) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
+	struct value_tokens *vt = value_tokens_new(wp, tz);
+	int32_t ids[32], fact[32];
+	float vz[32];
+	size_t n = wordpiece_encode(wp, tx[0], ids, 32);
+	value_tokens_mark(vt, ids, n, &z, fact, vz);
+	size_t marked = 0;
+	for (size_t i = 0; i < n; i++)
+		marked += fact[i] == 0 && vz[i] == z;
+	ok(marked == wordpiece_encode(wp, "air temperature", NULL, 0) && fact[marked] == -1, "its name's %zu tokens marked in \"%s\"",
+	   marked, tx[0]);
+	float missing = NAN;
+	value_tokens_mark(vt, ids, n, &missing, fact, vz);
+	marked = 0;
+	for (size_t i = 0; i < n; i++)
+		marked += fact[i] != -1;
+	ok(marked == 0, "a missing reading marks nothing");
+	value_tokens_free(vt);
+	wordpiece_free(wp);
+	free_texts(tx, 100);
+	textualize_free(tz);
+
 	textualize_opts_init(&o);
 	o.label = "nope";
-	struct textualizer *tz;
 	ok(textualize_fit(t, NULL, &o, &tz, &e) != 0 && strstr(e.msg, "nope"), "unknown label column");
 	table_free(t);
 	return tap_done();
