@@ -13,7 +13,7 @@
 #include "base/utf8.h"
 
 static const struct cmd *const cmd_table[] = {
-	&cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
+	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
 };
 
 enum {
@@ -26,6 +26,8 @@ enum {
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS,
 	OPT_VALUES, OPT_WEIGHT_DECAY,
+	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
+	OPT_PREVIEW,
 	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
 };
 
@@ -98,6 +100,15 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"checkpoint", required_argument, NULL, OPT_CHECKPOINT}, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)"},
 	{CMD_G_TRAIN, {"resume", required_argument, NULL, OPT_RESUME}, "FILE", "continue a checkpointed run (same data and options)"},
 	{CMD_G_TRAIN, {"stop-after", required_argument, NULL, OPT_STOP_AFTER}, "N", "stop after N steps, saving a checkpoint"},
+	{CMD_G_AUGMENT, {"augment", required_argument, NULL, OPT_AUGMENT}, "METHODS", "augment the training split: synonym,swap,delete,insert,jitter,infill,oversample,lua or all"},
+	{CMD_G_AUGMENT, {"methods", required_argument, NULL, OPT_AUGMENT}, "METHODS", "the same as --augment"},
+	{CMD_G_AUGMENT, {"strength", required_argument, NULL, OPT_STRENGTH}, "METHOD=X", "a method's strength (repeat; see lathe(1) for each default)"},
+	{CMD_G_AUGMENT, {"n", required_argument, NULL, OPT_VARIANTS}, "N", "variants per sample and method (default 1)"},
+	{CMD_G_AUGMENT, {"augment-all", no_argument, NULL, OPT_AUGMENT_ALL}, "", "vary every class (default: all but the most frequent)"},
+	{CMD_G_AUGMENT, {"augment-model", required_argument, NULL, OPT_AUGMENT_MODEL}, "MODEL", "pretrained model that fills masked facts (infill)"},
+	{CMD_G_AUGMENT, {"augmenter", required_argument, NULL, OPT_AUGMENTER}, "FILE.lua", "Lua file with augment(sample, rng) (lua; default: the rules script's)"},
+	{CMD_G_AUGMENT, {"synonyms", required_argument, NULL, OPT_SYNONYMS}, "FILE.lua", "synonym table (default: the shipped one of the wording)"},
+	{CMD_G_PREVIEW, {"preview", required_argument, NULL, OPT_PREVIEW}, "K", "print K training samples beside their variants instead"},
 	{CMD_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{CMD_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
 	{CMD_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
@@ -114,6 +125,7 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 		const char *title;
 	} titles[] = {{CMD_G_LOAD, "Reading the CSV"}, {CMD_G_RULES, "Cleaning"}, {CMD_G_TEXT, "Text and splits"},
 	              {CMD_G_OUT, "Output"}, {CMD_G_MODEL, "Model"}, {CMD_G_TRAIN, "Training"},
+	              {CMD_G_AUGMENT, "Augmentation"}, {CMD_G_PREVIEW, "Preview"},
 	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_EXPORT, "Export"}, {CMD_G_BENCH, "Model benchmarks"},
 	              {0, "Other"}};
 	for (size_t g = 0; g < sizeof titles / sizeof *titles; g++) {
@@ -340,6 +352,28 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
 	case OPT_VALUES: a->learn.values = true; return 0;
 	case OPT_FORCE: a->force = true; return 0;
+	case OPT_AUGMENT:
+		if (augment_parse_methods(arg, &a->aug.methods, &e))
+			return cmd_usage_error(cmd, "--%s: %s", name, e.msg);
+		return 0;
+	case OPT_STRENGTH:
+		if (augment_parse_strength(arg, &a->aug, &e))
+			return cmd_usage_error(cmd, "%s", e.msg);
+		return 0;
+	case OPT_VARIANTS:
+		if (parse_long(arg, 1, &v) || v > 1000)
+			return cmd_usage_error(cmd, "--n %s: expected 1 to 1000 variants", arg);
+		a->aug.n = (int)v;
+		return 0;
+	case OPT_AUGMENT_ALL: a->aug.all_classes = true; return 0;
+	case OPT_AUGMENT_MODEL: a->aug.model = arg; return 0;
+	case OPT_AUGMENTER: a->aug.augmenter = arg; return 0;
+	case OPT_SYNONYMS: a->aug.synonyms = arg; return 0;
+	case OPT_PREVIEW:
+		if (parse_long(arg, 1, &v) || v > 100000)
+			return cmd_usage_error(cmd, "--preview %s: expected a number of samples", arg);
+		a->preview = v;
+		return 0;
 	case OPT_INIT: a->learn.init = arg; return 0;
 	case OPT_CHECKPOINT: a->learn.checkpoint = arg; return 0;
 	case OPT_RESUME: a->learn.resume = arg; return 0;
@@ -368,6 +402,7 @@ static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_ar
 	pipeline_opts_init(&a->po);
 	a->warmup = -1;
 	learn_opts_init(&a->learn);
+	augment_opts_init(&a->aug);
 	*done = false;
 	struct option longopts[N_OPTS + 1];
 	size_t n = 0;
@@ -430,6 +465,27 @@ int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipelin
 		return -1;
 	if (text && pipeline_textualize(p, e))
 		return -1;
+	return text ? cmd_augment_training(a, p, e) : 0;
+}
+
+int cmd_augment_training(struct cmd_args *a, struct pipeline *p, struct err *e)
+{
+	if (!a->aug.methods)
+		return 0;
+	a->aug.seed = a->po.split.seed;
+	a->aug.lua_limit = a->po.lua_limit;
+	size_t added[AUG_METHODS], total = 0;
+	if (augment_pipeline(p, &a->aug, added, e))
+		return -1;
+	fprintf(stderr, "lathe: augmented the training split:");
+	for (int m = 0; m < AUG_METHODS; m++)
+		if (a->aug.methods & (1u << m)) {
+			fprintf(stderr, " %s %zu", augment_method_name(m), added[m]);
+			total += added[m];
+		}
+	fprintf(stderr, " (%zu samples)\n", total);
+	if (p->label_col >= 0)
+		augment_print_balance(p, stderr);
 	return 0;
 }
 

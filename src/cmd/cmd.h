@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "base/err.h"
+#include "script/augment.h"
 #include "script/learn.h"
 #include "script/pipeline.h"
 
@@ -20,6 +21,8 @@ enum {
 	CMD_G_TRAIN = 1 << 6,  /* --epochs, --batch, --lr ... */
 	CMD_G_DIAGNOSE = 1 << 7, /* --data, --row */
 	CMD_G_EXPORT = 1 << 8, /* --hf */
+	CMD_G_AUGMENT = 1 << 9, /* --augment, --strength, --n ... */
+	CMD_G_PREVIEW = 1 << 10, /* augment --preview */
 };
 
 /* What the parser collected for a subcommand. */
@@ -34,6 +37,8 @@ struct cmd_args {
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
 	long row;
+	struct augment_opts aug;
+	long preview;          /* augment --preview K */
 	int npos;
 	char **pos;
 };
@@ -74,10 +79,13 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 /* The exit status of a training run: its summary, or the checkpoint note
  * of an interrupted one (130 after a signal). */
 int cmd_finish_training(const struct cmd_args *a, const struct learn_result *res, bool mlm, const struct err *e);
+/* Augments the training split as the options ask (nothing without
+ * --augment), reporting the class balance on standard error. */
+int cmd_augment_training(struct cmd_args *a, struct pipeline *p, struct err *e);
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
 extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose,
-        cmd_pretrain, cmd_export;
+        cmd_pretrain, cmd_export, cmd_augment;
 
 #endif

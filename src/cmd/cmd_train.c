@@ -19,6 +19,8 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 		return cmd_fail(&e);
 	}
 	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, a->force, stderr, &e);
+	if (rc == 0)
+		rc = cmd_augment_training(a, p, &e);
 	return rc == -2 ? cmd_usage_error(cmd, "%s", e.msg) : rc ? cmd_fail(&e) : CMD_OK;
 }
 
@@ -164,7 +166,7 @@ const struct cmd cmd_train = {
 	.name = "train",
 	.args = "FILE.csv",
 	.summary = "Train a classifier on a log: clean, textualize, split, tokenize, fit; write a model file.",
-	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT | CMD_G_OUT | CMD_G_MODEL | CMD_G_TRAIN,
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT | CMD_G_OUT | CMD_G_MODEL | CMD_G_TRAIN | CMD_G_AUGMENT,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run,

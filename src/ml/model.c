@@ -512,8 +512,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		o->linear_forward(m->head_logits, m->mlm_ln, P(m, 0), P(m, mi + 4), rows, C, out_dim);
 		loss = o->crossentropy(m->head_dlogits, m->head_logits, b->mlm_target, NULL, rows, out_dim);
 	}
-	if (logits && classify)
-		memcpy(logits, m->head_logits, (size_t)B * out_dim * sizeof *logits);
+	if (logits)
+		memcpy(logits, m->head_logits, (size_t)rows * out_dim * sizeof *logits);
 	if (!backward)
 		return loss;
 	/* ---- backward ---- */

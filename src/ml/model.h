@@ -71,7 +71,7 @@ struct model_batch {
 
 /* Forward (and, with backward, gradients into model_grads, which it
  * zeroes first). Classification loss when label is set, else masked-LM
- * loss. logits (classification, [B, classes]) may be NULL. With
+ * loss. logits ([B, classes], or for masked LM [M, vocab]) may be NULL. With
  * accumulate set, the gradients add to those already there. Returns NAN
  * for a batch beyond the sizes the model was made for (B > max_batch,
  * T > max_seq, or more masked positions than a quarter of its tokens)

@@ -684,3 +684,17 @@ int clean_apply(struct table *t, const struct clean_rule *rules, size_t n, const
 	rep->rows_out = t->nrows;
 	return 0;
 }
+
+void clean_limits_of(const struct clean_rule *rules, size_t n, const char *column, double *lo, double *hi)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct clean_rule *r = &rules[i];
+		if (strcmp(r->kind->name, "limits") != 0 || !r->column ||
+		    (strcmp(r->column, "*") != 0 && strcmp(r->column, column) != 0))
+			continue;
+		if (r->has_a && r->a > *lo)
+			*lo = r->a;
+		if (r->has_b && r->b < *hi)
+			*hi = r->b;
+	}
+}

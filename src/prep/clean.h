@@ -51,4 +51,8 @@ void clean_report_free(struct clean_report *rep);
  * timestamp column; -1 if there is none. */
 long clean_time_column(const struct table *t, const struct clean_context *ctx, struct err *e);
 
+/* Narrows [*lo, *hi] to the physical limits (--limits) the rules set on
+ * column. */
+void clean_limits_of(const struct clean_rule *rules, size_t n, const char *column, double *lo, double *hi);
+
 #endif

@@ -544,3 +544,20 @@ void textualize_values(const struct textualizer *tz, const struct table *t, size
 		z[k++] = isnan(v) ? NAN : (float)(v < -limit ? -limit : v > limit ? limit : v);
 	}
 }
+
+const char *textualize_separator(const char *lang)
+{
+	return lang && strcmp(lang, "zh") == 0 ? wording_zh.sep : wording_en.sep;
+}
+
+size_t textualize_level_columns(const struct textualizer *tz, size_t *cols)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		if (tz->facts[i].kind == FACT_LEVEL) {
+			if (cols)
+				cols[n] = tz->facts[i].col;
+			n++;
+		}
+	return n;
+}

@@ -60,6 +60,11 @@ int textualize_from_spec(const char *json, const struct table *t, struct textual
 size_t textualize_nvalues(const struct textualizer *tz);
 const char *textualize_value_name(const struct textualizer *tz, size_t k);
 void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z);
+/* The table columns of the numeric (level) facts, in text order, into
+ * cols (may be NULL); returns how many. */
+size_t textualize_level_columns(const struct textualizer *tz, size_t *cols);
+/* What joins the facts of a text in a wording pack ("en", "zh"). */
+const char *textualize_separator(const char *lang);
 /* "air temperature" from "Air temperature [K]". Caller frees. */
 char *textualize_fact_name(const char *column);
 /* Parses --levels COL=a,b,c,d into a text_column. */

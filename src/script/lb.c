@@ -3,10 +3,12 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "base/fileio.h"
+#include "script/augment.h"
 #include "script/pipeline.h"
 #include "script/row.h"
 
@@ -480,17 +482,12 @@ static int frame_split(lua_State *L)
 	return 1;
 }
 
-static int frame_textualize(lua_State *L)
+/* The samples as a list of {text, label, row, split}, and for augmented
+ * ones method and, for jitter, readings (by column). */
+static void push_samples(lua_State *L, const struct pipeline *p)
 {
-	struct table *t = check_frame(L, 1)->t;
-	struct lb_run *r = begin_run(L, 2, t);
-	struct err e;
-	take_parts(L, lua_istable(L, 2) ? 2 : 0, &r->p);
-	if (pipeline_textualize(&r->p, &e))
-		return lb_fail(L, &e);
-	const struct pipeline *p = &r->p;
-	char buf[64];
-	lua_createtable(L, (int)t->nrows, 0);
+	char buf[256];
+	lua_createtable(L, (int)p->t->nrows, 0);
 	for (size_t i = 0; i < p->t->nrows; i++) {
 		lua_createtable(L, 0, 4);
 		lua_pushstring(L, p->texts[i]);
@@ -504,9 +501,131 @@ static int frame_textualize(lua_State *L)
 		lua_setfield(L, -2, "row");
 		lua_pushstring(L, split_part_name(p->part[i]));
 		lua_setfield(L, -2, "split");
+		int method = p->method && p->method[i] ? p->method[i] - 1 : -1;
+		if (method >= 0) {
+			lua_pushstring(L, augment_method_name(method));
+			lua_setfield(L, -2, "method");
+		}
+		if (method == AUG_JITTER) {
+			lua_newtable(L);
+			for (size_t c = 0; c < p->t->ncols; c++)
+				if (p->t->cols[c].type == COL_NUM && (long)c != p->label_col && !isnan(p->t->cols[c].num[i])) {
+					lua_pushnumber(L, p->t->cols[c].num[i]);
+					lua_setfield(L, -2, p->t->cols[c].name);
+				}
+			lua_setfield(L, -2, "readings");
+		}
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+}
+
+void lb_augment_opts(lua_State *L, int opts, struct augment_opts *o)
+{
+	struct err e;
+	if (!opts || !lua_istable(L, opts))
+		return;
+	static const char *const keys[] = {"augment", "methods"};
+	for (int k = 0; k < 2; k++) {
+		lua_getfield(L, opts, keys[k]);
+		if (lua_istable(L, -1)) {
+			/* a list of names */
+			luaL_Buffer b;
+			luaL_buffinit(L, &b);
+			for (lua_Integer i = 1; i <= luaL_len(L, -2); i++) {
+				lua_rawgeti(L, -2, i);
+				if (i > 1)
+					luaL_addchar(&b, ',');
+				luaL_addvalue(&b);
+			}
+			luaL_pushresult(&b);
+			lua_replace(L, -2);
+		}
+		if (!lua_isnil(L, -1) && augment_parse_methods(luaL_checkstring(L, -1), &o->methods, &e))
+			lb_fail(L, &e);
+		lua_pop(L, 1);
+	}
+	lua_getfield(L, opts, "strength");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			char spec[96];
+			snprintf(spec, sizeof spec, "%s=%s", lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?",
+			         lua_isnumber(L, -1) ? lua_tostring(L, -1) : "?");
+			if (augment_parse_strength(spec, o, &e))
+				lb_fail(L, &e);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, opts, "n");
+	if (!lua_isnil(L, -1)) {
+		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 1000)
+			luaL_error(L, "option 'n' must be 1 to 1000 variants");
+		o->n = (int)lua_tointeger(L, -1);
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, opts, "all_classes");
+	o->all_classes = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	/* The strings stay valid while the options table lives. */
+	static const char *const files[] = {"augment_model", "augmenter", "synonyms"};
+	const char **into[] = {&o->model, &o->augmenter, &o->synonyms};
+	for (int k = 0; k < 3; k++) {
+		lua_getfield(L, opts, files[k]);
+		if (!lua_isnil(L, -1))
+			*into[k] = luaL_checkstring(L, -1);
+		lua_pop(L, 1);
+	}
+}
+
+static int frame_textualize(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	struct lb_run *r = begin_run(L, 2, t);
+	struct err e;
+	take_parts(L, lua_istable(L, 2) ? 2 : 0, &r->p);
+	if (pipeline_textualize(&r->p, &e))
+		return lb_fail(L, &e);
+	push_samples(L, &r->p);
 	return 1;
+}
+
+/* Textualizes, then adds the augmented training samples. */
+static int augment_run(lua_State *L, struct lb_run *r)
+{
+	struct err e;
+	struct augment_opts o;
+	augment_opts_init(&o);
+	lb_augment_opts(L, lua_istable(L, 2) ? 2 : 0, &o);
+	if (!o.methods)
+		return luaL_error(L, "option 'methods' is required: synonym, swap, delete, insert, jitter, infill, "
+		                     "oversample, lua or all");
+	o.seed = r->po.split.seed;
+	o.lua_limit = r->po.lua_limit;
+	size_t added[AUG_METHODS];
+	if (pipeline_textualize(&r->p, &e) || augment_pipeline(&r->p, &o, added, &e))
+		return lb_fail(L, &e);
+	push_samples(L, &r->p);
+	return 1;
+}
+
+static int frame_augment(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	struct lb_run *r = begin_run(L, 2, t);
+	take_parts(L, lua_istable(L, 2) ? 2 : 0, &r->p);
+	return augment_run(L, r);
+}
+
+/* lathe.augment(path, opts): load, clean, textualize, augment. */
+static int lb_augment(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct lb_run *r = begin_run(L, 2, NULL);
+	struct err e;
+	if (pipeline_load(&r->p, path, &e) || pipeline_clean(&r->p, &e))
+		return lb_fail(L, &e);
+	return augment_run(L, r);
 }
 
 static int frame_tostring(lua_State *L)
@@ -582,11 +701,12 @@ static const luaL_Reg frame_methods[] = {
 	{"nrows", frame_nrows},       {"ncols", frame_ncols},         {"columns", frame_columns},
 	{"types", frame_types},       {"column", frame_column},       {"row", frame_row},
 	{"source_row", frame_source_row}, {"clean", frame_clean},     {"split", frame_split},
-	{"textualize", frame_textualize}, {"with_column", frame_with_column}, {NULL, NULL},
+	{"textualize", frame_textualize}, {"augment", frame_augment}, {"with_column", frame_with_column}, {NULL, NULL},
 };
 
 static const luaL_Reg lathe_functions[] = {
 	{"load_csv", lb_load_csv},
+	{"augment", lb_augment},
 	{"write", lb_write},
 	{NULL, NULL},
 };

@@ -5,6 +5,7 @@
 #include <lua.h>
 #include <stdbool.h>
 #include "base/err.h"
+#include "script/augment.h"
 #include "script/pipeline.h"
 
 /* The `lathe` Lua module: load_csv, frames with clean/split/textualize,
@@ -31,6 +32,10 @@ lua_State *lb_config_state(void);
 void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises the error as a Lua error (never returns). */
 int lb_fail(lua_State *L, const struct err *e);
+/* Reads the augmentation options of a Lua options table (augment or
+ * methods, strength, n, all_classes, augment_model, augmenter,
+ * synonyms) into o; raises a Lua error on a bad one. */
+void lb_augment_opts(lua_State *L, int opts, struct augment_opts *o);
 /* Adds train, pretrain and load_model to the module table on the stack. */
 void lb_model_register(lua_State *L);
 

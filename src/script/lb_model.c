@@ -131,7 +131,14 @@ static int fit(lua_State *L, bool mlm)
 	struct err e;
 	r->open = true;
 	struct learn_result res;
+	struct augment_opts ao;
+	augment_opts_init(&ao);
+	lb_augment_opts(L, 2, &ao);
+	ao.seed = r->po.split.seed;
+	ao.lua_limit = r->po.lua_limit;
+	size_t added[AUG_METHODS];
 	if (learn_prepare(&r->p, &r->po, path, !mlm, force, stderr, &e) ||
+	    (ao.methods && augment_pipeline(&r->p, &ao, added, &e)) ||
 	    (mlm ? learn_pretrain(&r->p, path, &lo, output, &res, &e) : learn_train(&r->p, path, &lo, output, &res, &e)))
 		return lb_fail(L, &e);
 	lua_createtable(L, 0, 9);

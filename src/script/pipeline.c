@@ -2,9 +2,11 @@
 #include "pipeline.h"
 
 #include "data/samples.h"
+#include "script/augment.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +249,16 @@ int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e)
 		json_object_set_new(o, "label", p->label && *label ? json_string(label) : json_null());
 		json_object_set_new(o, "row", json_integer(p->t->source_row[r]));
 		json_object_set_new(o, "split", json_string(split_part_name(p->part[r])));
+		int method = p->method && p->method[r] ? p->method[r] - 1 : -1;
+		if (method >= 0)
+			json_object_set_new(o, "method", json_string(augment_method_name(method)));
+		if (method == AUG_JITTER) {
+			json_t *readings = json_object();
+			for (size_t c = 0; c < p->t->ncols; c++)
+				if (p->t->cols[c].type == COL_NUM && (long)c != p->label_col && !isnan(p->t->cols[c].num[r]))
+					json_object_set_new(readings, p->t->cols[c].name, json_real(p->t->cols[c].num[r]));
+			json_object_set_new(o, "readings", readings);
+		}
 		int rc = json_dumpf(o, fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		if (rc != 0 || fputc('\n', fp) == EOF)
@@ -263,6 +275,7 @@ void pipeline_close(struct pipeline *p)
 	free(p->texts);
 	textualize_free(p->tz);
 	free(p->part);
+	free(p->method);
 	clean_report_free(&p->clean);
 	table_free(p->t);
 	rules_free(p->rules);

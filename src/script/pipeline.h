@@ -53,6 +53,9 @@ struct pipeline {
 	struct clean_rule *all_rules;
 	size_t nall_rules;
 	bool samples;                  /* loaded textualized JSON Lines, not a CSV */
+	/* Augmented training rows (script/augment.h) follow the loaded ones:
+	 * per row 0, or 1 + the method that made it; NULL when none. */
+	uint8_t *method;
 };
 
 void pipeline_opts_init(struct pipeline_opts *o);
@@ -74,7 +77,9 @@ int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e
 /* Label text of row r ("" when none). */
 const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size);
 void pipeline_close(struct pipeline *p);
-/* Writes the samples as JSON Lines: text, label, row, split. */
+/* Writes the samples as JSON Lines: text, label, row (the source row),
+ * split, and for augmented ones method (and readings, the numbers of a
+ * jittered row). */
 int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e);
 
 #endif

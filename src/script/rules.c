@@ -9,6 +9,7 @@
 #include <string.h>
 #include "base/datadir.h"
 #include "base/strbuf.h"
+#include "base/rng.h"
 #include "base/utf8.h"
 #include "script/row.h"
 
@@ -19,7 +20,7 @@ struct rules {
 	char *text;           /* the script itself */
 	long limit;
 	struct rules_config cfg;
-	bool has_clean, has_label, has_textualize;
+	bool has_clean, has_label, has_textualize, has_augment;
 };
 
 /* The instruction count of the running call lives in the registry-free
@@ -337,6 +338,7 @@ int rules_load_text(const char *path, const char *text, size_t len, long limit, 
 	r->has_clean = has_function(r->L, "clean");
 	r->has_label = has_function(r->L, "label");
 	r->has_textualize = has_function(r->L, "textualize");
+	r->has_augment = has_function(r->L, "augment");
 	*out = r;
 	return 0;
 }
@@ -400,6 +402,11 @@ bool rules_has_clean(const struct rules *r)
 bool rules_has_label(const struct rules *r)
 {
 	return r->has_label;
+}
+
+bool rules_has_augment(const struct rules *r)
+{
+	return r->has_augment;
 }
 
 bool rules_has_textualize(const struct rules *r)
@@ -542,4 +549,124 @@ int rules_textualize(struct rules *r, const struct table *t, char **texts, struc
 	}
 	lua_settop(L, 0);
 	return 0;
+}
+
+/* ---- augment(sample, rng) ---- */
+
+static struct rng *lua_rng(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* rng:random() in [0, 1) */
+static int rng_random(lua_State *L)
+{
+	lua_pushnumber(L, rng_uniform(lua_rng(L)));
+	return 1;
+}
+
+/* rng:int(lo, hi), both ends included */
+static int rng_int(lua_State *L)
+{
+	lua_Integer lo = luaL_checkinteger(L, 2), hi = luaL_checkinteger(L, 3);
+	if (hi < lo)
+		return luaL_error(L, "rng:int(%d, %d): empty range", (int)lo, (int)hi);
+	lua_pushinteger(L, lo + (lua_Integer)rng_below(lua_rng(L), (uint64_t)(hi - lo) + 1));
+	return 1;
+}
+
+/* rng:pick(list), nil for an empty list */
+static int rng_pick(lua_State *L)
+{
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_Integer n = luaL_len(L, 2);
+	if (n < 1)
+		return 0;
+	lua_rawgeti(L, 2, 1 + (lua_Integer)rng_below(lua_rng(L), (uint64_t)n));
+	return 1;
+}
+
+static void push_rng(lua_State *L, struct rng *rng)
+{
+	static const luaL_Reg methods[] = {{"random", rng_random}, {"int", rng_int}, {"pick", rng_pick}, {NULL, NULL}};
+	lua_createtable(L, 0, 3);
+	lua_pushlightuserdata(L, rng);
+	luaL_setfuncs(L, methods, 1);
+}
+
+/* One returned variant: text, or a table with text and maybe label. */
+static int take_variant(lua_State *L, int idx, const struct rules *r, const char *where, size_t i,
+                        void (*emit)(void *, size_t, const char *, const char *), void *ctx, struct err *e)
+{
+	const char *label = NULL;
+	if (lua_istable(L, idx)) {
+		lua_getfield(L, idx, "label");
+		label = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		lua_getfield(L, idx, "text");
+		idx = lua_gettop(L);
+	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return err_set(e, "%s: augment() returned a %s where a text belongs (%s)", r->path, luaL_typename(L, idx),
+		               where);
+	size_t len;
+	const char *s = lua_tolstring(L, idx, &len);
+	if (utf8_invalid_at(s, len) >= 0)
+		return err_set(e, "%s: augment() returned invalid UTF-8 (%s)", r->path, where);
+	emit(ctx, i, s, label);
+	return 0;
+}
+
+int rules_augment(struct rules *r, const struct table *t, const struct rules_sample *samples, size_t n,
+                  struct rng *rng, void (*emit)(void *ctx, size_t i, const char *text, const char *label), void *ctx,
+                  struct err *e)
+{
+	if (!r->has_augment)
+		return err_set(e, "%s: defines no augment(sample, rng)", r->path);
+	lua_State *L = r->L;
+	struct row_codec rc;
+	char where[64];
+	lua_settop(L, 0);
+	push_rng(L, rng);
+	int rng_at = lua_gettop(L);
+	row_codec_begin(&rc, L, t);
+	int rc_status = 0;
+	for (size_t i = 0; i < n && !rc_status; i++) {
+		snprintf(where, sizeof where, "augmenting data row %lld", (long long)t->source_row[samples[i].row]);
+		int base = lua_gettop(L);
+		lua_getglobal(L, "augment");
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, samples[i].text);
+		lua_setfield(L, -2, "text");
+		if (samples[i].label) {
+			lua_pushstring(L, samples[i].label);
+			lua_setfield(L, -2, "label");
+		}
+		lua_pushinteger(L, t->source_row[samples[i].row]);
+		lua_setfield(L, -2, "row");
+		row_push(&rc, t, samples[i].row);
+		lua_setfield(L, -2, "values");
+		lua_pushvalue(L, rng_at);
+		if (rules_pcall(L, 2, 1, r->limit, where, e)) {
+			rc_status = -1;
+			break;
+		}
+		int res = lua_gettop(L);
+		if (lua_istable(L, res) && lua_getfield(L, res, "text") == LUA_TNIL) {
+			lua_pop(L, 1);
+			lua_Integer k = luaL_len(L, res);
+			for (lua_Integer j = 1; j <= k && !rc_status; j++) {
+				int top = lua_gettop(L);
+				lua_rawgeti(L, res, j);
+				rc_status = take_variant(L, lua_gettop(L), r, where, i, emit, ctx, e);
+				lua_settop(L, top);
+			}
+		} else {
+			lua_settop(L, res);
+			if (!lua_isnil(L, res))
+				rc_status = take_variant(L, res, r, where, i, emit, ctx, e);
+		}
+		lua_settop(L, base);
+	}
+	lua_settop(L, 0);
+	return rc_status;
 }

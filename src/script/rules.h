@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <lua.h>
 #include "base/err.h"
+#include "base/rng.h"
 #include "data/csvin.h"
 #include "data/table.h"
 #include "prep/clean.h"
@@ -55,6 +56,20 @@ bool rules_has_textualize(const struct rules *r);
 int rules_clean(struct rules *r, struct table *t, const char *label_col, struct clean_report *rep, struct err *e);
 /* Lets textualize(row, text) replace texts[i] for every row. */
 int rules_textualize(struct rules *r, const struct table *t, char **texts, struct err *e);
+/* User augmenters: augment(sample, rng) gets the sample {text, label,
+ * row (the source row), values (the row's cells by column)} and a random
+ * generator with rng:random() in [0, 1), rng:int(lo, hi) and
+ * rng:pick(list), and returns nil, a text, or a list of texts or of
+ * {text, label} tables; emit gets each variant of sample i. */
+struct rules_sample {
+	size_t row;          /* in the table */
+	const char *text, *label;
+};
+
+bool rules_has_augment(const struct rules *r);
+int rules_augment(struct rules *r, const struct table *t, const struct rules_sample *samples, size_t n,
+                  struct rng *rng, void (*emit)(void *ctx, size_t i, const char *text, const char *label), void *ctx,
+                  struct err *e);
 /* Sets package.path so require "lathe.x" finds the shipped helpers. */
 void rules_set_lua_path(lua_State *L);
 /* Runs the Lua function at the top of the stack (with nargs below it)

@@ -1,0 +1,103 @@
+#include "config.h"
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "base/fileio.h"
+#include "base/rng.h"
+#include "base/utf8.h"
+
+struct preview {
+	FILE *fp;
+};
+
+static void print_variant(void *ctx, int method, const char *text, const char *label, const double *readings)
+{
+	(void)readings;
+	struct preview *pv = ctx;
+	fputs("  ", pv->fp);
+	utf8_pad(pv->fp, augment_method_name(method), 11);
+	fprintf(pv->fp, " %s", text);
+	if (label)
+		fprintf(pv->fp, "  [%s]", label);
+	fputc('\n', pv->fp);
+}
+
+/* K eligible training rows, drawn with the seed, each with its variants. */
+static int preview(struct cmd_args *a, struct pipeline *p, struct err *e)
+{
+	struct augmenter *aug;
+	if (augmenter_open(&aug, p, &a->aug, e))
+		return -1;
+	size_t n = p->t->nrows, m = 0;
+	size_t *rows = xmalloc((n + 1) * sizeof *rows);
+	for (size_t r = 0; r < n; r++)
+		if (augmenter_eligible(aug, r))
+			rows[m++] = r;
+	struct rng rng;
+	rng_seed(&rng, a->aug.seed ^ 0xA06u);
+	rng_shuffle(&rng, rows, m);
+	size_t k = (size_t)a->preview < m ? (size_t)a->preview : m;
+	/* in table order, for reading */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && rows[j - 1] > rows[j]; j--) {
+			size_t t = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = t;
+		}
+	struct preview pv = {.fp = stdout};
+	char buf[256];
+	int rc = 0;
+	if (m == 0)
+		printf("no training rows to vary (every one is of the most frequent class; --augment-all varies them)\n");
+	for (size_t i = 0; i < k && !rc; i++) {
+		const char *label = pipeline_label(p, rows[i], buf, sizeof buf);
+		printf("row %lld%s%s%s: %s\n", (long long)p->t->source_row[rows[i]], *label ? " (" : "", label,
+		       *label ? ")" : "", p->texts[rows[i]]);
+		rc = augmenter_variants(aug, rows[i], print_variant, &pv, e);
+	}
+	free(rows);
+	augmenter_close(aug);
+	fflush(stdout);
+	return rc;
+}
+
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	if (!a->aug.methods)
+		return cmd_usage_error(cmd, "say which methods: --methods synonym,swap,delete,insert,jitter,infill,oversample,lua "
+		                            "or all");
+	struct err e;
+	struct pipeline p;
+	int rc = CMD_OK;
+	if (a->preview) {
+		a->aug.seed = a->po.split.seed;
+		a->aug.lua_limit = a->po.lua_limit;
+		if (cmd_pipeline(a, a->pos[0], false, &p, &e) || pipeline_textualize(&p, &e) || preview(a, &p, &e) ||
+		    cmd_augment_training(a, &p, &e))
+			rc = cmd_fail(&e);
+		pipeline_close(&p);
+		return rc;
+	}
+	struct atomic_file out;
+	if (cmd_pipeline(a, a->pos[0], true, &p, &e) || atomic_open(&out, a->output ? a->output : "-", &e)) {
+		rc = cmd_fail(&e);
+	} else if (pipeline_write_jsonl(&p, out.fp, &e)) {
+		atomic_abort(&out);
+		rc = cmd_fail(&e);
+	} else if (atomic_commit(&out, &e)) {
+		rc = cmd_fail(&e);
+	}
+	pipeline_close(&p);
+	return rc;
+}
+
+const struct cmd cmd_augment = {
+	.name = "augment",
+	.args = "FILE",
+	.summary = "Make new training samples for rare classes; write all samples as JSON Lines (method marks new ones).",
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT | CMD_G_OUT | CMD_G_AUGMENT | CMD_G_PREVIEW,
+	.min_args = 1,
+	.max_args = 1,
+	.run = run,
+};
