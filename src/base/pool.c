@@ -77,8 +77,16 @@ static void stop_workers(void)
 	pool.quit = false;
 }
 
+/* Workers still waiting when the process ends are joined first, so that
+ * nothing runs while exit tears the process down. */
+static void stop_at_exit(void)
+{
+	stop_workers();
+}
+
 int pool_set_threads(int n)
 {
+	static bool registered;
 	if (n < 1)
 		n = 1;
 	if (n == pool.threads)
@@ -86,6 +94,8 @@ int pool_set_threads(int n)
 	stop_workers();
 	if (n == 1)
 		return 0;
+	if (!registered && atexit(stop_at_exit) == 0)
+		registered = true;
 	pthread_t *w = malloc((size_t)(n - 1) * sizeof *w);
 	if (!w)
 		return -1;

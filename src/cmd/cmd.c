@@ -25,7 +25,7 @@ enum {
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
 	OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_VOCAB, OPT_MAX_SEQ, OPT_PATIENCE, OPT_NO_CLASS_WEIGHTS,
-	OPT_VALUES, OPT_WEIGHT_DECAY,
+	OPT_VALUES, OPT_NO_VALUES, OPT_WEIGHT_DECAY,
 	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
 	OPT_PREVIEW,
 	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
@@ -93,6 +93,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"patience", required_argument, NULL, OPT_PATIENCE}, "N", "stop after N epochs without a better dev macro-F1 (default 8)"},
 	{CMD_G_TRAIN, {"no-class-weights", no_argument, NULL, OPT_NO_CLASS_WEIGHTS}, "", "weigh every row alike (default: classes by inverse frequency)"},
 	{CMD_G_TRAIN, {"values", no_argument, NULL, OPT_VALUES}, "", "value-aware facts: each numeric fact's tokens also carry its reading"},
+	{CMD_G_TRAIN, {"no-values", no_argument, NULL, OPT_NO_VALUES}, "", "words only, no readings"},
 	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default: the config's, 0.1)"},
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
@@ -350,7 +351,8 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		return 0;
 	}
 	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
-	case OPT_VALUES: a->learn.values = true; return 0;
+	case OPT_VALUES: a->learn.values = 1; return 0;
+	case OPT_NO_VALUES: a->learn.values = 0; return 0;
 	case OPT_FORCE: a->force = true; return 0;
 	case OPT_AUGMENT:
 		if (augment_parse_methods(arg, &a->aug.methods, &e))

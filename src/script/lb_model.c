@@ -117,7 +117,10 @@ static int fit(lua_State *L, bool mlm)
 	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
-	lo.values = opt_bool(L, 2, "values", false);
+	lua_getfield(L, 2, "values");
+	if (!lua_isnil(L, -1))
+		lo.values = lua_toboolean(L, -1) ? 1 : 0;
+	lua_pop(L, 1);
 	lo.init = opt_string(L, 2, "init");
 	lo.checkpoint = opt_string(L, 2, "checkpoint");
 	lo.resume = opt_string(L, 2, "resume");

@@ -32,6 +32,7 @@ void learn_opts_init(struct learn_opts *o)
 	o->dropout = -1;  /* the config's */
 	o->patience = 8;
 	o->class_weights = true;
+	o->values = LEARN_VALUES_DEFAULT;
 	o->seed = 42;
 	o->threads = 1;
 }
@@ -500,13 +501,15 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 	c.classes = f->K;
 	if (o->dropout >= 0)
 		c.dropout = o->dropout;
-	if (o->values) {
+	if (o->values != 0) {
 		size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
-		if (nv == 0) {
+		if (nv == 0 && o->values > 0) {
 			learner_free(&pre);
 			return err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
 		}
 		c.values = (int)nv;
+	} else {
+		c.values = 0;
 	}
 	if (check_values(&c, f->p->tz, e)) {
 		learner_free(&pre);

@@ -35,7 +35,9 @@ struct learn_opts {
 	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
 	int patience;              /* epochs without a better dev macro-F1 before stopping */
 	bool class_weights;        /* weigh classes by inverse frequency */
-	bool values;               /* value-aware facts: readings beside the words */
+	/* Value-aware facts, readings beside the words: 1 on, 0 off, -1 on
+	 * when the data has numeric facts. */
+	int values;
 	uint64_t seed;
 	int threads;
 	const char *init;          /* a pretrained model to start from, or NULL */
@@ -58,6 +60,9 @@ struct learn_result {
 	bool signalled;            /* ... because of SIGINT or SIGTERM */
 	long test_rows;
 };
+
+/* Value-aware facts by default: see bench/README.md for why. */
+#define LEARN_VALUES_DEFAULT 0
 
 void learn_opts_init(struct learn_opts *o);
 /* A model shape by name ("tiny", "small") or from a file: FILE.json holds
