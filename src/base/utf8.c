@@ -45,22 +45,34 @@ size_t utf8_repair(const char *s, size_t n, struct strbuf *out)
 	return bad;
 }
 
-size_t utf8_width(const char *s)
+size_t utf8_prefix(const char *s, size_t width, size_t *used)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	size_t w = 0;
 	while (*p) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
+		int cw = 1;
 		if (k <= 0) {
-			p++;
-			w++;
-			continue;
+			k = 1;
+		} else {
+			cw = utf8proc_charwidth(cp);
+			cw = cw > 0 ? cw : 0;
 		}
-		int cw = utf8proc_charwidth(cp);
-		w += cw > 0 ? (size_t)cw : 0;
+		if (w + (size_t)cw > width)
+			break;
+		w += (size_t)cw;
 		p += k;
 	}
+	if (used)
+		*used = w;
+	return (size_t)((const char *)p - s);
+}
+
+size_t utf8_width(const char *s)
+{
+	size_t w;
+	utf8_prefix(s, (size_t)-1, &w);
 	return w;
 }
 

@@ -10,6 +10,9 @@ long utf8_invalid_at(const char *s, size_t n);
 /* Appends s to out with every invalid sequence replaced by U+FFFD;
  * returns how many were replaced. */
 size_t utf8_repair(const char *s, size_t n, struct strbuf *out);
+/* Bytes of the longest prefix of s that fits in width terminal cells;
+ * *used (may be NULL) gets its width. */
+size_t utf8_prefix(const char *s, size_t width, size_t *used);
 /* Terminal display width of valid UTF-8 text (CJK counts 2). */
 size_t utf8_width(const char *s);
 /* Writes s and pads it with spaces to width terminal columns. */

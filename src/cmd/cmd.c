@@ -11,6 +11,7 @@
 #include "base/datadir.h"
 #include "base/fileio.h"
 #include "base/utf8.h"
+#include "tui/tui.h"
 
 static const struct cmd *const cmd_table[] = {
 	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
@@ -561,31 +562,20 @@ static void print_usage(FILE *fp)
 	fprintf(fp, "\n'lathe COMMAND --help' lists a command's options; lathe(1) and lathe-lua(7) have the rest.\n");
 }
 
+/* The workbench needs a terminal; without one, say what it would have
+ * opened and what works instead. */
 static int open_workbench(const char *file)
 {
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return tui_run(file, NULL);
 	char shipped[8300];
 	if (!file) {
 		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
 		file = shipped;
 	}
-	if (access(file, R_OK) != 0) {
-		fprintf(stderr, "lathe: %s: cannot open\n", file);
-		return CMD_RUNTIME;
-	}
-	char model[8300];
-	snprintf(model, sizeof model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
-	printf("lathe %s: the full-screen workbench is not part of this release yet.\n"
-	       "It would open: %s\n"
-	       "with the model: %s\n\n"
-	       "Meanwhile the batch commands work on them:\n"
-	       "  lathe info %s\n"
-	       "  lathe clean %s --rules RULES.lua -o clean.csv --report\n"
-	       "  lathe textualize %s --rules RULES.lua -o samples.jsonl\n"
-	       "  lathe train %s --rules RULES.lua -o model.safetensors\n"
-	       "  lathe diagnose %s \"torque very high; tool wear high\"\n"
-	       "  lathe eval %s %s\n"
-	       "  lathe run PIPELINE.lua\n\n",
-	       PACKAGE_VERSION, file, model, file, file, file, file, model, model, file);
+	printf("lathe %s: the workbench needs a terminal (standard input and output); it would open %s.\n"
+	       "The batch commands work without one:\n\n",
+	       PACKAGE_VERSION, file);
 	print_usage(stdout);
 	return CMD_OK;
 }

@@ -62,7 +62,7 @@ struct learn_result {
 };
 
 /* Value-aware facts by default: see bench/README.md for why. */
-#define LEARN_VALUES_DEFAULT 0
+#define LEARN_VALUES_DEFAULT (-1)
 
 void learn_opts_init(struct learn_opts *o);
 /* A model shape by name ("tiny", "small") or from a file: FILE.json holds

@@ -404,6 +404,16 @@ bool rules_has_label(const struct rules *r)
 	return r->has_label;
 }
 
+lua_State *rules_lua(const struct rules *r)
+{
+	return r->L;
+}
+
+long rules_instruction_limit(const struct rules *r)
+{
+	return r->limit;
+}
+
 bool rules_has_augment(const struct rules *r)
 {
 	return r->has_augment;

@@ -67,6 +67,9 @@ struct rules_sample {
 };
 
 bool rules_has_augment(const struct rules *r);
+/* The script's state and instruction limit, for callers of rules_pcall. */
+lua_State *rules_lua(const struct rules *r);
+long rules_instruction_limit(const struct rules *r);
 int rules_augment(struct rules *r, const struct table *t, const struct rules_sample *samples, size_t n,
                   struct rng *rng, void (*emit)(void *ctx, size_t i, const char *text, const char *label), void *ctx,
                   struct err *e);

@@ -68,10 +68,14 @@ while [ $i -lt 100 ] && ! grep -q '^epoch 1/' "$WORK/sig.err" 2>/dev/null; do sl
 kill -INT $pid
 wait $pid
 ok $(test $? -eq 130 && test -s "$WORK/sig.safetensors.ckpt" && ! test -e "$WORK/sig.safetensors"; echo $?) "SIGINT writes a checkpoint and exits 130"
-run "$LATHE" export "$WORK/m1.safetensors" --hf "$WORK/hf"
+# BERT has no place for value-aware facts: export a words-only model.
+train --no-values -o "$WORK/words.safetensors" >/dev/null 2>&1
+ok $("$LATHE" info "$WORK/words.safetensors" | grep '^config ' | grep -qv '"values"'; echo $?) "--no-values: words only"
+ok $("$LATHE" info "$WORK/m1.safetensors" | grep -q '^config .*"values":5'; echo $?) "value-aware facts by default on a CSV log"
+run "$LATHE" export "$WORK/words.safetensors" --hf "$WORK/hf"
 ok $(test "$rc" -eq 0 && test -s "$WORK/hf/config.json" && test -s "$WORK/hf/vocab.txt" && grep -q '"BertForSequenceClassification"' "$WORK/hf/config.json"; echo $?) "export --hf writes a transformers directory"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-	"$LATHE" diagnose "$WORK/m1.safetensors" "type L; torque very high; tool wear high" --json >"$WORK/l.json"
+	"$LATHE" diagnose "$WORK/words.safetensors" "type L; torque very high; tool wear high" --json >"$WORK/l.json"
 	/usr/bin/python3 tests/python/hf_forward.py "$WORK/hf" "$WORK/l.json" >"$WORK/hf.out"
 	ok $? "BERT's layout in PyTorch gives lathe's probabilities: $(head -1 "$WORK/hf.out")"
 else
@@ -84,7 +88,7 @@ ok $(test "$rc" -eq 0 && grep -q '^{"epoch":1,"epochs":1,"steps":19,' "$WORK/out
 printf 'return { hidden = 32, layers = 1, heads = 4, ff = 64, dropout = 0 }\n' >"$WORK/shape.lua"
 printf '{"hidden": 48, "heads": 3, "layers": 1, "ff": 96}\n' >"$WORK/shape.json"
 run train --config "$WORK/shape.lua" -o "$WORK/shape.safetensors"
-ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/shape.safetensors" | grep -q '^config .*"hidden":32,"layers":1,"heads":4,"ff":64,"classes":[0-9]*,"dropout":0.0}'; echo $?) "a model shape from a Lua file"
+ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/shape.safetensors" | grep -q '^config .*"hidden":32,"layers":1,"heads":4,"ff":64,"classes":[0-9]*,"dropout":0.0'; echo $?) "a model shape from a Lua file"
 run "$LATHE" bench train --config "$WORK/shape.json" --steps 1 --warmup 0
 ok $(test "$rc" -eq 0 && grep -q '^RESULT bench=train' "$WORK/out"; echo $?) "a model shape from a JSON file"
 printf '{"hidden": 48, "heads": 5}\n' >"$WORK/bad.json"

@@ -1,0 +1,23 @@
+#ifndef LATHE_SCRIPT_FILTER_H
+#define LATHE_SCRIPT_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "base/err.h"
+#include "data/table.h"
+
+/* A Lua expression over a row, such as torque > 60 and type == "L":
+ * columns by name (row["Torque [Nm]"]) or by their fact name with
+ * underscores (torque, tool_wear), under the instruction limit. A row
+ * whose cell is missing, or on which the expression fails, does not
+ * match; an expression that fails on every row is an error. */
+struct row_filter;
+
+int row_filter_new(const char *expr, const struct table *t, long limit, struct row_filter **out, struct err *e);
+void row_filter_free(struct row_filter *f);
+/* Sets keep[i] for rows[0..n) of t (rows NULL: every row); returns the
+ * count kept, or -1 with the error. */
+long row_filter_apply(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, bool *keep,
+                      struct err *e);
+
+#endif

@@ -1,0 +1,403 @@
+#include "config.h"
+#include "tui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/datadir.h"
+#include "base/utf8.h"
+
+/* The screens, in tab order (their number keys follow it). */
+static const struct tui_screen *const screens[] = {&tui_data_screen};
+#define NSCREENS ((int)(sizeof screens / sizeof *screens))
+
+static const char *const global_help[] = {
+	"Everywhere",
+	"  1-9, F1-F9   go to a screen (Tab: the next one)",
+	"  :            command line: load FILE, rules FILE, filter EXPR, sort COL, row N, quit",
+	"  ?            this help (any key closes it)",
+	"  q            quit",
+	NULL,
+};
+
+/* Ctrl-C and SIGTERM end the loop through this flag, so the terminal is
+ * always restored on the way out. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static bool curses_open;
+
+static void restore_terminal(void)
+{
+	if (curses_open) {
+		endwin();
+		curses_open = false;
+	}
+}
+
+void tui_attr_on(const struct tui *ui, int role)
+{
+	if (ui->color && role != TUI_NORMAL)
+		attron(COLOR_PAIR(role));
+	if (role == TUI_CURSOR || (!ui->color && (role == TUI_TAB || role == TUI_STATUS)))
+		attron(A_REVERSE);
+	if (role == TUI_HEADER || role == TUI_ACCENT || (!ui->color && role == TUI_ERROR))
+		attron(A_BOLD);
+	if (role == TUI_DIM)
+		attron(A_DIM);
+}
+
+void tui_attr_off(const struct tui *ui, int role)
+{
+	(void)ui;
+	(void)role;
+	attrset(A_NORMAL);
+}
+
+void tui_put(int y, int x, const char *s, int width)
+{
+	if (width <= 0)
+		return;
+	size_t used, n = utf8_prefix(s, (size_t)width, &used);
+	if (s[n] && width >= 2) {
+		/* cut: leave a cell for the ellipsis */
+		n = utf8_prefix(s, (size_t)width - 1, &used);
+		mvaddnstr(y, x, s, (int)n);
+		addstr(utf8_width("\xE2\x80\xA6") == 1 ? "\xE2\x80\xA6" : "~");
+		used++;
+	} else {
+		mvaddnstr(y, x, s, (int)n);
+	}
+	for (size_t k = used; k < (size_t)width; k++)
+		addch(' ');
+}
+
+void tui_say(struct tui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ui->status, sizeof ui->status, fmt, ap);
+	va_end(ap);
+	ui->status_error = error;
+}
+
+void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n)
+{
+	static const char *const blocks[] = {" ", "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83", "\xE2\x96\x84",
+	                                     "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", "\xE2\x96\x88"};
+	static const char ascii[] = " .:-=+*#@";
+	size_t top = 0;
+	for (int i = 0; i < n; i++)
+		top = counts[i] > top ? counts[i] : top;
+	move(y, x);
+	for (int i = 0; i < n; i++) {
+		int level = top ? (int)((counts[i] * 8 + top - 1) / top) : 0;
+		if (ui->unicode)
+			addstr(blocks[level]);
+		else
+			addch((chtype)ascii[level]);
+	}
+}
+
+bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size)
+{
+	int h = LINES;
+	size_t len = strlen(buf);
+	curs_set(1);
+	bool done = false, ok = false;
+	while (!done) {
+		move(h - 1, 0);
+		clrtoeol();
+		tui_attr_on(ui, TUI_ACCENT);
+		addstr(prompt);
+		tui_attr_off(ui, TUI_ACCENT);
+		int room = COLS - (int)utf8_width(prompt) - 1;
+		/* show the end of a long line */
+		const char *shown = buf;
+		while (room > 0 && utf8_width(shown) > (size_t)room)
+			shown++;
+		addstr(shown);
+		refresh();
+		int ch = getch();
+		if (stop_requested) {
+			done = true;
+		} else if (ch == 27) {
+			done = true;
+		} else if (ch == '\n' || ch == KEY_ENTER || ch == '\r') {
+			done = ok = true;
+		} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			/* back over one UTF-8 character */
+			while (len > 0 && ((unsigned char)buf[--len] & 0xC0) == 0x80)
+				;
+			buf[len] = '\0';
+		} else if (ch == 21) {  /* Ctrl-U */
+			len = 0;
+			buf[0] = '\0';
+		} else if (ch >= 32 && ch < 256 && len + 1 < size) {
+			buf[len++] = (char)ch;
+			buf[len] = '\0';
+		}
+	}
+	curs_set(0);
+	return ok;
+}
+
+static void draw_tabs(struct tui *ui)
+{
+	move(0, 0);
+	tui_attr_on(ui, TUI_TAB);
+	for (int x = 0; x < COLS; x++)
+		addch(' ');
+	mvaddstr(0, 0, " lathe ");
+	for (int i = 0; i < NSCREENS; i++) {
+		char tab[64];
+		snprintf(tab, sizeof tab, " %d %s ", i + 1, screens[i]->name);
+		if (i == ui->screen) {
+			tui_attr_off(ui, TUI_TAB);
+			tui_attr_on(ui, TUI_ACCENT);
+			addstr(tab);
+			tui_attr_off(ui, TUI_ACCENT);
+			tui_attr_on(ui, TUI_TAB);
+		} else {
+			addstr(tab);
+		}
+	}
+	const char *name = ui->data_path ? strrchr(ui->data_path, '/') : NULL;
+	name = name ? name + 1 : ui->data_path ? ui->data_path : "";
+	int w = (int)utf8_width(name);
+	if (w + 2 < COLS / 2)
+		mvaddstr(0, COLS - w - 1, name);
+	tui_attr_off(ui, TUI_TAB);
+}
+
+static void draw_status(struct tui *ui)
+{
+	int y = LINES - 1;
+	move(y, 0);
+	tui_attr_on(ui, ui->status_error ? TUI_ERROR : TUI_STATUS);
+	char line[1024];
+	if (ui->status[0])
+		snprintf(line, sizeof line, " %s", ui->status);
+	else
+		snprintf(line, sizeof line, " %s  Tab next  : command  ? help  q quit", screens[ui->screen]->hints);
+	tui_put(y, 0, line, COLS);
+	tui_attr_off(ui, TUI_STATUS);
+}
+
+static void draw_help(struct tui *ui)
+{
+	const char *const *parts[] = {screens[ui->screen]->help, global_help};
+	int lines = 0, width = 20;
+	for (int k = 0; k < 2; k++)
+		for (const char *const *l = parts[k]; *l; l++) {
+			lines++;
+			width = (int)utf8_width(*l) + 4 > width ? (int)utf8_width(*l) + 4 : width;
+		}
+	lines += 3;
+	width = width > COLS ? COLS : width;
+	int h = lines > LINES - 2 ? LINES - 2 : lines, y0 = (LINES - h) / 2, x0 = (COLS - width) / 2, y = y0;
+	for (int r = 0; r < h; r++)
+		tui_put(y0 + r, x0, "", width);
+	tui_attr_on(ui, TUI_ACCENT);
+	tui_put(y++, x0, " Help (any key closes)", width);
+	tui_attr_off(ui, TUI_ACCENT);
+	for (int k = 0; k < 2; k++) {
+		y++;
+		for (const char *const *l = parts[k]; *l && y < y0 + h; l++) {
+			if (l == parts[k])
+				tui_attr_on(ui, TUI_HEADER);
+			tui_put(y++, x0 + 1, *l, width - 2);
+			tui_attr_off(ui, TUI_HEADER);
+		}
+	}
+}
+
+static void draw(struct tui *ui)
+{
+	erase();
+	if (LINES < 10 || COLS < 40) {
+		tui_put(0, 0, "lathe needs at least 40x10", COLS);
+		refresh();
+		return;
+	}
+	draw_tabs(ui);
+	screens[ui->screen]->draw(ui);
+	draw_status(ui);
+	if (ui->help)
+		draw_help(ui);
+	refresh();
+}
+
+/* Loads and cleans a log (the rules script's clean() and label() too). */
+static bool load(struct tui *ui, const char *path)
+{
+	struct err e;
+	struct pipeline p;
+	ui->po.rules_path = ui->rules_path;
+	if (pipeline_open(&p, &ui->po, &e) || pipeline_load(&p, path, &e) || pipeline_clean(&p, &e)) {
+		pipeline_close(&p);
+		tui_say(ui, true, "%s", e.msg);
+		return false;
+	}
+	if (ui->loaded)
+		pipeline_close(&ui->p);
+	ui->p = p;
+	ui->p.o = &ui->po;
+	ui->loaded = true;
+	ui->data_path = path;
+	free(ui->stats);
+	ui->stats = xcalloc(p.t->ncols + 1, sizeof *ui->stats);
+	for (size_t c = 0; c < p.t->ncols; c++)
+		stats_column(p.t, c, &ui->stats[c]);
+	free(ui->width);
+	ui->width = NULL;
+	ui->sort_col = -1;
+	ui->top = ui->row = ui->left = ui->col = 0;
+	tui_data_apply(ui, "");
+	tui_say(ui, false, "%s: %zu rows, %zu columns", path, p.t->nrows, p.t->ncols);
+	return true;
+}
+
+/* The command line: the names of the batch commands where they apply. */
+static void command(struct tui *ui)
+{
+	char line[1024] = "";
+	if (!tui_prompt(ui, ":", line, sizeof line))
+		return;
+	char *arg = line + strcspn(line, " ");
+	if (*arg)
+		*arg++ = '\0';
+	while (*arg == ' ')
+		arg++;
+	static char paths[2][1024];  /* the loaded file and script outlive the line */
+	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
+		ui->quit = true;
+	} else if (strcmp(line, "load") == 0 && *arg) {
+		snprintf(paths[0], sizeof paths[0], "%s", arg);
+		load(ui, paths[0]);
+	} else if (strcmp(line, "rules") == 0 && *arg) {
+		const char *keep = ui->rules_path;
+		snprintf(paths[1], sizeof paths[1], "%s", arg);
+		ui->rules_path = paths[1];
+		if (!load(ui, ui->data_path))
+			ui->rules_path = keep;
+	} else if (strcmp(line, "filter") == 0) {
+		tui_data_apply(ui, arg);
+	} else if (strcmp(line, "row") == 0 && *arg) {
+		ui->screen = 0;
+		tui_data_goto(ui, strtol(arg, NULL, 10));
+	} else if (strcmp(line, "sort") == 0) {
+		long c = *arg ? table_find(ui->p.t, arg) : -1;
+		if (*arg && c < 0)
+			tui_say(ui, true, ":sort: no column named \"%s\"", arg);
+		else
+			tui_data_sort(ui, c, false);
+	} else if (line[0]) {
+		tui_say(ui, true, ":%s: unknown command (load, rules, filter, sort, row, quit)", line);
+	}
+}
+
+static int screen_key(int ch)
+{
+	if (ch >= '1' && ch <= '9')
+		return ch - '1';
+	if (ch >= KEY_F(1) && ch <= KEY_F(9))
+		return ch - KEY_F(1);
+	return -1;
+}
+
+int tui_run(const char *data, const char *rules)
+{
+	char shipped[8300];
+	if (!data) {
+		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
+		data = shipped;
+		if (!rules) {
+			static char ai4i[8300];
+			snprintf(ai4i, sizeof ai4i, "%s/ai4i.lua", datadir_find("lua"));
+			rules = ai4i;
+		}
+	}
+	struct tui ui = {.rules_path = rules, .sort_col = -1};
+	pipeline_opts_init(&ui.po);
+	setlocale(LC_ALL, "");
+	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (!load(&ui, data)) {
+		fprintf(stderr, "lathe: %s\n", ui.status);
+		pipeline_opts_free(&ui.po);
+		return 1;
+	}
+	if (!initscr()) {
+		fprintf(stderr, "lathe: cannot start the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		pipeline_close(&ui.p);
+		return 1;
+	}
+	curses_open = true;
+	atexit(restore_terminal);
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	timeout(100);
+	if (has_colors() && !getenv("NO_COLOR")) {
+		start_color();
+		use_default_colors();
+		ui.color = true;
+		init_pair(TUI_HEADER, COLOR_CYAN, -1);
+		init_pair(TUI_CURSOR, COLOR_BLACK, COLOR_CYAN);
+		init_pair(TUI_TAB, COLOR_BLACK, COLOR_WHITE);
+		init_pair(TUI_STATUS, COLOR_BLACK, COLOR_WHITE);
+		init_pair(TUI_ERROR, COLOR_WHITE, COLOR_RED);
+		init_pair(TUI_DIM, COLOR_BLUE, -1);
+		init_pair(TUI_ACCENT, COLOR_YELLOW, -1);
+	}
+	while (!ui.quit && !stop_requested) {
+		draw(&ui);
+		int ch = getch();
+		if (ch == ERR || ch == KEY_RESIZE)
+			continue;
+		if (ui.help) {
+			ui.help = false;
+			continue;
+		}
+		if (ui.status[0] && ch != ':')
+			ui.status[0] = '\0';
+		int to = screen_key(ch);
+		if (to >= 0 && to < NSCREENS)
+			ui.screen = to;
+		else if (ch == '\t')
+			ui.screen = (ui.screen + 1) % NSCREENS;
+		else if (ch == KEY_BTAB)
+			ui.screen = (ui.screen + NSCREENS - 1) % NSCREENS;
+		else if (screens[ui.screen]->key(&ui, ch))
+			;
+		else if (ch == '?')
+			ui.help = true;
+		else if (ch == ':')
+			command(&ui);
+		else if (ch == 'q')
+			ui.quit = true;
+	}
+	restore_terminal();
+	pipeline_close(&ui.p);
+	pipeline_opts_free(&ui.po);
+	free(ui.stats);
+	free(ui.view);
+	free(ui.width);
+	return stop_requested ? 130 : 0;
+}

@@ -1,0 +1,76 @@
+#ifndef LATHE_TUI_TUI_H
+#define LATHE_TUI_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "data/stats.h"
+#include "script/pipeline.h"
+
+/* The full-screen workbench: `lathe [FILE]`. One file per screen; this
+ * header holds what the screens share. */
+
+/* Opens the workbench on a log (the shipped one when NULL) and runs it
+ * until the user quits; returns the exit status. */
+int tui_run(const char *data, const char *rules);
+
+struct tui;
+
+/* A screen: its name on the tab bar, a line of key hints for the status
+ * line, its help text (lines), drawing, and its keys (true when taken). */
+struct tui_screen {
+	const char *name;
+	const char *hints;
+	const char *const *help;
+	void (*draw)(struct tui *ui);
+	bool (*key)(struct tui *ui, int ch);
+};
+
+extern const struct tui_screen tui_data_screen;
+
+/* The log the screens look at, as a view: the rows shown (a filter's
+ * and a sort's result) in the order shown. */
+struct tui {
+	const char *data_path, *rules_path;
+	struct pipeline_opts po;
+	struct pipeline p;
+	bool loaded;
+	struct col_stats *stats;       /* per column of p.t */
+	size_t *view, nview;
+	char filter[512];              /* "" = every row */
+	long sort_col;                 /* -1 = file order */
+	bool sort_desc;
+	/* the grid's cursor and scroll */
+	size_t top, row, left, col;
+	int *width;                    /* per column, in terminal cells */
+	/* the frame */
+	int screen;
+	bool color, unicode, quit, help;
+	char status[512];
+	bool status_error;
+};
+
+/* Colour pairs (monochrome terminals get attributes instead). */
+enum { TUI_NORMAL, TUI_HEADER, TUI_CURSOR, TUI_TAB, TUI_STATUS, TUI_ERROR, TUI_DIM, TUI_ACCENT };
+
+void tui_attr_on(const struct tui *ui, int role);
+void tui_attr_off(const struct tui *ui, int role);
+/* Writes s at (y, x) within width terminal cells: cut (with an ellipsis
+ * when it does not fit) or padded with spaces. */
+void tui_put(int y, int x, const char *s, int width);
+/* A message for the status line (errors in the error colour). */
+void tui_say(struct tui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Reads a line at the bottom with a prompt; false when cancelled (Esc).
+ * buf holds the initial text. */
+bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
+/* A sparkline of counts in width cells (block characters, or ASCII). */
+void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
+
+/* Rebuilds the view after a load, filter or sort; false with a message
+ * on a bad filter (the view is then unchanged). */
+bool tui_data_apply(struct tui *ui, const char *filter);
+/* Moves the cursor to a data row (its number in the file). */
+bool tui_data_goto(struct tui *ui, long source_row);
+/* Sorts the view by a column (-1: file order). */
+bool tui_data_sort(struct tui *ui, long col, bool desc);
+
+#endif

@@ -1,0 +1,387 @@
+#include "config.h"
+#include "tui.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/utf8.h"
+#include "script/filter.h"
+
+static const char *const help[] = {
+	"Data: the log as a grid",
+	"  arrows, h j k l   move the cursor (the header and row numbers stay)",
+	"  PgUp PgDn         a page up or down;  Home End: first or last column",
+	"  g                 go to a data row (its number in the file);  G: the last row",
+	"  s                 sort by the cursor's column; again: descending; again: file order",
+	"  /                 filter by a Lua expression: torque > 60 and type == \"L\"",
+	"                    (columns by fact name, or row[\"Torque [Nm]\"]; empty: every row)",
+	"The bottom lines sum up the cursor's column: type, missing, min/mean/max and",
+	"a histogram of its values (its most common values for text).",
+	NULL,
+};
+
+enum { WIDTH_MAX = 28, WIDTH_MIN = 3, SAMPLE_ROWS = 500, SUMMARY_LINES = 2 };
+
+static void measure(struct tui *ui)
+{
+	const struct table *t = ui->p.t;
+	ui->width = xcalloc(t->ncols + 1, sizeof *ui->width);
+	char buf[256];
+	for (size_t c = 0; c < t->ncols; c++) {
+		size_t w = utf8_width(t->cols[c].name);
+		if (t->cols[c].type == COL_NUM && ui->stats[c].missing < t->nrows) {
+			/* the extremes are often the widest numbers */
+			table_format_number(ui->stats[c].min, buf, sizeof buf);
+			w = utf8_width(buf) > w ? utf8_width(buf) : w;
+			table_format_number(ui->stats[c].max, buf, sizeof buf);
+			w = utf8_width(buf) > w ? utf8_width(buf) : w;
+		}
+		for (size_t r = 0; r < t->nrows && r < SAMPLE_ROWS; r++) {
+			size_t k = utf8_width(table_cell_text(t, c, r, buf, sizeof buf));
+			w = k > w ? k : w;
+		}
+		ui->width[c] = w > WIDTH_MAX ? WIDTH_MAX : w < WIDTH_MIN ? WIDTH_MIN : (int)w;
+	}
+}
+
+/* ---- the view: filter and sort ---- */
+
+static const struct table *sort_table;
+static size_t sort_col;
+static bool sort_desc;
+
+/* Missing values last either way; ties keep file order. */
+static int compare_rows(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct column *c = &sort_table->cols[sort_col];
+	bool ma = table_is_missing(sort_table, sort_col, a), mb = table_is_missing(sort_table, sort_col, b);
+	int d = 0;
+	if (ma || mb) {
+		d = ma && mb ? 0 : ma ? 1 : -1;
+		return d ? d : a < b ? -1 : a > b;
+	}
+	if (c->type == COL_NUM)
+		d = c->num[a] < c->num[b] ? -1 : c->num[a] > c->num[b];
+	else if (c->type == COL_TIME)
+		d = c->time[a] < c->time[b] ? -1 : c->time[a] > c->time[b];
+	else
+		d = strcmp(strpool_get(sort_table->pool, c->str[a]), strpool_get(sort_table->pool, c->str[b]));
+	if (sort_desc)
+		d = -d;
+	return d ? d : a < b ? -1 : a > b;
+}
+
+static void sort_view(struct tui *ui)
+{
+	if (ui->sort_col < 0) {
+		/* file order: the view is ascending row indices */
+		for (size_t i = 1; i < ui->nview; i++)
+			for (size_t j = i; j > 0 && ui->view[j - 1] > ui->view[j]; j--) {
+				size_t t = ui->view[j];
+				ui->view[j] = ui->view[j - 1];
+				ui->view[j - 1] = t;
+			}
+		return;
+	}
+	sort_table = ui->p.t;
+	sort_col = (size_t)ui->sort_col;
+	sort_desc = ui->sort_desc;
+	qsort(ui->view, ui->nview, sizeof *ui->view, compare_rows);
+}
+
+bool tui_data_apply(struct tui *ui, const char *filter)
+{
+	const struct table *t = ui->p.t;
+	size_t n = t->nrows, kept = 0;
+	size_t *view = xmalloc((n + 1) * sizeof *view);
+	if (filter[0]) {
+		struct err e;
+		struct row_filter *f;
+		bool *keep = xmalloc(n + 1);
+		long got = -1;
+		if (row_filter_new(filter, t, ui->po.lua_limit, &f, &e) == 0) {
+			got = row_filter_apply(f, t, NULL, n, keep, &e);
+			row_filter_free(f);
+		}
+		if (got < 0) {
+			tui_say(ui, true, "%s", e.msg);
+			free(keep);
+			free(view);
+			return false;
+		}
+		for (size_t r = 0; r < n; r++)
+			if (keep[r])
+				view[kept++] = r;
+		free(keep);
+	} else {
+		for (size_t r = 0; r < n; r++)
+			view[kept++] = r;
+	}
+	free(ui->view);
+	ui->view = view;
+	ui->nview = kept;
+	snprintf(ui->filter, sizeof ui->filter, "%s", filter);
+	sort_view(ui);
+	ui->top = ui->row = 0;
+	if (filter[0])
+		tui_say(ui, false, "%zu of %zu rows match %s", kept, n, filter);
+	return true;
+}
+
+/* ---- drawing ---- */
+
+static int grid_lines(void)
+{
+	return LINES - 3 - SUMMARY_LINES;  /* tabs, header, summary, status */
+}
+
+static int number_width(const struct tui *ui)
+{
+	char buf[32];
+	long long last = ui->p.t->nrows ? (long long)ui->p.t->source_row[ui->p.t->nrows - 1] : 0;
+	return snprintf(buf, sizeof buf, "%lld", last > 9999 ? last : 9999) + 1;
+}
+
+/* Keeps the cursor on screen: scrolls rows and columns to it. */
+static void follow(struct tui *ui)
+{
+	size_t lines = (size_t)(grid_lines() > 1 ? grid_lines() : 1);
+	if (ui->row >= ui->nview && ui->nview)
+		ui->row = ui->nview - 1;
+	if (ui->row < ui->top)
+		ui->top = ui->row;
+	if (ui->row >= ui->top + lines)
+		ui->top = ui->row - lines + 1;
+	if (ui->col < ui->left)
+		ui->left = ui->col;
+	for (;;) {
+		int x = number_width(ui);
+		for (size_t c = ui->left; c <= ui->col; c++)
+			x += ui->width[c] + 1;
+		if (x <= COLS || ui->left == ui->col)
+			break;
+		ui->left++;
+	}
+}
+
+static void summary(struct tui *ui, int y)
+{
+	const struct table *t = ui->p.t;
+	size_t c = ui->col;
+	const struct col_stats *s = &ui->stats[c];
+	char line[512];
+	if (t->cols[c].type == COL_NUM)
+		snprintf(line, sizeof line, "%s  number  missing %zu  min %.6g  mean %.6g  max %.6g  distinct %zu  ",
+		         t->cols[c].name, s->missing, s->min, s->mean, s->max, s->distinct);
+	else
+		snprintf(line, sizeof line, "%s  %s  missing %zu  distinct %zu  ", t->cols[c].name,
+		         table_type_name(t->cols[c].type), s->missing, s->distinct);
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(y, 0, line, COLS);
+	tui_attr_off(ui, TUI_HEADER);
+	int x = (int)utf8_width(line);
+	if (t->cols[c].type == COL_NUM && s->max > s->min && x + 10 < COLS) {
+		/* a histogram of the shown rows in up to 24 bins */
+		int bins = COLS - x - 1 < 24 ? COLS - x - 1 : 24;
+		size_t counts[24] = {0};
+		for (size_t i = 0; i < ui->nview; i++) {
+			double v = t->cols[c].num[ui->view[i]];
+			if (isnan(v))
+				continue;
+			int b = (int)((v - s->min) / (s->max - s->min) * bins);
+			counts[b >= bins ? bins - 1 : b < 0 ? 0 : b]++;
+		}
+		tui_attr_on(ui, TUI_ACCENT);
+		tui_sparkline(ui, y, x, counts, bins);
+		tui_attr_off(ui, TUI_ACCENT);
+	} else if (t->cols[c].type == COL_STR) {
+		/* its most common values among the shown rows */
+		struct table_groups g;
+		table_groups_by(t, (long)c, &g);
+		struct {
+			size_t n, first;
+		} top[3] = {{0, 0}};
+		for (size_t k = 0; k < g.n; k++) {
+			size_t n = g.start[k + 1] - g.start[k];
+			for (int i = 0; i < 3; i++)
+				if (n > top[i].n) {
+					memmove(&top[i + 1], &top[i], (size_t)(2 - i) * sizeof top[0]);
+					top[i].n = n, top[i].first = g.rows[g.start[k]];
+					break;
+				}
+		}
+		table_groups_free(&g);
+		char buf[128], most[512] = "";
+		for (int i = 0; i < 3 && top[i].n; i++) {
+			size_t len = strlen(most);
+			snprintf(most + len, sizeof most - len, "%s%s %zu", i ? "  " : "",
+			         table_cell_text(t, c, top[i].first, buf, sizeof buf), top[i].n);
+		}
+		tui_put(y, x, most, COLS - x);
+	}
+	char where[700];
+	snprintf(where, sizeof where, "row %zu of %zu%s%s%s%s%s", ui->nview ? ui->row + 1 : 0, ui->nview,
+	         ui->nview < t->nrows ? " (filtered)" : "", ui->filter[0] ? "  filter: " : "", ui->filter,
+	         ui->sort_col >= 0 ? "  sorted by " : "", ui->sort_col >= 0 ? t->cols[ui->sort_col].name : "");
+	tui_attr_on(ui, TUI_DIM);
+	tui_put(y + 1, 0, where, COLS);
+	tui_attr_off(ui, TUI_DIM);
+}
+
+static void draw(struct tui *ui)
+{
+	const struct table *t = ui->p.t;
+	if (!ui->width)
+		measure(ui);
+	follow(ui);
+	int nw = number_width(ui), lines = grid_lines();
+	char buf[256];
+	/* the header and the row-number column stay put */
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(1, 0, "row", nw);
+	int x = nw;
+	for (size_t c = ui->left; c < t->ncols && x < COLS; c++) {
+		int w = ui->width[c] < COLS - x ? ui->width[c] : COLS - x;
+		if (c == ui->col)
+			attron(A_UNDERLINE);
+		tui_put(1, x, t->cols[c].name, w);
+		attroff(A_UNDERLINE);
+		x += ui->width[c] + 1;
+	}
+	tui_attr_off(ui, TUI_HEADER);
+	for (int i = 0; i < lines && ui->top + (size_t)i < ui->nview; i++) {
+		size_t r = ui->view[ui->top + (size_t)i];
+		int y = 2 + i;
+		snprintf(buf, sizeof buf, "%lld", (long long)t->source_row[r]);
+		tui_attr_on(ui, TUI_DIM);
+		tui_put(y, 0, buf, nw);
+		tui_attr_off(ui, TUI_DIM);
+		x = nw;
+		for (size_t c = ui->left; c < t->ncols && x < COLS; c++) {
+			int w = ui->width[c] < COLS - x ? ui->width[c] : COLS - x;
+			bool cursor = ui->top + (size_t)i == ui->row && c == ui->col;
+			if (cursor)
+				tui_attr_on(ui, TUI_CURSOR);
+			const char *cell = table_cell_text(t, c, r, buf, sizeof buf);
+			/* numbers to the right, as a spreadsheet has them */
+			if (t->cols[c].type == COL_NUM && (int)utf8_width(cell) < w) {
+				int pad = w - (int)utf8_width(cell);
+				tui_put(y, x, "", pad);
+				tui_put(y, x + pad, cell, w - pad);
+			} else {
+				tui_put(y, x, cell, w);
+			}
+			if (cursor)
+				tui_attr_off(ui, TUI_CURSOR);
+			x += ui->width[c] + 1;
+		}
+	}
+	if (ui->nview == 0)
+		tui_put(3, nw, "no row matches the filter (/ and an empty line shows every row)", COLS - nw);
+	summary(ui, LINES - 1 - SUMMARY_LINES);
+}
+
+/* ---- keys ---- */
+
+bool tui_data_goto(struct tui *ui, long source_row)
+{
+	for (size_t i = 0; i < ui->nview; i++)
+		if (ui->p.t->source_row[ui->view[i]] == source_row) {
+			ui->row = i;
+			return true;
+		}
+	tui_say(ui, true, "no data row %ld%s", source_row, ui->filter[0] ? " among the filtered rows" : "");
+	return false;
+}
+
+bool tui_data_sort(struct tui *ui, long col, bool desc)
+{
+	size_t at = ui->nview ? ui->view[ui->row] : 0;
+	ui->sort_col = col;
+	ui->sort_desc = desc;
+	sort_view(ui);
+	for (size_t i = 0; i < ui->nview; i++)
+		if (ui->view[i] == at)
+			ui->row = i;
+	return true;
+}
+
+static bool key(struct tui *ui, int ch)
+{
+	size_t ncols = ui->p.t->ncols, page = (size_t)(grid_lines() > 1 ? grid_lines() - 1 : 1);
+	char line[512];
+	switch (ch) {
+	case KEY_DOWN:
+	case 'j':
+		if (ui->row + 1 < ui->nview)
+			ui->row++;
+		return true;
+	case KEY_UP:
+	case 'k':
+		if (ui->row > 0)
+			ui->row--;
+		return true;
+	case KEY_RIGHT:
+	case 'l':
+		if (ui->col + 1 < ncols)
+			ui->col++;
+		return true;
+	case KEY_LEFT:
+	case 'h':
+		if (ui->col > 0)
+			ui->col--;
+		return true;
+	case KEY_NPAGE:
+	case ' ':
+		ui->row = ui->row + page < ui->nview ? ui->row + page : ui->nview ? ui->nview - 1 : 0;
+		return true;
+	case KEY_PPAGE:
+		ui->row = ui->row > page ? ui->row - page : 0;
+		return true;
+	case KEY_HOME:
+		ui->col = 0;
+		return true;
+	case KEY_END:
+		ui->col = ncols ? ncols - 1 : 0;
+		return true;
+	case 'G':
+		ui->row = ui->nview ? ui->nview - 1 : 0;
+		return true;
+	case 'g':
+		line[0] = '\0';
+		if (tui_prompt(ui, "go to data row: ", line, sizeof line) && line[0]) {
+			char *end;
+			long n = strtol(line, &end, 10);
+			if (*end || n < 1)
+				tui_say(ui, true, "go to: '%s' is not a row number", line);
+			else
+				tui_data_goto(ui, n);
+		}
+		return true;
+	case 's':
+		if (ui->sort_col != (long)ui->col)
+			tui_data_sort(ui, (long)ui->col, false);
+		else if (!ui->sort_desc)
+			tui_data_sort(ui, (long)ui->col, true);
+		else
+			tui_data_sort(ui, -1, false);
+		return true;
+	case '/':
+		snprintf(line, sizeof line, "%s", ui->filter);
+		if (tui_prompt(ui, "filter (Lua): ", line, sizeof line))
+			tui_data_apply(ui, line);
+		return true;
+	}
+	return false;
+}
+
+const struct tui_screen tui_data_screen = {
+	.name = "Data",
+	.hints = "arrows move  s sort  / filter  g go to row",
+	.help = help,
+	.draw = draw,
+	.key = key,
+};

@@ -1,0 +1,89 @@
+#!/bin/sh
+# The workbench, driven in tmux as a user would: keys in, the screen read
+# back (capture-pane).
+. "$srcdir/tests/lib.sh"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok 1 - the workbench # SKIP tmux not installed"
+	done_testing
+	exit 0
+fi
+cd "$srcdir" || exit 1
+export TMUX_TMPDIR="$WORK"
+trap 'tmux kill-server 2>/dev/null' EXIT
+screen() { tmux capture-pane -p -t "$session"; }
+# Waits up to 5 s for the screen to show a pattern.
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	screen | sed 's/^/#   /' >&2
+	return 1
+}
+# Whether the screen shows a pattern now (else it goes to the log).
+shows() {
+	screen | grep -q -- "$1" && return 0
+	echo "# not on the screen: $1" >&2
+	screen | sed 's/^/#   /' >&2
+	return 1
+}
+keys() { tmux send-keys -t "$session" "$@"; }
+runs=0
+start() {
+	tmux kill-session -t "$session" 2>/dev/null
+	runs=$((runs + 1))
+	session=lathe-test-$$-$runs
+	tmux new-session -d -s "$session" -x "$1" -y "$2" \
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 LATHE_DATA_DIR='$srcdir' '$LATHE' $3; echo EXIT=\$?; sleep 60"
+}
+
+start 100 30 ""
+ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
+keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
+ok $(wait_for '145 of 10000 rows match torque > 60 and type == "L"'; echo $?) "a Lua filter over the grid"
+keys j
+ok $(wait_for 'row 2 of 145 (filtered)'; echo $?) "the cursor moves within the filtered rows"
+keys '/' && sleep 0.2 && keys C-u 'torq > 1' Enter
+ok $(wait_for "unknown name 'torq'" && screen | grep -q 'row 2 of 145'; echo $?) "a bad filter is an error on the status line; the view stays"
+keys '/' && sleep 0.2 && keys C-u Enter
+ok $(wait_for 'row 1 of 10000$' || wait_for 'row 1 of 10000 '; echo $?) "an empty filter shows every row"
+keys End Left Left Left Left Left Left Left Left s
+ok $(wait_for 'sorted by Torque \[Nm\]' && shows '^Torque \[Nm\]  number  missing 0  min 3.8'; echo $?) "sort by a column; its summary below"
+keys g && sleep 0.2 && keys 2222 Enter
+ok $(wait_for '^2222 '; echo $?) "go to a data row"
+keys '?'
+ok $(wait_for 'Help (any key closes)' && screen | grep -q 'filter by a Lua expression'; echo $?) "? shows the screen's help"
+keys x
+tmux resize-window -t "$session" -x 80 -y 24
+ok $(wait_for '^row   Torque \[Nm\] Tool wear' && test "$(screen | wc -l)" -eq 24 && shows 'q quit$'; echo $?) "resized to 80x24"
+tmux resize-window -t "$session" -x 200 -y 60
+ok $(wait_for 'RNF failure' && test "$(screen | wc -l)" -eq 60 && shows 'q quit$'; echo $?) "resized to 200x60: every column shows"
+printf 'function clean(row)\n  return row.nope.x\nend\n' >"$WORK/broken.lua"
+keys ':' && sleep 0.2 && keys "rules $WORK/broken.lua" Enter
+ok $(wait_for 'broken.lua:2: attempt to index a nil value' && screen | grep -q 'row '; echo $?) "a broken rules script: its error with file and line, the workbench alive"
+keys q
+ok $(wait_for 'EXIT=0'; echo $?) "q quits and leaves the terminal clean"
+
+# Data the project was not written for, and Chinese text.
+start 100 30 tests/data/household_power.txt
+ok $(wait_for 'Global_active_power' && shows '^1  *2006-12-16 00:00:00 17:24:00  *4.216'; echo $?) "a ';'-separated log with day-first dates"
+keys q
+wait_for 'EXIT=0' >/dev/null
+start 100 30 datasets/synthetic.csv
+# The display column where the header 状态 and each cell 正常 start.
+starts() {
+	screen | sed -n '2,12p' | grep '状态\|正常' | while IFS= read -r line; do
+		printf '%s\n' "$line" | sed 's/\(状态\|正常\).*//' | LC_ALL=C.UTF-8 wc -L
+	done | sort -u | wc -l
+}
+ok $(wait_for '设备' && test "$(starts)" -eq 1; echo $?) "Chinese text aligns in its column"
+keys C-c
+ok $(wait_for 'EXIT=130'; echo $?) "Ctrl-C leaves cleanly"
+start 100 30 "$WORK/nope.csv"
+ok $(wait_for 'EXIT=2' && shows "missing file '.*nope.csv'"; echo $?) "a missing file: a one-line error, no screen"
+printf 'a,b\n1,2,3\n' >"$WORK/ragged.csv"
+start 100 30 "$WORK/ragged.csv"
+ok $(wait_for 'EXIT=1' && shows 'ragged.csv:2: '; echo $?) "a malformed CSV: a one-line error naming the line, no screen"
+done_testing

@@ -1,0 +1,46 @@
+/* Lua row filters: column aliases, missing cells, and the errors. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "script/filter.h"
+#include "script/rules.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct table *t = table_new();
+	table_add_column(t, "Torque [Nm]", COL_NUM);
+	table_add_column(t, "Type", COL_STR);
+	table_add_column(t, "Tool wear [min]", COL_NUM);
+	static const double torque[5] = {70, 65, 30, NAN, 61};
+	static const char *const type[5] = {"L", "M", "L", "L", "L"};
+	for (size_t r = 0; r < 5; r++) {
+		table_append_row(t, (int64_t)r + 1);
+		t->cols[0].num[r] = torque[r];
+		table_set_str(t, 1, r, type[r]);
+		t->cols[2].num[r] = (double)r * 100;
+	}
+	struct err e;
+	struct row_filter *f;
+	bool keep[5];
+	ok(row_filter_new("torque > 60 and type == \"L\"", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "compiles");
+	long n = row_filter_apply(f, t, NULL, 5, keep, &e);
+	ok(n == 2 && keep[0] && !keep[1] && !keep[2] && !keep[3] && keep[4], "fact-name aliases; a missing cell never matches");
+	row_filter_free(f);
+	ok(row_filter_new("row[\"Tool wear [min]\"] >= 200 and tool_wear < 400", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "row[] by name");
+	size_t some[2] = {2, 4};
+	n = row_filter_apply(f, t, some, 2, keep, &e);
+	ok(n == 1 && keep[0] && !keep[1], "a subset of rows");
+	row_filter_free(f);
+	ok(row_filter_new("torque >", t, RULES_DEFAULT_LIMIT, &f, &e) != 0 && strstr(e.msg, "filter:1:"), "a syntax error: %s", e.msg);
+	ok(row_filter_new("torq > 60", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "compiles (names resolve per row)");
+	ok(row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "unknown name 'torq'"), "an unknown name: %s", e.msg);
+	row_filter_free(f);
+	ok(row_filter_new("(function() while true do end end)()", t, 100000, &f, &e) == 0 &&
+	   row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "instruction"), "a runaway expression is stopped: %s", e.msg);
+	row_filter_free(f);
+	table_free(t);
+	return tap_done();
+}
