@@ -13,7 +13,7 @@
 #include "base/utf8.h"
 
 /* The screens, in tab order (their number keys follow it). */
-static const struct tui_screen *const screens[] = {&tui_data_screen};
+static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_augment_screen};
 #define NSCREENS ((int)(sizeof screens / sizeof *screens))
 
 static const char *const global_help[] = {
@@ -238,23 +238,38 @@ static void draw(struct tui *ui)
 	refresh();
 }
 
-/* Loads and cleans a log (the rules script's clean() and label() too). */
-static bool load(struct tui *ui, const char *path)
+/* Loads and cleans a log (the rules script's clean() and label() too);
+ * on failure everything stays as it was. */
+static bool load(struct tui *ui, const char *path, const char *rules)
 {
 	struct err e;
 	struct pipeline p;
-	ui->po.rules_path = ui->rules_path;
-	if (pipeline_open(&p, &ui->po, &e) || pipeline_load(&p, path, &e) || pipeline_clean(&p, &e)) {
+	struct pipeline_opts po = ui->po;
+	po.rules_path = rules && *rules ? rules : NULL;
+	struct table *raw = NULL;
+	if (pipeline_open(&p, &po, &e) || pipeline_load(&p, path, &e) || (raw = table_clone(p.t), pipeline_clean(&p, &e))) {
 		pipeline_close(&p);
+		table_free(raw);
 		tui_say(ui, true, "%s", e.msg);
 		return false;
 	}
+	long keep_row = ui->loaded && ui->nview ? (long)ui->p.t->source_row[ui->view[ui->row]] : -1;
 	if (ui->loaded)
 		pipeline_close(&ui->p);
+	table_free(ui->raw);
+	/* the paths live in the workbench, not in the caller's buffers */
+	if (path != ui->data_buf)
+		snprintf(ui->data_buf, sizeof ui->data_buf, "%s", path);
+	if (po.rules_path && po.rules_path != ui->rules_buf)
+		snprintf(ui->rules_buf, sizeof ui->rules_buf, "%s", po.rules_path);
+	ui->data_path = ui->data_buf;
+	ui->rules_path = po.rules_path ? ui->rules_buf : NULL;
+	ui->po.rules_path = ui->rules_path;
 	ui->p = p;
 	ui->p.o = &ui->po;
+	ui->raw = raw;
 	ui->loaded = true;
-	ui->data_path = path;
+	ui->generation++;
 	free(ui->stats);
 	ui->stats = xcalloc(p.t->ncols + 1, sizeof *ui->stats);
 	for (size_t c = 0; c < p.t->ncols; c++)
@@ -263,9 +278,18 @@ static bool load(struct tui *ui, const char *path)
 	ui->width = NULL;
 	ui->sort_col = -1;
 	ui->top = ui->row = ui->left = ui->col = 0;
-	tui_data_apply(ui, "");
-	tui_say(ui, false, "%s: %zu rows, %zu columns", path, p.t->nrows, p.t->ncols);
+	if (!tui_data_apply(ui, ui->filter))
+		tui_data_apply(ui, "");
+	if (keep_row >= 0)
+		tui_data_goto(ui, keep_row);
+	tui_say(ui, false, "%s: %zu rows, %zu columns%s%s", ui->data_path, p.t->nrows, p.t->ncols,
+	        ui->rules_path ? ", rules " : "", ui->rules_path ? ui->rules_path : "");
 	return true;
+}
+
+bool tui_load_rules(struct tui *ui, const char *path)
+{
+	return load(ui, ui->data_path, path);
 }
 
 /* The command line: the names of the batch commands where they apply. */
@@ -279,18 +303,12 @@ static void command(struct tui *ui)
 		*arg++ = '\0';
 	while (*arg == ' ')
 		arg++;
-	static char paths[2][1024];  /* the loaded file and script outlive the line */
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
 		ui->quit = true;
 	} else if (strcmp(line, "load") == 0 && *arg) {
-		snprintf(paths[0], sizeof paths[0], "%s", arg);
-		load(ui, paths[0]);
-	} else if (strcmp(line, "rules") == 0 && *arg) {
-		const char *keep = ui->rules_path;
-		snprintf(paths[1], sizeof paths[1], "%s", arg);
-		ui->rules_path = paths[1];
-		if (!load(ui, ui->data_path))
-			ui->rules_path = keep;
+		load(ui, arg, ui->rules_path);
+	} else if (strcmp(line, "rules") == 0) {
+		tui_load_rules(ui, arg);
 	} else if (strcmp(line, "filter") == 0) {
 		tui_data_apply(ui, arg);
 	} else if (strcmp(line, "row") == 0 && *arg) {
@@ -328,11 +346,11 @@ int tui_run(const char *data, const char *rules)
 			rules = ai4i;
 		}
 	}
-	struct tui ui = {.rules_path = rules, .sort_col = -1};
+	struct tui ui = {.sort_col = -1};
 	pipeline_opts_init(&ui.po);
 	setlocale(LC_ALL, "");
 	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	if (!load(&ui, data)) {
+	if (!load(&ui, data, rules)) {
 		fprintf(stderr, "lathe: %s\n", ui.status);
 		pipeline_opts_free(&ui.po);
 		return 1;
@@ -366,9 +384,13 @@ int tui_run(const char *data, const char *rules)
 		init_pair(TUI_DIM, COLOR_BLUE, -1);
 		init_pair(TUI_ACCENT, COLOR_YELLOW, -1);
 	}
+	bool dirty = true;
 	while (!ui.quit && !stop_requested) {
-		draw(&ui);
+		/* redraw after a key or a resize only: an idle workbench costs nothing */
+		if (dirty)
+			draw(&ui);
 		int ch = getch();
+		dirty = ch != ERR;
 		if (ch == ERR || ch == KEY_RESIZE)
 			continue;
 		if (ui.help) {
@@ -394,7 +416,11 @@ int tui_run(const char *data, const char *rules)
 			ui.quit = true;
 	}
 	restore_terminal();
+	for (int i = 0; i < NSCREENS; i++)
+		if (screens[i]->close)
+			screens[i]->close(&ui);
 	pipeline_close(&ui.p);
+	table_free(ui.raw);
 	pipeline_opts_free(&ui.po);
 	free(ui.stats);
 	free(ui.view);

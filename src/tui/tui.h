@@ -16,16 +16,18 @@ int tui_run(const char *data, const char *rules);
 struct tui;
 
 /* A screen: its name on the tab bar, a line of key hints for the status
- * line, its help text (lines), drawing, and its keys (true when taken). */
+ * line, its help text (lines), drawing, its keys (true when taken), and
+ * what it frees when the workbench closes (may be NULL). */
 struct tui_screen {
 	const char *name;
 	const char *hints;
 	const char *const *help;
 	void (*draw)(struct tui *ui);
 	bool (*key)(struct tui *ui, int ch);
+	void (*close)(struct tui *ui);
 };
 
-extern const struct tui_screen tui_data_screen;
+extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_augment_screen;
 
 /* The log the screens look at, as a view: the rows shown (a filter's
  * and a sort's result) in the order shown. */
@@ -34,6 +36,9 @@ struct tui {
 	struct pipeline_opts po;
 	struct pipeline p;
 	bool loaded;
+	struct table *raw;             /* the log as loaded, before cleaning */
+	unsigned long generation;      /* counts loads, so screens know their caches are stale */
+	char data_buf[1024], rules_buf[1024];
 	struct col_stats *stats;       /* per column of p.t */
 	size_t *view, nview;
 	char filter[512];              /* "" = every row */
@@ -65,6 +70,9 @@ bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
 /* A sparkline of counts in width cells (block characters, or ASCII). */
 void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
 
+/* Reloads the log through another rules script (path NULL or "": none);
+ * on an error the workbench keeps what it had and says why. */
+bool tui_load_rules(struct tui *ui, const char *path);
 /* Rebuilds the view after a load, filter or sort; false with a message
  * on a bad filter (the view is then unchanged). */
 bool tui_data_apply(struct tui *ui, const char *filter);

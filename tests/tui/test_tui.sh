@@ -40,7 +40,7 @@ start() {
 }
 
 start 100 30 ""
-ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
+ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data  2 Clean  3 Augment' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
 keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
 ok $(wait_for '145 of 10000 rows match torque > 60 and type == "L"'; echo $?) "a Lua filter over the grid"
 keys j
@@ -63,6 +63,16 @@ ok $(wait_for 'RNF failure' && test "$(screen | wc -l)" -eq 60 && shows 'q quit$
 printf 'function clean(row)\n  return row.nope.x\nend\n' >"$WORK/broken.lua"
 keys ':' && sleep 0.2 && keys "rules $WORK/broken.lua" Enter
 ok $(wait_for 'broken.lua:2: attempt to index a nil value' && screen | grep -q 'row '; echo $?) "a broken rules script: its error with file and line, the workbench alive"
+keys 2
+ok $(wait_for 'rules script .*ai4i.lua, defining label()' && shows 'label() in ai4i.lua  *0  *10000' && shows '^ failure  *(new column)  *no failure'; echo $?) "Clean: the rules with their counts, a row before and after"
+keys r C-u "$WORK/broken.lua" Enter
+ok $(wait_for 'broken.lua:2: attempt to index a nil value' && shows 'rules script .*ai4i.lua'; echo $?) "Clean: a broken script is refused with its line; the old rules stay"
+keys 3
+ok $(wait_for 'class (train)  *before  *after' && shows '^  synonym  ' && shows '^  jitter  ' && shows '^ data row [0-9]* ([^n]'; echo $?) "Augment: a rare-class sample beside its variants, and the balance"
+keys j j j x
+ok $(wait_for '\[x\] insert' && shows '^  insert  '; echo $?) "Augment: a method turned on makes its variant"
+keys ' '
+ok $(wait_for 'seed 43'; echo $?) "Augment: space regenerates"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "q quits and leaves the terminal clean"
 
