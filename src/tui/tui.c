@@ -13,7 +13,8 @@
 #include "base/utf8.h"
 
 /* The screens, in tab order (their number keys follow it). */
-static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_augment_screen};
+static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_augment_screen,
+                                                   &tui_diagnose_screen};
 #define NSCREENS ((int)(sizeof screens / sizeof *screens))
 
 static const char *const global_help[] = {
@@ -231,10 +232,17 @@ static void draw(struct tui *ui)
 		return;
 	}
 	draw_tabs(ui);
+	ui->cursor_y = ui->cursor_x = -1;
 	screens[ui->screen]->draw(ui);
 	draw_status(ui);
 	if (ui->help)
 		draw_help(ui);
+	if (ui->cursor_y >= 0 && !ui->help) {
+		move(ui->cursor_y, ui->cursor_x);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
 	refresh();
 }
 
@@ -399,6 +407,18 @@ int tui_run(const char *data, const char *rules)
 		}
 		if (ui.status[0] && ch != ':')
 			ui.status[0] = '\0';
+		const struct tui_screen *on = screens[ui.screen];
+		if (on->text_input && !ui.escaped) {
+			/* typing: only the F-keys and Esc are the workbench's */
+			if (ch == 27)
+				ui.escaped = true;
+			else if (ch >= KEY_F(1) && ch <= KEY_F(9))
+				ui.screen = screen_key(ch) < NSCREENS ? screen_key(ch) : ui.screen;
+			else
+				on->key(&ui, ch);
+			continue;
+		}
+		ui.escaped = false;
 		int to = screen_key(ch);
 		if (to >= 0 && to < NSCREENS)
 			ui.screen = to;
@@ -406,7 +426,7 @@ int tui_run(const char *data, const char *rules)
 			ui.screen = (ui.screen + 1) % NSCREENS;
 		else if (ch == KEY_BTAB)
 			ui.screen = (ui.screen + NSCREENS - 1) % NSCREENS;
-		else if (screens[ui.screen]->key(&ui, ch))
+		else if (!on->text_input && on->key(&ui, ch))
 			;
 		else if (ch == '?')
 			ui.help = true;

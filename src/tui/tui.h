@@ -25,9 +25,12 @@ struct tui_screen {
 	void (*draw)(struct tui *ui);
 	bool (*key)(struct tui *ui, int ch);
 	void (*close)(struct tui *ui);
+	/* Keys type into the screen (F-keys still change screens; Esc then
+	 * a key does what it does elsewhere). */
+	bool text_input;
 };
 
-extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_augment_screen;
+extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_augment_screen, tui_diagnose_screen;
 
 /* The log the screens look at, as a view: the rows shown (a filter's
  * and a sort's result) in the order shown. */
@@ -50,6 +53,8 @@ struct tui {
 	/* the frame */
 	int screen;
 	bool color, unicode, quit, help;
+	bool escaped;                  /* Esc was pressed on a typing screen */
+	int cursor_y, cursor_x;        /* where a screen wants the cursor; -1: hidden */
 	char status[512];
 	bool status_error;
 };

@@ -36,7 +36,7 @@ start() {
 	runs=$((runs + 1))
 	session=lathe-test-$$-$runs
 	tmux new-session -d -s "$session" -x "$1" -y "$2" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 LATHE_DATA_DIR='$srcdir' '$LATHE' $3; echo EXIT=\$?; sleep 60"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME='$WORK/state' LATHE_DATA_DIR='$srcdir' '$LATHE' $3; echo EXIT=\$?; sleep 60"
 }
 
 start 100 30 ""
@@ -73,8 +73,20 @@ keys j j j x
 ok $(wait_for '\[x\] insert' && shows '^  insert  '; echo $?) "Augment: a method turned on makes its variant"
 keys ' '
 ok $(wait_for 'seed 43'; echo $?) "Augment: space regenerates"
-keys q
-ok $(wait_for 'EXIT=0'; echo $?) "q quits and leaves the terminal clean"
+keys 4
+ok $(wait_for 'diagnose>' && shows 'ai4i-tiny.safetensors'; echo $?) "Diagnose: a prompt with the shipped model"
+keys 'torque very high, tool wear high' Enter
+ok $(wait_for '^ predicted ' && shows '^   no failure  *[0-9.]*%' && test "$(screen | grep -c '^   .*[0-9.]*%')" -ge 5; echo $?) "Diagnose: free text gets every class's probability as a bar"
+keys 'row 51' Enter
+ok $(wait_for '^ data row 51: type L' && shows '^ predicted [A-Za-z ]*, actual PWF'; echo $?) "Diagnose: row N, predicted and actual"
+keys 'where torque > 65 and type == "L"' Enter
+ok $(wait_for 'rows where torque > 65 and type == "L"' && shows 'the model agrees with the label on'; echo $?) "Diagnose: where EXPR lists the matching rows"
+keys 'where torq > 1' Enter
+ok $(wait_for "unknown name 'torq'"; echo $?) "Diagnose: a bad filter is answered with its error"
+keys 'w' Tab Tab
+ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: Tab lists the completions"
+keys C-u Escape q
+ok $(wait_for 'EXIT=0' && grep -qx 'row 51' "$WORK/state/lathe/history"; echo $?) "Esc q quits from the prompt; the history is kept"
 
 # Data the project was not written for, and Chinese text.
 start 100 30 tests/data/household_power.txt

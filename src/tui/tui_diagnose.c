@@ -1,0 +1,483 @@
+#include "config.h"
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include "base/datadir.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
+#include "script/filter.h"
+#include "script/learn.h"
+
+static const char *const help[] = {
+	"Diagnose: ask the model",
+	"  free text     torque very high, tool wear high: every class's probability",
+	"  row N         data row N of the log: its text, the prediction and the truth",
+	"  where EXPR    the rows where a Lua filter holds, predicted and actual",
+	"  model FILE    use another model (default: the shipped one)",
+	"Line editing and history as in a shell (kept between runs); Tab completes",
+	"column names and the model's words. Here keys type: F1-F9 change screens,",
+	"and Esc then a key does what it does elsewhere (Esc q quits).",
+	NULL,
+};
+
+enum { HISTORY_MAX = 500 };
+
+/* The screen's state; readline's callback interface is global too. */
+static struct {
+	bool ready, has_model;
+	struct tui *ui;
+	struct learner l;
+	char model[1024];
+	/* the log through the model's own data path, and its predictions */
+	struct pipeline p;
+	float *probs;
+	bool applied;
+	unsigned long generation;
+	struct strbuf answer;      /* the last answer, lines */
+	char history[1024];
+	int pending;               /* the key readline reads next */
+	char **words;              /* for completion */
+	size_t nwords;
+} dg;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char line[2048];
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	strbuf_puts(&dg.answer, line);
+	strbuf_puts(&dg.answer, "\n");
+}
+
+/* Every class with its probability as a bar, most likely first. */
+static void bars(const float *probs)
+{
+	size_t K = dg.l.mf.nlabels;
+	size_t *order = xmalloc(K * sizeof *order);
+	for (size_t k = 0; k < K; k++)
+		order[k] = k;
+	for (size_t i = 1; i < K; i++)
+		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t i = 0; i < K; i++) {
+		size_t k = order[i];
+		char bar[256] = "";
+		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f) && strlen(bar) + 4 < sizeof bar; b++)
+			strcat(bar, dg.ui->unicode ? "\xE2\x96\x88" : "#");
+		say("  %-18s %6.2f%%  %s", dg.l.mf.labels[k], 100 * probs[k], bar);
+	}
+	free(order);
+}
+
+static size_t best_of(const float *probs)
+{
+	size_t best = 0;
+	for (size_t k = 1; k < dg.l.mf.nlabels; k++)
+		if (probs[k] > probs[best])
+			best = k;
+	return best;
+}
+
+static void add_word(const char *w)
+{
+	for (size_t i = 0; i < dg.nwords; i++)
+		if (strcmp(dg.words[i], w) == 0)
+			return;
+	dg.words = xrealloc(dg.words, (dg.nwords + 1) * sizeof *dg.words);
+	dg.words[dg.nwords++] = xstrdup(w);
+}
+
+static void close_model(void)
+{
+	if (dg.applied)
+		pipeline_close(&dg.p);
+	free(dg.probs);
+	dg.probs = NULL;
+	dg.applied = false;
+	if (dg.has_model)
+		learner_free(&dg.l);
+	dg.has_model = false;
+	for (size_t i = 0; i < dg.nwords; i++)
+		free(dg.words[i]);
+	free(dg.words);
+	dg.words = NULL;
+	dg.nwords = 0;
+}
+
+/* Loads a model and runs the workbench's log through its data path. */
+static bool open_model(struct tui *ui, const char *path)
+{
+	struct err e;
+	struct learner l;
+	if (learner_load(path, 32, &l, &e)) {
+		tui_say(ui, true, "%s", e.msg);
+		return false;
+	}
+	close_model();
+	dg.l = l;
+	dg.has_model = true;
+	if (path != dg.model)
+		snprintf(dg.model, sizeof dg.model, "%s", path);
+	struct pipeline_opts po;
+	pipeline_opts_init(&po);
+	po.load = ui->po.load;
+	if (learner_apply(&dg.l, &po, ui->data_path, &dg.p, &dg.probs, &e)) {
+		/* the model still answers free text */
+		say("the log does not go through this model's data path: %s", e.msg);
+		pipeline_close(&dg.p);
+		free(dg.probs);
+		dg.probs = NULL;
+	} else {
+		dg.applied = true;
+	}
+	dg.generation = ui->generation;
+	/* completion: the log's column names and the model's whole words */
+	for (size_t c = 0; c < ui->p.t->ncols; c++)
+		add_word(ui->p.t->cols[c].name);
+	add_word("row");
+	add_word("where");
+	add_word("model");
+	for (size_t i = WORDPIECE_SPECIALS; i < dg.l.mf.nvocab; i++) {
+		const char *w = dg.l.mf.vocab[i];
+		if (strlen(w) > 2 && strncmp(w, "##", 2) != 0 && (w[0] & 0x80) == 0)
+			add_word(w);
+	}
+	return true;
+}
+
+static void answer_row(long source)
+{
+	const struct table *t = dg.p.t;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (t->source_row[r] != source)
+			continue;
+		char buf[256];
+		const float *pr = dg.probs + r * dg.l.mf.nlabels;
+		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
+		say("data row %ld: %s", source, dg.p.texts[r]);
+		say("predicted %s%s%s", dg.l.mf.labels[best_of(pr)], *truth ? ", actual " : "", truth);
+		bars(pr);
+		return;
+	}
+	say("no data row %ld (after cleaning)", source);
+}
+
+static void answer_where(const char *expr)
+{
+	struct err e;
+	struct row_filter *f;
+	const struct table *t = dg.p.t;
+	bool *keep = xmalloc(t->nrows + 1);
+	long n = -1;
+	if (row_filter_new(expr, t, dg.ui->po.lua_limit, &f, &e) == 0) {
+		n = row_filter_apply(f, t, NULL, t->nrows, keep, &e);
+		row_filter_free(f);
+	}
+	if (n < 0) {
+		say("%s", e.msg);
+		free(keep);
+		return;
+	}
+	size_t right = 0, labelled = 0, shown = 0;
+	char buf[256];
+	say("%-8s %-18s %-18s %s", "row", "predicted", "actual", "p");
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (!keep[r])
+			continue;
+		const float *pr = dg.probs + r * dg.l.mf.nlabels;
+		size_t best = best_of(pr);
+		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
+		if (*truth) {
+			labelled++;
+			right += strcmp(truth, dg.l.mf.labels[best]) == 0;
+		}
+		if (shown++ < 200)
+			say("%-8lld %-18s %-18s %.2f", (long long)t->source_row[r], dg.l.mf.labels[best], truth, pr[best]);
+	}
+	say("%ld rows where %s%s", n, expr, labelled ? "" : "");
+	if (labelled)
+		say("the model agrees with the label on %zu of %zu (%.1f%%)", right, labelled, 100.0 * (double)right / (double)labelled);
+	free(keep);
+}
+
+/* readline calls this with each finished line. */
+static void on_line(char *line)
+{
+	if (!line)
+		return;
+	char *q = line;
+	while (*q == ' ')
+		q++;
+	if (*q) {
+		add_history(q);
+		strbuf_clear(&dg.answer);
+		say("> %s", q);
+		char *end;
+		if (strncmp(q, "model ", 6) == 0) {
+			if (open_model(dg.ui, q + 6))
+				say("model %s", dg.model);
+		} else if (!dg.has_model) {
+			say("no model: model FILE loads one");
+		} else if (strncmp(q, "row ", 4) == 0 && strtol(q + 4, &end, 10) > 0 && *end == '\0') {
+			if (dg.applied)
+				answer_row(strtol(q + 4, NULL, 10));
+			else
+				say("the log did not go through this model: only free text");
+		} else if (strncmp(q, "where ", 6) == 0) {
+			if (dg.applied)
+				answer_where(q + 6);
+			else
+				say("the log did not go through this model: only free text");
+		} else {
+			float *pr = xmalloc(dg.l.mf.nlabels * sizeof *pr);
+			learner_predict(&dg.l, &q, 1, pr);
+			say("predicted %s", dg.l.mf.labels[best_of(pr)]);
+			bars(pr);
+			free(pr);
+		}
+	}
+	free(line);
+}
+
+/* ---- readline on ncurses: keys in through getc, the line out through
+ * redisplay; readline never touches the terminal itself. ---- */
+
+static int feed_key(FILE *in)
+{
+	(void)in;
+	int c = dg.pending;
+	dg.pending = EOF;
+	return c;
+}
+
+/* Readline must not look at the terminal for typed-ahead keys: ncurses
+ * holds them, and they come one by one through feed_key. */
+static int no_typeahead(void)
+{
+	return dg.pending != EOF;
+}
+
+static void redisplay(void)
+{
+	/* the screen draws the line; nothing to do between keys */
+}
+
+static char *complete_word(const char *text, int state)
+{
+	static size_t next, len;
+	if (!state) {
+		next = 0;
+		len = strlen(text);
+	}
+	while (next < dg.nwords) {
+		const char *w = dg.words[next++];
+		if (strncasecmp(w, text, len) == 0)
+			return xstrdup(w);
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)start;
+	(void)end;
+	rl_attempted_completion_over = 1;
+	return rl_completion_matches(text, complete_word);
+}
+
+/* Several matches: list them in the answer area. */
+static void show_matches(char **matches, int n, int longest)
+{
+	(void)longest;
+	struct strbuf b = {0};
+	for (int i = 1; i <= n && i < 40; i++) {
+		strbuf_puts(&b, matches[i]);
+		strbuf_puts(&b, "  ");
+	}
+	tui_say(dg.ui, false, "%s", b.s ? b.s : "");
+	strbuf_free(&b);
+}
+
+static void history_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[900];
+	if (state && *state)
+		snprintf(dir, sizeof dir, "%s/lathe", state);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/lathe", home);
+	else
+		return;
+	/* make the directory, parents too */
+	for (char *s = dir + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(dir, 0700);
+			*s = '/';
+		}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	snprintf(dg.history, sizeof dg.history, "%s/history", dir);
+}
+
+static void setup(struct tui *ui)
+{
+	dg.ui = ui;
+	dg.ready = true;
+	dg.pending = EOF;
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_prep_term_function = NULL;
+	rl_deprep_term_function = NULL;
+	rl_getc_function = feed_key;
+	rl_input_available_hook = no_typeahead;
+	rl_redisplay_function = redisplay;
+	rl_attempted_completion_function = complete;
+	rl_completion_display_matches_hook = show_matches;
+	rl_inhibit_completion = 0;
+	rl_readline_name = "lathe";
+	using_history();
+	stifle_history(HISTORY_MAX);
+	history_path();
+	if (dg.history[0])
+		read_history(dg.history);
+	rl_callback_handler_install("", on_line);
+	snprintf(dg.model, sizeof dg.model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
+	if (open_model(ui, dg.model))
+		say("model %s; ask in free text, row N or where EXPR", dg.model);
+}
+
+static void draw(struct tui *ui)
+{
+	if (!dg.ready)
+		setup(ui);
+	if (dg.has_model && dg.generation != ui->generation)
+		open_model(ui, dg.model);
+	int y = 2, prompt_y = LINES - 3;
+	const char *a = dg.answer.s ? dg.answer.s : "";
+	/* the answer's last lines that fit above the prompt */
+	int lines = 0;
+	for (const char *s = a; *s; s++)
+		lines += *s == '\n';
+	int skip = lines - (prompt_y - 1 - y);
+	for (const char *s = a; *s && y < prompt_y - 1;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		if (skip-- <= 0) {
+			char *line = xstrndup(s, len);
+			if (line[0] == '>')
+				tui_attr_on(ui, TUI_ACCENT);
+			tui_put(y++, 1, line, COLS - 2);
+			tui_attr_off(ui, TUI_ACCENT);
+			free(line);
+		}
+		s += len + (nl ? 1 : 0);
+	}
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(prompt_y - 1, 1, dg.has_model ? dg.model : "no model", COLS - 2);
+	tui_attr_off(ui, TUI_HEADER);
+	const char *prompt = "diagnose> ";
+	mvaddstr(prompt_y, 1, prompt);
+	int x = 1 + (int)utf8_width(prompt), room = COLS - x - 1;
+	/* the line with its cursor, scrolled to keep the cursor in view */
+	char *before = xstrndup(rl_line_buffer, (size_t)rl_point);
+	int cursor = (int)utf8_width(before);
+	free(before);
+	const char *shown = rl_line_buffer;
+	while (cursor > room && *shown) {
+		char one[8] = {shown[0]};
+		size_t k = 1;
+		while (k < 7 && ((unsigned char)shown[k] & 0xC0) == 0x80) {
+			one[k] = shown[k];
+			k++;
+		}
+		cursor -= (int)utf8_width(one);
+		shown += k;
+	}
+	tui_put(prompt_y, x, shown, room);
+	ui->cursor_y = prompt_y;
+	ui->cursor_x = x + cursor;
+}
+
+/* Keys a terminal sends as escape sequences arrive from ncurses as codes;
+ * readline gets the bindings' functions for them. */
+static bool key(struct tui *ui, int ch)
+{
+	if (!dg.ready)
+		setup(ui);
+	switch (ch) {
+	case KEY_UP:
+		rl_get_previous_history(1, 0);
+		return true;
+	case KEY_DOWN:
+		rl_get_next_history(1, 0);
+		return true;
+	case KEY_LEFT:
+		rl_backward_char(1, 0);
+		return true;
+	case KEY_RIGHT:
+		rl_forward_char(1, 0);
+		return true;
+	case KEY_HOME:
+		rl_beg_of_line(1, 0);
+		return true;
+	case KEY_END:
+		rl_end_of_line(1, 0);
+		return true;
+	case KEY_BACKSPACE:
+		rl_rubout(1, 0);
+		return true;
+	case KEY_DC:
+		rl_delete(1, 0);
+		return true;
+	case KEY_ENTER:
+		ch = '\n';
+		break;
+	}
+	if (ch < 0 || ch > 255)
+		return false;
+	dg.pending = ch;
+	rl_callback_read_char();
+	return true;
+}
+
+static void close_screen(struct tui *ui)
+{
+	(void)ui;
+	if (!dg.ready)
+		return;
+	rl_callback_handler_remove();
+	if (dg.history[0] && write_history(dg.history) != 0)
+		fprintf(stderr, "lathe: cannot keep the diagnosis history in %s\n", dg.history);
+	close_model();
+	strbuf_free(&dg.answer);
+	clear_history();
+	dg.ready = false;
+}
+
+const struct tui_screen tui_diagnose_screen = {
+	.name = "Diagnose",
+	.hints = "type a question, Enter asks  Tab completes  up/down history  F1-F9 screens  Esc then q quits",
+	.help = help,
+	.draw = draw,
+	.key = key,
+	.close = close_screen,
+	.text_input = true,
+};
