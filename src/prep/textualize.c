@@ -561,3 +561,39 @@ size_t textualize_level_columns(const struct textualizer *tz, size_t *cols)
 		}
 	return n;
 }
+
+size_t textualize_explain(const struct textualizer *tz, const struct table *t, size_t r, struct fact_explain *out)
+{
+	char buf[64];
+	for (size_t i = 0; i < tz->nfacts; i++) {
+		const struct fact_col *f = &tz->facts[i];
+		struct fact_explain *x = &out[i];
+		memset(x, 0, sizeof *x);
+		x->column = t->cols[f->col].name;
+		x->name = f->name;
+		x->level = -1;
+		if (f->kind == FACT_CATEGORY) {
+			snprintf(x->value, sizeof x->value, "%s", table_cell_text(t, f->col, r, buf, sizeof buf));
+			snprintf(x->why, sizeof x->why, "the text of the cell");
+			continue;
+		}
+		double v = t->cols[f->col].num[r];
+		memcpy(x->cuts, f->cuts, sizeof x->cuts);
+		x->numeric = true;
+		if (isnan(v)) {
+			snprintf(x->value, sizeof x->value, "(missing)");
+			snprintf(x->why, sizeof x->why, "no reading, no fact");
+			continue;
+		}
+		table_format_number(v, x->value, sizeof x->value);
+		x->level = level_of(f->cuts, v);
+		snprintf(x->why, sizeof x->why, "%s: %.4g | %.4g | %.4g | %.4g", tz->w->levels[x->level], f->cuts[0], f->cuts[1],
+		         f->cuts[2], f->cuts[3]);
+	}
+	return tz->nfacts;
+}
+
+size_t textualize_nfacts(const struct textualizer *tz)
+{
+	return tz->nfacts;
+}

@@ -63,6 +63,21 @@ void textualize_values(const struct textualizer *tz, const struct table *t, size
 /* The table columns of the numeric (level) facts, in text order, into
  * cols (may be NULL); returns how many. */
 size_t textualize_level_columns(const struct textualizer *tz, size_t *cols);
+/* How row r's facts came about, for an inspector: per fact its column,
+ * its words, the cell, and for numbers the level and the four cuts that
+ * chose it ("high: 298.3 | 299.4 | 301.1 | 302.1"). out holds
+ * textualize_nfacts entries; the strings point into tz and t. */
+struct fact_explain {
+	const char *column, *name;
+	char value[64];
+	char why[160];
+	bool numeric;
+	int level;              /* 0 very low .. 4 very high; -1 none */
+	double cuts[4];
+};
+
+size_t textualize_nfacts(const struct textualizer *tz);
+size_t textualize_explain(const struct textualizer *tz, const struct table *t, size_t r, struct fact_explain *out);
 /* What joins the facts of a text in a wording pack ("en", "zh"). */
 const char *textualize_separator(const char *lang);
 /* "air temperature" from "Air temperature [K]". Caller frees. */

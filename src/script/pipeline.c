@@ -201,6 +201,16 @@ int pipeline_split(struct pipeline *p, struct err *e)
 	return split_assign(p->t, &p->split, p->part, e);
 }
 
+/* Texts made before (a second textualizing with other settings). */
+static void free_texts(struct pipeline *p)
+{
+	if (p->texts)
+		for (size_t r = 0; r < p->t->nrows; r++)
+			free(p->texts[r]);
+	free(p->texts);
+	p->texts = NULL;
+}
+
 int pipeline_textualize(struct pipeline *p, struct err *e)
 {
 	if (!p->part && pipeline_split(p, e))
@@ -209,6 +219,7 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 		return 0;
 	textualize_free(p->tz);
 	p->tz = NULL;
+	free_texts(p);
 	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
 		return -1;
 	p->texts = textualize_table(p->tz, p->t);
@@ -223,6 +234,7 @@ int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e
 		return 0;
 	textualize_free(p->tz);
 	p->tz = NULL;
+	free_texts(p);
 	if (textualize_from_spec(spec, p->t, &p->tz, e))
 		return -1;
 	p->texts = textualize_table(p->tz, p->t);
@@ -269,10 +281,7 @@ int pipeline_write_jsonl(const struct pipeline *p, FILE *fp, struct err *e)
 
 void pipeline_close(struct pipeline *p)
 {
-	if (p->texts)
-		for (size_t r = 0; r < p->t->nrows; r++)
-			free(p->texts[r]);
-	free(p->texts);
+	free_texts(p);
 	textualize_free(p->tz);
 	free(p->part);
 	free(p->method);

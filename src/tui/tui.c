@@ -13,8 +13,8 @@
 #include "base/utf8.h"
 
 /* The screens, in tab order (their number keys follow it). */
-static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_augment_screen,
-                                                   &tui_diagnose_screen};
+static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_text_screen,
+                                                   &tui_augment_screen, &tui_diagnose_screen};
 #define NSCREENS ((int)(sizeof screens / sizeof *screens))
 
 static const char *const global_help[] = {

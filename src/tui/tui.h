@@ -30,7 +30,8 @@ struct tui_screen {
 	bool text_input;
 };
 
-extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_augment_screen, tui_diagnose_screen;
+extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_text_screen, tui_augment_screen,
+        tui_diagnose_screen;
 
 /* The log the screens look at, as a view: the rows shown (a filter's
  * and a sort's result) in the order shown. */

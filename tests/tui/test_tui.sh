@@ -40,7 +40,7 @@ start() {
 }
 
 start 100 30 ""
-ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data  2 Clean  3 Augment' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
+ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data  2 Clean  3 Text  4 Augment  5 Diagnose' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
 keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
 ok $(wait_for '145 of 10000 rows match torque > 60 and type == "L"'; echo $?) "a Lua filter over the grid"
 keys j
@@ -68,12 +68,20 @@ ok $(wait_for 'rules script .*ai4i.lua, defining label()' && shows 'label() in a
 keys r C-u "$WORK/broken.lua" Enter
 ok $(wait_for 'broken.lua:2: attempt to index a nil value' && shows 'rules script .*ai4i.lua'; echo $?) "Clean: a broken script is refused with its line; the old rules stay"
 keys 3
+ok $(wait_for '^ Torque \[Nm\]  *[0-9.]*  *torque  *[a-z ]*: [0-9.]* | ' && shows '^ text' && shows '^   \[CLS\] type ' && shows '^   no failure  *9661'; echo $?) "Text: each fact with its cell and cuts, the text, its tokens, the labels"
+keys j j j j e C-u '1000,1200,1300,1400' Enter
+ok $(wait_for 'torque  *very low: 1000 | 1200 | 1300 | 1400' && shows 'torque very low;'; echo $?) "Text: edited thresholds change the text at once"
+keys w
+ok $(wait_for 'wording zh' && shows '扭矩\|torque很低'; echo $?) "Text: the Chinese wording pack"
+keys b
+ok $(wait_for 'binning z-score'; echo $?) "Text: z-score binning"
+keys 4
 ok $(wait_for 'class (train)  *before  *after' && shows '^  synonym  ' && shows '^  jitter  ' && shows '^ data row [0-9]* ([^n]'; echo $?) "Augment: a rare-class sample beside its variants, and the balance"
 keys j j j x
 ok $(wait_for '\[x\] insert' && shows '^  insert  '; echo $?) "Augment: a method turned on makes its variant"
 keys ' '
 ok $(wait_for 'seed 43'; echo $?) "Augment: space regenerates"
-keys 4
+keys 5
 ok $(wait_for 'diagnose>' && shows 'ai4i-tiny.safetensors'; echo $?) "Diagnose: a prompt with the shipped model"
 keys 'torque very high, tool wear high' Enter
 ok $(wait_for '^ predicted ' && shows '^   no failure  *[0-9.]*%' && test "$(screen | grep -c '^   .*[0-9.]*%')" -ge 5; echo $?) "Diagnose: free text gets every class's probability as a bar"

@@ -1,0 +1,263 @@
+#include "config.h"
+#include "tui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/utf8.h"
+#include "prep/textualize.h"
+#include "prep/wordpiece.h"
+#include "base/strbuf.h"
+#include "script/rules.h"
+
+static const char *const help[] = {
+	"Text: how a row becomes text",
+	"  n p        the next or previous row of the grid (the Data screen's cursor)",
+	"  j k        choose a fact",
+	"  e          edit the chosen fact's thresholds: four numbers a,b,c,d",
+	"  w          switch the wording pack (en, zh)",
+	"  b          switch the binning (quantile, z-score)",
+	"Each fact shows the cell it came from and, for numbers, the level and the",
+	"cuts that chose it; the text and its WordPiece tokens follow, and the",
+	"label distribution. Edits textualize every row again at once.",
+	NULL,
+};
+
+static struct {
+	unsigned long generation;
+	int fact;
+	struct wordpiece *wp;          /* learned on the training texts, as train would */
+	char error[1024];
+	char **owned;                  /* strings of the thresholds edited here */
+	size_t nowned;
+} tx;
+
+static void free_owned(void)
+{
+	for (size_t i = 0; i < tx.nowned; i++)
+		free(tx.owned[i]);
+	free(tx.owned);
+	tx.owned = NULL;
+	tx.nowned = 0;
+}
+
+static void own(char *s)
+{
+	if (!s)
+		return;
+	tx.owned = xrealloc(tx.owned, (tx.nowned + 1) * sizeof *tx.owned);
+	tx.owned[tx.nowned++] = s;
+}
+
+/* (Re)textualizes the log with the current settings. */
+static bool retextualize(struct tui *ui)
+{
+	struct err e;
+	wordpiece_free(tx.wp);
+	tx.wp = NULL;
+	tx.error[0] = '\0';
+	if (pipeline_textualize(&ui->p, &e)) {
+		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
+		return false;
+	}
+	size_t n = 0;
+	const char **train = xmalloc((ui->p.t->nrows + 1) * sizeof *train);
+	for (size_t r = 0; r < ui->p.t->nrows; r++)
+		if (ui->p.part[r] == SPLIT_TRAIN)
+			train[n++] = ui->p.texts[r];
+	tx.wp = wordpiece_train(train, n, 1000, &e);
+	free(train);
+	if (!tx.wp)
+		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
+	return true;
+}
+
+static void ready(struct tui *ui)
+{
+	if (tx.generation != ui->generation || !ui->p.texts || !ui->p.tz) {
+		if (tx.generation != ui->generation)
+			free_owned();  /* the edits went with the old data */
+		tx.generation = ui->generation;
+		if (!ui->p.samples)
+			retextualize(ui);
+	}
+}
+
+static void draw(struct tui *ui)
+{
+	ready(ui);
+	const struct pipeline *p = &ui->p;
+	int y = 2;
+	char line[2048];
+	if (tx.error[0] || !p->tz) {
+		tui_attr_on(ui, TUI_ERROR);
+		tui_put(y, 1, tx.error[0] ? tx.error : "textualized samples: no textualizer to inspect", COLS - 2);
+		tui_attr_off(ui, TUI_ERROR);
+		return;
+	}
+	if (ui->nview == 0)
+		return;
+	size_t r = ui->view[ui->row];
+	size_t nf = textualize_nfacts(p->tz);
+	struct fact_explain *fx = xcalloc(nf + 1, sizeof *fx);
+	textualize_explain(p->tz, p->t, r, fx);
+	if (tx.fact >= (int)nf)
+		tx.fact = nf ? (int)nf - 1 : 0;
+	snprintf(line, sizeof line, "data row %lld  (wording %s, binning %s; split %s)", (long long)p->t->source_row[r],
+	         p->text.lang, p->text.binning == TEXT_BIN_ZSCORE ? "z-score" : "quantile", split_part_name(p->part[r]));
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(y++, 1, line, COLS - 2);
+	tui_attr_off(ui, TUI_HEADER);
+	tui_attr_on(ui, TUI_DIM);
+	snprintf(line, sizeof line, "%-26s %-12s %-22s %s", "column", "cell", "words", "why");
+	tui_put(y++, 1, line, COLS - 2);
+	tui_attr_off(ui, TUI_DIM);
+	for (size_t i = 0; i < nf && y < LINES / 2; i++) {
+		snprintf(line, sizeof line, "%-26.26s %-12.12s %-22.22s %s", fx[i].column, fx[i].value, fx[i].name, fx[i].why);
+		if ((int)i == tx.fact)
+			tui_attr_on(ui, TUI_CURSOR);
+		tui_put(y++, 1, line, COLS - 2);
+		if ((int)i == tx.fact)
+			tui_attr_off(ui, TUI_CURSOR);
+	}
+	free(fx);
+	y++;
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(y++, 1, "text", 10);
+	tui_attr_off(ui, TUI_HEADER);
+	tui_attr_on(ui, TUI_ACCENT);
+	tui_put(y++, 3, p->texts[r], COLS - 4);
+	tui_attr_off(ui, TUI_ACCENT);
+	if (p->rules && rules_has_textualize(p->rules))
+		tui_put(y++, 3, "(the rules script's textualize() may have rewritten it)", COLS - 4);
+	if (tx.wp) {
+		int32_t ids[512];
+		size_t k = wordpiece_encode(tx.wp, p->texts[r], ids, 512);
+		struct strbuf b = {0};
+		for (size_t i = 0; i < k && i < 512; i++) {
+			strbuf_puts(&b, i ? " " : "");
+			strbuf_puts(&b, wordpiece_token(tx.wp, ids[i]));
+		}
+		tui_attr_on(ui, TUI_HEADER);
+		snprintf(line, sizeof line, "tokens (%zu)", k + 2);
+		tui_put(y++, 1, line, COLS - 2);
+		tui_attr_off(ui, TUI_HEADER);
+		snprintf(line, sizeof line, "[CLS] %s [SEP]", b.s ? b.s : "");
+		tui_put(y++, 3, line, COLS - 4);
+		strbuf_free(&b);
+	}
+	/* the label distribution */
+	if (p->label_col >= 0 && y + 2 < LINES - 1) {
+		y++;
+		tui_attr_on(ui, TUI_HEADER);
+		tui_put(y++, 1, "labels", 10);
+		tui_attr_off(ui, TUI_HEADER);
+		struct table_groups g;
+		table_groups_by(p->t, p->label_col, &g);
+		char buf[256];
+		for (size_t k = 0; k < g.n && y < LINES - 1; k++) {
+			size_t n = g.start[k + 1] - g.start[k];
+			char bar[160] = "";
+			int len = (int)((double)n / (double)p->t->nrows * 40 + 0.999);
+			for (int b = 0; b < len && strlen(bar) + 4 < sizeof bar; b++)
+				strcat(bar, ui->unicode ? "\xE2\x96\x88" : "#");
+			snprintf(line, sizeof line, "%-18.18s %7zu %5.1f%%  %s", pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf),
+			         n, 100.0 * (double)n / (double)p->t->nrows, bar);
+			tui_put(y++, 3, line, COLS - 4);
+		}
+		table_groups_free(&g);
+	}
+}
+
+/* Fixed thresholds for the chosen fact, as --levels sets them. */
+static void edit_cuts(struct tui *ui)
+{
+	size_t nf = textualize_nfacts(ui->p.tz);
+	struct fact_explain *fx = xcalloc(nf + 1, sizeof *fx);
+	textualize_explain(ui->p.tz, ui->p.t, ui->nview ? ui->view[ui->row] : 0, fx);
+	struct fact_explain *f = tx.fact < (int)nf ? &fx[tx.fact] : NULL;
+	if (!f || !f->numeric) {
+		tui_say(ui, true, "only a numeric fact has thresholds");
+		free(fx);
+		return;
+	}
+	char spec[1200], line[256];
+	snprintf(line, sizeof line, "%.6g,%.6g,%.6g,%.6g", f->cuts[0], f->cuts[1], f->cuts[2], f->cuts[3]);
+	char prompt[160];
+	snprintf(prompt, sizeof prompt, "%s thresholds a,b,c,d: ", f->column);
+	if (tui_prompt(ui, prompt, line, sizeof line)) {
+		snprintf(spec, sizeof spec, "%s=%s", f->column, line);
+		struct text_column tc;
+		struct err e;
+		if (textualize_parse_levels(spec, &tc, &e)) {
+			tui_say(ui, true, "%s", e.msg);
+		} else {
+			/* replace an earlier edit of the same column */
+			struct textualize_opts *o = &ui->p.text;
+			size_t i = 0;
+			while (i < o->ncols && strcmp(o->cols[i].column, tc.column) != 0)
+				i++;
+			if (i == o->ncols)
+				o->cols = xrealloc(o->cols, (++o->ncols + 1) * sizeof *o->cols);
+			own(tc.column);
+			own(tc.name);
+			o->cols[i] = tc;
+			retextualize(ui);
+		}
+	}
+	free(fx);
+}
+
+static bool key(struct tui *ui, int ch)
+{
+	switch (ch) {
+	case 'n':
+		if (ui->row + 1 < ui->nview)
+			ui->row++;
+		return true;
+	case 'p':
+		if (ui->row > 0)
+			ui->row--;
+		return true;
+	case 'j':
+	case KEY_DOWN:
+		tx.fact++;
+		return true;
+	case 'k':
+	case KEY_UP:
+		if (tx.fact > 0)
+			tx.fact--;
+		return true;
+	case 'w':
+		ui->p.text.lang = strcmp(ui->p.text.lang, "zh") == 0 ? "en" : "zh";
+		retextualize(ui);
+		return true;
+	case 'b':
+		ui->p.text.binning = ui->p.text.binning == TEXT_BIN_ZSCORE ? TEXT_BIN_QUANTILE : TEXT_BIN_ZSCORE;
+		retextualize(ui);
+		return true;
+	case 'e':
+		if (ui->p.tz)
+			edit_cuts(ui);
+		return true;
+	}
+	return false;
+}
+
+static void close_screen(struct tui *ui)
+{
+	(void)ui;
+	wordpiece_free(tx.wp);
+	tx.wp = NULL;
+	free_owned();
+}
+
+const struct tui_screen tui_text_screen = {
+	.name = "Text",
+	.hints = "n/p row  j/k fact  e thresholds  w wording  b binning",
+	.help = help,
+	.draw = draw,
+	.key = key,
+	.close = close_screen,
+};
