@@ -12,6 +12,7 @@ struct pool {
 	int threads;                /* including the caller */
 	pthread_t *workers;
 	unsigned long generation;   /* bumped for every job, and to quit */
+	unsigned long born;         /* the generation the workers were started at */
 	bool quit;
 	int pending;                /* workers still running the job */
 	/* the job */
@@ -39,7 +40,9 @@ static void *worker(void *arg)
 {
 	int part = (int)(intptr_t)arg;
 	pthread_mutex_lock(&pool.mu);
-	unsigned long seen = pool.generation;
+	/* Not pool.generation: a job may have been posted before this thread
+	 * ran, and it must not be missed. */
+	unsigned long seen = pool.born;
 	for (;;) {
 		while (pool.generation == seen)
 			pthread_cond_wait(&pool.wake, &pool.mu);
@@ -100,6 +103,9 @@ int pool_set_threads(int n)
 	if (!w)
 		return -1;
 	pool.workers = w;
+	pthread_mutex_lock(&pool.mu);
+	pool.born = pool.generation;
+	pthread_mutex_unlock(&pool.mu);
 	for (int i = 1; i < n; i++) {
 		if (pthread_create(&w[i - 1], NULL, worker, (void *)(intptr_t)i) != 0) {
 			pool.threads = i;

@@ -815,7 +815,8 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		 * the step to finish, as checkpoints hold no partial gradients. */
 		int pending = 0;
 		for (; st.at < ntrain; st.at += (size_t)o->batch) {
-			if (!pending && (stop_requested || (o->stop_after && res->steps >= o->stop_after))) {
+			if (!pending && (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
+			                 (o->stop_after && res->steps >= o->stop_after))) {
 				res->interrupted = true;
 				res->signalled = stop_requested;
 				break;

@@ -1,6 +1,7 @@
 #ifndef LATHE_SCRIPT_LEARN_H
 #define LATHE_SCRIPT_LEARN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@ struct learn_opts {
 	const char *checkpoint;    /* where an interrupted run saves itself (default OUT.ckpt) */
 	const char *resume;        /* a checkpoint to continue from, or NULL */
 	long stop_after;           /* stop (with a checkpoint) after this many steps; 0 = never */
+	/* Set (from another thread) to stop after the current step, with a
+	 * checkpoint, as SIGINT does; may be NULL. */
+	const atomic_int *cancel;
 	/* Called after every epoch (may be NULL); a non-zero return stops
 	 * training with the message it left in e. */
 	int (*on_epoch)(void *ctx, const struct learn_epoch *ep, struct err *e);

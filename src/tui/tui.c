@@ -13,8 +13,8 @@
 #include "base/utf8.h"
 
 /* The screens, in tab order (their number keys follow it). */
-static const struct tui_screen *const screens[] = {&tui_data_screen, &tui_clean_screen, &tui_text_screen,
-                                                   &tui_augment_screen, &tui_diagnose_screen};
+static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_clean_screen, &tui_text_screen,
+                                                   &tui_augment_screen, &tui_train_screen, &tui_diagnose_screen};
 #define NSCREENS ((int)(sizeof screens / sizeof *screens))
 
 static const char *const global_help[] = {
@@ -300,6 +300,13 @@ bool tui_load_rules(struct tui *ui, const char *path)
 	return load(ui, ui->data_path, path);
 }
 
+/* A yes-or-no question at the bottom. */
+static bool confirm(struct tui *ui, const char *question)
+{
+	char answer[8] = "";
+	return tui_prompt(ui, question, answer, sizeof answer) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 /* The command line: the names of the batch commands where they apply. */
 static void command(struct tui *ui)
 {
@@ -312,7 +319,7 @@ static void command(struct tui *ui)
 	while (*arg == ' ')
 		arg++;
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
-		ui->quit = true;
+		ui->quit = !tui_training() || confirm(ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	} else if (strcmp(line, "load") == 0 && *arg) {
 		load(ui, arg, ui->rules_path);
 	} else if (strcmp(line, "rules") == 0) {
@@ -398,7 +405,7 @@ int tui_run(const char *data, const char *rules)
 		if (dirty)
 			draw(&ui);
 		int ch = getch();
-		dirty = ch != ERR;
+		dirty = ch != ERR || (screens[ui.screen]->poll && screens[ui.screen]->poll(&ui));
 		if (ch == ERR || ch == KEY_RESIZE)
 			continue;
 		if (ui.help) {
@@ -433,7 +440,7 @@ int tui_run(const char *data, const char *rules)
 		else if (ch == ':')
 			command(&ui);
 		else if (ch == 'q')
-			ui.quit = true;
+			ui.quit = !tui_training() || confirm(&ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	}
 	restore_terminal();
 	for (int i = 0; i < NSCREENS; i++)

@@ -25,13 +25,18 @@ struct tui_screen {
 	void (*draw)(struct tui *ui);
 	bool (*key)(struct tui *ui, int ch);
 	void (*close)(struct tui *ui);
+	/* Whether work beside the screen has news to show (may be NULL);
+	 * asked ten times a second while no key comes. */
+	bool (*poll)(struct tui *ui);
 	/* Keys type into the screen (F-keys still change screens; Esc then
 	 * a key does what it does elsewhere). */
 	bool text_input;
 };
 
 extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_text_screen, tui_augment_screen,
-        tui_diagnose_screen;
+        tui_train_screen, tui_diagnose_screen;
+/* Whether a training runs (quitting then asks first). */
+bool tui_training(void);
 
 /* The log the screens look at, as a view: the rows shown (a filter's
  * and a sort's result) in the order shown. */

@@ -29,6 +29,17 @@ shows() {
 	screen | sed 's/^/#   /' >&2
 	return 1
 }
+# Braille plot cells (U+2801..U+28FF), as bytes.
+wait_for_plot() {
+	dots=$(printf '\342[\240\241\242\243]')
+	i=0
+	while [ $i -lt 50 ]; do
+		screen | LC_ALL=C grep -q "$dots" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 keys() { tmux send-keys -t "$session" "$@"; }
 runs=0
 start() {
@@ -40,7 +51,7 @@ start() {
 }
 
 start 100 30 ""
-ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data  2 Clean  3 Text  4 Augment  5 Diagnose' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
+ok $(wait_for 'row 1 of 10000' && screen | grep -q '^ lathe  1 Data  2 Clean  3 Text  4 Augment  5 Train  6 Diagnose' && screen | grep -q '^row  *UDI  *Product ID'; echo $?) "no file: the shipped data in the grid, header frozen"
 keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
 ok $(wait_for '145 of 10000 rows match torque > 60 and type == "L"'; echo $?) "a Lua filter over the grid"
 keys j
@@ -81,7 +92,7 @@ keys j j j x
 ok $(wait_for '\[x\] insert' && shows '^  insert  '; echo $?) "Augment: a method turned on makes its variant"
 keys ' '
 ok $(wait_for 'seed 43'; echo $?) "Augment: space regenerates"
-keys 5
+keys 6
 ok $(wait_for 'diagnose>' && shows 'ai4i-tiny.safetensors'; echo $?) "Diagnose: a prompt with the shipped model"
 keys 'torque very high, tool wear high' Enter
 ok $(wait_for '^ predicted ' && shows '^   no failure  *[0-9.]*%' && test "$(screen | grep -c '^   .*[0-9.]*%')" -ge 5; echo $?) "Diagnose: free text gets every class's probability as a bar"
@@ -95,6 +106,29 @@ keys 'w' Tab Tab
 ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: Tab lists the completions"
 keys C-u Escape q
 ok $(wait_for 'EXIT=0' && grep -qx 'row 51' "$WORK/state/lathe/history"; echo $?) "Esc q quits from the prompt; the history is kept"
+
+# Training beside the screen, on a slice of the log.
+head -1201 datasets/ai4i2020.csv >"$WORK/slice.csv"
+start 110 40 "$WORK/slice.csv"
+wait_for 'row 1 of 1200' >/dev/null
+keys ':' && sleep 0.2 && keys "rules $srcdir/lua/ai4i.lua" Enter
+wait_for 'rules .*ai4i.lua' >/dev/null
+keys 5 j j Enter && sleep 0.2 && keys C-u 3 Enter
+keys j j j Enter && sleep 0.2 && keys C-u "$WORK/tui.safetensors" Enter
+ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU'; echo $?) "Train: the form"
+keys s
+ok $(wait_for '^ training epoch [0-9]/3  step [0-9]*/[0-9]*  loss'; echo $?) "Train: training runs in the background"
+keys p
+ok $(wait_for '^ paused  epoch'; echo $?) "Train: pause"
+keys q
+ok $(wait_for 'training runs: stop it (with a checkpoint) and quit? y/n'; echo $?) "q asks while training runs"
+keys n Enter p
+ok $(wait_for_plot && wait_for 'saved .*tui.safetensors: best epoch [0-9], dev macro-F1' && test -s "$WORK/tui.safetensors"; echo $?) "Train: the loss plot moves and the model is saved where the form says"
+ok $(wait_for '^ test class  *F1  confusion' && shows '^ no failure  *[01]\.[0-9]*  '; echo $?) "Train: the test split's per-class F1 and confusion matrix"
+keys l
+ok $(wait_for 'steps, log scale'; echo $?) "Train: l switches to a log scale"
+keys q
+ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
 
 # Data the project was not written for, and Chinese text.
 start 100 30 tests/data/household_power.txt

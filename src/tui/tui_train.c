@@ -1,0 +1,558 @@
+#include "config.h"
+#include "tui.h"
+
+#include <curses.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "base/utf8.h"
+#include "ml/metrics.h"
+#include "script/learn.h"
+
+static const char *const help[] = {
+	"Train: fit a model, watching it learn",
+	"  j k        choose a field of the form;  Enter edits it (or switches its choice)",
+	"  s          start;  p pause or go on;  x stop (a checkpoint is kept, as Ctrl-C does)",
+	"  l          the loss axis in log scale or linear",
+	"The plot: train loss per step (dim), smoothed (bright) and dev loss per epoch (o).",
+	"At the end: the test split's confusion matrix and per-class F1; the model is",
+	"saved where the form says. Training runs beside the screen: keys keep working.",
+	NULL,
+};
+
+enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_DEVICE, F_COUNT };
+
+static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch", "learning rate", "save to",
+                                                 "device"};
+
+/* Shared with the training thread under mu. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t go_on;
+	pthread_t thread;
+	bool started, running, paused, finished;
+	atomic_int cancel;
+	struct tui *ui;
+	/* the form */
+	int field;
+	bool pretrain;
+	char config[64], output[1024];
+	char data[1024], rules[1024];   /* the thread's own copies */
+	struct pipeline_opts po;
+	int epochs, batch;
+	double lr;
+	bool log_scale;
+	/* progress */
+	float *loss;
+	size_t nloss, cap;
+	double dev_x[256], dev_y[256];
+	int ndev;
+	struct learn_step step;
+	struct learn_epoch epoch;
+	double best_f1;
+	int stale, patience;
+	struct learn_result res;
+	char error[1024], done_note[2048];
+	bool news;
+	/* the end: test metrics */
+	char **labels;
+	int K;
+	struct metrics mt;
+	bool have_metrics;
+} tr = {.mu = PTHREAD_MUTEX_INITIALIZER, .go_on = PTHREAD_COND_INITIALIZER};
+
+static void on_step(void *ctx, const struct learn_step *st)
+{
+	(void)ctx;
+	pthread_mutex_lock(&tr.mu);
+	if (tr.nloss == tr.cap) {
+		tr.cap = tr.cap ? 2 * tr.cap : 1024;
+		tr.loss = xrealloc(tr.loss, tr.cap * sizeof *tr.loss);
+	}
+	tr.loss[tr.nloss++] = (float)st->loss;
+	tr.step = *st;
+	tr.news = true;
+	/* a pause holds the training here, between steps */
+	while (tr.paused && !atomic_load(&tr.cancel))
+		pthread_cond_wait(&tr.go_on, &tr.mu);
+	pthread_mutex_unlock(&tr.mu);
+}
+
+static int on_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
+{
+	(void)ctx;
+	(void)e;
+	pthread_mutex_lock(&tr.mu);
+	if (tr.ndev < 256) {
+		tr.dev_x[tr.ndev] = (double)ep->steps;
+		tr.dev_y[tr.ndev++] = ep->dev_loss;
+	}
+	tr.epoch = *ep;
+	if (ep->best) {
+		tr.best_f1 = ep->dev_macro_f1;
+		tr.stale = 0;
+	} else {
+		tr.stale++;
+	}
+	tr.news = true;
+	pthread_mutex_unlock(&tr.mu);
+	return 0;
+}
+
+/* The test split's report of the saved model, for the end of the screen. */
+static void test_metrics(struct pipeline *p)
+{
+	struct learner l;
+	struct err e;
+	if (learner_load(tr.output, 32, &l, &e))
+		return;
+	size_t n = 0, K = l.mf.nlabels;
+	char **texts = xmalloc((p->t->nrows + 1) * sizeof *texts);
+	int32_t *truth = xmalloc((p->t->nrows + 1) * sizeof *truth), *pred = xmalloc((p->t->nrows + 1) * sizeof *pred);
+	char buf[256];
+	for (size_t r = 0; r < p->t->nrows; r++) {
+		int k = learner_class(&l, pipeline_label(p, r, buf, sizeof buf));
+		if (p->part[r] != SPLIT_TEST || k < 0)
+			continue;
+		texts[n] = p->texts[r];
+		truth[n++] = k;
+	}
+	float *probs = xmalloc((n * K + 1) * sizeof *probs);
+	learner_predict(&l, texts, n, probs);
+	for (size_t i = 0; i < n; i++) {
+		size_t best = 0;
+		for (size_t k = 1; k < K; k++)
+			if (probs[i * K + k] > probs[i * K + best])
+				best = k;
+		pred[i] = (int32_t)best;
+	}
+	pthread_mutex_lock(&tr.mu);
+	metrics_compute(&tr.mt, truth, pred, n, (int)K);
+	tr.labels = xcalloc(K + 1, sizeof *tr.labels);
+	for (size_t k = 0; k < K; k++)
+		tr.labels[k] = xstrdup(l.mf.labels[k]);
+	tr.K = (int)K;
+	tr.have_metrics = n > 0;
+	pthread_mutex_unlock(&tr.mu);
+	free(probs);
+	free(texts);
+	free(truth);
+	free(pred);
+	learner_free(&l);
+}
+
+static void *train_thread(void *arg)
+{
+	(void)arg;
+	struct err e = {0};
+	struct pipeline p;
+	struct learn_opts lo;
+	learn_opts_init(&lo);
+	lo.config = tr.config;
+	lo.epochs = tr.epochs;
+	lo.batch = tr.batch;
+	lo.lr = (float)tr.lr;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	lo.threads = cpus > 0 ? (int)cpus : 1;
+	lo.seed = tr.po.split.seed;
+	lo.on_step = on_step;
+	lo.on_epoch = on_epoch;
+	lo.cancel = &tr.cancel;
+	tr.patience = lo.patience;
+	struct learn_result res = {0};
+	/* its own copy of the data: the screens go on reading theirs */
+	int rc = learn_prepare(&p, &tr.po, tr.data, !tr.pretrain, true, NULL, &e);
+	if (rc == 0)
+		rc = (tr.pretrain ? learn_pretrain : learn_train)(&p, tr.data, &lo, tr.output, &res, &e);
+	if (rc == 0 && !res.interrupted && !tr.pretrain)
+		test_metrics(&p);
+	pipeline_close(&p);
+	pthread_mutex_lock(&tr.mu);
+	tr.res = res;
+	if (rc)
+		snprintf(tr.error, sizeof tr.error, "%s", e.msg);
+	else if (res.interrupted)
+		snprintf(tr.done_note, sizeof tr.done_note, "%s", e.msg);
+	else if (tr.pretrain)
+		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev masked-LM loss %.4f", tr.output,
+		         res.best_epoch, res.dev_loss);
+	else
+		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev macro-F1 %.3f, test macro-F1 %.3f",
+		         tr.output, res.best_epoch, res.dev_macro_f1, res.test_macro_f1);
+	tr.running = false;
+	tr.finished = true;
+	tr.news = true;
+	pthread_mutex_unlock(&tr.mu);
+	return NULL;
+}
+
+static void reset_progress(void)
+{
+	tr.nloss = 0;
+	tr.ndev = 0;
+	tr.best_f1 = 0;
+	tr.stale = 0;
+	tr.error[0] = tr.done_note[0] = '\0';
+	memset(&tr.step, 0, sizeof tr.step);
+	memset(&tr.epoch, 0, sizeof tr.epoch);
+	if (tr.have_metrics)
+		metrics_free(&tr.mt);
+	for (int k = 0; k < tr.K; k++)
+		free(tr.labels[k]);
+	free(tr.labels);
+	tr.labels = NULL;
+	tr.K = 0;
+	tr.have_metrics = false;
+}
+
+static void start(struct tui *ui)
+{
+	if (tr.running) {
+		tui_say(ui, true, "training already runs: x stops it");
+		return;
+	}
+	if (tr.started)
+		pthread_join(tr.thread, NULL);
+	tr.started = false;
+	reset_progress();
+	atomic_store(&tr.cancel, 0);
+	tr.paused = false;
+	tr.finished = false;
+	tr.running = true;
+	tr.ui = ui;
+	snprintf(tr.data, sizeof tr.data, "%s", ui->data_path);
+	snprintf(tr.rules, sizeof tr.rules, "%s", ui->rules_path ? ui->rules_path : "");
+	tr.po = ui->po;
+	tr.po.rules_path = tr.rules[0] ? tr.rules : NULL;
+	if (pthread_create(&tr.thread, NULL, train_thread, ui) != 0) {
+		tr.running = false;
+		tui_say(ui, true, "cannot start a training thread");
+		return;
+	}
+	tr.started = true;
+	tui_say(ui, false, "training %s on %s", tr.pretrain ? "(masked LM)" : "a classifier", ui->data_path);
+}
+
+/* ---- the plot ---- */
+
+struct plot {
+	int x0, y0, w, h;         /* cells */
+	double xmax, ymin, ymax;
+	bool log;
+};
+
+static double scale_y(const struct plot *pl, double v)
+{
+	if (pl->log)
+		return (log10(v > 1e-6 ? v : 1e-6) - log10(pl->ymin)) / (log10(pl->ymax) - log10(pl->ymin));
+	return (v - pl->ymin) / (pl->ymax - pl->ymin);
+}
+
+/* Dots of one series into braille cells (2x4 dots each), or a mark per
+ * cell without UTF-8. */
+static void plot_series(const struct tui *ui, const struct plot *pl, const double *xs, const double *ys, size_t n,
+                        int role, char mark)
+{
+	int W = pl->w * 2, H = pl->h * 4;
+	uint8_t *cells = xcalloc((size_t)pl->w * (size_t)pl->h, 1);
+	static const uint8_t bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+	for (size_t i = 0; i < n; i++) {
+		double fx = xs[i] / (pl->xmax > 0 ? pl->xmax : 1), fy = scale_y(pl, ys[i]);
+		if (!(fx >= 0 && fx <= 1 && fy >= 0 && fy <= 1))
+			continue;
+		int px = (int)(fx * (W - 1) + 0.5), py = H - 1 - (int)(fy * (H - 1) + 0.5);
+		cells[(py / 4) * pl->w + px / 2] |= bit[py % 4][px % 2];
+	}
+	tui_attr_on(ui, role);
+	for (int cy = 0; cy < pl->h; cy++)
+		for (int cx = 0; cx < pl->w; cx++) {
+			uint8_t b = cells[cy * pl->w + cx];
+			if (!b)
+				continue;
+			if (ui->unicode) {
+				char ch[4] = {(char)0xE2, (char)(0xA0 + (b >> 6)), (char)(0x80 + (b & 0x3F)), 0};
+				mvaddstr(pl->y0 + cy, pl->x0 + cx, ch);
+			} else {
+				mvaddch(pl->y0 + cy, pl->x0 + cx, (chtype)mark);
+			}
+		}
+	tui_attr_off(ui, role);
+	free(cells);
+}
+
+static void draw_plot(struct tui *ui, int y0, int h)
+{
+	int left = 9;
+	struct plot pl = {.x0 = left + 1, .y0 = y0, .w = COLS - left - 3, .h = h, .log = tr.log_scale};
+	if (pl.w < 10 || pl.h < 3)
+		return;
+	size_t n = tr.nloss;
+	pl.xmax = tr.step.total > 0 ? (double)tr.step.total : (double)(n > 1 ? n : 1);
+	pl.ymin = INFINITY, pl.ymax = -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		pl.ymin = fmin(pl.ymin, tr.loss[i]), pl.ymax = fmax(pl.ymax, tr.loss[i]);
+	for (int i = 0; i < tr.ndev; i++)
+		pl.ymin = fmin(pl.ymin, tr.dev_y[i]), pl.ymax = fmax(pl.ymax, tr.dev_y[i]);
+	if (!(pl.ymax > pl.ymin)) {
+		pl.ymin = 0;
+		pl.ymax = n ? pl.ymax * 2 + 1e-3 : 1;
+	}
+	if (pl.log)
+		pl.ymin = fmax(pl.ymin, pl.ymax * 1e-4);
+	/* axes with tick labels: top, middle and bottom; first and last step */
+	char tick[32];
+	tui_attr_on(ui, TUI_DIM);
+	for (int k = 0; k < 3; k++) {
+		double f = 1.0 - k / 2.0, v = pl.log ? pow(10, log10(pl.ymin) + f * (log10(pl.ymax) - log10(pl.ymin)))
+		                                     : pl.ymin + f * (pl.ymax - pl.ymin);
+		snprintf(tick, sizeof tick, "%8.4g", v);
+		mvaddstr(y0 + (int)((1 - f) * (h - 1)), 0, tick);
+	}
+	for (int y = 0; y < h; y++)
+		mvaddstr(y0 + y, left, ui->unicode ? "\xE2\x94\x82" : "|");
+	for (int x = 0; x < pl.w; x++)
+		mvaddstr(y0 + h, left + 1 + x, ui->unicode ? "\xE2\x94\x80" : "-");
+	mvaddstr(y0 + h + 1, left + 1, "0");
+	snprintf(tick, sizeof tick, "%.0f steps%s", pl.xmax, pl.log ? ", log scale" : "");
+	mvaddstr(y0 + h + 1, left + 1 + pl.w - (int)strlen(tick), tick);
+	tui_attr_off(ui, TUI_DIM);
+	/* raw, smoothed (exponential, span about 1/20 of the run), dev */
+	double *xs = xmalloc((n + 1) * sizeof *xs), *ys = xmalloc((n + 1) * sizeof *ys);
+	for (size_t i = 0; i < n; i++)
+		xs[i] = (double)(i + 1), ys[i] = tr.loss[i];
+	plot_series(ui, &pl, xs, ys, n, TUI_DIM, '.');
+	double alpha = 2.0 / (pl.xmax / 20 + 1), s = n ? tr.loss[0] : 0;
+	for (size_t i = 0; i < n; i++)
+		ys[i] = s = s + alpha * (tr.loss[i] - s);
+	plot_series(ui, &pl, xs, ys, n, TUI_ACCENT, '*');
+	plot_series(ui, &pl, tr.dev_x, tr.dev_y, (size_t)tr.ndev, TUI_HEADER, 'o');
+	free(xs);
+	free(ys);
+}
+
+static void field_text(enum field f, char *buf, size_t size)
+{
+	switch (f) {
+	case F_OBJECTIVE: snprintf(buf, size, "%s", tr.pretrain ? "pretrain (masked LM)" : "fine-tune a classifier"); break;
+	case F_CONFIG: snprintf(buf, size, "%s", tr.config); break;
+	case F_EPOCHS: snprintf(buf, size, "%d", tr.epochs); break;
+	case F_BATCH: snprintf(buf, size, "%d", tr.batch); break;
+	case F_LR: snprintf(buf, size, "%g", tr.lr); break;
+	case F_OUTPUT: snprintf(buf, size, "%s", tr.output); break;
+	case F_DEVICE: snprintf(buf, size, "CPU (this build has no GPU backend)"); break;
+	default: buf[0] = '\0';
+	}
+}
+
+static void setup_form(void)
+{
+	if (tr.config[0])
+		return;
+	snprintf(tr.config, sizeof tr.config, "tiny");
+	snprintf(tr.output, sizeof tr.output, "workbench.safetensors");
+	struct learn_opts lo;
+	learn_opts_init(&lo);
+	tr.epochs = lo.epochs;
+	tr.batch = lo.batch;
+	tr.lr = lo.lr;
+}
+
+static void draw(struct tui *ui)
+{
+	setup_form();
+	pthread_mutex_lock(&tr.mu);
+	tr.news = false;
+	char line[2048], val[1024];
+	int y = 2;
+	for (int f = 0; f < F_COUNT; f++) {
+		field_text((enum field)f, val, sizeof val);
+		snprintf(line, sizeof line, "%-14s %s", field_names[f], val);
+		if (f == tr.field)
+			tui_attr_on(ui, TUI_CURSOR);
+		tui_put(y + (f % 4), 1 + (f / 4) * (COLS / 2), line, COLS / 2 - 2);
+		if (f == tr.field)
+			tui_attr_off(ui, TUI_CURSOR);
+	}
+	y += 5;
+	const struct learn_step *s = &tr.step;
+	if (tr.running || tr.finished) {
+		snprintf(line, sizeof line,
+		         "%s epoch %d/%d  step %ld/%ld  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s",
+		         tr.running ? (tr.paused ? "paused " : "training") : "done   ", s->epoch, s->epochs, s->step, s->total,
+		         s->loss, s->lr, s->grad_norm, s->tokens_per_s, tr.running ? s->eta_s : 0.0);
+		tui_attr_on(ui, TUI_HEADER);
+		tui_put(y++, 1, line, COLS - 2);
+		tui_attr_off(ui, TUI_HEADER);
+		if (tr.pretrain)
+			snprintf(line, sizeof line, "epochs done %d  dev masked-LM loss %.4f", tr.epoch.epoch, tr.epoch.dev_loss);
+		else
+			snprintf(line, sizeof line, "epochs done %d  dev loss %.4f  best dev macro-F1 %.3f  patience %d of %d",
+			         tr.epoch.epoch, tr.epoch.dev_loss, tr.best_f1, tr.stale, tr.patience);
+		tui_put(y++, 1, line, COLS - 2);
+	} else {
+		tui_put(y++, 1, "s starts training with the form above", COLS - 2);
+		y++;
+	}
+	if (tr.error[0]) {
+		tui_attr_on(ui, TUI_ERROR);
+		tui_put(y, 1, tr.error, COLS - 2);
+		tui_attr_off(ui, TUI_ERROR);
+	} else if (tr.done_note[0]) {
+		tui_attr_on(ui, TUI_ACCENT);
+		tui_put(y, 1, tr.done_note, COLS - 2);
+		tui_attr_off(ui, TUI_ACCENT);
+	}
+	y++;
+	int report = tr.have_metrics ? tr.K + 2 : 0;
+	int h = LINES - 1 - y - 2 - report;
+	draw_plot(ui, y, h);
+	y += h + 2;
+	if (tr.have_metrics && y + tr.K + 1 < LINES) {
+		/* per-class F1 and the confusion matrix of the test split */
+		int x = 1;
+		snprintf(line, sizeof line, "%-16s %6s  confusion (rows: truth)", "test class", "F1");
+		tui_attr_on(ui, TUI_HEADER);
+		tui_put(y++, x, line, COLS - 2);
+		tui_attr_off(ui, TUI_HEADER);
+		for (int k = 0; k < tr.K && y < LINES - 1; k++) {
+			int n = snprintf(line, sizeof line, "%-16.16s %6.3f ", tr.labels[k], tr.mt.f1[k]);
+			for (int j = 0; j < tr.K && n < (int)sizeof line - 8; j++)
+				n += snprintf(line + n, sizeof line - (size_t)n, " %6ld", tr.mt.confusion[k * tr.K + j]);
+			tui_put(y++, x, line, COLS - 2);
+		}
+	}
+	pthread_mutex_unlock(&tr.mu);
+}
+
+static void edit(struct tui *ui)
+{
+	char buf[1024];
+	field_text((enum field)tr.field, buf, sizeof buf);
+	switch (tr.field) {
+	case F_OBJECTIVE:
+		tr.pretrain = !tr.pretrain;
+		return;
+	case F_CONFIG:
+		snprintf(tr.config, sizeof tr.config, "%s", strcmp(tr.config, "tiny") == 0 ? "small" : "tiny");
+		return;
+	case F_DEVICE:
+		tui_say(ui, false, "only the CPU backend is built in");
+		return;
+	}
+	char prompt[64];
+	snprintf(prompt, sizeof prompt, "%s: ", field_names[tr.field]);
+	if (!tui_prompt(ui, prompt, buf, sizeof buf))
+		return;
+	char *end;
+	if (tr.field == F_OUTPUT) {
+		if (buf[0])
+			snprintf(tr.output, sizeof tr.output, "%s", buf);
+	} else if (tr.field == F_LR) {
+		double v = strtod(buf, &end);
+		if (*end || !(v > 0 && v <= 10))
+			tui_say(ui, true, "learning rate %s: a number in (0, 10]", buf);
+		else
+			tr.lr = v;
+	} else {
+		long v = strtol(buf, &end, 10);
+		if (*end || v < 1 || v > 100000)
+			tui_say(ui, true, "%s %s: a whole number from 1", field_names[tr.field], buf);
+		else
+			*(tr.field == F_EPOCHS ? &tr.epochs : &tr.batch) = (int)v;
+	}
+}
+
+static bool key(struct tui *ui, int ch)
+{
+	setup_form();
+	switch (ch) {
+	case 'j':
+	case KEY_DOWN:
+		tr.field = (tr.field + 1) % F_COUNT;
+		return true;
+	case 'k':
+	case KEY_UP:
+		tr.field = (tr.field + F_COUNT - 1) % F_COUNT;
+		return true;
+	case '\n':
+	case KEY_ENTER:
+		if (tr.running)
+			tui_say(ui, true, "the form waits until training stops");
+		else
+			edit(ui);
+		return true;
+	case 's':
+		start(ui);
+		return true;
+	case 'p':
+		pthread_mutex_lock(&tr.mu);
+		if (tr.running) {
+			tr.paused = !tr.paused;
+			pthread_cond_broadcast(&tr.go_on);
+		}
+		pthread_mutex_unlock(&tr.mu);
+		return true;
+	case 'x':
+		if (tr.running) {
+			atomic_store(&tr.cancel, 1);
+			pthread_mutex_lock(&tr.mu);
+			pthread_cond_broadcast(&tr.go_on);
+			pthread_mutex_unlock(&tr.mu);
+			tui_say(ui, false, "stopping after this step, with a checkpoint");
+		}
+		return true;
+	case 'l':
+		tr.log_scale = !tr.log_scale;
+		return true;
+	}
+	return false;
+}
+
+static bool poll_news(struct tui *ui)
+{
+	(void)ui;
+	pthread_mutex_lock(&tr.mu);
+	bool news = tr.news;
+	pthread_mutex_unlock(&tr.mu);
+	return news;
+}
+
+bool tui_training(void)
+{
+	pthread_mutex_lock(&tr.mu);
+	bool running = tr.running;
+	pthread_mutex_unlock(&tr.mu);
+	return running;
+}
+
+static void close_screen(struct tui *ui)
+{
+	(void)ui;
+	if (tr.started) {
+		atomic_store(&tr.cancel, 1);
+		pthread_mutex_lock(&tr.mu);
+		tr.paused = false;
+		pthread_cond_broadcast(&tr.go_on);
+		pthread_mutex_unlock(&tr.mu);
+		pthread_join(tr.thread, NULL);
+		tr.started = false;
+	}
+	reset_progress();
+	free(tr.loss);
+	tr.loss = NULL;
+	tr.cap = 0;
+}
+
+const struct tui_screen tui_train_screen = {
+	.name = "Train",
+	.hints = "j/k field  Enter edit  s start  p pause  x stop  l log scale",
+	.help = help,
+	.draw = draw,
+	.key = key,
+	.close = close_screen,
+	.poll = poll_news,
+};
