@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include "base/fileio.h"
 #include "script/augment.h"
+#include "script/filter.h"
+#include "script/rules.h"
 #include "script/pipeline.h"
 #include "script/row.h"
 
@@ -405,6 +407,29 @@ static int frame_with_column(lua_State *L)
 	return 1;
 }
 
+/* frame:filter(expr [, limit]): a new frame of the rows where the Lua
+ * expression holds (script/filter.h). */
+static int frame_filter(lua_State *L)
+{
+	struct table *t = check_frame(L, 1)->t;
+	const char *expr = luaL_checkstring(L, 2);
+	long limit = (long)luaL_optinteger(L, 3, RULES_DEFAULT_LIMIT);
+	struct table *n = table_clone(t);
+	push_frame(L, n);  /* owns n from here, even if an error follows */
+	struct err e;
+	struct row_filter *f;
+	bool *keep = lua_newuserdatauv(L, n->nrows + 1, 0);
+	if (row_filter_new(expr, n, limit, &f, &e))
+		return lb_fail(L, &e);
+	long kept = row_filter_apply(f, n, NULL, n->nrows, keep, &e);
+	row_filter_free(f);
+	if (kept < 0)
+		return lb_fail(L, &e);
+	table_filter(n, keep);
+	lua_pop(L, 1);
+	return 1;
+}
+
 static void push_report(lua_State *L, const struct pipeline *p)
 {
 	lua_createtable(L, 0, 3);
@@ -701,7 +726,7 @@ static const luaL_Reg frame_methods[] = {
 	{"nrows", frame_nrows},       {"ncols", frame_ncols},         {"columns", frame_columns},
 	{"types", frame_types},       {"column", frame_column},       {"row", frame_row},
 	{"source_row", frame_source_row}, {"clean", frame_clean},     {"split", frame_split},
-	{"textualize", frame_textualize}, {"augment", frame_augment}, {"with_column", frame_with_column}, {NULL, NULL},
+	{"textualize", frame_textualize}, {"augment", frame_augment}, {"with_column", frame_with_column}, {"filter", frame_filter}, {NULL, NULL},
 };
 
 static const luaL_Reg lathe_functions[] = {

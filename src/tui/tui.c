@@ -11,6 +11,9 @@
 #include <string.h>
 #include "base/datadir.h"
 #include "base/utf8.h"
+#include "base/fileio.h"
+#include "io/hf_export.h"
+#include "script/learn.h"
 
 /* The screens, in tab order (their number keys follow it). */
 static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_clean_screen, &tui_text_screen,
@@ -20,7 +23,9 @@ static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_cle
 static const char *const global_help[] = {
 	"Everywhere",
 	"  1-9, F1-F9   go to a screen (Tab: the next one)",
-	"  :            command line: load FILE, rules FILE, filter EXPR, sort COL, row N, quit",
+	"  :            command line: load FILE, rules FILE, filter EXPR, sort COL, row N,",
+	"               save FILE.csv, save-pipeline FILE.lua, export DIR, train, undo, quit",
+	"  u            undo the last data-changing step (load, rules, filter, sort, text)",
 	"  ?            this help (any key closes it)",
 	"  q            quit",
 	NULL,
@@ -248,7 +253,7 @@ static void draw(struct tui *ui)
 
 /* Loads and cleans a log (the rules script's clean() and label() too);
  * on failure everything stays as it was. */
-static bool load(struct tui *ui, const char *path, const char *rules)
+bool tui_load(struct tui *ui, const char *path, const char *rules)
 {
 	struct err e;
 	struct pipeline p;
@@ -286,7 +291,9 @@ static bool load(struct tui *ui, const char *path, const char *rules)
 	ui->width = NULL;
 	ui->sort_col = -1;
 	ui->top = ui->row = ui->left = ui->col = 0;
-	if (!tui_data_apply(ui, ui->filter))
+	char filter[sizeof ui->filter];
+	snprintf(filter, sizeof filter, "%s", ui->filter);  /* apply writes ui->filter */
+	if (!tui_data_apply(ui, filter))
 		tui_data_apply(ui, "");
 	if (keep_row >= 0)
 		tui_data_goto(ui, keep_row);
@@ -297,7 +304,47 @@ static bool load(struct tui *ui, const char *path, const char *rules)
 
 bool tui_load_rules(struct tui *ui, const char *path)
 {
-	return load(ui, ui->data_path, path);
+	return tui_load(ui, ui->data_path, path);
+}
+
+/* The shown rows of the cleaned log, as CSV (:save). */
+static void save_view(struct tui *ui, const char *path)
+{
+	struct err e;
+	struct table *t = table_clone(ui->p.t);
+	bool *keep = xcalloc(t->nrows + 1, sizeof *keep);
+	for (size_t i = 0; i < ui->nview; i++)
+		keep[ui->view[i]] = true;
+	table_filter(t, keep);
+	free(keep);
+	struct atomic_file out;
+	if (atomic_open(&out, path, &e) || table_write_csv(t, out.fp, &e)) {
+		if (out.fp)
+			atomic_abort(&out);
+		tui_say(ui, true, "%s", e.msg);
+	} else if (atomic_commit(&out, &e)) {
+		tui_say(ui, true, "%s", e.msg);
+	} else {
+		tui_say(ui, false, "wrote %zu rows to %s", t->nrows, path);
+	}
+	table_free(t);
+}
+
+/* :export DIR: the last model trained here (else the shipped one) for
+ * Hugging Face transformers. */
+static void export_model(struct tui *ui, const char *dir)
+{
+	struct err e;
+	struct learner l;
+	char shipped[8300];
+	const char *model = ui->trained_model[0] ? ui->trained_model : shipped;
+	snprintf(shipped, sizeof shipped, "%s/ai4i-tiny.safetensors", datadir_find("models"));
+	if (learner_load(model, 1, &l, &e) || hf_export(l.model, &l.mf, dir, &e))
+		tui_say(ui, true, "%s", e.msg);
+	else
+		tui_say(ui, false, "exported %s to %s", model, dir);
+	if (l.model)
+		learner_free(&l);
 }
 
 /* A yes-or-no question at the bottom. */
@@ -318,25 +365,47 @@ static void command(struct tui *ui)
 		*arg++ = '\0';
 	while (*arg == ' ')
 		arg++;
+	char what[1200];
+	snprintf(what, sizeof what, "%s %s", line, arg);
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
 		ui->quit = !tui_training() || confirm(ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	} else if (strcmp(line, "load") == 0 && *arg) {
-		load(ui, arg, ui->rules_path);
+		if (tui_record(ui, what) && !tui_load(ui, arg, ui->rules_path))
+			tui_forget(ui);
 	} else if (strcmp(line, "rules") == 0) {
-		tui_load_rules(ui, arg);
+		if (tui_record(ui, what) && !tui_load_rules(ui, arg))
+			tui_forget(ui);
 	} else if (strcmp(line, "filter") == 0) {
-		tui_data_apply(ui, arg);
+		if (tui_record(ui, what) && !tui_data_apply(ui, arg))
+			tui_forget(ui);
 	} else if (strcmp(line, "row") == 0 && *arg) {
 		ui->screen = 0;
 		tui_data_goto(ui, strtol(arg, NULL, 10));
 	} else if (strcmp(line, "sort") == 0) {
 		long c = *arg ? table_find(ui->p.t, arg) : -1;
-		if (*arg && c < 0)
+		if (*arg && c < 0) {
 			tui_say(ui, true, ":sort: no column named \"%s\"", arg);
-		else
+		} else if (tui_record(ui, what)) {
 			tui_data_sort(ui, c, false);
+		}
+	} else if (strcmp(line, "save") == 0 && *arg) {
+		save_view(ui, arg);
+	} else if (strcmp(line, "save-pipeline") == 0 && *arg) {
+		struct err e;
+		if (tui_save_pipeline(ui, arg, &e))
+			tui_say(ui, true, "%s", e.msg);
+		else
+			tui_say(ui, false, "wrote %s: lathe run %s replays the session", arg, arg);
+	} else if (strcmp(line, "export") == 0 && *arg) {
+		export_model(ui, arg);
+	} else if (strcmp(line, "train") == 0) {
+		ui->screen = 4;
+		tui_train_start(ui);
+	} else if (strcmp(line, "undo") == 0) {
+		tui_undo(ui);
 	} else if (line[0]) {
-		tui_say(ui, true, ":%s: unknown command (load, rules, filter, sort, row, quit)", line);
+		tui_say(ui, true, ":%s: unknown command (load, rules, filter, sort, row, save, save-pipeline, export, train, undo, quit)",
+		        line);
 	}
 }
 
@@ -365,7 +434,7 @@ int tui_run(const char *data, const char *rules)
 	pipeline_opts_init(&ui.po);
 	setlocale(LC_ALL, "");
 	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	if (!load(&ui, data, rules)) {
+	if (!tui_load(&ui, data, rules)) {
 		fprintf(stderr, "lathe: %s\n", ui.status);
 		pipeline_opts_free(&ui.po);
 		return 1;
@@ -439,6 +508,8 @@ int tui_run(const char *data, const char *rules)
 			ui.help = true;
 		else if (ch == ':')
 			command(&ui);
+		else if (ch == 'u')
+			tui_undo(&ui);
 		else if (ch == 'q')
 			ui.quit = !tui_training() || confirm(&ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	}
@@ -448,6 +519,7 @@ int tui_run(const char *data, const char *rules)
 			screens[i]->close(&ui);
 	pipeline_close(&ui.p);
 	table_free(ui.raw);
+	tui_session_free(&ui);
 	pipeline_opts_free(&ui.po);
 	free(ui.stats);
 	free(ui.view);

@@ -61,6 +61,13 @@ struct tui {
 	bool color, unicode, quit, help;
 	bool escaped;                  /* Esc was pressed on a typing screen */
 	int cursor_y, cursor_x;        /* where a screen wants the cursor; -1: hidden */
+	/* the session: its data-changing steps (for undo and save-pipeline),
+	 * and the last training's options as a Lua table */
+	struct tui_step *steps;
+	size_t nsteps;
+	char train_opts[2048];
+	bool train_pretrain;
+	char trained_model[1024];      /* the last model saved by the Train screen */
 	char status[512];
 	bool status_error;
 };
@@ -81,6 +88,21 @@ bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
 /* A sparkline of counts in width cells (block characters, or ASCII). */
 void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
 
+/* Loads and cleans a log through a rules script (NULL: none); on an
+ * error the workbench keeps what it had and says why. */
+bool tui_load(struct tui *ui, const char *data, const char *rules);
+/* Records a data-changing step (before making it), for undo and
+ * :save-pipeline; undo restores what the last one changed. Both refuse
+ * (false, with a message) while a training runs, as it reads them. */
+bool tui_record(struct tui *ui, const char *what);
+bool tui_undo(struct tui *ui);
+/* Drops the step just recorded (its change was refused). */
+void tui_forget(struct tui *ui);
+void tui_session_free(struct tui *ui);
+/* Writes the session as a Lua pipeline that `lathe run` replays. */
+int tui_save_pipeline(struct tui *ui, const char *path, struct err *e);
+/* Starts training with the Train screen's form (the :train command). */
+void tui_train_start(struct tui *ui);
 /* Reloads the log through another rules script (path NULL or "": none);
  * on an error the workbench keeps what it had and says why. */
 bool tui_load_rules(struct tui *ui, const char *path);

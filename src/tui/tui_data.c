@@ -123,7 +123,8 @@ bool tui_data_apply(struct tui *ui, const char *filter)
 	free(ui->view);
 	ui->view = view;
 	ui->nview = kept;
-	snprintf(ui->filter, sizeof ui->filter, "%s", filter);
+	if (filter != ui->filter)
+		snprintf(ui->filter, sizeof ui->filter, "%s", filter);
 	sort_view(ui);
 	ui->top = ui->row = 0;
 	if (filter[0])
@@ -312,7 +313,7 @@ bool tui_data_sort(struct tui *ui, long col, bool desc)
 static bool key(struct tui *ui, int ch)
 {
 	size_t ncols = ui->p.t->ncols, page = (size_t)(grid_lines() > 1 ? grid_lines() - 1 : 1);
-	char line[512];
+	char line[600];
 	switch (ch) {
 	case KEY_DOWN:
 	case 'j':
@@ -362,6 +363,10 @@ static bool key(struct tui *ui, int ch)
 		}
 		return true;
 	case 's':
+		snprintf(line, sizeof line, "sort %s%s", ui->p.t->cols[ui->col].name,
+		         ui->sort_col == (long)ui->col ? (ui->sort_desc ? " (file order)" : " descending") : "");
+		if (!tui_record(ui, line))
+			return true;
 		if (ui->sort_col != (long)ui->col)
 			tui_data_sort(ui, (long)ui->col, false);
 		else if (!ui->sort_desc)
@@ -371,8 +376,12 @@ static bool key(struct tui *ui, int ch)
 		return true;
 	case '/':
 		snprintf(line, sizeof line, "%s", ui->filter);
-		if (tui_prompt(ui, "filter (Lua): ", line, sizeof line))
-			tui_data_apply(ui, line);
+		if (tui_prompt(ui, "filter (Lua): ", line, sizeof line)) {
+			char what[600];
+			snprintf(what, sizeof what, "filter %s", line);
+			if (tui_record(ui, what) && !tui_data_apply(ui, line))
+				tui_forget(ui);  /* a refused filter changed nothing */
+		}
 		return true;
 	}
 	return false;

@@ -29,26 +29,7 @@ static struct {
 	int fact;
 	struct wordpiece *wp;          /* learned on the training texts, as train would */
 	char error[1024];
-	char **owned;                  /* strings of the thresholds edited here */
-	size_t nowned;
 } tx;
-
-static void free_owned(void)
-{
-	for (size_t i = 0; i < tx.nowned; i++)
-		free(tx.owned[i]);
-	free(tx.owned);
-	tx.owned = NULL;
-	tx.nowned = 0;
-}
-
-static void own(char *s)
-{
-	if (!s)
-		return;
-	tx.owned = xrealloc(tx.owned, (tx.nowned + 1) * sizeof *tx.owned);
-	tx.owned[tx.nowned++] = s;
-}
 
 /* (Re)textualizes the log with the current settings. */
 static bool retextualize(struct tui *ui)
@@ -76,8 +57,6 @@ static bool retextualize(struct tui *ui)
 static void ready(struct tui *ui)
 {
 	if (tx.generation != ui->generation || !ui->p.texts || !ui->p.tz) {
-		if (tx.generation != ui->generation)
-			free_owned();  /* the edits went with the old data */
 		tx.generation = ui->generation;
 		if (!ui->p.samples)
 			retextualize(ui);
@@ -170,6 +149,13 @@ static void draw(struct tui *ui)
 	}
 }
 
+/* A text setting changed: recorded, then the log goes through the data
+ * path again with it (as every other screen and a training will see it). */
+static void reload(struct tui *ui)
+{
+	tui_load(ui, ui->data_path, ui->rules_path);
+}
+
 /* Fixed thresholds for the chosen fact, as --levels sets them. */
 static void edit_cuts(struct tui *ui)
 {
@@ -182,9 +168,8 @@ static void edit_cuts(struct tui *ui)
 		free(fx);
 		return;
 	}
-	char spec[1200], line[256];
+	char spec[1200], line[256], prompt[160];
 	snprintf(line, sizeof line, "%.6g,%.6g,%.6g,%.6g", f->cuts[0], f->cuts[1], f->cuts[2], f->cuts[3]);
-	char prompt[160];
 	snprintf(prompt, sizeof prompt, "%s thresholds a,b,c,d: ", f->column);
 	if (tui_prompt(ui, prompt, line, sizeof line)) {
 		snprintf(spec, sizeof spec, "%s=%s", f->column, line);
@@ -193,17 +178,28 @@ static void edit_cuts(struct tui *ui)
 		if (textualize_parse_levels(spec, &tc, &e)) {
 			tui_say(ui, true, "%s", e.msg);
 		} else {
+			char what[1300];
+			snprintf(what, sizeof what, "levels %s", spec);
+			if (!tui_record(ui, what)) {
+				free(tc.column);
+				free(tc.name);
+				free(fx);
+				return;
+			}
 			/* replace an earlier edit of the same column */
-			struct textualize_opts *o = &ui->p.text;
+			struct pipeline_opts *o = &ui->po;
 			size_t i = 0;
-			while (i < o->ncols && strcmp(o->cols[i].column, tc.column) != 0)
+			while (i < o->nlevels && strcmp(o->levels[i].column, tc.column) != 0)
 				i++;
-			if (i == o->ncols)
-				o->cols = xrealloc(o->cols, (++o->ncols + 1) * sizeof *o->cols);
-			own(tc.column);
-			own(tc.name);
-			o->cols[i] = tc;
-			retextualize(ui);
+			if (i == o->nlevels) {
+				o->levels = xrealloc(o->levels, (o->nlevels + 1) * sizeof *o->levels);
+				o->nlevels++;
+			} else {
+				free(o->levels[i].column);
+				free(o->levels[i].name);
+			}
+			o->levels[i] = tc;
+			reload(ui);
 		}
 	}
 	free(fx);
@@ -211,6 +207,7 @@ static void edit_cuts(struct tui *ui)
 
 static bool key(struct tui *ui, int ch)
 {
+	char what[64];
 	switch (ch) {
 	case 'n':
 		if (ui->row + 1 < ui->nview)
@@ -230,12 +227,18 @@ static bool key(struct tui *ui, int ch)
 			tx.fact--;
 		return true;
 	case 'w':
-		ui->p.text.lang = strcmp(ui->p.text.lang, "zh") == 0 ? "en" : "zh";
-		retextualize(ui);
+		snprintf(what, sizeof what, "wording %s", strcmp(ui->p.text.lang, "zh") == 0 ? "en" : "zh");
+		if (!tui_record(ui, what))
+			return true;
+		ui->po.lang = strcmp(ui->p.text.lang, "zh") == 0 ? "en" : "zh";
+		reload(ui);
 		return true;
 	case 'b':
-		ui->p.text.binning = ui->p.text.binning == TEXT_BIN_ZSCORE ? TEXT_BIN_QUANTILE : TEXT_BIN_ZSCORE;
-		retextualize(ui);
+		snprintf(what, sizeof what, "binning %s", ui->p.text.binning == TEXT_BIN_ZSCORE ? "quantile" : "zscore");
+		if (!tui_record(ui, what))
+			return true;
+		ui->po.binning = ui->p.text.binning == TEXT_BIN_ZSCORE ? "quantile" : "zscore";
+		reload(ui);
 		return true;
 	case 'e':
 		if (ui->p.tz)
@@ -250,7 +253,6 @@ static void close_screen(struct tui *ui)
 	(void)ui;
 	wordpiece_free(tx.wp);
 	tx.wp = NULL;
-	free_owned();
 }
 
 const struct tui_screen tui_text_screen = {

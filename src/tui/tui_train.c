@@ -190,6 +190,19 @@ static void *train_thread(void *arg)
 	return NULL;
 }
 
+static void setup_form(void)
+{
+	if (tr.config[0])
+		return;
+	snprintf(tr.config, sizeof tr.config, "tiny");
+	snprintf(tr.output, sizeof tr.output, "workbench.safetensors");
+	struct learn_opts lo;
+	learn_opts_init(&lo);
+	tr.epochs = lo.epochs;
+	tr.batch = lo.batch;
+	tr.lr = lo.lr;
+}
+
 static void reset_progress(void)
 {
 	tr.nloss = 0;
@@ -235,6 +248,18 @@ static void start(struct tui *ui)
 	}
 	tr.started = true;
 	tui_say(ui, false, "training %s on %s", tr.pretrain ? "(masked LM)" : "a classifier", ui->data_path);
+	/* for :save-pipeline and :export */
+	snprintf(ui->train_opts, sizeof ui->train_opts,
+	         "{ output = [==[%s]==], config = \"%s\", epochs = %d, batch = %d, lr = %.17g }", tr.output, tr.config,
+	         tr.epochs, tr.batch, tr.lr);
+	ui->train_pretrain = tr.pretrain;
+	snprintf(ui->trained_model, sizeof ui->trained_model, "%s", tr.output);
+}
+
+void tui_train_start(struct tui *ui)
+{
+	setup_form();
+	start(ui);
 }
 
 /* ---- the plot ---- */
@@ -346,19 +371,6 @@ static void field_text(enum field f, char *buf, size_t size)
 	case F_DEVICE: snprintf(buf, size, "CPU (this build has no GPU backend)"); break;
 	default: buf[0] = '\0';
 	}
-}
-
-static void setup_form(void)
-{
-	if (tr.config[0])
-		return;
-	snprintf(tr.config, sizeof tr.config, "tiny");
-	snprintf(tr.output, sizeof tr.output, "workbench.safetensors");
-	struct learn_opts lo;
-	learn_opts_init(&lo);
-	tr.epochs = lo.epochs;
-	tr.batch = lo.batch;
-	tr.lr = lo.lr;
 }
 
 static void draw(struct tui *ui)

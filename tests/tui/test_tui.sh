@@ -107,6 +107,26 @@ ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: Tab lists the complet
 keys C-u Escape q
 ok $(wait_for 'EXIT=0' && grep -qx 'row 51' "$WORK/state/lathe/history"; echo $?) "Esc q quits from the prompt; the history is kept"
 
+# The session as a pipeline: filter, a wording, saved, replayed in batch.
+start 110 34 ""
+wait_for 'row 1 of 10000' >/dev/null
+keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
+wait_for '145 of 10000' >/dev/null
+keys 3 w
+ok $(wait_for 'wording zh' && shows '^   type为L；'; echo $?) "a text setting is a step"
+shown=$(screen | sed -n 's/^   \(type为L；.*\)$/\1/p' | head -1)
+keys ':' && sleep 0.2 && keys "save-pipeline $WORK/session.lua" Enter
+ok $(wait_for "wrote .*session.lua" && "$LATHE" run "$WORK/session.lua" "$WORK/session.jsonl" >/dev/null 2>&1 &&
+	test "$(wc -l <"$WORK/session.jsonl")" -eq 145 && grep -qF "\"text\":\"$shown\"" "$WORK/session.jsonl"; echo $?) ":save-pipeline: lathe run replays the session to the same texts"
+keys ':' && sleep 0.2 && keys "save $WORK/view.csv" Enter
+ok $(wait_for "wrote 145 rows to" && test "$(wc -l <"$WORK/view.csv")" -eq 146; echo $?) ":save writes the shown rows"
+keys u
+ok $(wait_for 'undone: wording zh' && shows 'wording en'; echo $?) "u undoes the last step"
+keys u 1
+ok $(wait_for 'row [0-9]* of 10000$'; echo $?) "and the one before: the filter"
+keys q
+wait_for 'EXIT=0' >/dev/null
+
 # Training beside the screen, on a slice of the log.
 head -1201 datasets/ai4i2020.csv >"$WORK/slice.csv"
 start 110 40 "$WORK/slice.csv"
