@@ -420,6 +420,13 @@ static int screen_key(int ch)
 
 int tui_run(const char *data, const char *rules)
 {
+	static struct tui ui = {.sort_col = -1};
+	char why[1024];
+	bool config_ok = tui_read_config(&ui.config, why, sizeof why);
+	if (!data && ui.config.has_data) {
+		data = ui.config.data;
+		rules = ui.config.has_rules ? ui.config.rules : NULL;
+	}
 	char shipped[8300];
 	if (!data) {
 		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
@@ -430,7 +437,6 @@ int tui_run(const char *data, const char *rules)
 			rules = ai4i;
 		}
 	}
-	struct tui ui = {.sort_col = -1};
 	pipeline_opts_init(&ui.po);
 	setlocale(LC_ALL, "");
 	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -456,18 +462,24 @@ int tui_run(const char *data, const char *rules)
 	set_escdelay(25);
 	curs_set(0);
 	timeout(100);
-	if (has_colors() && !getenv("NO_COLOR")) {
+	if (has_colors() && !getenv("NO_COLOR") && ui.config.colors) {
 		start_color();
 		use_default_colors();
 		ui.color = true;
-		init_pair(TUI_HEADER, COLOR_CYAN, -1);
-		init_pair(TUI_CURSOR, COLOR_BLACK, COLOR_CYAN);
-		init_pair(TUI_TAB, COLOR_BLACK, COLOR_WHITE);
-		init_pair(TUI_STATUS, COLOR_BLACK, COLOR_WHITE);
-		init_pair(TUI_ERROR, COLOR_WHITE, COLOR_RED);
-		init_pair(TUI_DIM, COLOR_BLUE, -1);
-		init_pair(TUI_ACCENT, COLOR_YELLOW, -1);
+		static const short pairs[][3] = {
+			{TUI_HEADER, COLOR_CYAN, -1},         {TUI_CURSOR, COLOR_BLACK, COLOR_CYAN},
+			{TUI_TAB, COLOR_BLACK, COLOR_WHITE},  {TUI_STATUS, COLOR_BLACK, COLOR_WHITE},
+			{TUI_ERROR, COLOR_WHITE, COLOR_RED},  {TUI_DIM, COLOR_BLUE, -1},
+			{TUI_ACCENT, COLOR_YELLOW, -1},
+		};
+		for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+			short role = pairs[i][0];
+			init_pair(role, ui.config.set[role] ? ui.config.fg[role] : pairs[i][1],
+			          ui.config.set[role] ? ui.config.bg[role] : pairs[i][2]);
+		}
 	}
+	if (!config_ok)
+		tui_say(&ui, true, "%s", why);
 	bool dirty = true;
 	while (!ui.quit && !stop_requested) {
 		/* redraw after a key or a resize only: an idle workbench costs nothing */
@@ -495,6 +507,7 @@ int tui_run(const char *data, const char *rules)
 			continue;
 		}
 		ui.escaped = false;
+		ch = tui_map_key(&ui.config, ch);
 		int to = screen_key(ch);
 		if (to >= 0 && to < NSCREENS)
 			ui.screen = to;
@@ -524,5 +537,6 @@ int tui_run(const char *data, const char *rules)
 	free(ui.stats);
 	free(ui.view);
 	free(ui.width);
+	ui.stats = NULL, ui.view = NULL, ui.width = NULL;
 	return stop_requested ? 130 : 0;
 }

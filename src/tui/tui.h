@@ -38,6 +38,22 @@ extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_text_scree
 /* Whether a training runs (quitting then asks first). */
 bool tui_training(void);
 
+/* The settings in ~/.config/lathe/init.lua (tui_settings.c). */
+struct tui_config {
+	char path[1024];
+	char data[1024], rules[1024], model[1024];
+	bool has_data, has_rules, has_model;
+	bool colors;                   /* false: monochrome */
+	bool set[8];                   /* colour pairs given, by role */
+	short fg[8], bg[8];
+	int keymap[256];               /* a key the user chose -> the default key it stands for */
+};
+
+/* Reads the settings; false with why (file and line) when they are bad,
+ * the defaults then hold. No file is no error. */
+bool tui_read_config(struct tui_config *c, char *why, size_t size);
+int tui_map_key(const struct tui_config *c, int ch);
+
 /* The log the screens look at, as a view: the rows shown (a filter's
  * and a sort's result) in the order shown. */
 struct tui {
@@ -65,6 +81,7 @@ struct tui {
 	 * and the last training's options as a Lua table */
 	struct tui_step *steps;
 	size_t nsteps;
+	struct tui_config config;
 	char train_opts[2048];
 	bool train_pretrain;
 	char trained_model[1024];      /* the last model saved by the Train screen */

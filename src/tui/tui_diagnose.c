@@ -359,7 +359,10 @@ static void setup(struct tui *ui)
 	if (dg.history[0])
 		read_history(dg.history);
 	rl_callback_handler_install("", on_line);
-	snprintf(dg.model, sizeof dg.model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
+	if (ui->config.has_model)
+		snprintf(dg.model, sizeof dg.model, "%s", ui->config.model);
+	else
+		snprintf(dg.model, sizeof dg.model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
 	if (open_model(ui, dg.model))
 		say("model %s; ask in free text, row N or where EXPR", dg.model);
 }

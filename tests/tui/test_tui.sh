@@ -47,7 +47,7 @@ start() {
 	runs=$((runs + 1))
 	session=lathe-test-$$-$runs
 	tmux new-session -d -s "$session" -x "$1" -y "$2" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME='$WORK/state' LATHE_DATA_DIR='$srcdir' '$LATHE' $3; echo EXIT=\$?; sleep 60"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME='$WORK/state' XDG_CONFIG_HOME='$WORK/config' LATHE_DATA_DIR='$srcdir' '$LATHE' $3; echo EXIT=\$?; sleep 60"
 }
 
 start 100 30 ""
@@ -149,6 +149,25 @@ keys l
 ok $(wait_for 'steps, log scale'; echo $?) "Train: l switches to a log scale"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
+
+# Settings: the default data, a key and colours from init.lua.
+mkdir -p "$WORK/config/lathe"
+cat >"$WORK/config/lathe/init.lua" <<LUA
+data = "$srcdir/datasets/synthetic.csv"
+rules = "$srcdir/lua/synthetic.lua"
+colors = { header = "green", cursor = { "white", "blue" } }
+keys = { filter = "f" }
+LUA
+start 100 30 ""
+ok $(wait_for '^ lathe .* synthetic.csv$' && keys f && wait_for 'filter (Lua):'; echo $?) "init.lua: the default data and a key of one's own"
+keys Escape q
+wait_for 'EXIT=0' >/dev/null
+printf 'keys = { filter = "ff" }\n' >"$WORK/config/lathe/init.lua"
+start 100 30 ""
+ok $(wait_for 'init.lua: keys.filter: one printable character' && shows 'ai4i2020.csv$'; echo $?) "a bad init.lua: its error on the status line, the defaults hold"
+keys q
+wait_for 'EXIT=0' >/dev/null
+rm -r "$WORK/config"
 
 # Data the project was not written for, and Chinese text.
 start 100 30 tests/data/household_power.txt
