@@ -811,6 +811,12 @@ int csvin_load(const char *path, const struct csvin_opts *o, struct table **out,
 	size_t got;
 	while (!L.failed && (got = fread(buf, 1, CSVIN_BLOCK, fp)) > 0) {
 		rep->bytes += got;
+		if (o->progress)
+			atomic_store(o->progress, rep->bytes);
+		if (o->cancel && atomic_load(o->cancel)) {
+			fail(&L, 0, "loading cancelled");
+			break;
+		}
 		const char *s = buf;
 		size_t n = got;
 		if (first) {

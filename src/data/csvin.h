@@ -1,6 +1,7 @@
 #ifndef LATHE_DATA_CSVIN_H
 #define LATHE_DATA_CSVIN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "base/err.h"
@@ -26,6 +27,10 @@ struct csvin_opts {
 	size_t sample_rows;        /* rows used to infer the schema; 0 = default */
 	const struct csvin_type *types;
 	size_t ntypes;
+	/* For a loader beside a user interface (both may be NULL): bytes read
+	 * so far, and a flag that stops the load with an error. */
+	atomic_size_t *progress;
+	const atomic_int *cancel;
 };
 
 #define CSVIN_MAX_FIELD (1u << 20)

@@ -2,6 +2,10 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -251,21 +255,98 @@ static void draw(struct tui *ui)
 	refresh();
 }
 
+/* A load beside the screen: the work in a thread, the screen showing
+ * how far it got and taking Esc to cancel. */
+struct load_job {
+	struct pipeline_opts po;
+	const char *path;
+	struct pipeline p;
+	struct table *raw;
+	struct err e;
+	int rc;
+	atomic_int done, cancel, phase;  /* phase 0 reading, 1 cleaning */
+	atomic_size_t bytes;
+};
+
+static void *load_thread(void *arg)
+{
+	struct load_job *j = arg;
+	j->rc = -1;
+	if (pipeline_open(&j->p, &j->po, &j->e) == 0 && pipeline_load(&j->p, j->path, &j->e) == 0) {
+		atomic_store(&j->phase, 1);
+		j->raw = table_clone(j->p.t);
+		j->rc = pipeline_clean(&j->p, &j->e);
+	}
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+static void show_progress(struct tui *ui, struct load_job *j, off_t size)
+{
+	char line[1200];
+	size_t got = atomic_load(&j->bytes);
+	if (atomic_load(&j->phase))
+		snprintf(line, sizeof line, " cleaning %s (%zu rows)...  Esc cancels", j->path, j->p.t ? j->p.t->nrows : 0);
+	else
+		snprintf(line, sizeof line, " loading %s: %.0f%% of %.1f MB  Esc cancels", j->path,
+		         size > 0 ? 100.0 * (double)got / (double)size : 0.0, (double)size / 1e6);
+	tui_attr_on(ui, TUI_STATUS);
+	tui_put(LINES - 1, 0, line, COLS);
+	tui_attr_off(ui, TUI_STATUS);
+	refresh();
+}
+
 /* Loads and cleans a log (the rules script's clean() and label() too);
- * on failure everything stays as it was. */
+ * on failure, or Esc, everything stays as it was. */
 bool tui_load(struct tui *ui, const char *path, const char *rules)
 {
-	struct err e;
-	struct pipeline p;
-	struct pipeline_opts po = ui->po;
-	po.rules_path = rules && *rules ? rules : NULL;
-	struct table *raw = NULL;
-	if (pipeline_open(&p, &po, &e) || pipeline_load(&p, path, &e) || (raw = table_clone(p.t), pipeline_clean(&p, &e))) {
-		pipeline_close(&p);
-		table_free(raw);
-		tui_say(ui, true, "%s", e.msg);
+	struct load_job *j = xcalloc(1, sizeof *j);
+	j->po = ui->po;
+	j->po.rules_path = rules && *rules ? rules : NULL;
+	j->po.load.progress = &j->bytes;
+	j->po.load.cancel = &j->cancel;
+	j->path = path;
+	struct stat st;
+	off_t size = stat(path, &st) == 0 ? st.st_size : 0;
+	pthread_t th;
+	if (pthread_create(&th, NULL, load_thread, j) != 0) {
+		load_thread(j);
+	} else {
+		/* keys typed meanwhile wait for the loop after the load */
+		int typed[64], ntyped = 0;
+		while (!atomic_load(&j->done)) {
+			if (curses_open) {
+				show_progress(ui, j, size);
+				int ch = getch();
+				if (ch == 27)
+					atomic_store(&j->cancel, 1);  /* only the reading stops; cleaning ends on its own */
+				else if (ch != ERR && ch != KEY_RESIZE && ntyped < 64)
+					typed[ntyped++] = ch;
+			} else {
+				struct timespec pause = {0, 20000000};
+				nanosleep(&pause, NULL);
+			}
+		}
+		pthread_join(th, NULL);
+		while (ntyped > 0)
+			ungetch(typed[--ntyped]);
+	}
+	bool cancelled = atomic_load(&j->cancel);
+	if (j->rc || cancelled) {
+		pipeline_close(&j->p);
+		table_free(j->raw);
+		if (cancelled)
+			tui_say(ui, false, "loading %s cancelled%s%s", path, ui->loaded ? "; still on " : "",
+			        ui->loaded ? ui->data_path : "");
+		else
+			tui_say(ui, true, "%s", j->e.msg);
+		free(j);
 		return false;
 	}
+	struct pipeline p = j->p;
+	struct table *raw = j->raw;
+	const char *rules_used = j->po.rules_path;
+	free(j);
 	long keep_row = ui->loaded && ui->nview ? (long)ui->p.t->source_row[ui->view[ui->row]] : -1;
 	if (ui->loaded)
 		pipeline_close(&ui->p);
@@ -273,10 +354,10 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	/* the paths live in the workbench, not in the caller's buffers */
 	if (path != ui->data_buf)
 		snprintf(ui->data_buf, sizeof ui->data_buf, "%s", path);
-	if (po.rules_path && po.rules_path != ui->rules_buf)
-		snprintf(ui->rules_buf, sizeof ui->rules_buf, "%s", po.rules_path);
+	if (rules_used && rules_used != ui->rules_buf)
+		snprintf(ui->rules_buf, sizeof ui->rules_buf, "%s", rules_used);
 	ui->data_path = ui->data_buf;
-	ui->rules_path = po.rules_path ? ui->rules_buf : NULL;
+	ui->rules_path = rules_used ? ui->rules_buf : NULL;
 	ui->po.rules_path = ui->rules_path;
 	ui->p = p;
 	ui->p.o = &ui->po;
@@ -440,17 +521,23 @@ int tui_run(const char *data, const char *rules)
 	pipeline_opts_init(&ui.po);
 	setlocale(LC_ALL, "");
 	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (!initscr()) {
+		fprintf(stderr, "lathe: cannot start the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		pipeline_opts_free(&ui.po);
+		return 1;
+	}
+	curses_open = true;
+	cbreak();
+	noecho();
+	timeout(100);
+	/* the first load shows its progress too; failing, it leaves a
+	 * one-line error on a clean terminal */
 	if (!tui_load(&ui, data, rules)) {
+		restore_terminal();
 		fprintf(stderr, "lathe: %s\n", ui.status);
 		pipeline_opts_free(&ui.po);
 		return 1;
 	}
-	if (!initscr()) {
-		fprintf(stderr, "lathe: cannot start the terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
-		pipeline_close(&ui.p);
-		return 1;
-	}
-	curses_open = true;
 	atexit(restore_terminal);
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigemptyset(&sa.sa_mask);

@@ -150,6 +150,18 @@ ok $(wait_for 'steps, log scale'; echo $?) "Train: l switches to a log scale"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
 
+# A long load shows its progress, and Esc cancels it, keeping what was loaded.
+awk 'BEGIN { print "t,machine,a,b"; for (i = 0; i < 3000000; i++) print i "," i % 7 "," i * 0.5 "," i % 13 }' >"$WORK/big.csv"
+start 100 30 ""
+wait_for 'row 1 of 10000' >/dev/null
+keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
+ok $(wait_for 'loading .*big.csv: [0-9]*% of [0-9.]* MB  Esc cancels'; echo $?) "a long load shows its progress"
+keys Escape
+ok $(wait_for 'loading .*big.csv cancelled; still on .*ai4i2020.csv' && shows 'ai4i2020.csv$'; echo $?) "Esc cancels it; the log loaded before stays"
+keys q
+wait_for 'EXIT=0' >/dev/null
+rm -f "$WORK/big.csv"
+
 # Settings: the default data, a key and colours from init.lua.
 mkdir -p "$WORK/config/lathe"
 cat >"$WORK/config/lathe/init.lua" <<LUA
