@@ -27,7 +27,7 @@ static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_cle
 static const char *const global_help[] = {
 	"Everywhere",
 	"  1-9, F1-F9   go to a screen (Tab: the next one)",
-	"  :            command line: load FILE, rules FILE, filter EXPR, sort COL, row N,",
+	"  :            command line: load FILE, rules FILE, label COL, filter EXPR, sort COL, row N,",
 	"               save FILE.csv, save-pipeline FILE.lua, export DIR, train, undo, quit",
 	"  u            undo the last data-changing step (load, rules, filter, sort, text)",
 	"  ?            this help (any key closes it)",
@@ -456,6 +456,18 @@ static void command(struct tui *ui)
 	} else if (strcmp(line, "rules") == 0) {
 		if (tui_record(ui, what) && !tui_load_rules(ui, arg))
 			tui_forget(ui);
+	} else if (strcmp(line, "label") == 0) {
+		/* the label column for Text, Augment and Train ("" : none) */
+		static char label[256];
+		const char *keep = ui->po.label;
+		snprintf(label, sizeof label, "%s", arg);
+		if (tui_record(ui, what)) {
+			ui->po.label = label[0] ? label : NULL;
+			if (!tui_load(ui, ui->data_path, ui->rules_path)) {
+				ui->po.label = keep;
+				tui_forget(ui);
+			}
+		}
 	} else if (strcmp(line, "filter") == 0) {
 		if (tui_record(ui, what) && !tui_data_apply(ui, arg))
 			tui_forget(ui);
@@ -485,7 +497,9 @@ static void command(struct tui *ui)
 	} else if (strcmp(line, "undo") == 0) {
 		tui_undo(ui);
 	} else if (line[0]) {
-		tui_say(ui, true, ":%s: unknown command (load, rules, filter, sort, row, save, save-pipeline, export, train, undo, quit)",
+		tui_say(ui, true,
+		        ":%s: unknown command (load, rules, label, filter, sort, row, save, save-pipeline, export, train, undo, "
+		        "quit)",
 		        line);
 	}
 }

@@ -9,7 +9,7 @@
 /* What a data-changing step changes, kept as it was before the step. */
 struct tui_settings {
 	char data[1024], rules[1024];
-	char lang[8], binning[16];
+	char lang[8], binning[16], label[256];
 	struct text_column *levels;
 	size_t nlevels;
 	char filter[512];
@@ -48,6 +48,7 @@ static void snapshot(const struct tui *ui, struct tui_settings *s)
 	snprintf(s->rules, sizeof s->rules, "%s", ui->rules_path ? ui->rules_path : "");
 	snprintf(s->lang, sizeof s->lang, "%s", ui->po.lang ? ui->po.lang : "");
 	snprintf(s->binning, sizeof s->binning, "%s", ui->po.binning ? ui->po.binning : "");
+	snprintf(s->label, sizeof s->label, "%s", ui->po.label ? ui->po.label : "");
 	s->levels = copy_levels(ui->po.levels, ui->po.nlevels);
 	s->nlevels = ui->po.nlevels;
 	snprintf(s->filter, sizeof s->filter, "%s", ui->filter);
@@ -89,6 +90,9 @@ bool tui_undo(struct tui *ui)
 	struct tui_settings *s = &st->before;
 	ui->po.lang = known(s->lang, "en", "zh");
 	ui->po.binning = known(s->binning, "quantile", "zscore");
+	static char label[256];
+	snprintf(label, sizeof label, "%s", s->label);
+	ui->po.label = label[0] ? label : NULL;
 	free_levels(ui->po.levels, ui->po.nlevels);
 	ui->po.levels = s->levels;
 	ui->po.nlevels = s->nlevels;
@@ -146,6 +150,11 @@ int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 	if (ui->rules_path) {
 		fprintf(fp, "  rules = ");
 		ok &= lua_string(fp, ui->rules_path);
+		fprintf(fp, ",\n");
+	}
+	if (ui->po.label) {
+		fprintf(fp, "  label = ");
+		ok &= lua_string(fp, ui->po.label);
 		fprintf(fp, ",\n");
 	}
 	if (ui->po.lang)

@@ -394,7 +394,8 @@ static void draw(struct tui *ui)
 	if (tr.running || tr.finished) {
 		snprintf(line, sizeof line,
 		         "%s epoch %d/%d  step %ld/%ld  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s  ETA %.0f s",
-		         tr.running ? (tr.paused ? "paused " : "training") : "done   ", s->epoch, s->epochs, s->step, s->total,
+		         tr.running ? (tr.paused ? "paused " : "training") : tr.error[0] ? "failed " : "done   ", s->epoch,
+		         s->epochs, s->step, s->total,
 		         s->loss, s->lr, s->grad_norm, s->tokens_per_s, tr.running ? s->eta_s : 0.0);
 		tui_attr_on(ui, TUI_HEADER);
 		tui_put(y++, 1, line, COLS - 2);

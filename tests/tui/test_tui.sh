@@ -184,7 +184,17 @@ rm -r "$WORK/config"
 # Data the project was not written for, and Chinese text.
 start 100 30 tests/data/household_power.txt
 ok $(wait_for 'Global_active_power' && shows '^1  *2006-12-16 00:00:00 17:24:00  *4.216'; echo $?) "a ';'-separated log with day-first dates"
-keys q
+keys 2
+ok $(wait_for 'no rules script (r loads one)' && shows '7 rows in, 7 rows out'; echo $?) "its Clean screen"
+keys 3
+ok $(wait_for 'global active power  *normal: ' && shows '^   \[CLS\] '; echo $?) "its Text screen"
+keys 4
+ok $(wait_for '^  synonym  ' && shows '(no label)\|class (train)'; echo $?) "its Augment screen (no label: every row varies)"
+keys 5 s
+ok $(wait_for 'failed ' && shows 'training needs a label'; echo $?) "its Train screen says a label is needed"
+keys 6
+ok $(wait_for 'diagnose>' && shows "does not go through this model's data path"; echo $?) "its Diagnose screen: the model answers free text only"
+keys Escape q
 wait_for 'EXIT=0' >/dev/null
 start 100 30 datasets/synthetic.csv
 # The display column where the header 状态 and each cell 正常 start.
