@@ -11,10 +11,11 @@ cd "$srcdir" || exit 1
 export TMUX_TMPDIR="$WORK"
 trap 'tmux kill-server 2>/dev/null' EXIT
 screen() { tmux capture-pane -p -t "$session"; }
-# Waits up to 5 s for the screen to show a pattern.
+# Waits up to 15 s (sanitizer builds on a busy machine are slow) for the
+# screen to show a pattern.
 wait_for() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 150 ]; do
 		screen | grep -q -- "$1" && return 0
 		sleep 0.1
 		i=$((i + 1))
@@ -33,7 +34,7 @@ shows() {
 wait_for_plot() {
 	dots=$(printf '\342[\240\241\242\243]')
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 150 ]; do
 		screen | LC_ALL=C grep -q "$dots" && return 0
 		sleep 0.1
 		i=$((i + 1))
