@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "base/fileio.h"
 #include "base/rng.h"
 #include "base/utf8.h"
 
@@ -67,10 +66,10 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	if (!a->aug.methods)
 		return cmd_usage_error(cmd, "say which methods: --methods synonym,swap,delete,insert,jitter,infill,oversample,lua "
 		                            "or all");
-	struct err e;
-	struct pipeline p;
-	int rc = CMD_OK;
 	if (a->preview) {
+		struct err e;
+		struct pipeline p;
+		int rc = CMD_OK;
 		a->aug.seed = a->po.split.seed;
 		a->aug.lua_limit = a->po.lua_limit;
 		if (cmd_pipeline(a, a->pos[0], false, &p, &e) || pipeline_textualize(&p, &e) || preview(a, &p, &e) ||
@@ -79,17 +78,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		pipeline_close(&p);
 		return rc;
 	}
-	struct atomic_file out;
-	if (cmd_pipeline(a, a->pos[0], true, &p, &e) || atomic_open(&out, a->output ? a->output : "-", &e)) {
-		rc = cmd_fail(&e);
-	} else if (pipeline_write_jsonl(&p, out.fp, &e)) {
-		atomic_abort(&out);
-		rc = cmd_fail(&e);
-	} else if (atomic_commit(&out, &e)) {
-		rc = cmd_fail(&e);
-	}
-	pipeline_close(&p);
-	return rc;
+	/* the text path augments the training split as --methods asks */
+	return cmd_run_pipeline(a, true, pipeline_write_jsonl);
 }
 
 const struct cmd cmd_augment = {

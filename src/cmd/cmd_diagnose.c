@@ -13,17 +13,10 @@ static void print_answer(const struct learner *l, const float *probs)
 {
 	size_t K = l->mf.nlabels, w = 8;
 	size_t *order = xmalloc(K * sizeof *order);
-	for (size_t k = 0; k < K; k++) {
-		order[k] = k;
+	for (size_t k = 0; k < K; k++)
 		if (utf8_width(l->mf.labels[k]) > w)
 			w = utf8_width(l->mf.labels[k]);
-	}
-	for (size_t i = 1; i < K; i++)
-		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
-			size_t t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
+	learner_rank(probs, K, order);
 	for (size_t i = 0; i < K; i++) {
 		size_t k = order[i];
 		printf("  ");

@@ -1049,6 +1049,18 @@ void learner_predict(struct learner *l, char *const *texts, size_t n, float *pro
 	predict_texts(l, texts, n, NULL, probs);
 }
 
+void learner_rank(const float *probs, size_t K, size_t *order)
+{
+	for (size_t k = 0; k < K; k++)
+		order[k] = k;
+	for (size_t i = 1; i < K; i++)
+		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+}
+
 int learner_class(const struct learner *l, const char *label)
 {
 	for (size_t k = 0; k < l->mf.nlabels; k++)

@@ -111,6 +111,9 @@ void learner_free(struct learner *l);
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e);
 /* Class probabilities [n, classes] of n texts. */
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
+/* The class ids of K probabilities, most likely first (ties keep id
+ * order). */
+void learner_rank(const float *probs, size_t K, size_t *order);
 /* The class id of a label text, or -1. */
 int learner_class(const struct learner *l, const char *label);
 /* Runs new data through the model's own data path (its rules, label and

@@ -67,14 +67,7 @@ static void bars(const float *probs)
 {
 	size_t K = dg.l.mf.nlabels;
 	size_t *order = xmalloc(K * sizeof *order);
-	for (size_t k = 0; k < K; k++)
-		order[k] = k;
-	for (size_t i = 1; i < K; i++)
-		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
-			size_t t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
+	learner_rank(probs, K, order);
 	for (size_t i = 0; i < K; i++) {
 		size_t k = order[i];
 		char bar[256] = "";
@@ -89,8 +82,7 @@ static size_t best_of(const float *probs)
 {
 	size_t best = 0;
 	for (size_t k = 1; k < dg.l.mf.nlabels; k++)
-		if (probs[k] > probs[best])
-			best = k;
+		best = probs[k] > probs[best] ? k : best;
 	return best;
 }
 
