@@ -27,7 +27,7 @@ static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_cle
 static const char *const global_help[] = {
 	"Everywhere",
 	"  1-9, F1-F9   go to a screen (Tab: the next one)",
-	"  :            command line: load FILE, rules FILE, label COL, filter EXPR, sort COL, row N,",
+	"  :            command line: load FILE [RULES], rules FILE, label COL, filter EXPR, sort COL, row N,",
 	"               save FILE.csv, save-pipeline FILE.lua, export DIR, train, undo, quit",
 	"  u            undo the last data-changing step (load, rules, filter, sort, text)",
 	"  ?            this help (any key closes it)",
@@ -451,7 +451,13 @@ static void command(struct tui *ui)
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
 		ui->quit = !tui_training() || confirm(ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	} else if (strcmp(line, "load") == 0 && *arg) {
-		if (tui_record(ui, what) && !tui_load(ui, arg, ui->rules_path))
+		/* :load FILE [RULES.lua]: another log rarely suits the last one's rules */
+		char *rules = arg + strcspn(arg, " ");
+		if (*rules)
+			*rules++ = '\0';
+		while (*rules == ' ')
+			rules++;
+		if (tui_record(ui, what) && !tui_load(ui, arg, *rules ? rules : NULL))
 			tui_forget(ui);
 	} else if (strcmp(line, "rules") == 0) {
 		if (tui_record(ui, what) && !tui_load_rules(ui, arg))
