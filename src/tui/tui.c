@@ -262,9 +262,10 @@ struct load_job {
 	const char *path;
 	struct pipeline p;
 	struct table *raw;
+	struct col_stats *stats;
 	struct err e;
 	int rc;
-	atomic_int done, cancel, phase;  /* phase 0 reading, 1 cleaning */
+	atomic_int done, cancel, phase;  /* phase 0 reading, 1 cleaning, 2 summing up */
 	atomic_size_t bytes;
 };
 
@@ -277,6 +278,13 @@ static void *load_thread(void *arg)
 		j->raw = table_clone(j->p.t);
 		j->rc = pipeline_clean(&j->p, &j->e);
 	}
+	if (j->rc == 0) {
+		/* the column summaries too: a large log takes a while */
+		atomic_store(&j->phase, 2);
+		j->stats = xcalloc(j->p.t->ncols + 1, sizeof *j->stats);
+		for (size_t c = 0; c < j->p.t->ncols && !atomic_load(&j->cancel); c++)
+			stats_column(j->p.t, c, &j->stats[c]);
+	}
 	atomic_store(&j->done, 1);
 	return NULL;
 }
@@ -285,8 +293,10 @@ static void show_progress(struct tui *ui, struct load_job *j, off_t size)
 {
 	char line[1200];
 	size_t got = atomic_load(&j->bytes);
-	if (atomic_load(&j->phase))
-		snprintf(line, sizeof line, " cleaning %s (%zu rows)...  Esc cancels", j->path, j->p.t ? j->p.t->nrows : 0);
+	int phase = atomic_load(&j->phase);
+	if (phase)
+		snprintf(line, sizeof line, " %s %s...  Esc cancels", phase == 1 ? "cleaning" : "summing up the columns of",
+		         j->path);
 	else
 		snprintf(line, sizeof line, " loading %s: %.0f%% of %.1f MB  Esc cancels", j->path,
 		         size > 0 ? 100.0 * (double)got / (double)size : 0.0, (double)size / 1e6);
@@ -335,6 +345,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	if (j->rc || cancelled) {
 		pipeline_close(&j->p);
 		table_free(j->raw);
+		free(j->stats);
 		if (cancelled)
 			tui_say(ui, false, "loading %s cancelled%s%s", path, ui->loaded ? "; still on " : "",
 			        ui->loaded ? ui->data_path : "");
@@ -345,6 +356,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	}
 	struct pipeline p = j->p;
 	struct table *raw = j->raw;
+	struct col_stats *stats = j->stats;
 	const char *rules_used = j->po.rules_path;
 	free(j);
 	long keep_row = ui->loaded && ui->nview ? (long)ui->p.t->source_row[ui->view[ui->row]] : -1;
@@ -365,9 +377,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	ui->loaded = true;
 	ui->generation++;
 	free(ui->stats);
-	ui->stats = xcalloc(p.t->ncols + 1, sizeof *ui->stats);
-	for (size_t c = 0; c < p.t->ncols; c++)
-		stats_column(p.t, c, &ui->stats[c]);
+	ui->stats = stats;
 	free(ui->width);
 	ui->width = NULL;
 	ui->sort_col = -1;
