@@ -1117,11 +1117,10 @@ void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ct
 	free(lab);
 }
 
-int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,
-                  struct err *e)
+int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p,
+                    struct err *e)
 {
 	memset(p, 0, sizeof *p);
-	*probs = NULL;
 	if (learner_pipeline_opts(l, po, e) || pipeline_open(p, po, e) || pipeline_load(p, data, e))
 		return -1;
 	const char *input = setting(l->settings, "input");
@@ -1132,18 +1131,39 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 	if (pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
 		return -1;
 	const struct model_config *c = model_config(l->model);
+	return c->values && p->tz ? check_values(c, p->tz, e) : 0;
+}
+
+void learner_predict_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs)
+{
+	const struct model_config *c = model_config(l->model);
 	/* Samples carry no readings: their texts alone go in. */
 	bool values = c->values && p->tz;
-	if (values && check_values(c, p->tz, e))
-		return -1;
-	*probs = xmalloc((p->t->nrows * l->mf.nlabels + 1) * sizeof **probs);
+	char **texts = xmalloc((n + 1) * sizeof *texts);
+	for (size_t i = 0; i < n; i++)
+		texts[i] = p->texts[rows ? rows[i] : i];
 	struct text_values tv = {0};
-	if (values)
-		tv = (struct text_values){
-			.vt = value_tokens_new(l->wp, p->tz), .z = table_values(p->tz, p->t), .nv = (size_t)c->values};
-	predict_texts(l, p->texts, p->t->nrows, values ? &tv : NULL, *probs);
+	if (values) {
+		size_t nv = (size_t)c->values;
+		tv = (struct text_values){.vt = value_tokens_new(l->wp, p->tz), .z = xmalloc((n * nv + 1) * sizeof *tv.z),
+		                          .nv = nv};
+		for (size_t i = 0; i < n; i++)
+			textualize_values(p->tz, p->t, rows ? rows[i] : i, tv.z + i * nv);
+	}
+	predict_texts(l, texts, n, values ? &tv : NULL, probs);
 	value_tokens_free(tv.vt);
 	free(tv.z);
+	free(texts);
+}
+
+int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,
+                  struct err *e)
+{
+	*probs = NULL;
+	if (learner_prepare(l, po, data, p, e))
+		return -1;
+	*probs = xmalloc((p->t->nrows * l->mf.nlabels + 1) * sizeof **probs);
+	learner_predict_rows(l, p, NULL, p->t->nrows, *probs);
 	return 0;
 }
 

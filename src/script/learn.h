@@ -122,6 +122,12 @@ int learner_class(const struct learner *l, const char *label);
  * frees probs and closes p even on failure. */
 int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,
                   struct err *e);
+/* learner_apply's data path without the predictions; then probabilities
+ * [n x classes] for rows[0..n) of it (rows NULL: the first n), readings
+ * included, so a screen predicts only the rows it shows. */
+int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p,
+                    struct err *e);
+void learner_predict_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs);
 /* Scores predictions against the labels the data carries; rows whose
  * label the model does not know are counted in *unseen and left out. */
 void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,

@@ -37,9 +37,9 @@ static struct {
 	struct tui *ui;
 	struct learner l;
 	char model[1024];
-	/* the log through the model's own data path, and its predictions */
+	/* the log through the model's own data path; rows are predicted when
+	 * asked about, so a large log costs nothing until then */
 	struct pipeline p;
-	float *probs;
 	bool applied;
 	unsigned long generation;
 	struct strbuf answer;      /* the last answer, lines */
@@ -99,8 +99,6 @@ static void close_model(void)
 {
 	if (dg.applied)
 		pipeline_close(&dg.p);
-	free(dg.probs);
-	dg.probs = NULL;
 	dg.applied = false;
 	if (dg.has_model)
 		learner_free(&dg.l);
@@ -129,12 +127,10 @@ static bool open_model(struct tui *ui, const char *path)
 	struct pipeline_opts po;
 	pipeline_opts_init(&po);
 	po.load = ui->po.load;
-	if (learner_apply(&dg.l, &po, ui->data_path, &dg.p, &dg.probs, &e)) {
+	if (learner_prepare(&dg.l, &po, ui->data_path, &dg.p, &e)) {
 		/* the model still answers free text */
 		say("the log does not go through this model's data path: %s", e.msg);
 		pipeline_close(&dg.p);
-		free(dg.probs);
-		dg.probs = NULL;
 	} else {
 		dg.applied = true;
 	}
@@ -160,11 +156,13 @@ static void answer_row(long source)
 		if (t->source_row[r] != source)
 			continue;
 		char buf[256];
-		const float *pr = dg.probs + r * dg.l.mf.nlabels;
+		float *pr = xmalloc(dg.l.mf.nlabels * sizeof *pr);
+		learner_predict_rows(&dg.l, &dg.p, &r, 1, pr);
 		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
 		say("data row %ld: %s", source, dg.p.texts[r]);
 		say("predicted %s%s%s", dg.l.mf.labels[best_of(pr)], *truth ? ", actual " : "", truth);
 		bars(pr);
+		free(pr);
 		return;
 	}
 	say("no data row %ld (after cleaning)", source);
@@ -186,25 +184,34 @@ static void answer_where(const char *expr)
 		free(keep);
 		return;
 	}
-	size_t right = 0, labelled = 0, shown = 0;
+	/* The matching rows are predicted now, up to a bound that keeps an
+	 * answer quick on a large log. */
+	enum { PREDICT_MAX = 20000, SHOW_MAX = 200 };
+	size_t *rows = xmalloc(((size_t)n + 1) * sizeof *rows), m = 0;
+	for (size_t r = 0; r < t->nrows && m < PREDICT_MAX; r++)
+		if (keep[r])
+			rows[m++] = r;
+	float *probs = xmalloc((m * dg.l.mf.nlabels + 1) * sizeof *probs);
+	learner_predict_rows(&dg.l, &dg.p, rows, m, probs);
+	size_t right = 0, labelled = 0;
 	char buf[256];
 	say("%-8s %-18s %-18s %s", "row", "predicted", "actual", "p");
-	for (size_t r = 0; r < t->nrows; r++) {
-		if (!keep[r])
-			continue;
-		const float *pr = dg.probs + r * dg.l.mf.nlabels;
+	for (size_t i = 0; i < m; i++) {
+		const float *pr = probs + i * dg.l.mf.nlabels;
 		size_t best = best_of(pr);
-		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
+		const char *truth = pipeline_label(&dg.p, rows[i], buf, sizeof buf);
 		if (*truth) {
 			labelled++;
 			right += strcmp(truth, dg.l.mf.labels[best]) == 0;
 		}
-		if (shown++ < 200)
-			say("%-8lld %-18s %-18s %.2f", (long long)t->source_row[r], dg.l.mf.labels[best], truth, pr[best]);
+		if (i < SHOW_MAX)
+			say("%-8lld %-18s %-18s %.2f", (long long)t->source_row[rows[i]], dg.l.mf.labels[best], truth, pr[best]);
 	}
-	say("%ld rows where %s%s", n, expr, labelled ? "" : "");
+	say("%ld rows where %s%s", n, expr, (size_t)n > m ? " (the first 20000 predicted)" : "");
 	if (labelled)
 		say("the model agrees with the label on %zu of %zu (%.1f%%)", right, labelled, 100.0 * (double)right / (double)labelled);
+	free(probs);
+	free(rows);
 	free(keep);
 }
 
