@@ -42,9 +42,12 @@ static bool retextualize(struct tui *ui)
 		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
 		return false;
 	}
+	/* A vocabulary as train learns it; on a large log from the first
+	 * training texts only, which is plenty to show how words split. */
+	enum { VOCAB_TEXTS = 20000 };
 	size_t n = 0;
 	const char **train = xmalloc((ui->p.t->nrows + 1) * sizeof *train);
-	for (size_t r = 0; r < ui->p.t->nrows; r++)
+	for (size_t r = 0; r < ui->p.t->nrows && n < VOCAB_TEXTS; r++)
 		if (ui->p.part[r] == SPLIT_TRAIN)
 			train[n++] = ui->p.texts[r];
 	tx.wp = wordpiece_train(train, n, 1000, &e);
