@@ -16,10 +16,13 @@ static const char *const help[] = {
 	"  [ ]       fewer or more variants per method",
 	"  space     regenerate the variants (the next seed)",
 	"  n         the next sample to vary (only training rows of the rarer classes)",
+	"  B         count the class balance now (done at once unless the log is large)",
 	"The class balance of the training split before and after is below;",
 	"lathe augment and lathe train --augment make the same samples.",
 	NULL,
 };
+
+enum { BALANCE_AT_ONCE = 200000 };  /* rows */
 
 struct variant {
 	int method;
@@ -34,7 +37,7 @@ static struct {
 	size_t sample;                 /* table row being varied */
 	struct variant *v;
 	size_t nv;
-	bool stale, balance_stale;
+	bool stale, balance_stale, balance_asked;
 	char model[1024];
 	struct augmenter *a;           /* open while the settings and data stay */
 	unsigned long generation;      /* of the data it was opened on */
@@ -212,16 +215,20 @@ static void draw(struct tui *ui)
 	snprintf(line, sizeof line, "%d variant%s per method, seed %llu", st.o.n, st.o.n == 1 ? "" : "s",
 	         (unsigned long long)st.o.seed);
 	tui_put(y + AUG_METHODS + 1, 1, line, 40);
-	/* the balance, beside the methods */
-	if (st.balance_stale) {
+	/* the balance, beside the methods: at once for a log of ordinary
+	 * size, on B for a large one, as it runs the whole augmentation */
+	if (st.balance_stale && (ui->p.t->nrows <= BALANCE_AT_ONCE || st.balance_asked)) {
 		balance(ui);
 		st.balance_stale = false;
+		st.balance_asked = false;
 	}
 	int bx = 44;
 	if (COLS > bx + 30) {
 		tui_attr_on(ui, TUI_HEADER);
 		tui_put(2, bx, "class (train)        before    after", COLS - bx - 1);
 		tui_attr_off(ui, TUI_HEADER);
+		if (st.balance_stale)
+			tui_put(3, bx, "(a large log: B counts them)", COLS - bx - 1);
 		for (size_t k = 0; k < st.nlabels && 3 + (int)k < 3 + AUG_METHODS + 1; k++) {
 			snprintf(line, sizeof line, "%-18.18s %8zu %8zu", st.labels[k], st.before[k], st.after[k]);
 			tui_put(3 + (int)k, bx, line, COLS - bx - 1);
@@ -286,6 +293,9 @@ static bool key(struct tui *ui, int ch)
 	case ' ':
 		st.o.seed++;
 		changed(true);
+		return true;
+	case 'B':
+		st.balance_asked = true;
 		return true;
 	case 'n':
 		st.sample = st.sample + 1 < ui->p.t->nrows ? st.sample + 1 : 0;
