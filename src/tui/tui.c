@@ -162,6 +162,12 @@ bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size)
 	return ok;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void draw_tabs(struct tui *ui)
 {
 	move(0, 0);
@@ -182,8 +188,7 @@ static void draw_tabs(struct tui *ui)
 			addstr(tab);
 		}
 	}
-	const char *name = ui->data_path ? strrchr(ui->data_path, '/') : NULL;
-	name = name ? name + 1 : ui->data_path ? ui->data_path : "";
+	const char *name = ui->data_path ? base_name(ui->data_path) : "";
 	int w = (int)utf8_width(name);
 	if (w + 2 < COLS / 2)
 		mvaddstr(0, COLS - w - 1, name);
@@ -347,8 +352,8 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 		table_free(j->raw);
 		free(j->stats);
 		if (cancelled)
-			tui_say(ui, false, "loading %s cancelled%s%s", path, ui->loaded ? "; still on " : "",
-			        ui->loaded ? ui->data_path : "");
+			tui_say(ui, false, "loading %s cancelled%s%s", base_name(path), ui->loaded ? "; still on " : "",
+			        ui->loaded ? base_name(ui->data_path) : "");
 		else
 			tui_say(ui, true, "%s", j->e.msg);
 		free(j);
