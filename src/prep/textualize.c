@@ -431,6 +431,11 @@ static double window_change(const double *v, const size_t *rows, size_t at, size
 
 char **textualize_table(const struct textualizer *tz, const struct table *t)
 {
+	return textualize_table_until(tz, t, NULL);
+}
+
+char **textualize_table_until(const struct textualizer *tz, const struct table *t, const atomic_int *cancel)
+{
 	size_t n = t->nrows;
 	char **texts = xmalloc((n ? n : 1) * sizeof *texts);
 	/* Trend of each fact column, per row, computed along each machine's
@@ -460,6 +465,14 @@ char **textualize_table(const struct textualizer *tz, const struct table *t)
 	struct strbuf b = {0};
 	char buf[64];
 	for (size_t r = 0; r < n; r++) {
+		if (cancel && r % 4096 == 0 && atomic_load(cancel)) {
+			for (size_t k = 0; k < r; k++)
+				free(texts[k]);
+			free(texts);
+			free(trend);
+			strbuf_free(&b);
+			return NULL;
+		}
 		strbuf_clear(&b);
 		size_t j = 0;
 		for (size_t i = 0; i < tz->nfacts; i++) {

@@ -1,6 +1,7 @@
 #ifndef LATHE_PREP_TEXTUALIZE_H
 #define LATHE_PREP_TEXTUALIZE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,9 @@ void textualize_free(struct textualizer *tz);
 /* Text of every row of t (same schema as fitted); caller frees each and
  * the array. */
 char **textualize_table(const struct textualizer *tz, const struct table *t);
+/* The same, giving up (NULL) soon after *cancel is set (cancel may be
+ * NULL). */
+char **textualize_table_until(const struct textualizer *tz, const struct table *t, const atomic_int *cancel);
 /* The fitted textualizer as JSON (columns by name, level cuts, wording,
  * window), so a model can textualize new data exactly as it was trained;
  * caller frees. */

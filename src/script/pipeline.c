@@ -222,7 +222,8 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 	free_texts(p);
 	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
 		return -1;
-	p->texts = textualize_table(p->tz, p->t);
+	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
+		return err_set(e, "textualizing cancelled");
 	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
 		return -1;
 	return 0;
@@ -237,7 +238,8 @@ int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e
 	free_texts(p);
 	if (textualize_from_spec(spec, p->t, &p->tz, e))
 		return -1;
-	p->texts = textualize_table(p->tz, p->t);
+	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
+		return err_set(e, "textualizing cancelled");
 	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
 		return -1;
 	return 0;

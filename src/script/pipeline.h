@@ -72,7 +72,8 @@ int pipeline_clean(struct pipeline *p, struct err *e);
 int pipeline_split(struct pipeline *p, struct err *e);
 int pipeline_textualize(struct pipeline *p, struct err *e);
 /* Textualizes with a saved textualizer instead of fitting one (applying a
- * model to new data); no split is made. */
+ * model to new data); no split is made. Both give up with an error when
+ * the reading options' cancel flag is set (csvin.h). */
 int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e);
 /* Label text of row r ("" when none). */
 const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size);

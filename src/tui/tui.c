@@ -262,21 +262,67 @@ static void draw(struct tui *ui)
 
 /* A load beside the screen: the work in a thread, the screen showing
  * how far it got and taking Esc to cancel. */
+/* The running background work and its thread's entry. */
+struct job {
+	void (*work)(void *ctx);
+	void *ctx;
+	atomic_int done;
+};
+
+static void *job_thread(void *arg)
+{
+	struct job *jb = arg;
+	jb->work(jb->ctx);
+	atomic_store(&jb->done, 1);
+	return NULL;
+}
+
+bool tui_background(struct tui *ui, void (*work)(void *ctx), void (*describe)(void *ctx, char *line, size_t size),
+                    void *ctx, atomic_int *cancel)
+{
+	struct job jb = {.work = work, .ctx = ctx};
+	pthread_t th;
+	if (!curses_open || pthread_create(&th, NULL, job_thread, &jb) != 0) {
+		work(ctx);
+		return false;
+	}
+	/* keys typed meanwhile wait for the screen */
+	int typed[64], ntyped = 0;
+	char line[1200];
+	while (!atomic_load(&jb.done)) {
+		describe(ctx, line, sizeof line);
+		tui_attr_on(ui, TUI_STATUS);
+		tui_put(LINES - 1, 0, line, COLS);
+		tui_attr_off(ui, TUI_STATUS);
+		refresh();
+		int ch = getch();
+		if (ch == 27)
+			atomic_store(cancel, 1);
+		else if (ch != ERR && ch != KEY_RESIZE && ntyped < 64)
+			typed[ntyped++] = ch;
+	}
+	pthread_join(th, NULL);
+	while (ntyped > 0)
+		ungetch(typed[--ntyped]);
+	return atomic_load(cancel);
+}
+
 struct load_job {
 	struct pipeline_opts po;
 	const char *path;
+	off_t size;
 	struct pipeline p;
 	struct table *raw;
 	struct col_stats *stats;
 	struct err e;
 	int rc;
-	atomic_int done, cancel, phase;  /* phase 0 reading, 1 cleaning, 2 summing up */
+	atomic_int cancel, phase;  /* phase 0 reading, 1 cleaning, 2 summing up */
 	atomic_size_t bytes;
 };
 
-static void *load_thread(void *arg)
+static void load_work(void *ctx)
 {
-	struct load_job *j = arg;
+	struct load_job *j = ctx;
 	j->rc = -1;
 	if (pipeline_open(&j->p, &j->po, &j->e) == 0 && pipeline_load(&j->p, j->path, &j->e) == 0) {
 		atomic_store(&j->phase, 1);
@@ -290,25 +336,19 @@ static void *load_thread(void *arg)
 		for (size_t c = 0; c < j->p.t->ncols && !atomic_load(&j->cancel); c++)
 			stats_column(j->p.t, c, &j->stats[c]);
 	}
-	atomic_store(&j->done, 1);
-	return NULL;
 }
 
-static void show_progress(struct tui *ui, struct load_job *j, off_t size)
+static void load_describe(void *ctx, char *line, size_t size)
 {
-	char line[1200];
+	struct load_job *j = ctx;
 	size_t got = atomic_load(&j->bytes);
 	int phase = atomic_load(&j->phase);
 	if (phase)
-		snprintf(line, sizeof line, " %s %s...  Esc cancels", phase == 1 ? "cleaning" : "summing up the columns of",
+		snprintf(line, size, " %s %s...  Esc cancels", phase == 1 ? "cleaning" : "summing up the columns of",
 		         j->path);
 	else
-		snprintf(line, sizeof line, " loading %s: %.0f%% of %.1f MB  Esc cancels", j->path,
-		         size > 0 ? 100.0 * (double)got / (double)size : 0.0, (double)size / 1e6);
-	tui_attr_on(ui, TUI_STATUS);
-	tui_put(LINES - 1, 0, line, COLS);
-	tui_attr_off(ui, TUI_STATUS);
-	refresh();
+		snprintf(line, size, " loading %s: %.0f%% of %.1f MB  Esc cancels", j->path,
+		         j->size > 0 ? 100.0 * (double)got / (double)j->size : 0.0, (double)j->size / 1e6);
 }
 
 /* Loads and cleans a log (the rules script's clean() and label() too);
@@ -322,30 +362,8 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	j->po.load.cancel = &j->cancel;
 	j->path = path;
 	struct stat st;
-	off_t size = stat(path, &st) == 0 ? st.st_size : 0;
-	pthread_t th;
-	if (pthread_create(&th, NULL, load_thread, j) != 0) {
-		load_thread(j);
-	} else {
-		/* keys typed meanwhile wait for the loop after the load */
-		int typed[64], ntyped = 0;
-		while (!atomic_load(&j->done)) {
-			if (curses_open) {
-				show_progress(ui, j, size);
-				int ch = getch();
-				if (ch == 27)
-					atomic_store(&j->cancel, 1);  /* only the reading stops; cleaning ends on its own */
-				else if (ch != ERR && ch != KEY_RESIZE && ntyped < 64)
-					typed[ntyped++] = ch;
-			} else {
-				struct timespec pause = {0, 20000000};
-				nanosleep(&pause, NULL);
-			}
-		}
-		pthread_join(th, NULL);
-		while (ntyped > 0)
-			ungetch(typed[--ntyped]);
-	}
+	j->size = stat(path, &st) == 0 ? st.st_size : 0;
+	tui_background(ui, load_work, load_describe, j, &j->cancel);
 	bool cancelled = atomic_load(&j->cancel);
 	if (j->rc || cancelled) {
 		pipeline_close(&j->p);
@@ -381,6 +399,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	ui->raw = raw;
 	ui->loaded = true;
 	ui->generation++;
+	ui->text_cancelled = false;
 	free(ui->stats);
 	ui->stats = stats;
 	free(ui->width);
@@ -396,6 +415,47 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	tui_say(ui, false, "%s: %zu rows, %zu columns%s%s", ui->data_path, p.t->nrows, p.t->ncols,
 	        ui->rules_path ? ", rules " : "", ui->rules_path ? ui->rules_path : "");
 	return true;
+}
+
+struct text_job {
+	struct tui *ui;
+	struct err e;
+	int rc;
+	atomic_int cancel;
+};
+
+static void text_work(void *ctx)
+{
+	struct text_job *j = ctx;
+	j->rc = pipeline_textualize(&j->ui->p, &j->e);
+}
+
+static void text_describe(void *ctx, char *line, size_t size)
+{
+	struct text_job *j = ctx;
+	snprintf(line, size, " textualizing %s (%zu rows)...  Esc cancels", base_name(j->ui->data_path), j->ui->p.t->nrows);
+}
+
+bool tui_textualize(struct tui *ui)
+{
+	if (ui->p.texts && (ui->p.tz || ui->p.samples))
+		return true;
+	if (ui->text_cancelled)
+		return false;
+	struct text_job *j = xcalloc(1, sizeof *j);
+	j->ui = ui;
+	ui->p.load_opts.cancel = &j->cancel;
+	bool cancelled = tui_background(ui, text_work, text_describe, j, &j->cancel);
+	ui->p.load_opts.cancel = NULL;
+	bool ok = j->rc == 0 && !cancelled;
+	if (cancelled) {
+		ui->text_cancelled = true;
+		tui_say(ui, false, "textualizing cancelled: t on the Text screen starts it again");
+	} else if (j->rc) {
+		tui_say(ui, true, "%s", j->e.msg);
+	}
+	free(j);
+	return ok;
 }
 
 bool tui_load_rules(struct tui *ui, const char *path)

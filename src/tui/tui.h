@@ -1,6 +1,7 @@
 #ifndef LATHE_TUI_TUI_H
 #define LATHE_TUI_TUI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "data/stats.h"
@@ -76,6 +77,7 @@ struct tui {
 	int screen;
 	bool color, unicode, quit, help;
 	bool escaped;                  /* Esc was pressed on a typing screen */
+	bool text_cancelled;           /* textualizing was cancelled: screens wait to be asked again */
 	int cursor_y, cursor_x;        /* where a screen wants the cursor; -1: hidden */
 	/* the session: its data-changing steps (for undo and save-pipeline),
 	 * and the last training's options as a Lua table */
@@ -105,6 +107,16 @@ bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
 /* A sparkline of counts in width cells (block characters, or ASCII). */
 void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
 
+/* Runs work(ctx) in a thread while the status line shows describe's
+ * line, ten times a second; Esc sets *cancel, which the work heeds where
+ * it can. Keys typed meanwhile wait for the screen. Returns whether Esc
+ * was pressed. */
+bool tui_background(struct tui *ui, void (*work)(void *ctx), void (*describe)(void *ctx, char *line, size_t size),
+                    void *ctx, atomic_int *cancel);
+/* Textualizes the log (once; the screens share the texts) in the
+ * background; false when it failed (said on the status line) or Esc
+ * cancelled it, after which it waits until text_cancelled is cleared. */
+bool tui_textualize(struct tui *ui);
 /* Loads and cleans a log through a rules script (NULL: none); on an
  * error the workbench keeps what it had and says why. */
 bool tui_load(struct tui *ui, const char *data, const char *rules);

@@ -98,14 +98,14 @@ static void changed(bool balance_too)
 /* The pipeline textualized, as the other screens need it. */
 static bool textualized(struct tui *ui)
 {
-	struct err e;
-	if (ui->p.texts)
+	if (tui_textualize(ui))
 		return true;
-	if (pipeline_textualize(&ui->p, &e)) {
-		tui_say(ui, true, "%s", e.msg);
-		return false;
+	if (ui->text_cancelled) {
+		tui_attr_on(ui, TUI_ERROR);
+		tui_put(3, 1, "textualizing was cancelled: t on the Text screen starts it again", COLS - 2);
+		tui_attr_off(ui, TUI_ERROR);
 	}
-	return true;
+	return false;
 }
 
 static void regenerate(struct tui *ui, struct augmenter *a)

@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,27 @@ static void close_model(void)
 	dg.nwords = 0;
 }
 
+/* The log through the model's own data path, in the background. */
+struct prepare_job {
+	struct pipeline_opts po;
+	const char *data;
+	struct err e;
+	int rc;
+	atomic_int cancel;
+};
+
+static void prepare_work(void *ctx)
+{
+	struct prepare_job *j = ctx;
+	j->rc = learner_prepare(&dg.l, &j->po, j->data, &dg.p, &j->e);
+}
+
+static void prepare_describe(void *ctx, char *line, size_t size)
+{
+	struct prepare_job *j = ctx;
+	snprintf(line, size, " running %s through the model's rules and textualizer...  Esc cancels", j->data);
+}
+
 /* Loads a model and runs the workbench's log through its data path. */
 static bool open_model(struct tui *ui, const char *path)
 {
@@ -124,14 +146,19 @@ static bool open_model(struct tui *ui, const char *path)
 	dg.has_model = true;
 	if (path != dg.model)
 		snprintf(dg.model, sizeof dg.model, "%s", path);
-	struct pipeline_opts po;
-	pipeline_opts_init(&po);
-	po.load = ui->po.load;
-	if (learner_prepare(&dg.l, &po, ui->data_path, &dg.p, &e)) {
+	struct prepare_job j = {.data = ui->data_path};
+	pipeline_opts_init(&j.po);
+	j.po.load = ui->po.load;
+	j.po.load.cancel = &j.cancel;
+	if (tui_background(ui, prepare_work, prepare_describe, &j, &j.cancel)) {
+		say("cancelled: the model answers free text; model %s prepares the log again", dg.model);
+		pipeline_close(&dg.p);
+	} else if (j.rc) {
 		/* the model still answers free text */
-		say("the log does not go through this model's data path: %s", e.msg);
+		say("the log does not go through this model's data path: %s", j.e.msg);
 		pipeline_close(&dg.p);
 	} else {
+		dg.p.o = NULL;  /* the options were the job's, gone now */
 		dg.applied = true;
 	}
 	dg.generation = ui->generation;

@@ -18,6 +18,7 @@ static const char *const help[] = {
 	"  e          edit the chosen fact's thresholds: four numbers a,b,c,d",
 	"  w          switch the wording pack (en, zh)",
 	"  b          switch the binning (quantile, z-score)",
+	"  t          textualize again after Esc cancelled it",
 	"Each fact shows the cell it came from and, for numbers, the level and the",
 	"cuts that chose it; the text and its WordPiece tokens follow, and the",
 	"label distribution. Edits textualize every row again at once.",
@@ -31,20 +32,26 @@ static struct {
 	char error[1024];
 } tx;
 
-/* (Re)textualizes the log with the current settings. */
-static bool retextualize(struct tui *ui)
+/* The texts (textualized once, in the background) and a vocabulary. */
+static bool ready(struct tui *ui)
 {
-	struct err e;
+	if (tx.generation == ui->generation && tx.wp && ui->p.texts)
+		return true;
+	tx.generation = ui->generation;
 	wordpiece_free(tx.wp);
 	tx.wp = NULL;
 	tx.error[0] = '\0';
-	if (pipeline_textualize(&ui->p, &e)) {
-		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
+	if (ui->p.samples || !tui_textualize(ui)) {
+		snprintf(tx.error, sizeof tx.error, "%s",
+		         ui->p.samples ? "textualized samples: no textualizer to inspect"
+		         : ui->text_cancelled ? "textualizing was cancelled: t starts it again"
+		                              : ui->status);
 		return false;
 	}
 	/* A vocabulary as train learns it; on a large log from the first
 	 * training texts only, which is plenty to show how words split. */
 	enum { VOCAB_TEXTS = 20000 };
+	struct err e;
 	size_t n = 0;
 	const char **train = xmalloc((ui->p.t->nrows + 1) * sizeof *train);
 	for (size_t r = 0; r < ui->p.t->nrows && n < VOCAB_TEXTS; r++)
@@ -54,16 +61,7 @@ static bool retextualize(struct tui *ui)
 	free(train);
 	if (!tx.wp)
 		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
-	return true;
-}
-
-static void ready(struct tui *ui)
-{
-	if (tx.generation != ui->generation || !ui->p.texts || !ui->p.tz) {
-		tx.generation = ui->generation;
-		if (!ui->p.samples)
-			retextualize(ui);
-	}
+	return tx.wp != NULL;
 }
 
 static void draw(struct tui *ui)
@@ -72,9 +70,9 @@ static void draw(struct tui *ui)
 	const struct pipeline *p = &ui->p;
 	int y = 2;
 	char line[2048];
-	if (tx.error[0] || !p->tz) {
+	if (tx.error[0] || !p->tz || !p->texts) {
 		tui_attr_on(ui, TUI_ERROR);
-		tui_put(y, 1, tx.error[0] ? tx.error : "textualized samples: no textualizer to inspect", COLS - 2);
+		tui_put(y, 1, tx.error[0] ? tx.error : "no texts yet", COLS - 2);
 		tui_attr_off(ui, TUI_ERROR);
 		return;
 	}
@@ -244,8 +242,12 @@ static bool key(struct tui *ui, int ch)
 		reload(ui);
 		return true;
 	case 'e':
-		if (ui->p.tz)
+		if (ui->p.tz && ui->p.texts)
 			edit_cuts(ui);
+		return true;
+	case 't':
+		ui->text_cancelled = false;
+		tx.generation = 0;
 		return true;
 	}
 	return false;

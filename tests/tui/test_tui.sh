@@ -159,6 +159,11 @@ keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
 ok $(wait_for 'loading .*big.csv: [0-9]*% of [0-9.]* MB  Esc cancels'; echo $?) "a long load shows its progress"
 keys Escape
 ok $(wait_for 'loading big.csv cancelled; still on ai4i2020.csv' && shows '^ lathe .*ai4i2020.csv$'; echo $?) "Esc cancels it; the log loaded before stays"
+keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
+i=0
+while [ $i -lt 60 ] && ! screen | grep -q 'row 1 of 3000000'; do sleep 1; i=$((i + 1)); done
+keys 3 Escape
+ok $(wait_for 'textualizing was cancelled: t starts it again'; echo $?) "Esc cancels textualizing too"
 keys q
 wait_for 'EXIT=0' >/dev/null
 rm -f "$WORK/big.csv"
