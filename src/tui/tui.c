@@ -440,7 +440,7 @@ bool tui_textualize(struct tui *ui)
 {
 	if (ui->p.texts && (ui->p.tz || ui->p.samples))
 		return true;
-	if (ui->text_cancelled)
+	if (ui->text_cancelled || ui->text_failed == ui->generation)
 		return false;
 	struct text_job *j = xcalloc(1, sizeof *j);
 	j->ui = ui;
@@ -452,6 +452,7 @@ bool tui_textualize(struct tui *ui)
 		ui->text_cancelled = true;
 		tui_say(ui, false, "textualizing cancelled: t on the Text screen starts it again");
 	} else if (j->rc) {
+		ui->text_failed = ui->generation;  /* not again until the log changes, or t */
 		tui_say(ui, true, "%s", j->e.msg);
 	}
 	free(j);

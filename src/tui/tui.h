@@ -78,6 +78,7 @@ struct tui {
 	bool color, unicode, quit, help;
 	bool escaped;                  /* Esc was pressed on a typing screen */
 	bool text_cancelled;           /* textualizing was cancelled: screens wait to be asked again */
+	unsigned long text_failed;     /* the generation whose textualizing failed, or 0 */
 	int cursor_y, cursor_x;        /* where a screen wants the cursor; -1: hidden */
 	/* the session: its data-changing steps (for undo and save-pipeline),
 	 * and the last training's options as a Lua table */

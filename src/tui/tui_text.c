@@ -35,8 +35,9 @@ static struct {
 /* The texts (textualized once, in the background) and a vocabulary. */
 static bool ready(struct tui *ui)
 {
-	if (tx.generation == ui->generation && tx.wp && ui->p.texts)
-		return true;
+	/* once per load: done, or failed with its message kept */
+	if (tx.generation == ui->generation)
+		return tx.wp && ui->p.texts;
 	tx.generation = ui->generation;
 	wordpiece_free(tx.wp);
 	tx.wp = NULL;
@@ -247,6 +248,7 @@ static bool key(struct tui *ui, int ch)
 		return true;
 	case 't':
 		ui->text_cancelled = false;
+		ui->text_failed = 0;
 		tx.generation = 0;
 		return true;
 	}
