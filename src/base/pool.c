@@ -22,6 +22,11 @@ struct pool {
 	int parts;
 };
 
+/* One caller at a time uses the workers (a workbench may predict on one
+ * thread while it trains on another): a second one does its work alone,
+ * and changing the thread count waits for the first. */
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+
 static struct pool pool = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -84,10 +89,22 @@ static void stop_workers(void)
  * nothing runs while exit tears the process down. */
 static void stop_at_exit(void)
 {
+	pthread_mutex_lock(&busy);
 	stop_workers();
+	pthread_mutex_unlock(&busy);
 }
 
+static int set_threads_locked(int n);
+
 int pool_set_threads(int n)
+{
+	pthread_mutex_lock(&busy);
+	int rc = set_threads_locked(n);
+	pthread_mutex_unlock(&busy);
+	return rc;
+}
+
+static int set_threads_locked(int n)
 {
 	static bool registered;
 	if (n < 1)
@@ -124,9 +141,15 @@ int pool_threads(void)
 
 void pool_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin, size_t end), void *ctx)
 {
+	if (pthread_mutex_trylock(&busy) != 0) {
+		if (n)
+			fn(ctx, 0, n);
+		return;
+	}
 	size_t fit = min_chunk ? n / min_chunk : n;
 	int parts = fit < (size_t)pool.threads ? (int)fit : pool.threads;
 	if (parts <= 1) {
+		pthread_mutex_unlock(&busy);
 		if (n)
 			fn(ctx, 0, n);
 		return;
@@ -145,4 +168,5 @@ void pool_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin, si
 	while (pool.pending > 0)
 		pthread_cond_wait(&pool.done, &pool.mu);
 	pthread_mutex_unlock(&pool.mu);
+	pthread_mutex_unlock(&busy);
 }

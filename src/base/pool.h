@@ -16,7 +16,8 @@ int pool_threads(void);
 /* Calls fn(ctx, begin, end) on disjoint ranges covering [0, n), one per
  * thread, each at least min_chunk long, and returns when all are done.
  * The ranges depend only on n, min_chunk and the thread count, so a
- * result is the same from run to run at one thread count. */
+ * result is the same from run to run at one thread count. While another
+ * thread's call holds the workers, a call does its whole range itself. */
 void pool_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin, size_t end), void *ctx);
 
 #endif
