@@ -15,7 +15,8 @@ static int is_dir(const char *p)
 
 const char *datadir_find(const char *what)
 {
-	static char path[8192];
+	/* per thread: the workbench trains on one thread while it draws on another */
+	static _Thread_local char path[8192];
 	const char *env = getenv("LATHE_DATA_DIR");
 	if (env && *env) {
 		snprintf(path, sizeof path, "%s/%s", env, what);

@@ -3,7 +3,8 @@
 
 /* Where a shipped directory ("lua", "datasets", "models") lives:
  * $LATHE_DATA_DIR/what when set, else beside the binary (a build tree),
- * else the installed data directory. Returns a static buffer. */
+ * else the installed data directory. Returns a buffer of the calling
+ * thread's, good until its next call. */
 const char *datadir_find(const char *what);
 
 #endif
