@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,24 +11,31 @@
 #include <unistd.h>
 
 /* Temporary paths still open, so the signal handler can unlink them.
- * Only plain stores happen here; the handler reads them. */
+ * Only plain stores happen here; the handler reads them. Threads (the
+ * workbench saves while it trains) take turns through the lock, which
+ * also guards the moment the umask is read. */
 #define FILEIO_MAX_OPEN 8
 static char *volatile open_tmp[FILEIO_MAX_OPEN];
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void track(char *tmp)
 {
+	pthread_mutex_lock(&track_mu);
 	for (int i = 0; i < FILEIO_MAX_OPEN; i++)
 		if (!open_tmp[i]) {
 			open_tmp[i] = tmp;
-			return;
+			break;
 		}
+	pthread_mutex_unlock(&track_mu);
 }
 
 static void untrack(const char *tmp)
 {
+	pthread_mutex_lock(&track_mu);
 	for (int i = 0; i < FILEIO_MAX_OPEN; i++)
 		if (open_tmp[i] == tmp)
 			open_tmp[i] = NULL;
+	pthread_mutex_unlock(&track_mu);
 }
 
 static void on_fatal_signal(int sig)
@@ -71,8 +79,10 @@ int atomic_open(struct atomic_file *af, const char *path, struct err *e)
 		return err_at(e, path, 0, "cannot write: %s", strerror(saved));
 	}
 	/* mkstemp makes 0600; an output file should get the usual umask mode. */
+	pthread_mutex_lock(&track_mu);
 	mode_t um = umask(0);
 	umask(um);
+	pthread_mutex_unlock(&track_mu);
 	fchmod(fd, 0666 & ~um);
 	af->fp = fdopen(fd, "w");
 	if (!af->fp) {
