@@ -199,29 +199,40 @@ static void summary(struct tui *ui, int y)
 		tui_sparkline(ui, y, x, counts, bins);
 		tui_attr_off(ui, TUI_ACCENT);
 	} else if (t->cols[c].type == COL_STR) {
-		/* its most common values among the shown rows */
-		struct table_groups g;
-		table_groups_by(t, (long)c, &g);
-		struct {
-			size_t n, first;
-		} top[3] = {{0, 0}};
-		for (size_t k = 0; k < g.n; k++) {
-			size_t n = g.start[k + 1] - g.start[k];
-			for (int i = 0; i < 3; i++)
-				if (n > top[i].n) {
-					memmove(&top[i + 1], &top[i], (size_t)(2 - i) * sizeof top[0]);
-					top[i].n = n, top[i].first = g.rows[g.start[k]];
-					break;
-				}
+		/* its most common values in the log, counted once per column
+		 * and load (a large log takes a moment) */
+		static struct {
+			unsigned long generation;
+			size_t col;
+			char text[512];
+		} most;
+		if (most.generation != ui->generation || most.col != c) {
+			struct table_groups g;
+			table_groups_by(t, (long)c, &g);
+			struct {
+				size_t n, first;
+			} top[3] = {{0, 0}};
+			for (size_t k = 0; k < g.n; k++) {
+				size_t n = g.start[k + 1] - g.start[k];
+				for (int i = 0; i < 3; i++)
+					if (n > top[i].n) {
+						memmove(&top[i + 1], &top[i], (size_t)(2 - i) * sizeof top[0]);
+						top[i].n = n, top[i].first = g.rows[g.start[k]];
+						break;
+					}
+			}
+			table_groups_free(&g);
+			char buf[128];
+			most.text[0] = '\0';
+			for (int i = 0; i < 3 && top[i].n; i++) {
+				size_t len = strlen(most.text);
+				snprintf(most.text + len, sizeof most.text - len, "%s%s %zu", i ? "  " : "",
+				         table_cell_text(t, c, top[i].first, buf, sizeof buf), top[i].n);
+			}
+			most.generation = ui->generation;
+			most.col = c;
 		}
-		table_groups_free(&g);
-		char buf[128], most[512] = "";
-		for (int i = 0; i < 3 && top[i].n; i++) {
-			size_t len = strlen(most);
-			snprintf(most + len, sizeof most - len, "%s%s %zu", i ? "  " : "",
-			         table_cell_text(t, c, top[i].first, buf, sizeof buf), top[i].n);
-		}
-		tui_put(y, x, most, COLS - x);
+		tui_put(y, x, most.text, COLS - x);
 	}
 	char where[700];
 	snprintf(where, sizeof where, "row %zu of %zu%s%s%s%s%s", ui->nview ? ui->row + 1 : 0, ui->nview,
