@@ -2,6 +2,7 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,30 +93,86 @@ static void sort_view(struct tui *ui)
 	qsort(ui->view, ui->nview, sizeof *ui->view, compare_rows);
 }
 
+/* A filter over the log, in the background: Lua per row is slow on a
+ * large log, so it goes in chunks, showing how far it got, and Esc stops
+ * it between two. */
+struct filter_job {
+	const struct table *t;
+	struct row_filter *f;
+	bool *keep;
+	const char *expr;
+	size_t failed;               /* rows in chunks where every row failed */
+	struct err first;
+	bool have_error;
+	atomic_size_t done;
+	atomic_int cancel;
+};
+
+enum { FILTER_CHUNK = 50000 };
+
+static void filter_work(void *ctx)
+{
+	struct filter_job *j = ctx;
+	size_t n = j->t->nrows, *rows = xmalloc(FILTER_CHUNK * sizeof *rows);
+	for (size_t at = 0; at < n && !atomic_load(&j->cancel); at += FILTER_CHUNK) {
+		size_t k = n - at < FILTER_CHUNK ? n - at : FILTER_CHUNK;
+		for (size_t i = 0; i < k; i++)
+			rows[i] = at + i;
+		struct err e;
+		if (row_filter_apply(j->f, j->t, rows, k, j->keep + at, &e) < 0) {
+			j->failed += k;
+			if (!j->have_error)
+				j->first = e, j->have_error = true;
+		}
+		atomic_store(&j->done, at + k);
+	}
+	free(rows);
+}
+
+static void filter_describe(void *ctx, char *line, size_t size)
+{
+	struct filter_job *j = ctx;
+	snprintf(line, size, " filtering: %zu of %zu rows  (%s)  Esc cancels", atomic_load(&j->done), j->t->nrows,
+	         j->expr);
+}
+
 bool tui_data_apply(struct tui *ui, const char *filter)
 {
 	const struct table *t = ui->p.t;
 	size_t n = t->nrows, kept = 0;
 	size_t *view = xmalloc((n + 1) * sizeof *view);
 	if (filter[0]) {
-		struct err e;
-		struct row_filter *f;
-		bool *keep = xmalloc(n + 1);
-		long got = -1;
-		if (row_filter_new(filter, t, ui->po.lua_limit, &f, &e) == 0) {
-			got = row_filter_apply(f, t, NULL, n, keep, &e);
-			row_filter_free(f);
+		struct filter_job *j = xcalloc(1, sizeof *j);
+		j->t = t;
+		j->expr = filter;
+		j->keep = xcalloc(n + 1, sizeof *j->keep);
+		if (row_filter_new(filter, t, ui->po.lua_limit, &j->f, &j->first)) {
+			j->have_error = true;
+			j->failed = n;
+		} else {
+			bool cancelled = tui_background(ui, filter_work, filter_describe, j, &j->cancel);
+			row_filter_free(j->f);
+			if (cancelled) {
+				tui_say(ui, false, "filter cancelled; the view is as it was");
+				free(j->keep);
+				free(j);
+				free(view);
+				return false;
+			}
 		}
-		if (got < 0) {
-			tui_say(ui, true, "%s", e.msg);
-			free(keep);
+		/* an expression that fails on every row is an error */
+		if (j->have_error && j->failed >= n) {
+			tui_say(ui, true, "%s", j->first.msg);
+			free(j->keep);
+			free(j);
 			free(view);
 			return false;
 		}
 		for (size_t r = 0; r < n; r++)
-			if (keep[r])
+			if (j->keep[r])
 				view[kept++] = r;
-		free(keep);
+		free(j->keep);
+		free(j);
 	} else {
 		for (size_t r = 0; r < n; r++)
 			view[kept++] = r;
