@@ -24,10 +24,10 @@ static const char *const help[] = {
 	NULL,
 };
 
-enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_DEVICE, F_COUNT };
+enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_FACTS, F_DEVICE, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch", "learning rate", "save to",
-                                                 "device"};
+                                                 "facts",     "device"};
 
 /* Shared with the training thread under mu. */
 static struct {
@@ -39,7 +39,7 @@ static struct {
 	struct tui *ui;
 	/* the form */
 	int field;
-	bool pretrain;
+	bool pretrain, words_only;
 	char config[64], output[1024];
 	char data[1024], rules[1024];   /* the thread's own copies */
 	struct pipeline_opts po;
@@ -156,6 +156,7 @@ static void *train_thread(void *arg)
 	lo.epochs = tr.epochs;
 	lo.batch = tr.batch;
 	lo.lr = (float)tr.lr;
+	lo.values = tr.words_only ? 0 : LEARN_VALUES_DEFAULT;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	lo.threads = cpus > 0 ? (int)cpus : 1;
 	lo.seed = tr.po.split.seed;
@@ -250,8 +251,8 @@ static void start(struct tui *ui)
 	tui_say(ui, false, "training %s on %s", tr.pretrain ? "(masked LM)" : "a classifier", ui->data_path);
 	/* for :save-pipeline and :export */
 	snprintf(ui->train_opts, sizeof ui->train_opts,
-	         "{ output = [==[%s]==], config = \"%s\", epochs = %d, batch = %d, lr = %.17g }", tr.output, tr.config,
-	         tr.epochs, tr.batch, tr.lr);
+	         "{ output = [==[%s]==], config = \"%s\", epochs = %d, batch = %d, lr = %.17g%s }", tr.output, tr.config,
+	         tr.epochs, tr.batch, tr.lr, tr.words_only ? ", values = false" : "");
 	ui->train_pretrain = tr.pretrain;
 	snprintf(ui->trained_model, sizeof ui->trained_model, "%s", tr.output);
 }
@@ -368,6 +369,7 @@ static void field_text(enum field f, char *buf, size_t size)
 	case F_BATCH: snprintf(buf, size, "%d", tr.batch); break;
 	case F_LR: snprintf(buf, size, "%g", tr.lr); break;
 	case F_OUTPUT: snprintf(buf, size, "%s", tr.output); break;
+	case F_FACTS: snprintf(buf, size, "%s", tr.words_only ? "words only (exports to transformers)" : "words and readings"); break;
 	case F_DEVICE: snprintf(buf, size, "CPU (this build has no GPU backend)"); break;
 	default: buf[0] = '\0';
 	}
@@ -451,6 +453,9 @@ static void edit(struct tui *ui)
 		return;
 	case F_CONFIG:
 		snprintf(tr.config, sizeof tr.config, "%s", strcmp(tr.config, "tiny") == 0 ? "small" : "tiny");
+		return;
+	case F_FACTS:
+		tr.words_only = !tr.words_only;
 		return;
 	case F_DEVICE:
 		tui_say(ui, false, "only the CPU backend is built in");
