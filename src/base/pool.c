@@ -134,11 +134,6 @@ static int set_threads_locked(int n)
 	return 0;
 }
 
-int pool_threads(void)
-{
-	return pool.threads;
-}
-
 void pool_for(size_t n, size_t min_chunk, void (*fn)(void *ctx, size_t begin, size_t end), void *ctx)
 {
 	if (pthread_mutex_trylock(&busy) != 0) {

@@ -11,7 +11,6 @@
  * or -1 when a worker could not be started (the pool then stays at
  * what it had). */
 int pool_set_threads(int n);
-int pool_threads(void);
 
 /* Calls fn(ctx, begin, end) on disjoint ranges covering [0, n), one per
  * thread, each at least min_chunk long, and returns when all are done.

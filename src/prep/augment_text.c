@@ -35,7 +35,7 @@ void facts_free(char **facts, size_t n)
 	free(facts);
 }
 
-static char *join(char *const *f, size_t n, const char *sep)
+char *facts_join(char *const *f, size_t n, const char *sep)
 {
 	struct strbuf b = {0};
 	for (size_t i = 0; i < n; i++) {
@@ -65,7 +65,7 @@ char *augment_swap(const char *text, const char *sep, double strength, struct rn
 			f[i] = f[j];
 			f[j] = t;
 		}
-	char *s = join(f, n, sep);
+	char *s = facts_join(f, n, sep);
 	facts_free(f, n);
 	return s;
 }
@@ -75,7 +75,7 @@ char *augment_delete(const char *text, const char *sep, double strength, struct 
 	char **f;
 	size_t n = facts_split(text, sep, &f), kept = 0;
 	if (n < 2) {
-		char *s = join(f, n, sep);
+		char *s = facts_join(f, n, sep);
 		facts_free(f, n);
 		return s;
 	}
@@ -92,7 +92,7 @@ char *augment_delete(const char *text, const char *sep, double strength, struct 
 	for (size_t i = 0; i < n; i++)
 		if (!drop[i])
 			keep[kept++] = f[i];
-	char *s = join(keep, kept, sep);
+	char *s = facts_join(keep, kept, sep);
 	free(keep);
 	free(drop);
 	facts_free(f, n);
@@ -111,7 +111,7 @@ char *augment_insert(const char *text, const char *donor, const char *sep, doubl
 		memmove(out + at + 1, out + at, (n + i - at) * sizeof *out);
 		out[at] = d[rng_below(r, nd)];
 	}
-	char *s = join(out, n + k, sep);
+	char *s = facts_join(out, n + k, sep);
 	free(out);
 	facts_free(f, n);
 	facts_free(d, nd);

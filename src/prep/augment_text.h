@@ -13,6 +13,8 @@
 /* The facts of a text split at sep; caller frees with facts_free. */
 size_t facts_split(const char *text, const char *sep, char ***out);
 void facts_free(char **facts, size_t n);
+/* The facts joined with sep; caller frees. */
+char *facts_join(char *const *facts, size_t n, const char *sep);
 
 /* Swaps max(1, strength * n / 2) random pairs of facts. */
 char *augment_swap(const char *text, const char *sep, double strength, struct rng *r);

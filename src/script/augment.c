@@ -379,12 +379,6 @@ bool augmenter_eligible(const struct augmenter *a, size_t r)
 	return a->p->part[r] == SPLIT_TRAIN && (a->o->all_classes || a->nclasses < 2 || a->class_of[r] != a->major);
 }
 
-size_t augmenter_jitter_columns(const struct augmenter *a, const size_t **cols)
-{
-	*cols = a->jcols;
-	return a->njcols;
-}
-
 /* ---- infill ---- */
 
 static bool ends_with_token(const char *fact, const char *token)
@@ -405,6 +399,32 @@ static bool fillable(const char *token)
 		if (*s < 0x80 && !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 			return false;
 	return true;
+}
+
+/* One of the five likeliest whole words for a masked position, drawn in
+ * proportion to the model's probabilities; -1 when none is a word. */
+static int32_t fill_word(const struct wordpiece *wp, const float *z, int vocab, struct rng *rng)
+{
+	int32_t top[5];
+	int ntop = 0;
+	for (int32_t v = WORDPIECE_SPECIALS; v < vocab; v++) {
+		if ((ntop == 5 && z[v] <= z[top[4]]) || !fillable(wordpiece_token(wp, v)))
+			continue;
+		int at = ntop < 5 ? ntop++ : 4;
+		for (; at > 0 && z[top[at - 1]] < z[v]; at--)
+			top[at] = top[at - 1];
+		top[at] = v;
+	}
+	if (ntop == 0)
+		return -1;
+	double w[5], sum = 0;
+	for (int k = 0; k < ntop; k++)
+		sum += w[k] = exp((double)(z[top[k]] - z[top[0]]));
+	double u = rng_uniform(rng) * sum;
+	int pick = 0;
+	while (pick + 1 < ntop && (u -= w[pick]) > 0)
+		pick++;
+	return top[pick];
 }
 
 /* Masks the last word of a share of the facts and lets the model's
@@ -468,29 +488,11 @@ static char *infill(struct augmenter *a, const char *text, struct err *e)
 		err_set(e, "infill: the model cannot take this text");
 	} else {
 		for (size_t i = 0; i < want; i++) {
-			const float *z = logits + i * (size_t)c->vocab;
-			/* the five likeliest words, best first */
-			int32_t top[5];
-			int ntop = 0;
-			for (int32_t v = WORDPIECE_SPECIALS; v < c->vocab; v++) {
-				if ((ntop == 5 && z[v] <= z[top[4]]) || !fillable(wordpiece_token(l->wp, v)))
-					continue;
-				int at = ntop < 5 ? ntop++ : 4;
-				for (; at > 0 && z[top[at - 1]] < z[v]; at--)
-					top[at] = top[at - 1];
-				top[at] = v;
-			}
-			double w[5], sum = 0;
-			for (int k = 0; k < ntop; k++)
-				sum += w[k] = exp((double)(z[top[k]] - z[top[0]]));
-			double u = rng_uniform(&a->rng[AUG_INFILL]) * sum;
-			int pick = 0;
-			while (pick + 1 < ntop && (u -= w[pick]) > 0)
-				pick++;
-			if (ntop == 0)
+			int32_t word = fill_word(l->wp, logits + i * (size_t)c->vocab, c->vocab, &a->rng[AUG_INFILL]);
+			if (word < 0)
 				continue;
 			char *fact = f[chosen[i]];
-			const char *old = wordpiece_token(l->wp, target[i]), *new = wordpiece_token(l->wp, top[pick]);
+			const char *old = wordpiece_token(l->wp, target[i]), *new = wordpiece_token(l->wp, word);
 			size_t keep = strlen(fact) - strlen(old);
 			char *edited = xmalloc(keep + strlen(new) + 1);
 			memcpy(edited, fact, keep);
@@ -498,13 +500,7 @@ static char *infill(struct augmenter *a, const char *text, struct err *e)
 			free(fact);
 			f[chosen[i]] = edited;
 		}
-		struct strbuf sb = {0};
-		for (size_t i = 0; i < nf; i++) {
-			if (i)
-				strbuf_puts(&sb, a->sep);
-			strbuf_puts(&sb, f[i]);
-		}
-		out = sb.s ? sb.s : xstrdup("");
+		out = facts_join(f, nf, a->sep);
 	}
 	free(logits);
 	free(chosen);

@@ -56,8 +56,6 @@ bool augmenter_eligible(const struct augmenter *a, size_t r);
  * otherwise). Oversampling is not per row and makes none here. */
 typedef void (*augment_emit)(void *ctx, int method, const char *text, const char *label, const double *readings);
 int augmenter_variants(struct augmenter *a, size_t r, augment_emit emit, void *ctx, struct err *e);
-/* The numeric fact columns whose readings jitter passes, in order. */
-size_t augmenter_jitter_columns(const struct augmenter *a, const size_t **cols);
 
 /* Adds every variant of the eligible rows, and the oversampled copies,
  * to the pipeline as training rows: table rows copied from their source

@@ -406,9 +406,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	ui->width = NULL;
 	ui->sort_col = -1;
 	ui->top = ui->row = ui->left = ui->col = 0;
-	char filter[sizeof ui->filter];
-	snprintf(filter, sizeof filter, "%s", ui->filter);  /* apply writes ui->filter */
-	if (!tui_data_apply(ui, filter))
+	if (!tui_data_apply(ui, ui->filter))
 		tui_data_apply(ui, "");
 	if (keep_row >= 0)
 		tui_data_goto(ui, keep_row);

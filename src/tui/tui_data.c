@@ -136,8 +136,11 @@ static void filter_describe(void *ctx, char *line, size_t size)
 	         j->expr);
 }
 
-bool tui_data_apply(struct tui *ui, const char *filter)
+bool tui_data_apply(struct tui *ui, const char *expr)
 {
+	/* expr may be ui->filter itself, which this rewrites */
+	char filter[sizeof ui->filter];
+	snprintf(filter, sizeof filter, "%s", expr);
 	const struct table *t = ui->p.t;
 	size_t n = t->nrows, kept = 0;
 	size_t *view = xmalloc((n + 1) * sizeof *view);
@@ -180,8 +183,7 @@ bool tui_data_apply(struct tui *ui, const char *filter)
 	free(ui->view);
 	ui->view = view;
 	ui->nview = kept;
-	if (filter != ui->filter)
-		snprintf(ui->filter, sizeof ui->filter, "%s", filter);
+	snprintf(ui->filter, sizeof ui->filter, "%s", filter);
 	sort_view(ui);
 	ui->top = ui->row = 0;
 	if (filter[0])
