@@ -296,7 +296,7 @@ bool tui_background(struct tui *ui, void (*work)(void *ctx), void (*describe)(vo
 		tui_attr_off(ui, TUI_STATUS);
 		refresh();
 		int ch = getch();
-		if (ch == 27)
+		if (ch == 27 || stop_requested)
 			atomic_store(cancel, 1);
 		else if (ch != ERR && ch != KEY_RESIZE && ntyped < 64)
 			typed[ntyped++] = ch;
@@ -621,22 +621,15 @@ int tui_run(const char *data, const char *rules)
 		return 1;
 	}
 	curses_open = true;
-	cbreak();
-	noecho();
-	timeout(100);
-	/* the first load shows its progress too; failing, it leaves a
-	 * one-line error on a clean terminal */
-	if (!tui_load(&ui, data, rules)) {
-		restore_terminal();
-		fprintf(stderr, "lathe: %s\n", ui.status);
-		pipeline_opts_free(&ui.po);
-		return 1;
-	}
 	atexit(restore_terminal);
+	/* Ctrl-C and SIGTERM are caught from the start, so even the first load
+	 * (Esc or Ctrl-C cancel it) leaves the terminal clean. */
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* keypad before the first key is read: an arrow key's escape sequence
+	 * must not pass for Esc and cancel the first load */
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
@@ -658,6 +651,14 @@ int tui_run(const char *data, const char *rules)
 			init_pair(role, ui.config.set[role] ? ui.config.fg[role] : pairs[i][1],
 			          ui.config.set[role] ? ui.config.bg[role] : pairs[i][2]);
 		}
+	}
+	/* failing, the first load leaves a one-line error on a clean terminal */
+	if (!tui_load(&ui, data, rules)) {
+		restore_terminal();
+		if (!stop_requested)
+			fprintf(stderr, "lathe: %s\n", ui.status);
+		pipeline_opts_free(&ui.po);
+		return stop_requested ? 130 : 1;
 	}
 	if (!config_ok)
 		tui_say(&ui, true, "%s", why);
