@@ -6,6 +6,14 @@
 #include <math.h>
 #include <string.h>
 
+/* The hot loops are built three times, for AVX-512, AVX2 and the baseline,
+ * and the widest the processor has is chosen at start (configure.ac). */
+#if HAVE_TARGET_CLONES
+#define WIDE_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WIDE_SIMD
+#endif
+
 /* ---- linear ---- */
 
 static void linear_forward(float *out, const float *in, const float *W, const float *b, int N, int C, int OC)
@@ -16,8 +24,8 @@ static void linear_forward(float *out, const float *in, const float *W, const fl
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, in, C, W, C, b ? 1.0f : 0.0f, out, OC);
 }
 
-static void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in, const float *W,
-                            int N, int C, int OC)
+WIDE_SIMD static void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in,
+                                      const float *W, int N, int C, int OC)
 {
 	/* din[N,C] += dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
 	if (din)
@@ -46,7 +54,7 @@ struct pass {
 	float a, b, c, d, e, f, g;
 };
 
-static void layernorm_forward_rows(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void layernorm_forward_rows(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	int C = p->C;
@@ -80,7 +88,7 @@ static void layernorm_forward(float *out, float *mean, float *rstd, const float 
 
 /* With xhat = (x - m) s and dxhat = dy g:
  * dx = s (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), row by row. */
-static void layernorm_backward_rows(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void layernorm_backward_rows(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	int C = p->C;
@@ -106,7 +114,7 @@ static void layernorm_backward_rows(void *ctx, size_t first, size_t end)
 
 /* dg and db sum over rows: split by columns, so no two threads add into
  * one sum and the order of the additions never changes. */
-static void layernorm_backward_params(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void layernorm_backward_params(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	int C = p->C, N = (int)p->a;
@@ -145,13 +153,19 @@ static void layernorm_backward(float *din, float *dg, float *db, const float *do
 #endif
 
 /* exp(x) for x <= 0, within about 2e-7 relative: range reduction to
- * 2^k e^r with |r| <= ln2 and a degree-6 polynomial (libm's expf is a call
+ * 2^k e^r with |r| <= ln2 / 2 and a degree-6 polynomial (libm's expf is a call
  * per element). */
 static LATHE_INLINE float exp_nonpositive(float x)
 {
 	x = x < -87.0f ? -87.0f : x;  /* a select (fmaxf would be a call) */
-	int32_t k = (int32_t)(x * 1.44269504f - 0.5f);
-	float kf = (float)k;
+	/* k = round(x log2 e) by adding 1.5 * 2^23, which leaves k in the low
+	 * mantissa bits: a float-to-int conversion would be a rounding call
+	 * on AVX that keeps the loop from vectorizing */
+	float shifted = x * 1.44269504f + 12582912.0f;
+	float kf = shifted - 12582912.0f;
+	int32_t k;
+	memcpy(&k, &shifted, sizeof k);
+	k -= 0x4B400000;
 	float r = x - kf * 0.693145752f - kf * 1.42860677e-6f;
 	float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
 	int32_t bits = (k + 127) << 23;
@@ -172,7 +186,7 @@ static LATHE_INLINE float normal_cdf(float x, float *gauss)
 	return 0.5f * (1.0f + copysignf(1.0f - poly * g, x));
 }
 
-static void gelu_forward_range(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void gelu_forward_range(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	float *out = p->out;
@@ -189,7 +203,7 @@ static void gelu_forward(float *out, const float *in, size_t n)
 	pool_for(n, MIN_CHUNK, gelu_forward_range, &(struct pass){.out = out, .in = in});
 }
 
-static void gelu_backward_range(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void gelu_backward_range(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	const float inv_sqrt_2pi = 0.3989422804014327f;
@@ -226,8 +240,8 @@ static void tanh_backward(float *din, const float *out, const float *dout, size_
 /* Queries of sequence b are rows qoff[b] .. qoff[b+1] of q (stride 3C,
  * so q may be qkv itself); their probabilities sit in att from row
  * qoff[b] * NH on, one T-wide row per query and head. */
-static void attention_forward(float *out, float *att, const float *q, const float *qkv, const int *qoff,
-                              const int *len, int B, int T, int C, int NH)
+WIDE_SIMD static void attention_forward(float *out, float *att, const float *q, const float *qkv, const int *qoff,
+                                        const int *len, int B, int T, int C, int NH)
 {
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
@@ -263,8 +277,9 @@ static void attention_forward(float *out, float *att, const float *q, const floa
 	}
 }
 
-static void attention_backward(float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
-                               const float *qkv, const float *att, const int *qoff, int B, int T, int C, int NH)
+WIDE_SIMD static void attention_backward(float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
+                                         const float *qkv, const float *att, const int *qoff, int B, int T, int C,
+                                         int NH)
 {
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
@@ -305,7 +320,8 @@ static void attention_backward(float *dq, float *dqkv, float *scratch, const flo
 
 /* ---- embeddings ---- */
 
-static void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int B, int T, int C)
+WIDE_SIMD static void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int B,
+                                        int T, int C)
 {
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {
@@ -316,7 +332,8 @@ static void embedding_forward(float *out, const int32_t *tok, const float *wte, 
 		}
 }
 
-static void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T, int C)
+WIDE_SIMD static void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T,
+                                         int C)
 {
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {
@@ -329,7 +346,7 @@ static void embedding_backward(float *dwte, float *dwpe, const float *dout, cons
 		}
 }
 
-static void value_forward(float *out, const int32_t *fact, const float *z, const float *dirs, size_t n, int C)
+WIDE_SIMD static void value_forward(float *out, const int32_t *fact, const float *z, const float *dirs, size_t n, int C)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
@@ -342,7 +359,8 @@ static void value_forward(float *out, const int32_t *fact, const float *z, const
 	}
 }
 
-static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *z, size_t n, int C)
+WIDE_SIMD static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *z, size_t n,
+                                     int C)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
@@ -357,8 +375,8 @@ static void value_backward(float *ddirs, const float *dout, const int32_t *fact,
 
 /* ---- loss ---- */
 
-static float crossentropy(float *dlogits, const float *logits, const int32_t *target, const float *weight, int N,
-                          int V)
+WIDE_SIMD static float crossentropy(float *dlogits, const float *logits, const int32_t *target, const float *weight,
+                                    int N, int V)
 {
 	double loss = 0, total = 0;
 	for (int n = 0; n < N; n++)
@@ -392,7 +410,7 @@ static float crossentropy(float *dlogits, const float *logits, const int32_t *ta
 /* ---- elementwise ---- */
 
 /* out = a + b * mask, or with p->a set, out += b * mask (a = out) */
-static void masked_range(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void masked_range(void *ctx, size_t first, size_t end)
 {
 	const struct pass *p = ctx;
 	float *out = p->out;
@@ -432,7 +450,7 @@ static void scale(float *x, size_t n, float s)
 		x[i] *= s;
 }
 
-static void adamw_range(void *ctx, size_t first, size_t end)
+WIDE_SIMD static void adamw_range(void *ctx, size_t first, size_t end)
 {
 	const struct pass *q = ctx;
 	float *p = q->out, *m = q->out2, *v = q->out3;
