@@ -1,32 +1,46 @@
 #!/bin/sh
 # Model speed: lathe against the PyTorch CPU reference (torch_ref.py, with
 # Debian's python3-torch) on the same random-token workload, in one run.
-#   bench/train_bench.sh TORCH_REF.py [CONFIGS] [THREADS]
-# defaults: CONFIGS="tiny small", THREADS="1 2". At 2 threads PyTorch gets
-# OMP_WAIT_POLICY=PASSIVE, its fastest and steadiest setting here.
+#   bench/train_bench.sh TORCH_REF.py [CONFIGS] [THREADS] [ROUNDS]
+# defaults: CONFIGS="tiny small", THREADS="1 2", ROUNDS=3. At 2 threads
+# PyTorch gets OMP_WAIT_POLICY=PASSIVE, its fastest and steadiest setting
+# here. The machine is shared and its speed drifts by the minute, so each
+# measurement is taken ROUNDS times, lathe and PyTorch alternating, and the
+# table shows the medians and the ratio of the medians.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 lathe=${LATHE:-$here/../lathe}
 ref=$1
 configs=${2:-tiny small}
 threads=${3:-1 2}
+rounds=${4:-3}
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# measure CONFIG THREADS MODE: sets l and p to the medians of lathe's and
+# PyTorch's figure (tokens/s, or batch-1 milliseconds for infer)
+measure() {
+	if [ "$3" = infer ]; then lf=batch1_median_ms pf=b1_median_ms; else lf=tokens_per_s pf=tokens_per_s; fi
+	ls="" ps=""
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		ls="$ls $(field "$("$lathe" bench "$3" --config "$1" --threads "$2" | tail -1)" $lf)"
+		ps="$ps $(field "$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$ref" --config "$1" --mode "$3" --threads "$2" \
+			2>/dev/null | tail -1)" $pf)"
+		i=$((i + 1))
+	done
+	l=$(echo "$ls" | median)
+	p=$(echo "$ps" | median)
+}
 printf '| config | mode | threads | lathe | PyTorch | lathe / PyTorch |\n|---|---|---|---|---|---|\n'
 for c in $configs; do
 	for t in $threads; do
 		for mode in train mlm; do
-			l=$("$lathe" bench $mode --config "$c" --threads "$t" | tail -1)
-			p=$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$ref" --config "$c" --mode $mode --threads "$t" 2>/dev/null | tail -1)
-			lt=$(field "$l" tokens_per_s)
-			pt=$(field "$p" tokens_per_s)
-			printf '| %s | %s | %s | %s tok/s | %s tok/s | %s |\n' "$c" "$mode" "$t" "$lt" "$pt" \
-				"$(awk -v a="$lt" -v b="$pt" 'BEGIN { printf "%.2fx", a / b }')"
+			measure "$c" "$t" $mode
+			printf '| %s | %s | %s | %.0f tok/s | %.0f tok/s | %s |\n' "$c" $mode "$t" "$l" "$p" \
+				"$(awk -v a="$l" -v b="$p" 'BEGIN { printf "%.2fx", a / b }')"
 		done
-		l=$("$lathe" bench infer --config "$c" --threads "$t" | tail -1)
-		p=$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$ref" --config "$c" --mode infer --threads "$t" 2>/dev/null | tail -1)
-		lm=$(field "$l" batch1_median_ms)
-		pm=$(echo "$p" | tr ' ' '\n' | sed -n 's/^b1_median_ms=//p')
-		printf '| %s | infer batch 1 | %s | %s ms | %s ms | %s |\n' "$c" "$t" "$lm" "${pm:-?}" \
-			"$(awk -v a="$lm" -v b="${pm:-0}" 'BEGIN { if (b > 0) printf "%.2fx the latency", a / b; else print "?" }')"
+		measure "$c" "$t" infer
+		printf '| %s | infer batch 1 | %s | %.3f ms | %.3f ms | %s |\n' "$c" "$t" "$l" "$p" \
+			"$(awk -v a="$l" -v b="$p" 'BEGIN { printf "%.2fx the latency", a / b }')"
 	done
 done

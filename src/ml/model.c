@@ -332,9 +332,15 @@ static const float *dropout_mask(struct model *m, float *mask, size_t n)
 	if (!m->dropout_on)
 		return NULL;
 	float keep = 1.0f / (1.0f - p);
-	uint64_t threshold = (uint64_t)((double)p * 18446744073709551616.0);
-	for (size_t i = 0; i < n; i++)
-		mask[i] = rng_next(&m->rng) < threshold ? 0.0f : keep;
+	/* each 64-bit draw decides two entries, 32 bits each: the generator
+	 * was a visible share of a training step */
+	uint32_t threshold = (uint32_t)((double)p * 4294967296.0);
+	for (size_t i = 0; i < n; i += 2) {
+		uint64_t r = rng_next(&m->rng);
+		mask[i] = (uint32_t)r < threshold ? 0.0f : keep;
+		if (i + 1 < n)
+			mask[i + 1] = (uint32_t)(r >> 32) < threshold ? 0.0f : keep;
+	}
 	return mask;
 }
 
