@@ -6,27 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/fileio.h"
-#include "base/utf8.h"
 
-/* Every class with its probability as a bar, most likely first. */
 static void print_answer(const struct learner *l, const float *probs)
 {
-	size_t K = l->mf.nlabels, w = 8;
-	size_t *order = xmalloc(K * sizeof *order);
-	for (size_t k = 0; k < K; k++)
-		if (utf8_width(l->mf.labels[k]) > w)
-			w = utf8_width(l->mf.labels[k]);
-	learner_rank(probs, K, order);
-	for (size_t i = 0; i < K; i++) {
-		size_t k = order[i];
-		printf("  ");
-		utf8_pad(stdout, l->mf.labels[k], w);
-		printf(" %6.2f%%  ", 100 * probs[k]);
-		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f); b++)
-			fputs("█", stdout);
-		putchar('\n');
-	}
-	free(order);
+	struct strbuf answer = {0};
+	learner_answer(l, probs, true, &answer);
+	if (answer.s)
+		fputs(answer.s, stdout);
+	strbuf_free(&answer);
 }
 
 static int run(const struct cmd *cmd, struct cmd_args *a)

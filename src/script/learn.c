@@ -1049,16 +1049,30 @@ void learner_predict(struct learner *l, char *const *texts, size_t n, float *pro
 	predict_texts(l, texts, n, NULL, probs);
 }
 
-void learner_rank(const float *probs, size_t K, size_t *order)
+void learner_answer(const struct learner *l, const float *probs, bool unicode, struct strbuf *out)
 {
-	for (size_t k = 0; k < K; k++)
+	size_t K = l->mf.nlabels, w = 8;
+	size_t *order = xmalloc((K + 1) * sizeof *order);
+	for (size_t k = 0; k < K; k++) {
 		order[k] = k;
+		if (utf8_width(l->mf.labels[k]) > w)
+			w = utf8_width(l->mf.labels[k]);
+	}
 	for (size_t i = 1; i < K; i++)
 		for (size_t j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--) {
 			size_t t = order[j];
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	for (size_t i = 0; i < K; i++) {
+		size_t k = order[i];
+		strbuf_printf(out, "  %s%*s %6.2f%%  ", l->mf.labels[k], (int)(w - utf8_width(l->mf.labels[k])), "",
+		              100 * probs[k]);
+		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f); b++)
+			strbuf_puts(out, unicode ? "\xE2\x96\x88" : "#");
+		strbuf_puts(out, "\n");
+	}
+	free(order);
 }
 
 int learner_class(const struct learner *l, const char *label)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "base/err.h"
+#include "base/strbuf.h"
 #include "io/model_file.h"
 #include "ml/metrics.h"
 #include "ml/model.h"
@@ -111,9 +112,11 @@ void learner_free(struct learner *l);
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e);
 /* Class probabilities [n, classes] of n texts. */
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
-/* The class ids of K probabilities, most likely first (ties keep id
- * order). */
-void learner_rank(const float *probs, size_t K, size_t *order);
+/* The answer to one diagnosis, a line per class, most likely first (ties
+ * keep class order): the label, its probability, and a bar of up to 40
+ * cells (U+2588, or '#' where the terminal has no Unicode). Labels are
+ * padded in terminal cells, so Chinese ones align too. */
+void learner_answer(const struct learner *l, const float *probs, bool unicode, struct strbuf *out);
 /* The class id of a label text, or -1. */
 int learner_class(const struct learner *l, const char *label);
 /* Runs new data through the model's own data path (its rules, label and

@@ -185,7 +185,7 @@ int pipeline_clean(struct pipeline *p, struct err *e)
 	p->clean.rows_out = p->t->nrows;
 	if (clean_apply(p->t, p->all_rules, p->nall_rules, &ctx, &p->clean, e))
 		return -1;
-	if (p->rules && rules_clean(p->rules, p->t, p->label ? p->label : "label", &p->clean, e))
+	if (p->rules && rules_clean(p->rules, p->t, p->label ? p->label : "label", p->load_opts.cancel, &p->clean, e))
 		return -1;
 	find_label(p);
 	if (p->label && p->label_col < 0)

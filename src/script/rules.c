@@ -424,7 +424,8 @@ bool rules_has_textualize(const struct rules *r)
 	return r->has_textualize;
 }
 
-int rules_clean(struct rules *r, struct table *t, const char *label_col, struct clean_report *rep, struct err *e)
+int rules_clean(struct rules *r, struct table *t, const char *label_col, const atomic_int *cancel,
+                struct clean_report *rep, struct err *e)
 {
 	if (!r->has_clean && !r->has_label)
 		return 0;
@@ -456,6 +457,10 @@ int rules_clean(struct rules *r, struct table *t, const char *label_col, struct 
 	lua_settop(L, 0);
 	row_codec_begin(&rc, L, t);
 	for (size_t row = 0; row < t->nrows && !status; row++) {
+		if (cancel && row % 4096 == 0 && atomic_load(cancel)) {
+			status = err_set(e, "cleaning cancelled");
+			break;
+		}
 		keep[row] = true;
 		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[row]);
 		row_push(&rc, t, row);

@@ -1,6 +1,7 @@
 #ifndef LATHE_SCRIPT_RULES_H
 #define LATHE_SCRIPT_RULES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <lua.h>
@@ -52,8 +53,11 @@ bool rules_has_clean(const struct rules *r);
 bool rules_has_label(const struct rules *r);
 bool rules_has_textualize(const struct rules *r);
 /* Runs clean() then label() on every row; dropped rows leave the table,
- * labels go to label_col (created as text if absent). */
-int rules_clean(struct rules *r, struct table *t, const char *label_col, struct clean_report *rep, struct err *e);
+ * labels go to label_col (created as text if absent). Gives up with an
+ * error soon after *cancel is set (cancel may be NULL); the table is
+ * then half cleaned and only fit to be freed. */
+int rules_clean(struct rules *r, struct table *t, const char *label_col, const atomic_int *cancel,
+                struct clean_report *rep, struct err *e);
 /* Lets textualize(row, text) replace texts[i] for every row. */
 int rules_textualize(struct rules *r, const struct table *t, char **texts, struct err *e);
 /* User augmenters: augment(sample, rng) gets the sample {text, label,

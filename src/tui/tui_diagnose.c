@@ -66,17 +66,7 @@ static void say(const char *fmt, ...)
 /* Every class with its probability as a bar, most likely first. */
 static void bars(const float *probs)
 {
-	size_t K = dg.l.mf.nlabels;
-	size_t *order = xmalloc(K * sizeof *order);
-	learner_rank(probs, K, order);
-	for (size_t i = 0; i < K; i++) {
-		size_t k = order[i];
-		char bar[256] = "";
-		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f) && strlen(bar) + 4 < sizeof bar; b++)
-			strcat(bar, dg.ui->unicode ? "\xE2\x96\x88" : "#");
-		say("  %-18s %6.2f%%  %s", dg.l.mf.labels[k], 100 * probs[k], bar);
-	}
-	free(order);
+	learner_answer(&dg.l, probs, dg.ui->unicode, &dg.answer);
 }
 
 static size_t best_of(const float *probs)

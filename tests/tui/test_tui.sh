@@ -170,6 +170,11 @@ keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
 ok $(wait_for 'loading .*big.csv: [0-9]*% of [0-9.]* MB  Esc cancels'; echo $?) "a long load shows its progress"
 keys Escape
 ok $(wait_for 'loading big.csv cancelled; still on ai4i2020.csv' && shows '^ lathe .*ai4i2020.csv$'; echo $?) "Esc cancels it; the log loaded before stays"
+printf 'function clean(row)\n  return row\nend\n' >"$WORK/slow.lua"
+keys ':' && sleep 0.2 && keys "load $WORK/big.csv $WORK/slow.lua" Enter
+wait_for 'cleaning .*big.csv\.\.\.  Esc cancels' >/dev/null
+keys Escape
+ok $(wait_for 'loading big.csv cancelled; still on ai4i2020.csv'; echo $?) "Esc cancels a Lua rules script's cleaning"
 keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
 i=0
 while [ $i -lt 60 ] && ! screen | grep -q 'row 1 of 3000000'; do sleep 1; i=$((i + 1)); done
