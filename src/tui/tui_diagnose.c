@@ -63,12 +63,6 @@ static void say(const char *fmt, ...)
 	strbuf_puts(&dg.answer, "\n");
 }
 
-/* Every class with its probability as a bar, most likely first. */
-static void bars(const float *probs)
-{
-	learner_answer(&dg.l, probs, dg.ui->unicode, &dg.answer);
-}
-
 static size_t best_of(const float *probs)
 {
 	size_t best = 0;
@@ -178,7 +172,7 @@ static void answer_row(long source)
 		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
 		say("data row %ld: %s", source, dg.p.texts[r]);
 		say("predicted %s%s%s", dg.l.mf.labels[best_of(pr)], *truth ? ", actual " : "", truth);
-		bars(pr);
+		learner_answer(&dg.l, pr, dg.ui->unicode, &dg.answer);
 		free(pr);
 		return;
 	}
@@ -264,7 +258,7 @@ static void on_line(char *line)
 			float *pr = xmalloc(dg.l.mf.nlabels * sizeof *pr);
 			learner_predict(&dg.l, &q, 1, pr);
 			say("predicted %s", dg.l.mf.labels[best_of(pr)]);
-			bars(pr);
+			learner_answer(&dg.l, pr, dg.ui->unicode, &dg.answer);
 			free(pr);
 		}
 	}
