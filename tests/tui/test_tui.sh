@@ -11,11 +11,11 @@ cd "$srcdir" || exit 1
 export TMUX_TMPDIR="$WORK"
 trap 'tmux kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 screen() { tmux capture-pane -p -t "$session"; }
-# Waits up to 15 s (sanitizer builds on a busy machine are slow) for the
-# screen to show a pattern.
+# Waits up to 15 s (sanitizer builds on a busy machine are slow), or the
+# tenths of a second given, for the screen to show a pattern.
 wait_for() {
 	i=0
-	while [ $i -lt 150 ]; do
+	while [ $i -lt "${2:-150}" ]; do
 		screen | grep -q -- "$1" && return 0
 		sleep 0.1
 		i=$((i + 1))
@@ -170,11 +170,11 @@ keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
 ok $(wait_for 'loading .*big.csv: [0-9]*% of [0-9.]* MB  Esc cancels'; echo $?) "a long load shows its progress"
 keys Escape
 ok $(wait_for 'loading big.csv cancelled; still on ai4i2020.csv' && shows '^ lathe .*ai4i2020.csv$'; echo $?) "Esc cancels it; the log loaded before stays"
-printf 'function clean(row)\n  return row\nend\n' >"$WORK/slow.lua"
+# a clean() slow enough (some 10 s over the big log) to be caught mid-way
+printf 'function clean(row)\n  for i = 1, 300 do end\n  return row\nend\n' >"$WORK/slow.lua"
 keys ':' && sleep 0.2 && keys "load $WORK/big.csv $WORK/slow.lua" Enter
-wait_for 'cleaning .*big.csv\.\.\.  Esc cancels' >/dev/null
-keys Escape
-ok $(wait_for 'loading big.csv cancelled; still on ai4i2020.csv'; echo $?) "Esc cancels a Lua rules script's cleaning"
+ok $(wait_for 'cleaning .*big.csv\.\.\.  Esc cancels' && keys Escape &&
+	wait_for 'loading big.csv cancelled; still on ai4i2020.csv' 20; echo $?) "Esc stops a Lua rules script's cleaning mid-way"
 keys ':' && sleep 0.2 && keys "load $WORK/big.csv" Enter
 i=0
 while [ $i -lt 60 ] && ! screen | grep -q 'row 1 of 3000000'; do sleep 1; i=$((i + 1)); done
