@@ -187,8 +187,8 @@ static bool automatic_choice(const struct table *t, size_t c, const struct col_s
 	return true;
 }
 
-int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o, struct textualizer **out,
-                   struct err *e)
+int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o,
+                   const atomic_int *cancel, struct textualizer **out, struct err *e)
 {
 	*out = NULL;
 	long label = named(t, o->label, "--label", e), notes = named(t, o->notes, "--notes", e);
@@ -210,6 +210,12 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 	tz->window = o->window;
 	double *v = xmalloc((t->nrows ? t->nrows : 1) * sizeof *v);
 	for (size_t c = 0; c < t->ncols; c++) {
+		/* a column of a large log takes a while: sorting for its cuts */
+		if (cancel && atomic_load(cancel)) {
+			free(v);
+			textualize_free(tz);
+			return err_set(e, "textualizing cancelled");
+		}
 		const char *name = t->cols[c].name;
 		if ((long)c == label || (long)c == notes || (long)c == machine || (long)c == time)
 			continue;

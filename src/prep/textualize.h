@@ -39,9 +39,10 @@ struct textualizer;
 
 void textualize_opts_init(struct textualize_opts *o);
 /* Fits level bins on the rows where part[r] == 0 (training split), or on
- * every row when part is NULL. */
+ * every row when part is NULL; gives up with an error soon after *cancel
+ * is set (cancel may be NULL). */
 int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o,
-                   struct textualizer **out, struct err *e);
+                   const atomic_int *cancel, struct textualizer **out, struct err *e);
 void textualize_free(struct textualizer *tz);
 /* Text of every row of t (same schema as fitted); caller frees each and
  * the array. */

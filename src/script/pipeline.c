@@ -220,7 +220,7 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 	textualize_free(p->tz);
 	p->tz = NULL;
 	free_texts(p);
-	if (textualize_fit(p->t, p->part, &p->text, &p->tz, e))
+	if (textualize_fit(p->t, p->part, &p->text, p->load_opts.cancel, &p->tz, e))
 		return -1;
 	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
 		return err_set(e, "textualizing cancelled");

@@ -26,7 +26,7 @@ static char **run(const struct table *t, const struct textualize_opts *o, const 
 {
 	struct textualizer *tz;
 	struct err e;
-	if (textualize_fit(t, part, o, &tz, &e)) {
+	if (textualize_fit(t, part, o, NULL, &tz, &e)) {
 		printf("# %s\n", e.msg);
 		return NULL;
 	}
@@ -126,7 +126,7 @@ int main(void)
 	o.lang = "zh";
 	o.notes = "note";
 	struct textualizer *fitted, *back;
-	ok(textualize_fit(t, NULL, &o, &fitted, &e) == 0, "fit for the spec");
+	ok(textualize_fit(t, NULL, &o, NULL, &fitted, &e) == 0, "fit for the spec");
 	char *spec = textualize_spec(fitted, t);
 	ok(textualize_from_spec(spec, t, &back, &e) == 0, "spec read back: %s", spec);
 	char **x1 = textualize_table(fitted, t), **x2 = textualize_table(back, t);
@@ -149,7 +149,7 @@ int main(void)
 	 * is an index); its z-score rides on the tokens of its name. */
 	struct textualizer *tz;
 	textualize_opts_init(&o);
-	ok(textualize_fit(t, NULL, &o, &tz, &e) == 0 && textualize_nvalues(tz) == 1, "one value-aware fact");
+	ok(textualize_fit(t, NULL, &o, NULL, &tz, &e) == 0 && textualize_nvalues(tz) == 1, "one value-aware fact");
 	is_str(textualize_value_name(tz, 0), "air temperature", "named as in the text");
 	double mean = 0, ss = 0;
 	for (size_t r = 0; r < 100; r++)
@@ -188,7 +188,11 @@ int main(void)
 
 	textualize_opts_init(&o);
 	o.label = "nope";
-	ok(textualize_fit(t, NULL, &o, &tz, &e) != 0 && strstr(e.msg, "nope"), "unknown label column");
+	ok(textualize_fit(t, NULL, &o, NULL, &tz, &e) != 0 && strstr(e.msg, "nope"), "unknown label column");
+	textualize_opts_init(&o);
+	atomic_int cancel = 1;
+	ok(textualize_fit(t, NULL, &o, &cancel, &tz, &e) != 0 && tz == NULL && strstr(e.msg, "cancelled"),
+	   "fitting gives up once cancelled, leaving nothing");
 	table_free(t);
 	return tap_done();
 }
