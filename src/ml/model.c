@@ -393,38 +393,26 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 	const float *omask = m->dropout_on ? L->o_mask : NULL, *fmask = m->dropout_on ? L->ff2_mask : NULL;
 	float *dx = m->d_a, *dres = m->d_b, *dx1 = m->d_c, *dbig = m->d_big;
 	/* out = LN2(x1 + drop(ff2(gelu(ff1(x1))))) */
-	memset(dres, 0, N * sizeof *dres);
 	o->layernorm_backward(dres, G(m, LP(l, P_LN2_G)), G(m, LP(l, P_LN2_B)), dx, L->res2, P(m, LP(l, P_LN2_G)),
 	                      L->ln2_mean, L->ln2_rstd, R, C);
-	memcpy(dx1, dres, N * sizeof *dx1);
 	/* dres through the dropout mask is the ff2 output gradient. */
 	float *dff2 = dx;  /* dx is free now */
 	memset(dff2, 0, N * sizeof *dff2);
 	o->acc_masked(dff2, dres, fmask, N);
-	memset(dbig, 0, (size_t)R * F * sizeof *dbig);
 	o->linear_backward(dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)), R, F,
 	                   C);
 	float *dff1 = L->gelu;  /* the GELU output is no longer needed */
-	memset(dff1, 0, (size_t)R * F * sizeof *dff1);
 	o->gelu_backward(dff1, L->ff1, dbig, (size_t)R * F);
 	o->linear_backward(dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)), R, C, F);
-	/* x1 = LN1(in + drop(o(attention(qkv(in))))) */
-	memset(dres, 0, N * sizeof *dres);
+	o->acc_masked(dx1, dres, NULL, N);  /* x1's residual path */
+	/* x1 = LN1(in + drop(o(attention(qkv(in))))); dres keeps the gradient
+	 * of that sum, for in's residual path at the end */
 	o->layernorm_backward(dres, G(m, LP(l, P_LN1_G)), G(m, LP(l, P_LN1_B)), dx1, L->res1, P(m, LP(l, P_LN1_G)),
 	                      L->ln1_mean, L->ln1_rstd, R, C);
-	/* the residual path */
-	if (qs->sel) {
-		memset(dx, 0, (size_t)BT * C * sizeof *dx);
-		for (int r = 0; r < R; r++)
-			o->acc_masked(dx + (size_t)qs->sel[r] * C, dres + (size_t)r * C, NULL, (size_t)C);
-	} else {
-		memcpy(dx, dres, N * sizeof *dx);
-	}
 	float *dout = dx1;  /* dx1 is free now */
 	memset(dout, 0, N * sizeof *dout);
 	o->acc_masked(dout, dres, omask, N);
-	float *dctx = dres;
-	memset(dctx, 0, N * sizeof *dctx);
+	float *dctx = dbig;  /* free again */
 	o->linear_backward(dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), R, C, C);
 	memset(m->d_qkv, 0, (size_t)BT * 3 * C * sizeof *m->d_qkv);
 	float *dq = m->d_qkv;
@@ -440,6 +428,12 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 			o->acc_masked(m->d_qkv + (size_t)qs->sel[r] * 3 * C, dq + (size_t)r * 3 * C, NULL, (size_t)C);
 	o->linear_backward(dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)), BT, C,
 	                   3 * C);
+	/* in's residual path: the rows this layer computed */
+	if (qs->sel)
+		for (int r = 0; r < R; r++)
+			o->acc_masked(dx + (size_t)qs->sel[r] * C, dres + (size_t)r * C, NULL, (size_t)C);
+	else
+		o->acc_masked(dx, dres, NULL, N);
 }
 
 /* The head's query rows: [CLS] of each sequence, or the masked
@@ -526,24 +520,18 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	if (!b->accumulate)
 		memset(m->g, 0, m->n * sizeof *m->g);
 	float *dh = m->d_a;  /* the gradient of the last layer's output rows */
-	memset(dh, 0, (size_t)rows * C * sizeof *dh);
 	if (classify) {
 		size_t hi = head_index(m);
 		float *dpool = m->d_c, *dpre = m->d_big;
-		memset(dpool, 0, (size_t)B * C * sizeof *dpool);
 		o->linear_backward(dpool, G(m, hi + 2), G(m, hi + 3), m->head_dlogits, m->pool_out, P(m, hi + 2), B, C,
 		                   out_dim);
-		memset(dpre, 0, (size_t)B * C * sizeof *dpre);
 		o->tanh_backward(dpre, m->pool_out, dpool, (size_t)B * C);
 		o->linear_backward(dh, G(m, hi), G(m, hi + 1), dpre, m->head_in, P(m, hi), B, C, C);
 	} else {
 		float *d1 = m->d_c, *d2 = m->d_big;
-		memset(d1, 0, (size_t)rows * C * sizeof *d1);
 		o->linear_backward(d1, G(m, 0), G(m, mi + 4), m->head_dlogits, m->mlm_ln, P(m, 0), rows, C, out_dim);
-		memset(d2, 0, (size_t)rows * C * sizeof *d2);
 		o->layernorm_backward(d2, G(m, mi + 2), G(m, mi + 3), d1, m->mlm_gelu, P(m, mi + 2), m->mlm_mean,
 		                      m->mlm_rstd, rows, C);
-		memset(d1, 0, (size_t)rows * C * sizeof *d1);
 		o->gelu_backward(d1, m->mlm_dense, d2, (size_t)rows * C);
 		o->linear_backward(dh, G(m, mi), G(m, mi + 1), d1, m->mlm_h, P(m, mi), rows, C, C);
 	}
@@ -554,7 +542,6 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	memset(dln, 0, N * sizeof *dln);
 	o->acc_masked(dln, m->d_a, emask, N);
 	float *demb = m->d_c;
-	memset(demb, 0, N * sizeof *demb);
 	o->layernorm_backward(demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);
 	o->embedding_backward(G(m, 0), G(m, 1), demb, b->tok, B, T, C);
 	if (values)

@@ -8,9 +8,11 @@
 /* The backend seam: every tensor operation the model makes goes through a
  * struct ops, so a backend (the CPU one on OpenBLAS here, CUDA later) is
  * picked at run time without touching model code. Tensors are row-major
- * float arrays; shapes are stated per operation. Each backward ADDS into
- * the gradients it computes (+=), so gradients of shared inputs
- * accumulate; the caller zeroes them once per step. */
+ * float arrays; shapes are stated per operation. A backward ADDS into the
+ * parameter gradients (+=), so shared weights and accumulated batches sum
+ * up (the caller zeroes them once per step), and WRITES the gradient of
+ * its input (din =), so no caller clears a buffer first; attention, whose
+ * query rows may be a subset, adds into dq and dqkv instead. */
 struct ops {
 	const char *name;
 	/* out[N,OC] = in[N,C] W[OC,C]^T + b[OC] (b may be NULL) */
@@ -25,7 +27,7 @@ struct ops {
 	/* out[n] = GELU(in[n]) with the exact erf form, as PyTorch's default */
 	void (*gelu_forward)(float *out, const float *in, size_t n);
 	void (*gelu_backward)(float *din, const float *in, const float *dout, size_t n);
-	/* out[n] = tanh(in[n]); backward from the output: din += dout (1 - out^2) */
+	/* out[n] = tanh(in[n]); backward from the output: din = dout (1 - out^2) */
 	void (*tanh_forward)(float *out, const float *in, size_t n);
 	void (*tanh_backward)(float *din, const float *out, const float *dout, size_t n);
 	/* Multi-head self-attention. qkv[B,T,3C] holds Q, K, V side by side,

@@ -27,9 +27,9 @@ static void linear_forward(float *out, const float *in, const float *W, const fl
 WIDE_SIMD static void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in,
                                       const float *W, int N, int C, int OC)
 {
-	/* din[N,C] += dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
+	/* din[N,C] = dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
 	if (din)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 1.0f, din, C);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f, din, C);
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
 	if (db)
 		for (int n = 0; n < N; n++)
@@ -107,7 +107,7 @@ WIDE_SIMD static void layernorm_backward_rows(void *ctx, size_t first, size_t en
 #pragma omp simd
 		for (int i = 0; i < C; i++) {
 			float xhat = (x[i] - m) * s;
-			dx[i] += s * (dy[i] * g[i] - md - xhat * mdx);
+			dx[i] = s * (dy[i] * g[i] - md - xhat * mdx);
 		}
 	}
 }
@@ -212,7 +212,7 @@ WIDE_SIMD static void gelu_backward_range(void *ctx, size_t first, size_t end)
 #pragma omp simd
 	for (size_t i = first; i < end; i++) {
 		float g, cdf = normal_cdf(in[i], &g);
-		din[i] += dout[i] * (cdf + in[i] * inv_sqrt_2pi * g);
+		din[i] = dout[i] * (cdf + in[i] * inv_sqrt_2pi * g);
 	}
 }
 
@@ -232,7 +232,7 @@ static void tanh_forward(float *out, const float *in, size_t n)
 static void tanh_backward(float *din, const float *out, const float *dout, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		din[i] += dout[i] * (1.0f - out[i] * out[i]);
+		din[i] = dout[i] * (1.0f - out[i] * out[i]);
 }
 
 /* ---- attention ---- */
