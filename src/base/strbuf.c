@@ -34,6 +34,16 @@ void strbuf_printf(struct strbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void strbuf_repeat(struct strbuf *b, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	xgrow(&b->s, &b->cap, b->len + n * len + 1, 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b->s + b->len + i * len, s, len);
+	b->len += n * len;
+	b->s[b->len] = '\0';
+}
+
 void strbuf_clear(struct strbuf *b)
 {
 	b->len = 0;

@@ -13,6 +13,8 @@ struct strbuf {
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) ERR_PRINTF(2, 3);
+/* s, n times over: a bar of cells. */
+void strbuf_repeat(struct strbuf *b, const char *s, size_t n);
 void strbuf_clear(struct strbuf *b);
 void strbuf_free(struct strbuf *b);
 

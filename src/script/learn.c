@@ -1068,8 +1068,7 @@ void learner_answer(const struct learner *l, const float *probs, bool unicode, s
 		size_t k = order[i];
 		strbuf_printf(out, "  %s%*s %6.2f%%  ", l->mf.labels[k], (int)(w - utf8_width(l->mf.labels[k])), "",
 		              100 * probs[k]);
-		for (int b = 0; b < (int)(probs[k] * 40 + 0.5f); b++)
-			strbuf_puts(out, unicode ? "\xE2\x96\x88" : "#");
+		strbuf_repeat(out, unicode ? "\xE2\x96\x88" : "#", (size_t)(probs[k] * 40 + 0.5f));
 		strbuf_puts(out, "\n");
 	}
 	free(order);

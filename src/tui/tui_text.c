@@ -30,7 +30,38 @@ static struct {
 	int fact;
 	struct wordpiece *wp;          /* learned on the training texts, as train would */
 	char error[1024];
+	char **labels;                 /* the label distribution, counted once per load */
+	size_t *counts, nlabels;
 } tx;
+
+static void forget_labels(void)
+{
+	for (size_t k = 0; k < tx.nlabels; k++)
+		free(tx.labels[k]);
+	free(tx.labels);
+	free(tx.counts);
+	tx.labels = NULL;
+	tx.counts = NULL;
+	tx.nlabels = 0;
+}
+
+static void count_labels(const struct pipeline *p)
+{
+	forget_labels();
+	if (p->label_col < 0)
+		return;
+	struct table_groups g;
+	table_groups_by(p->t, p->label_col, &g);
+	tx.labels = xcalloc(g.n + 1, sizeof *tx.labels);
+	tx.counts = xcalloc(g.n + 1, sizeof *tx.counts);
+	char buf[256];
+	for (size_t k = 0; k < g.n; k++) {
+		tx.labels[k] = xstrdup(pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf));
+		tx.counts[k] = g.start[k + 1] - g.start[k];
+	}
+	tx.nlabels = g.n;
+	table_groups_free(&g);
+}
 
 /* The texts (textualized once, in the background) and a vocabulary. */
 static bool ready(struct tui *ui)
@@ -39,6 +70,7 @@ static bool ready(struct tui *ui)
 	if (tx.generation == ui->generation)
 		return tx.wp && ui->p.texts;
 	tx.generation = ui->generation;
+	count_labels(&ui->p);
 	wordpiece_free(tx.wp);
 	tx.wp = NULL;
 	tx.error[0] = '\0';
@@ -129,25 +161,20 @@ static void draw(struct tui *ui)
 		strbuf_free(&b);
 	}
 	/* the label distribution */
-	if (p->label_col >= 0 && y + 2 < LINES - 1) {
+	if (tx.nlabels && y + 2 < LINES - 1) {
 		y++;
 		tui_attr_on(ui, TUI_HEADER);
 		tui_put(y++, 1, "labels", 10);
 		tui_attr_off(ui, TUI_HEADER);
-		struct table_groups g;
-		table_groups_by(p->t, p->label_col, &g);
-		char buf[256];
-		for (size_t k = 0; k < g.n && y < LINES - 1; k++) {
-			size_t n = g.start[k + 1] - g.start[k];
-			char bar[160] = "";
-			int len = (int)((double)n / (double)p->t->nrows * 40 + 0.999);
-			for (int b = 0; b < len && strlen(bar) + 4 < sizeof bar; b++)
-				strcat(bar, ui->unicode ? "\xE2\x96\x88" : "#");
-			snprintf(line, sizeof line, "%-18.18s %7zu %5.1f%%  %s", pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf),
-			         n, 100.0 * (double)n / (double)p->t->nrows, bar);
+		for (size_t k = 0; k < tx.nlabels && y < LINES - 1; k++) {
+			double share = (double)tx.counts[k] / (double)p->t->nrows;
+			struct strbuf bar = {0};
+			strbuf_repeat(&bar, ui->unicode ? "\xE2\x96\x88" : "#", (size_t)(share * 40 + 0.999));
+			snprintf(line, sizeof line, "%-18.18s %7zu %5.1f%%  %s", tx.labels[k], tx.counts[k], 100.0 * share,
+			         bar.s ? bar.s : "");
+			strbuf_free(&bar);
 			tui_put(y++, 3, line, COLS - 4);
 		}
-		table_groups_free(&g);
 	}
 }
 
@@ -260,6 +287,7 @@ static void close_screen(struct tui *ui)
 	(void)ui;
 	wordpiece_free(tx.wp);
 	tx.wp = NULL;
+	forget_labels();
 }
 
 const struct tui_screen tui_text_screen = {
