@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include <time.h>
 
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p)
 {
@@ -94,8 +94,7 @@ struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 {
 	struct learn_opts lo = a->learn;
 	lo.config = a->config ? a->config : "tiny";
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	lo.threads = a->threads ? a->threads : cpus > 0 ? (int)(cpus < 16 ? cpus : 16) : 1;
+	lo.threads = a->threads ? a->threads : learn_default_threads();
 	lo.seed = a->po.split.seed;
 	lo.on_epoch = print_epoch;
 	lo.on_step = print_step;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "base/rng.h"
 #include "base/sha256.h"
 #include "io/safetensors.h"
@@ -16,6 +17,12 @@
 #include "script/lb.h"
 #include "data/split.h"
 #include "prep/value_tokens.h"
+
+int learn_default_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (int)(cpus < 16 ? cpus : 16) : 1;
+}
 
 void learn_opts_init(struct learn_opts *o)
 {

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "base/utf8.h"
 #include "ml/metrics.h"
 #include "script/learn.h"
@@ -157,8 +156,7 @@ static void *train_thread(void *arg)
 	lo.batch = tr.batch;
 	lo.lr = (float)tr.lr;
 	lo.values = tr.words_only ? 0 : LEARN_VALUES_DEFAULT;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	lo.threads = cpus > 0 ? (int)cpus : 1;
+	lo.threads = learn_default_threads();
 	lo.seed = tr.po.split.seed;
 	lo.on_step = on_step;
 	lo.on_epoch = on_epoch;
