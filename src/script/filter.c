@@ -31,6 +31,22 @@ static const char prelude[] =
 	"if not f then error(err, 0) end\n"
 	"function filter(r) current = r; return f() end\n";
 
+/* s as a Lua string literal. Lua's %q would do; column names are plain
+ * text, so quotes and backslashes are escaped by hand and a line break,
+ * which no name should hold, is dropped. */
+static void put_quoted(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '\n')
+			continue;
+		if (*s == '"' || *s == '\\')
+			strbuf_add(b, "\\", 1);
+		strbuf_add(b, s, 1);
+	}
+	strbuf_add(b, "\"", 1);
+}
+
 int row_filter_new(const char *expr, const struct table *t, long limit, struct row_filter **out, struct err *e)
 {
 	*out = NULL;
@@ -43,22 +59,11 @@ int row_filter_new(const char *expr, const struct table *t, long limit, struct r
 		for (char *s = name; *s; s++)
 			if (*s == ' ' || *s == '-')
 				*s = '_';
-		/* Lua's %q would do; the names are plain text, so escape by hand. */
-		strbuf_puts(&b, "  [\"");
-		for (const char *s = name; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				strbuf_add(&b, "\\", 1);
-			strbuf_add(&b, s, 1);
-		}
-		strbuf_puts(&b, "\"] = \"");
-		for (const char *s = t->cols[c].name; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				strbuf_add(&b, "\\", 1);
-			else if (*s == '\n')
-				continue;
-			strbuf_add(&b, s, 1);
-		}
-		strbuf_puts(&b, "\",\n");
+		strbuf_puts(&b, "  [");
+		put_quoted(&b, name);
+		strbuf_puts(&b, "] = ");
+		put_quoted(&b, t->cols[c].name);
+		strbuf_puts(&b, ",\n");
 		free(name);
 	}
 	strbuf_puts(&b, "}\n");
