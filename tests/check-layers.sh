@@ -1,9 +1,9 @@
 #!/bin/sh
 # A layer includes only its own headers and those of layers below it:
-# base < data < prep < ml < io < script < tui < cmd.
+# base < data < prep < ml < io < hooks < script < tui < cmd.
 . "$srcdir/tests/lib.sh"
 rank() {
-	case $1 in base) echo 1 ;; data) echo 2 ;; prep) echo 3 ;; ml) echo 4 ;; io) echo 5 ;; script) echo 6 ;; tui) echo 7 ;; cmd) echo 8 ;; *) echo 9 ;; esac
+	case $1 in base) echo 1 ;; data) echo 2 ;; prep) echo 3 ;; ml) echo 4 ;; io) echo 5 ;; hooks) echo 6 ;; script) echo 7 ;; tui) echo 8 ;; cmd) echo 9 ;; *) echo 10 ;; esac
 }
 bad=""
 for f in "$srcdir"/src/*/*.[ch]; do

@@ -92,3 +92,27 @@ char *utf8_fold(const char *s)
 		return xstrdup(s);
 	return (char *)out;
 }
+
+void utf8_escape_controls(const char *s, size_t n, bool lines, struct strbuf *out)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool c1 = c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F;
+		if (!(c < 0x20 && c != '\t' && !(lines && c == '\n')) && c != 0x7F && !c1)
+			continue;
+		strbuf_add(out, s + start, i - start);
+		if (c1)
+			c = (unsigned char)s[++i];
+		strbuf_printf(out, "\\x%02x", c);
+		start = i + 1;
+	}
+	strbuf_add(out, s + start, n - start);
+}
+
+const char *utf8_printable(const char *s, struct strbuf *tmp)
+{
+	strbuf_clear(tmp);
+	utf8_escape_controls(s, strlen(s), false, tmp);
+	return tmp->s ? tmp->s : "";
+}

@@ -29,7 +29,7 @@ enum {
 	OPT_VALUES, OPT_NO_VALUES, OPT_WEIGHT_DECAY,
 	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
 	OPT_PREVIEW,
-	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE, OPT_NO_RULES, OPT_SCRIPT,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -113,6 +113,8 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_PREVIEW, {"preview", required_argument, NULL, OPT_PREVIEW}, "K", "print K training samples beside their variants instead"},
 	{CMD_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{CMD_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
+	{CMD_G_APPLY, {"no-rules", no_argument, NULL, OPT_NO_RULES}, "", "apply the model without the rules script it carries"},
+	{CMD_G_INFO, {"script", no_argument, NULL, OPT_SCRIPT}, "", "of a model file: print only the rules script it carries"},
 	{CMD_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
@@ -128,7 +130,8 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 	} titles[] = {{CMD_G_LOAD, "Reading the CSV"}, {CMD_G_RULES, "Cleaning"}, {CMD_G_TEXT, "Text and splits"},
 	              {CMD_G_OUT, "Output"}, {CMD_G_MODEL, "Model"}, {CMD_G_TRAIN, "Training"},
 	              {CMD_G_AUGMENT, "Augmentation"}, {CMD_G_PREVIEW, "Preview"},
-	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_EXPORT, "Export"}, {CMD_G_BENCH, "Model benchmarks"},
+	              {CMD_G_DIAGNOSE, "Diagnosis"}, {CMD_G_APPLY, "Applying a model"},
+	              {CMD_G_INFO, "Model files"}, {CMD_G_EXPORT, "Export"}, {CMD_G_BENCH, "Model benchmarks"},
 	              {0, "Other"}};
 	for (size_t g = 0; g < sizeof titles / sizeof *titles; g++) {
 		if (titles[g].group && !(cmd->groups & titles[g].group))
@@ -387,6 +390,8 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		return 0;
 	case OPT_DATA: a->data = arg; return 0;
 	case OPT_HF: a->hf = arg; return 0;
+	case OPT_NO_RULES: a->po.no_rules = true; return 0;
+	case OPT_SCRIPT: a->script = true; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

@@ -23,6 +23,8 @@ enum {
 	CMD_G_EXPORT = 1 << 8, /* --hf */
 	CMD_G_AUGMENT = 1 << 9, /* --augment, --strength, --n ... */
 	CMD_G_PREVIEW = 1 << 10, /* augment --preview */
+	CMD_G_APPLY = 1 << 11,  /* applying a model: --no-rules */
+	CMD_G_INFO = 1 << 12,   /* info on a model file: --script */
 };
 
 /* What the parser collected for a subcommand. */
@@ -30,6 +32,7 @@ struct cmd_args {
 	struct pipeline_opts po;
 	const char *output;
 	bool report, json;
+	bool script;           /* info --script */
 	const char *config;    /* model shape */
 	int threads, steps, warmup;
 	struct learn_opts learn;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "base/sha256.h"
 #include "base/utf8.h"
 #include "data/stats.h"
 #include "io/safetensors.h"
@@ -55,13 +57,67 @@ static struct label_count *label_counts(const struct table *t, size_t c, size_t 
 	return lc;
 }
 
+static const char *meta_value(const struct st_file *f, const char *key)
+{
+	for (size_t i = 0; i < st_meta_count(f); i++) {
+		const char *k, *v;
+		st_meta_at(f, i, &k, &v);
+		if (strcmp(k, key) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* The rules script a model carries, whole, so a user can read what
+ * applying the model will run, and whether it is the one the manifest
+ * names. Alone (--script) it is the script's bytes, escaped only on a
+ * terminal. */
+static void print_script(const struct st_file *f, bool alone)
+{
+	const char *pipeline = meta_value(f, "pipeline"), *manifest = meta_value(f, "manifest");
+	json_t *p = json_loads(pipeline ? pipeline : "", 0, NULL), *m = json_loads(manifest ? manifest : "", 0, NULL);
+	const char *script = json_string_value(json_object_get(p, "rules"));
+	const char *file = json_string_value(json_object_get(p, "rules_file"));
+	const char *want = json_string_value(json_object_get(m, "rules_sha256"));
+	struct strbuf out = {0};
+	if (!script) {
+		if (!alone)
+			printf("\nrules script: none\n");
+	} else if (alone && !isatty(STDOUT_FILENO)) {
+		fputs(script, stdout);
+	} else {
+		char got[65];
+		sha256_text(script, strlen(script), got);
+		if (!alone) {
+			printf("\nrules script (%s, %zu bytes, SHA-256 %s: %s)\n", file ? utf8_printable(file, &out) : "no name",
+			       strlen(script), got,
+			       !want ? "the manifest has none, so it will not run"
+			       : strcmp(want, got) == 0 ? "matches the manifest"
+			                                : "DOES NOT match the manifest, so it will not run");
+		}
+		strbuf_clear(&out);
+		utf8_escape_controls(script, strlen(script), true, &out);
+		fputs(out.s ? out.s : "", stdout);
+		if (out.len && out.s[out.len - 1] != '\n')
+			putchar('\n');
+	}
+	strbuf_free(&out);
+	json_decref(p);
+	json_decref(m);
+}
+
 /* A model file: its tensors and its metadata (the run manifest). */
-static int info_model(const char *path, bool json)
+static int info_model(const char *path, bool json, bool script_only)
 {
 	struct st_file *f;
 	struct err e;
 	if (st_open(path, &f, &e))
 		return cmd_fail(&e);
+	if (script_only) {
+		print_script(f, true);
+		st_close(f);
+		return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
+	}
 	uint64_t params = 0;
 	json_t *o = json_object(), *tensors = json_array(), *meta = json_object();
 	if (!json)
@@ -86,14 +142,21 @@ static int info_model(const char *path, bool json)
 			printf("  %-48s %-5s %s\n", t->name, st_dtype_name(t->dtype), t->ndim ? shape : "scalar");
 		}
 	}
+	struct strbuf tmp = {0};
 	for (size_t i = 0; i < st_meta_count(f); i++) {
 		const char *k, *v;
 		st_meta_at(f, i, &k, &v);
-		if (json)
+		if (json) {
 			json_object_set_new(meta, k, json_string(v));
-		else
-			printf("%s%-10s %.*s%s\n", i ? "" : "\nmetadata\n", k, 200, v, strlen(v) > 200 ? "..." : "");
+		} else {
+			size_t cut = utf8_prefix(v, 200, NULL);
+			printf("%s%-10s ", i ? "" : "\nmetadata\n", utf8_printable(k, &tmp));
+			strbuf_clear(&tmp);
+			utf8_escape_controls(v, cut, false, &tmp);
+			printf("%s%s\n", tmp.s ? tmp.s : "", v[cut] ? "..." : "");
+		}
 	}
+	strbuf_free(&tmp);
 	if (json) {
 		json_object_set_new(o, "file", json_string(path));
 		json_object_set_new(o, "parameters", json_integer((json_int_t)params));
@@ -105,6 +168,7 @@ static int info_model(const char *path, bool json)
 		json_decref(tensors);
 		json_decref(meta);
 		printf("\nparameters %llu\n", (unsigned long long)params);
+		print_script(f, false);
 	}
 	json_decref(o);
 	st_close(f);
@@ -119,9 +183,11 @@ static bool is_model_file(const char *path)
 
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	(void)cmd;
 	if (is_model_file(a->pos[0]))
-		return info_model(a->pos[0], a->json);
+		return info_model(a->pos[0], a->json, a->script);
+	if (a->script)
+		return cmd_usage_error(cmd, "--script shows the rules script a model file carries; %s is not a model file",
+		                       a->pos[0]);
 	struct err e;
 	struct pipeline p;
 	if (cmd_pipeline(a, a->pos[0], false, &p, &e)) {
@@ -267,7 +333,7 @@ const struct cmd cmd_info = {
 	.name = "info",
 	.args = "FILE.csv|MODEL.safetensors",
 	.summary = "Describe a sensor log (schema, statistics, labels, data quality) or a model file.",
-	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_OUT,
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_OUT | CMD_G_INFO,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run,

@@ -28,8 +28,9 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	} else {
 		for (int i = 1; i < a->npos; i++)
 			lua_pushstring(L, a->pos[i]);
-		/* A pipeline script may run as long as it needs: no limit. */
-		if (rules_pcall(L, a->npos - 1, 0, -1, NULL, &e))
+		/* A pipeline script is the user's own, trusted like a shell
+		 * script: no sandbox, no limit. */
+		if (lb_pcall(L, a->npos - 1, 0, &e))
 			rc = cmd_fail(&e);
 	}
 	lua_close(L);

@@ -18,6 +18,10 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 		err_at(&e, a->learn.init, 0, "cannot open: %s", strerror(errno));
 		return cmd_fail(&e);
 	}
+	/* A bad --config is found before the data is read. */
+	struct model_config shape;
+	if (a->config && learn_config(a->config, &shape, &e))
+		return cmd_fail(&e);
 	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, a->force, stderr, &e);
 	if (rc == 0)
 		rc = cmd_augment_training(a, p, &e);

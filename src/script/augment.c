@@ -13,7 +13,8 @@
 #include "base/utf8.h"
 #include "prep/augment_text.h"
 #include "script/learn.h"
-#include "script/rules.h"
+#include "hooks/rules.h"
+#include "hooks/sandbox.h"
 
 static const char *const method_names[AUG_METHODS] = {"synonym", "swap",   "delete",     "insert",
                                                       "jitter",  "infill", "oversample", "lua"};
@@ -30,7 +31,7 @@ void augment_opts_init(struct augment_opts *o)
 		o->strength[m] = -1;
 	o->n = 1;
 	o->seed = 42;
-	o->lua_limit = RULES_DEFAULT_LIMIT;
+	o->lua_limit = SANDBOX_DEFAULT_INSTRUCTIONS;
 }
 
 const char *augment_method_name(int method)
@@ -130,13 +131,13 @@ static int load_synonyms(struct augmenter *a, struct err *e)
 		snprintf(path, sizeof path, "%s/lathe/synonyms_%s.lua", dir, a->p->text.lang ? a->p->text.lang : "en");
 		file = path;
 	}
-	lua_State *L = luaL_newstate();
+	/* A synonym table may come with data from elsewhere: sandboxed. */
+	lua_State *L = sandbox_open(a->o->lua_limit, SANDBOX_DEFAULT_MEMORY, e);
 	if (!L)
-		return err_set(e, "%s: cannot create a Lua state (out of memory)", file);
-	luaL_openlibs(L);
+		return err_prefix(e, "%s: ", file);
 	int rc = 0;
-	if (luaL_loadfile(L, file) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
-		rc = err_set(e, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the synonym table");
+	if (sandbox_load_file(L, file, e) || sandbox_pcall(L, 0, 1, NULL, e)) {
+		rc = -1;
 	} else if (!lua_istable(L, -1)) {
 		rc = err_set(e, "%s: a synonym table returns a table of phrase = {alternatives}", file);
 	} else {
@@ -149,7 +150,7 @@ static int load_synonyms(struct augmenter *a, struct err *e)
 				break;
 			}
 			const char *phrase = lua_tostring(L, -2);
-			for (lua_Integer i = 1; i <= luaL_len(L, -1); i++) {
+			for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
 				lua_rawgeti(L, -1, i);
 				if (lua_type(L, -1) != LUA_TSTRING || utf8_invalid_at(lua_tostring(L, -1), strlen(lua_tostring(L, -1))) >= 0)
 					rc = err_set(e, "%s: an alternative of \"%s\" is not UTF-8 text", file, phrase);
@@ -162,7 +163,7 @@ static int load_synonyms(struct augmenter *a, struct err *e)
 		if (!rc && synonyms_count(a->syn) == 0)
 			rc = err_set(e, "%s: the synonym table is empty", file);
 	}
-	lua_close(L);
+	sandbox_close(L);
 	return rc;
 }
 

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "base/datadir.h"
 #include "base/fileio.h"
 #include "script/augment.h"
-#include "script/filter.h"
-#include "script/rules.h"
+#include "hooks/filter.h"
+#include "hooks/rules.h"
+#include "hooks/sandbox.h"
 #include "script/pipeline.h"
-#include "script/row.h"
+#include "hooks/row.h"
 
 #define LB_FRAME "lathe.frame"
 
@@ -135,6 +137,9 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 		if (lua_isboolean(L, -1))
 			po->load.header = lua_toboolean(L, -1) ? CSVIN_HEADER_YES : CSVIN_HEADER_NO;
 		lua_pop(L, 1);
+		lua_getfield(L, opts, "no_rules");
+		po->no_rules = lua_toboolean(L, -1);
+		lua_pop(L, 1);
 		lua_getfield(L, opts, "types");
 		if (lua_istable(L, -1)) {
 			lua_pushnil(L);
@@ -173,18 +178,14 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 		/* steps = { {"fill", "Torque=median"}, {"dedup"} } as lathe.clean makes */
 		lua_getfield(L, opts, "steps");
 		if (lua_istable(L, -1)) {
-			lua_Integer n = luaL_len(L, -1);
-			po->rules = xcalloc((size_t)n + 1, sizeof *po->rules);
-			for (lua_Integer i = 1; i <= n; i++) {
-				lua_rawgeti(L, -1, i);
-				lua_rawgeti(L, -1, 1);
-				lua_rawgeti(L, -2, 2);
-				if (!lua_isstring(L, -2))
-					luaL_error(L, "steps[%d]: expected {NAME, ARG}", (int)i);
-				if (clean_rule_parse(lua_tostring(L, -2), lua_tostring(L, -1), &po->rules[po->nrules], &e))
+			size_t n = lua_rawlen(L, -1);
+			po->rules = xcalloc(n + 1, sizeof *po->rules);
+			for (size_t i = 1; i <= n; i++) {
+				lua_rawgeti(L, -1, (lua_Integer)i);
+				if (rules_parse_entry(L, -1, &po->rules[po->nrules], &e))
 					luaL_error(L, "steps[%d]: %s", (int)i, e.msg);
 				po->nrules++;
-				lua_pop(L, 3);
+				lua_pop(L, 1);
 			}
 		}
 		lua_pop(L, 1);
@@ -413,7 +414,7 @@ static int frame_filter(lua_State *L)
 {
 	struct table *t = check_frame(L, 1)->t;
 	const char *expr = luaL_checkstring(L, 2);
-	long limit = (long)luaL_optinteger(L, 3, RULES_DEFAULT_LIMIT);
+	long limit = (long)luaL_optinteger(L, 3, SANDBOX_DEFAULT_INSTRUCTIONS);
 	struct table *n = table_clone(t);
 	push_frame(L, n);  /* owns n from here, even if an error follows */
 	struct err e;
@@ -766,12 +767,16 @@ int lb_open(lua_State *L)
 	return 1;
 }
 
-lua_State *lb_config_state(void)
+/* package.path finds the shipped helpers first, so require "lathe.clean"
+ * works in a pipeline script as in a rules script. */
+static void set_lua_path(lua_State *L)
 {
-	lua_State *L = luaL_newstate();
-	if (L)
-		luaL_openlibs(L);
-	return L;
+	const char *dir = datadir_find("lua");
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "path");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
+	lua_setfield(L, -3, "path");
+	lua_pop(L, 2);
 }
 
 lua_State *lb_new_state(void)
@@ -784,6 +789,29 @@ lua_State *lb_new_state(void)
 	lua_pushcfunction(L, lb_open);
 	lua_setfield(L, -2, "lathe");
 	lua_pop(L, 1);
-	rules_set_lua_path(L);
+	set_lua_path(L);
 	return L;
+}
+
+static int message_as_text(lua_State *L)
+{
+	if (!lua_isstring(L, 1)) {
+		const char *s = luaL_tolstring(L, 1, NULL);
+		lua_pushfstring(L, "error object is a %s: %s", luaL_typename(L, 1), s);
+	}
+	return 1;
+}
+
+int lb_pcall(lua_State *L, int nargs, int nres, struct err *e)
+{
+	int fn = lua_gettop(L) - nargs;
+	lua_pushcfunction(L, message_as_text);
+	lua_insert(L, fn);
+	int status = lua_pcall(L, nargs, nres, fn);
+	lua_remove(L, fn);
+	if (status == LUA_OK)
+		return 0;
+	err_set(e, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+	lua_pop(L, 1);
+	return -1;
 }

@@ -25,8 +25,9 @@ struct lb_run {
 };
 
 struct lb_run *lb_begin(lua_State *L, int opts);
-/* A plain state with the standard libraries, for reading settings files. */
-lua_State *lb_config_state(void);
+/* Runs a trusted script's function (no limits); on error e holds Lua's
+ * "file:line: message". */
+int lb_pcall(lua_State *L, int nargs, int nres, struct err *e);
 /* Pushes the metatable of a userdata class, made on first use: methods
  * (may be NULL) as __index, gc as __gc and __close. */
 void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);

@@ -14,6 +14,7 @@
 #include "io/safetensors.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
+#include "hooks/sandbox.h"
 #include "script/lb.h"
 #include "data/split.h"
 #include "prep/value_tokens.h"
@@ -86,15 +87,16 @@ int learn_config(const char *spec, struct model_config *c, struct err *e)
 			              o ? "not a JSON object" : je.text);
 		}
 	} else {
-		/* A Lua file returning a table: read it through JSON's shape. */
-		lua_State *L = lb_config_state();
+		/* A Lua file returning a table, read through JSON's shape. A
+		 * config file travels with data, so it runs sandboxed. */
+		lua_State *L = sandbox_open(SANDBOX_DEFAULT_INSTRUCTIONS, SANDBOX_DEFAULT_MEMORY, e);
 		if (!L)
-			return err_set(e, "out of memory");
-		if (luaL_dofile(L, spec) != LUA_OK || !lua_istable(L, -1)) {
-			err_set(e, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "model config: the file must return a table");
+			return -1;
+		if (sandbox_load_file(L, spec, e) || sandbox_pcall(L, 0, 1, NULL, e) ||
+		    (!lua_istable(L, -1) && err_set(e, "model config: the file must return a table"))) {
 			if (!strstr(e->msg, spec))
 				err_prefix(e, "%s: ", spec);
-			lua_close(L);
+			sandbox_close(L);
 			return -1;
 		}
 		o = json_object();
@@ -108,7 +110,7 @@ int learn_config(const char *spec, struct model_config *c, struct err *e)
 				json_object_set_new(o, lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?", json_null());
 			lua_pop(L, 1);
 		}
-		lua_close(L);
+		sandbox_close(L);
 	}
 	int rc = config_from_json(o, spec, c, e);
 	json_decref(o);
@@ -334,6 +336,18 @@ static char *pipeline_json(const struct pipeline *p)
 	json_object_set_new(o, "time", p->time ? json_string(p->time) : json_null());
 	json_object_set_new(o, "rules_file", p->rules ? json_string(rules_path(p->rules)) : json_null());
 	json_object_set_new(o, "rules", p->rules ? json_string(rules_text(p->rules)) : json_null());
+	if (p->rules) {
+		/* Which hooks the script defines, so that a model can be applied
+		 * without it (--no-rules) only where that gives the same texts. */
+		json_t *hooks = json_array();
+		if (rules_has_clean(p->rules))
+			json_array_append_new(hooks, json_string("clean"));
+		if (rules_has_label(p->rules))
+			json_array_append_new(hooks, json_string("label"));
+		if (rules_has_textualize(p->rules))
+			json_array_append_new(hooks, json_string("textualize"));
+		json_object_set_new(o, "rules_hooks", hooks);
+	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
@@ -996,6 +1010,7 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 {
 	memset(l, 0, sizeof *l);
 	l->max_batch = max_batch;
+	l->path = xstrdup(path);
 	if (model_file_load(path, &ops_cpu, max_batch, &l->model, &l->mf, e))
 		return -1;
 	l->wp = wordpiece_from_tokens((const char *const *)l->mf.vocab, l->mf.nvocab, e);
@@ -1013,12 +1028,48 @@ void learner_free(struct learner *l)
 	model_file_free(&l->mf);
 	wordpiece_free(l->wp);
 	json_decref(l->settings);
+	free(l->path);
 	memset(l, 0, sizeof *l);
 }
 
 static const char *setting(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+/* Whether the model's rules script defines hook (clean, label,
+ * textualize); a model from before the list was kept may have any. */
+static bool rules_define(json_t *o, const char *hook, bool unknown)
+{
+	json_t *hooks = json_object_get(o, "rules_hooks"), *h;
+	if (!json_is_array(hooks))
+		return unknown;
+	size_t i;
+	json_array_foreach(hooks, i, h) {
+		if (json_is_string(h) && strcmp(json_string_value(h), hook) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A model's rules script runs only as it was when the model was trained:
+ * its SHA-256 must match the one the manifest recorded, and without one
+ * it does not run at all. */
+static int check_rules_hash(const struct learner *l, const char *script, struct err *e)
+{
+	json_t *m = json_loads(l->mf.manifest ? l->mf.manifest : "", 0, NULL);
+	const char *want = json_string_value(json_object_get(m, "rules_sha256"));
+	char got[65];
+	sha256_text(script, strlen(script), got);
+	int rc = 0;
+	if (!want)
+		rc = err_set(e, "%s: its rules script has no SHA-256 in the manifest, so it is not run", l->path);
+	else if (strcmp(want, got) != 0)
+		rc = err_set(e, "%s: its rules script does not match the SHA-256 in its manifest (changed after training?), "
+		                "so it is not run",
+		             l->path);
+	json_decref(m);
+	return rc;
 }
 
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e)
@@ -1028,12 +1079,34 @@ int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, str
 		json_decref(o);
 		return err_set(e, "model file: its data-path settings are missing");
 	}
+	json_decref(((struct learner *)l)->settings);
 	((struct learner *)l)->settings = o;
 	po->label = setting(o, "label");
 	po->machine = setting(o, "machine");
 	po->time = setting(o, "time");
-	po->rules_text = setting(o, "rules");
-	po->rules_path = setting(o, "rules_file");
+	/* The script travels inside the model; the path it was read from at
+	 * training only names it in messages and is never opened. */
+	po->rules_text = po->no_rules ? NULL : setting(o, "rules");
+	po->rules_path = NULL;
+	if (!po->rules_text) {
+		json_t *r = json_object_get(o, "rules");
+		if (!po->no_rules && r && !json_is_null(r))
+			return err_set(e, "%s: its rules script is not text", l->path);
+		if (po->no_rules && json_is_string(r) && rules_define(o, "textualize", false))
+			return err_set(e, "%s: its rules script defines textualize(), so the model's texts cannot be made without it",
+			               l->path);
+		/* Without the script nothing makes its label column. */
+		if (po->no_rules && json_is_string(r) && rules_define(o, "label", true))
+			po->label = NULL;
+		return 0;
+	}
+	if (check_rules_hash(l, po->rules_text, e))
+		return -1;
+	const char *file = setting(o, "rules_file");
+	const char *base = file && strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	snprintf(((struct learner *)l)->rules_name, sizeof l->rules_name, "%s (rules %s)", l->path,
+	         base && *base ? base : "script");
+	po->rules_path = l->rules_name;
 	return 0;
 }
 

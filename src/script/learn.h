@@ -105,6 +105,8 @@ struct learner {
 	struct model_file mf;
 	struct wordpiece *wp;
 	void *settings;            /* the parsed pipeline JSON, owning the strings lent to pipeline options */
+	char *path;                /* the model file, for messages */
+	char rules_name[512];      /* how messages name its rules script */
 	int max_batch;
 };
 

@@ -3,6 +3,7 @@
 
 #include "data/samples.h"
 #include "script/augment.h"
+#include "hooks/sandbox.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -14,7 +15,7 @@ void pipeline_opts_init(struct pipeline_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	csvin_opts_init(&o->load);
-	o->lua_limit = RULES_DEFAULT_LIMIT;
+	o->lua_limit = SANDBOX_DEFAULT_INSTRUCTIONS;
 	o->window = -1;
 	split_opts_init(&o->split);
 }

@@ -9,7 +9,7 @@
 #include "data/table.h"
 #include "prep/clean.h"
 #include "prep/textualize.h"
-#include "script/rules.h"
+#include "hooks/rules.h"
 
 /* The data path every front end shares: load a CSV, clean it (built-in
  * rules, then the rules script's clean() and label()), split it, fit the
@@ -20,6 +20,7 @@ struct pipeline_opts {
 	struct csvin_opts load;
 	const char *rules_path;
 	const char *rules_text;        /* instead of a path: the script itself */
+	bool no_rules;                 /* apply a model without its rules script */
 	long lua_limit;
 	struct clean_rule *rules;      /* after the script's own rules */
 	size_t nrules;

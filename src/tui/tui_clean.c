@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/utf8.h"
-#include "script/rules.h"
+#include "hooks/rules.h"
 
 static const char *const help[] = {
 	"Clean: what cleaning did",

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/utf8.h"
-#include "script/filter.h"
+#include "hooks/filter.h"
 
 static const char *const help[] = {
 	"Data: the log as a grid",

@@ -15,7 +15,7 @@
 #include "base/datadir.h"
 #include "base/strbuf.h"
 #include "base/utf8.h"
-#include "script/filter.h"
+#include "hooks/filter.h"
 #include "script/learn.h"
 
 static const char *const help[] = {

@@ -9,7 +9,7 @@
 #include "prep/textualize.h"
 #include "prep/wordpiece.h"
 #include "base/strbuf.h"
-#include "script/rules.h"
+#include "hooks/rules.h"
 
 static const char *const help[] = {
 	"Text: how a row becomes text",

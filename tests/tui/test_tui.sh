@@ -235,4 +235,25 @@ ok $(wait_for 'EXIT=2' && said "missing file '.*nope.csv'"; echo $?) "a missing 
 printf 'a,b\n1,2,3\n' >"$WORK/ragged.csv"
 start 100 30 "$WORK/ragged.csv"
 ok $(wait_for 'EXIT=1' && said 'ragged.csv:2: '; echo $?) "a malformed CSV: a one-line error naming the line, no screen"
+# A model whose rules script reaches for the machine: on the Diagnose
+# screen it is stopped with its error, nothing happens, the workbench lives.
+for p in os loop; do
+	case $p in
+	os) printf 'os.execute("touch %s")\n' "$WORK/pwned" ;;
+	loop) printf 'while true do end\n' ;;
+	esac >"$WORK/$p.lua"
+	cat lua/ai4i.lua >>"$WORK/$p.lua"
+	"${PYTHON3:-python3}" tests/python/model_rules.py models/ai4i-tiny.safetensors "$WORK/$p.safetensors" "$WORK/$p.lua"
+done
+start 300 30 ""
+keys 6
+wait_for 'diagnose>' >/dev/null
+keys "model $WORK/os.safetensors" Enter
+ok $(wait_for "global 'os'" && test ! -e "$WORK/pwned"; echo $?) "Diagnose: a model whose script calls os.execute is stopped"
+keys "model $WORK/loop.safetensors" Enter
+ok $(wait_for 'instruction limit exceeded'; echo $?) "Diagnose: a model whose script loops forever is stopped"
+keys 'torque very high' Enter
+ok $(wait_for '^ predicted '; echo $?) "Diagnose: the workbench still answers"
+keys Escape q
+ok $(wait_for 'EXIT=0' && test ! -e "$WORK/pwned"; echo $?) "and quits cleanly, with no payload run"
 done_testing

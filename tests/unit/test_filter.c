@@ -4,8 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "script/filter.h"
-#include "script/rules.h"
+#include "hooks/filter.h"
+#include "hooks/rules.h"
+#include "hooks/sandbox.h"
 #include "tap.h"
 
 int main(void)
@@ -25,17 +26,17 @@ int main(void)
 	struct err e;
 	struct row_filter *f;
 	bool keep[5];
-	ok(row_filter_new("torque > 60 and type == \"L\"", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "compiles");
+	ok(row_filter_new("torque > 60 and type == \"L\"", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "compiles");
 	long n = row_filter_apply(f, t, NULL, 5, keep, &e);
 	ok(n == 2 && keep[0] && !keep[1] && !keep[2] && !keep[3] && keep[4], "fact-name aliases; a missing cell never matches");
 	row_filter_free(f);
-	ok(row_filter_new("row[\"Tool wear [min]\"] >= 200 and tool_wear < 400", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "row[] by name");
+	ok(row_filter_new("row[\"Tool wear [min]\"] >= 200 and tool_wear < 400", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "row[] by name");
 	size_t some[2] = {2, 4};
 	n = row_filter_apply(f, t, some, 2, keep, &e);
 	ok(n == 1 && keep[0] && !keep[1], "a subset of rows");
 	row_filter_free(f);
-	ok(row_filter_new("torque >", t, RULES_DEFAULT_LIMIT, &f, &e) != 0 && strstr(e.msg, "filter:1:"), "a syntax error: %s", e.msg);
-	ok(row_filter_new("torq > 60", t, RULES_DEFAULT_LIMIT, &f, &e) == 0, "compiles (names resolve per row)");
+	ok(row_filter_new("torque >", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) != 0 && strstr(e.msg, "filter:1:"), "a syntax error: %s", e.msg);
+	ok(row_filter_new("torq > 60", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "compiles (names resolve per row)");
 	ok(row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "unknown name 'torq'"), "an unknown name: %s", e.msg);
 	row_filter_free(f);
 	ok(row_filter_new("(function() while true do end end)()", t, 100000, &f, &e) == 0 &&

@@ -6,8 +6,9 @@
 #include <string.h>
 #include "base/strbuf.h"
 #include "prep/textualize.h"
-#include "script/row.h"
-#include "script/rules.h"
+#include "hooks/row.h"
+#include "hooks/rules.h"
+#include "hooks/sandbox.h"
 
 struct row_filter {
 	struct rules *r;
@@ -102,13 +103,13 @@ long row_filter_apply(struct row_filter *f, const struct table *t, const size_t 
 	struct err first = {0};
 	for (size_t i = 0; i < n; i++) {
 		size_t r = rows ? rows[i] : i;
-		lua_getglobal(L, "filter");
+		sandbox_get_global(L, "filter");
 		row_push(&rc, t, r);
 		struct err one;
 		char where[64];
 		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[r]);
 		keep[i] = false;
-		if (rules_pcall(L, 1, 1, rules_instruction_limit(f->r), where, &one)) {
+		if (sandbox_pcall(L, 1, 1, where, &one)) {
 			if (failed++ == 0)
 				first = one;
 			continue;

@@ -1,5 +1,5 @@
-#ifndef LATHE_SCRIPT_FILTER_H
-#define LATHE_SCRIPT_FILTER_H
+#ifndef LATHE_HOOKS_FILTER_H
+#define LATHE_HOOKS_FILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,83 +11,17 @@
 #include "base/strbuf.h"
 #include "base/rng.h"
 #include "base/utf8.h"
-#include "script/row.h"
+#include "hooks/row.h"
+#include "hooks/sandbox.h"
 
 struct rules {
 	lua_State *L;
 	char *path;
 	char *base;           /* file name for messages */
 	char *text;           /* the script itself */
-	long limit;
 	struct rules_config cfg;
 	bool has_clean, has_label, has_textualize, has_augment;
 };
-
-/* The instruction count of the running call lives in the registry-free
- * extra space of the state, so hooks need no globals. */
-struct budget {
-	long left;
-};
-
-#define HOOK_EVERY 1000
-
-static void count_hook(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	struct budget *b = *(struct budget **)lua_getextraspace(L);
-	if (b && (b->left -= HOOK_EVERY) < 0) {
-		/* Inside a hook, level 0 is the Lua function that was running. */
-		lua_Debug where;
-		if (lua_getstack(L, 0, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
-			luaL_error(L, "%s:%d: instruction limit exceeded (an endless loop? raise it with --lua-limit)",
-			           where.short_src, where.currentline);
-		luaL_error(L, "instruction limit exceeded (an endless loop? raise it with --lua-limit)");
-	}
-}
-
-static int traceback_first_line(lua_State *L)
-{
-	/* Keep the message as Lua formats it ("file:line: msg"). */
-	if (!lua_isstring(L, 1)) {
-		const char *s = luaL_tolstring(L, 1, NULL);
-		lua_pushfstring(L, "error object is a %s: %s", luaL_typename(L, 1), s);
-	}
-	return 1;
-}
-
-int rules_pcall(lua_State *L, int nargs, int nres, long limit, const char *where, struct err *e)
-{
-	struct budget b = {limit > 0 ? limit : RULES_DEFAULT_LIMIT};
-	struct budget **slot = lua_getextraspace(L);
-	struct budget *saved = *slot;
-	*slot = limit >= 0 ? &b : NULL;
-	int fn = lua_gettop(L) - nargs;
-	lua_pushcfunction(L, traceback_first_line);
-	lua_insert(L, fn);
-	int status = lua_pcall(L, nargs, nres, fn);
-	lua_remove(L, fn);
-	*slot = saved;
-	if (status == LUA_OK)
-		return 0;
-	const char *msg = lua_tostring(L, -1);
-	/* Lua reports "path:line: message"; name the data row too. */
-	if (where)
-		err_set(e, "%s (%s)", msg ? msg : "error", where);
-	else
-		err_set(e, "%s", msg ? msg : "error");
-	lua_pop(L, 1);
-	return -1;
-}
-
-void rules_set_lua_path(lua_State *L)
-{
-	const char *dir = datadir_find("lua");
-	lua_getglobal(L, "package");
-	lua_getfield(L, -1, "path");
-	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
-	lua_setfield(L, -3, "path");
-	lua_pop(L, 2);
-}
 
 /* ---- reading the settings ---- */
 
@@ -128,6 +62,26 @@ static char **string_list(lua_State *L, int tbl, const char *key, size_t *n, str
 	return list;
 }
 
+int rules_parse_entry(lua_State *L, int idx, struct clean_rule *out, struct err *e)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) == LUA_TSTRING)
+		return clean_rule_parse(lua_tostring(L, idx), NULL, out, e);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return err_set(e, "expected {NAME, ARG} as made by lathe.clean, or a rule's name; got a %s",
+		               lua_typename(L, lua_type(L, idx)));
+	int name_type = lua_rawgeti(L, idx, 1), arg_type = lua_rawgeti(L, idx, 2);
+	int rc;
+	if (name_type != LUA_TSTRING)
+		rc = err_set(e, "expected {NAME, ARG} as made by lathe.clean: the name is a %s", lua_typename(L, name_type));
+	else if (arg_type != LUA_TNIL && arg_type != LUA_TSTRING && arg_type != LUA_TNUMBER)
+		rc = err_set(e, "the argument of '%s' is a %s, expected text", lua_tostring(L, -2), lua_typename(L, arg_type));
+	else
+		rc = clean_rule_parse(lua_tostring(L, -2), arg_type == LUA_TNIL ? NULL : lua_tostring(L, -1), out, e);
+	lua_pop(L, 2);
+	return rc;
+}
+
 static struct text_column *text_column_for(struct rules_config *c, const char *name)
 {
 	for (size_t i = 0; i < c->ncols; i++)
@@ -153,20 +107,15 @@ static int read_config(struct rules *r, struct err *e)
 	c->time = opt_string(L, g, "time", e, &bad);
 	lua_getfield(L, g, "rules");
 	if (lua_istable(L, -1)) {
-		lua_Integer n = luaL_len(L, -1);
-		c->rules = xcalloc((size_t)n + 1, sizeof *c->rules);
-		for (lua_Integer i = 1; i <= n && !bad; i++) {
-			lua_rawgeti(L, -1, i);
-			lua_rawgeti(L, -1, 1);
-			lua_rawgeti(L, -2, 2);
-			const char *name = lua_tostring(L, -2), *arg = lua_tostring(L, -1);
-			if (!name)
-				bad = err_set(e, "rules[%lld]: expected {NAME, ARG} as made by lathe.clean", (long long)i);
-			else if (clean_rule_parse(name, arg, &c->rules[c->nrules], e))
-				bad = err_prefix(e, "rules[%lld]: ", (long long)i);
+		size_t n = lua_rawlen(L, -1);
+		c->rules = xcalloc(n + 1, sizeof *c->rules);
+		for (size_t i = 1; i <= n && !bad; i++) {
+			lua_rawgeti(L, -1, (lua_Integer)i);
+			if (rules_parse_entry(L, -1, &c->rules[c->nrules], e))
+				bad = err_prefix(e, "rules[%zu]: ", i);
 			else
 				c->nrules++;
-			lua_pop(L, 3);
+			lua_pop(L, 1);
 		}
 	} else if (!lua_isnil(L, -1)) {
 		bad = err_set(e, "'rules' must be a list of rules");
@@ -270,15 +219,14 @@ static int read_config_safely(struct rules *r, struct err *e)
 	struct config_call cc = {r, e, -1};
 	lua_pushcfunction(r->L, read_config_protected);
 	lua_pushlightuserdata(r->L, &cc);
-	if (rules_pcall(r->L, 1, 0, r->limit, NULL, e))
+	if (sandbox_pcall(r->L, 1, 0, NULL, e))
 		return err_prefix(e, "%s: settings: ", r->path);
 	return cc.rc;
 }
 
 static bool has_function(lua_State *L, const char *name)
 {
-	lua_getglobal(L, name);
-	bool yes = lua_isfunction(L, -1);
+	bool yes = sandbox_get_global(L, name) == LUA_TFUNCTION;
 	lua_pop(L, 1);
 	return yes;
 }
@@ -313,25 +261,9 @@ int rules_load_text(const char *path, const char *text, size_t len, long limit, 
 	r->text = xstrndup(text, len);
 	const char *slash = strrchr(path, '/');
 	r->base = xstrdup(slash ? slash + 1 : path);
-	r->limit = limit;
-	r->L = luaL_newstate();
-	if (!r->L) {
-		rules_free(r);
-		return err_set(e, "%s: cannot create a Lua state (out of memory)", path);
-	}
-	*(struct budget **)lua_getextraspace(r->L) = NULL;
-	luaL_openlibs(r->L);
-	lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-	rules_set_lua_path(r->L);
-	char chunk[4200];
-	snprintf(chunk, sizeof chunk, "@%s", path);  /* messages say "path:line:" */
-	if (luaL_loadbuffer(r->L, text, len, chunk) != LUA_OK) {
-		const char *msg = lua_tostring(r->L, -1);
-		err_set(e, "%s", msg ? msg : "cannot load");
-		rules_free(r);
-		return -1;
-	}
-	if (rules_pcall(r->L, 0, 0, limit, NULL, e) || read_config_safely(r, e)) {
+	r->L = sandbox_open(limit, SANDBOX_DEFAULT_MEMORY, e);
+	if (!r->L || sandbox_load(r->L, text, len, path, e) || sandbox_pcall(r->L, 0, 0, NULL, e) ||
+	    read_config_safely(r, e)) {
 		rules_free(r);
 		return -1;
 	}
@@ -347,8 +279,7 @@ void rules_free(struct rules *r)
 {
 	if (!r)
 		return;
-	if (r->L)
-		lua_close(r->L);
+	sandbox_close(r->L);
 	struct rules_config *c = &r->cfg;
 	for (size_t i = 0; i < c->nrules; i++)
 		clean_rule_free(&c->rules[i]);
@@ -409,11 +340,6 @@ lua_State *rules_lua(const struct rules *r)
 	return r->L;
 }
 
-long rules_instruction_limit(const struct rules *r)
-{
-	return r->limit;
-}
-
 bool rules_has_augment(const struct rules *r)
 {
 	return r->has_augment;
@@ -465,9 +391,9 @@ int rules_clean(struct rules *r, struct table *t, const char *label_col, const a
 		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[row]);
 		row_push(&rc, t, row);
 		if (r->has_clean) {
-			lua_getglobal(L, "clean");
+			sandbox_get_global(L, "clean");
 			lua_pushvalue(L, -2);
-			if (rules_pcall(L, 1, 1, r->limit, where, e)) {
+			if (sandbox_pcall(L, 1, 1, where, e)) {
 				status = -1;
 				break;
 			}
@@ -494,9 +420,9 @@ int rules_clean(struct rules *r, struct table *t, const char *label_col, const a
 			row_push(&rc, t, row);
 		}
 		if (r->has_label) {
-			lua_getglobal(L, "label");
+			sandbox_get_global(L, "label");
 			lua_pushvalue(L, -2);
-			if (rules_pcall(L, 1, 1, r->limit, where, e)) {
+			if (sandbox_pcall(L, 1, 1, where, e)) {
 				status = -1;
 				break;
 			}
@@ -538,10 +464,10 @@ int rules_textualize(struct rules *r, const struct table *t, char **texts, struc
 	row_codec_begin(&rc, L, t);
 	for (size_t row = 0; row < t->nrows; row++) {
 		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[row]);
-		lua_getglobal(L, "textualize");
+		sandbox_get_global(L, "textualize");
 		row_push(&rc, t, row);
 		lua_pushstring(L, texts[row]);
-		if (rules_pcall(L, 2, 1, r->limit, where, e)) {
+		if (sandbox_pcall(L, 2, 1, where, e)) {
 			lua_settop(L, 0);
 			return -1;
 		}
@@ -615,9 +541,10 @@ static int take_variant(lua_State *L, int idx, const struct rules *r, const char
 {
 	const char *label = NULL;
 	if (lua_istable(L, idx)) {
-		lua_getfield(L, idx, "label");
-		label = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-		lua_getfield(L, idx, "text");
+		lua_pushliteral(L, "label");
+		label = lua_rawget(L, idx) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		lua_pushliteral(L, "text");
+		lua_rawget(L, idx);
 		idx = lua_gettop(L);
 	}
 	if (lua_type(L, idx) != LUA_TSTRING)
@@ -648,7 +575,7 @@ int rules_augment(struct rules *r, const struct table *t, const struct rules_sam
 	for (size_t i = 0; i < n && !rc_status; i++) {
 		snprintf(where, sizeof where, "augmenting data row %lld", (long long)t->source_row[samples[i].row]);
 		int base = lua_gettop(L);
-		lua_getglobal(L, "augment");
+		sandbox_get_global(L, "augment");
 		lua_createtable(L, 0, 4);
 		lua_pushstring(L, samples[i].text);
 		lua_setfield(L, -2, "text");
@@ -661,14 +588,19 @@ int rules_augment(struct rules *r, const struct table *t, const struct rules_sam
 		row_push(&rc, t, samples[i].row);
 		lua_setfield(L, -2, "values");
 		lua_pushvalue(L, rng_at);
-		if (rules_pcall(L, 2, 1, r->limit, where, e)) {
+		if (sandbox_pcall(L, 2, 1, where, e)) {
 			rc_status = -1;
 			break;
 		}
 		int res = lua_gettop(L);
-		if (lua_istable(L, res) && lua_getfield(L, res, "text") == LUA_TNIL) {
+		bool is_list = false;
+		if (lua_istable(L, res)) {
+			lua_pushliteral(L, "text");
+			is_list = lua_rawget(L, res) == LUA_TNIL;
+		}
+		if (is_list) {
 			lua_pop(L, 1);
-			lua_Integer k = luaL_len(L, res);
+			lua_Integer k = (lua_Integer)lua_rawlen(L, res);
 			for (lua_Integer j = 1; j <= k && !rc_status; j++) {
 				int top = lua_gettop(L);
 				lua_rawgeti(L, res, j);

@@ -1,5 +1,5 @@
-#ifndef LATHE_SCRIPT_RULES_H
-#define LATHE_SCRIPT_RULES_H
+#ifndef LATHE_HOOKS_RULES_H
+#define LATHE_HOOKS_RULES_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -20,7 +20,8 @@
  *   machine = "unit"  time = "timestamp"
  *   text = { lang=, binning=, window=, notes=, include={}, exclude={},
  *            names={col=word}, levels={col={a,b,c,d}} }
- * Every call runs under an instruction limit. */
+ * The script runs in a sandbox (hooks/sandbox.h): every call under an
+ * instruction and a memory limit, with no access to files or processes. */
 struct rules;
 
 /* Settings read from the script; the command line overrides them. */
@@ -38,7 +39,6 @@ struct rules_config {
 	size_t ncols;
 };
 
-#define RULES_DEFAULT_LIMIT 10000000L
 
 /* Loads and runs the script's top level. limit: instructions per call. */
 int rules_load(const char *path, long limit, struct rules **out, struct err *e);
@@ -46,6 +46,9 @@ int rules_load(const char *path, long limit, struct rules **out, struct err *e);
  * it in messages. */
 int rules_load_text(const char *path, const char *text, size_t len, long limit, struct rules **out, struct err *e);
 void rules_free(struct rules *r);
+/* One entry of a rules list at idx: {NAME, ARG} as lathe.clean makes, or
+ * a rule's name alone. Runs no metamethod. */
+int rules_parse_entry(lua_State *L, int idx, struct clean_rule *out, struct err *e);
 const char *rules_text(const struct rules *r);
 const struct rules_config *rules_config(const struct rules *r);
 const char *rules_path(const struct rules *r);
@@ -71,16 +74,11 @@ struct rules_sample {
 };
 
 bool rules_has_augment(const struct rules *r);
-/* The script's state and instruction limit, for callers of rules_pcall. */
+/* The script's sandboxed state (see hooks/sandbox.h), for callers of
+ * sandbox_pcall. */
 lua_State *rules_lua(const struct rules *r);
-long rules_instruction_limit(const struct rules *r);
 int rules_augment(struct rules *r, const struct table *t, const struct rules_sample *samples, size_t n,
                   struct rng *rng, void (*emit)(void *ctx, size_t i, const char *text, const char *label), void *ctx,
                   struct err *e);
-/* Sets package.path so require "lathe.x" finds the shipped helpers. */
-void rules_set_lua_path(lua_State *L);
-/* Runs the Lua function at the top of the stack (with nargs below it)
- * under the instruction limit; on error formats "script:line: message". */
-int rules_pcall(lua_State *L, int nargs, int nres, long limit, const char *where, struct err *e);
 
 #endif

@@ -1,5 +1,5 @@
-#ifndef LATHE_SCRIPT_ROW_H
-#define LATHE_SCRIPT_ROW_H
+#ifndef LATHE_HOOKS_ROW_H
+#define LATHE_HOOKS_ROW_H
 
 #include <lua.h>
 #include <stdbool.h>
