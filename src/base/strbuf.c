@@ -44,6 +44,14 @@ void strbuf_repeat(struct strbuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+void strbuf_truncate(struct strbuf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->s[len] = '\0';
+	}
+}
+
 void strbuf_clear(struct strbuf *b)
 {
 	b->len = 0;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "base/datadir.h"
 #include "base/fileio.h"
+#include "base/termsafe.h"
 #include "base/utf8.h"
 #include "tui/tui.h"
 
@@ -168,8 +169,23 @@ int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
 
 int cmd_fail(const struct err *e)
 {
-	fprintf(stderr, "lathe: %s\n", e->msg);
+	/* A message may quote a log's or a model's text: no control
+	 * characters reach the terminal. */
+	struct strbuf safe = {0};
+	fprintf(stderr, "lathe: %s\n", utf8_printable(e->msg, &safe));
+	strbuf_free(&safe);
 	return CMD_RUNTIME;
+}
+
+int cmd_claim(const char *path, struct atomic_claim *c)
+{
+	struct err e;
+	if (atomic_claim(path, c, &e))
+		return cmd_fail(&e);
+	if (c->stale)
+		fprintf(stderr, "lathe: removed %zu temporary file%s of %s left by an interrupted run\n", c->stale,
+		        c->stale == 1 ? "" : "s", path);
+	return CMD_OK;
 }
 
 static int add_list(char ***list, size_t *n, char *item)
@@ -320,11 +336,17 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_GROUP: po->split.group = arg; return 0;
 	case OPT_CONFIG: a->config = arg; return 0;
 	case OPT_THREADS:
+		/* More threads than processors only make them take turns; four
+		 * times as many is allowed for machines that report fewer. */
+		if (parse_long(arg, 1, &v) || v > learn_max_threads())
+			return cmd_usage_error(cmd, "--threads %s: expected 1 to %d (4 per processor)", arg, learn_max_threads());
+		a->threads = (int)v;
+		return 0;
 	case OPT_STEPS:
 	case OPT_WARMUP:
 		if (parse_long(arg, code == OPT_WARMUP ? 0 : 1, &v) || v > 100000)
 			return cmd_usage_error(cmd, "--%s %s: expected a positive whole number", name, arg);
-		*(code == OPT_THREADS ? &a->threads : code == OPT_STEPS ? &a->steps : &a->warmup) = (int)v;
+		*(code == OPT_STEPS ? &a->steps : &a->warmup) = (int)v;
 		return 0;
 	case OPT_ACCUMULATE:
 		if (parse_long(arg, 1, &v) || v > 1024)
@@ -544,6 +566,9 @@ int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pi
 	struct err e;
 	struct pipeline p;
 	struct atomic_file out;
+	struct atomic_claim claim;
+	if (cmd_claim(a->output ? a->output : "-", &claim))
+		return CMD_RUNTIME;
 	int rc = CMD_OK;
 	if (cmd_pipeline(a, a->pos[0], text, &p, &e) || atomic_open(&out, a->output ? a->output : "-", &e)) {
 		rc = cmd_fail(&e);
@@ -556,6 +581,7 @@ int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pi
 	if (rc == CMD_OK && (a->report || a->json))
 		cmd_print_report(stderr, &p, a->json);
 	pipeline_close(&p);
+	atomic_release(&claim);
 	return rc;
 }
 
@@ -583,6 +609,25 @@ static int open_workbench(const char *file)
 	       PACKAGE_VERSION, file);
 	print_usage(stdout);
 	return CMD_OK;
+}
+
+/* A batch command's text on a terminal goes through termsafe (base/
+ * termsafe.h): logs and model files name columns and labels, and their
+ * control characters must not reach the terminal. Standard error keeps
+ * the carriage return of the progress bar. Not for the workbench, whose
+ * screen is curses'. */
+static void guard_terminal(void)
+{
+	FILE *fp;
+	if (isatty(STDOUT_FILENO) && (fp = termsafe_open(STDOUT_FILENO, false))) {
+		setvbuf(fp, NULL, _IOLBF, 0);
+		fflush(stdout);
+		stdout = fp;
+	}
+	if (isatty(STDERR_FILENO) && (fp = termsafe_open(STDERR_FILENO, true))) {
+		setvbuf(fp, NULL, _IONBF, 0);
+		stderr = fp;
+	}
 }
 
 int cmd_main(int argc, char **argv)
@@ -613,6 +658,7 @@ int cmd_main(int argc, char **argv)
 		}
 	}
 	if (matches == 1 && name[0] != '-') {
+		guard_terminal();
 		/* Parsing, --help and usage errors happen here, once for all. */
 		struct cmd_args a;
 		bool done;

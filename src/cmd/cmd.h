@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "base/err.h"
+#include "base/fileio.h"
 #include "script/augment.h"
 #include "script/learn.h"
 #include "script/pipeline.h"
@@ -59,6 +60,9 @@ struct cmd {
 int cmd_main(int argc, char **argv);
 /* Prints "lathe: MESSAGE" and returns CMD_RUNTIME. */
 int cmd_fail(const struct err *e);
+/* Claims an output before long work (base/fileio.h): CMD_OK, or the error
+ * printed and CMD_RUNTIME. Says when stale temporaries were removed. */
+int cmd_claim(const char *path, struct atomic_claim *c);
 /* Usage error: "lathe SUB: MESSAGE" + hint, returns CMD_USAGE. */
 int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) ERR_PRINTF(2, 3);
 /* Loads, cleans (and with text, textualizes) per the parsed options. */

@@ -143,6 +143,21 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 {
 	if (mlm && a->learn.init)
 		return cmd_usage_error(cmd, "pretraining starts from scratch (--init is for train)");
+	if (!a->output)
+		return cmd_usage_error(cmd, "say where the model goes: -o MODEL.safetensors");
+	/* Both outputs are claimed before the data is read: a directory that
+	 * cannot be written, or a run already writing there, is found now
+	 * rather than after the training. */
+	char ckpt[4200];
+	snprintf(ckpt, sizeof ckpt, "%s%s", a->learn.checkpoint ? a->learn.checkpoint : a->output,
+	         a->learn.checkpoint ? "" : ".ckpt");
+	struct atomic_claim out_claim, ckpt_claim;
+	if (cmd_claim(a->output, &out_claim))
+		return CMD_RUNTIME;
+	if (cmd_claim(ckpt, &ckpt_claim)) {
+		atomic_release(&out_claim);
+		return CMD_RUNTIME;
+	}
 	struct pipeline p;
 	int rc = cmd_training_data(cmd, a, !mlm, &p);
 	if (rc == CMD_OK) {
@@ -157,6 +172,8 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 			fprintf(stderr, "lathe: started from %s (%zu tensors)\n", lo.init, res.init_copied);
 	}
 	pipeline_close(&p);
+	atomic_release(&ckpt_claim);
+	atomic_release(&out_claim);
 	return rc;
 }
 

@@ -32,18 +32,19 @@ static const char prelude[] =
 	"if not f then error(err, 0) end\n"
 	"function filter(r) current = r; return f() end\n";
 
-/* s as a Lua string literal. Lua's %q would do; column names are plain
- * text, so quotes and backslashes are escaped by hand and a line break,
- * which no name should hold, is dropped. */
+/* s as a Lua string literal, every byte kept: quotes and backslashes
+ * escaped, control characters (a CR in a header) as \ddd. */
 static void put_quoted(struct strbuf *b, const char *s)
 {
 	strbuf_add(b, "\"", 1);
 	for (; *s; s++) {
-		if (*s == '\n')
-			continue;
-		if (*s == '"' || *s == '\\')
-			strbuf_add(b, "\\", 1);
-		strbuf_add(b, s, 1);
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7F)
+			strbuf_printf(b, "\\%03u", c);
+		else if (c == '"' || c == '\\')
+			strbuf_printf(b, "\\%c", c);
+		else
+			strbuf_add(b, s, 1);
 	}
 	strbuf_add(b, "\"", 1);
 }

@@ -2,6 +2,7 @@
 #include "model_file.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,15 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	return rc;
 }
 
-static int read_list(const char *path, const char *key, const char *text, char ***out, size_t *n, struct err *e)
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A list of texts; with distinct, every entry non-empty and no two the
+ * same (labels: a prediction must name one class). */
+static int read_list(const char *path, const char *key, const char *text, bool distinct, char ***out, size_t *n,
+                     struct err *e)
 {
 	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
 	if (!json_is_array(a)) {
@@ -71,20 +80,43 @@ static int read_list(const char *path, const char *key, const char *text, char *
 	*out = xcalloc(*n + 1, sizeof **out);
 	for (size_t i = 0; i < *n; i++) {
 		const char *s = json_string_value(json_array_get(a, i));
-		if (!s) {
+		if (!s || (distinct && !*s)) {
 			json_decref(a);
-			return err_at(e, path, 0, "model file: \"%s\" entry %zu is not text", key, i);
+			return err_at(e, path, 0, "model file: \"%s\" entry %zu is %s", key, i, s ? "empty" : "not text");
 		}
 		(*out)[i] = xstrdup(s);
 	}
 	json_decref(a);
-	return 0;
+	if (!distinct || *n < 2)
+		return 0;
+	char **sorted = xmalloc(*n * sizeof *sorted);
+	memcpy(sorted, *out, *n * sizeof *sorted);
+	qsort(sorted, *n, sizeof *sorted, cmp_text);
+	int rc = 0;
+	for (size_t i = 1; i < *n && !rc; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			rc = err_at(e, path, 0, "model file: \"%s\" names \"%.60s\" twice", key, sorted[i]);
+	free(sorted);
+	return rc;
 }
 
 static char *meta_copy(const struct st_file *f, const char *key)
 {
 	const char *v = st_meta(f, key);
 	return v ? xstrdup(v) : NULL;
+}
+
+/* Tensor data may be unaligned within the file: read it bytewise. */
+static bool floats_finite(const void *data, size_t n)
+{
+	const unsigned char *b = data;
+	for (size_t i = 0; i < n; i++) {
+		float x;
+		memcpy(&x, b + i * sizeof x, sizeof x);
+		if (!isfinite(x))
+			return false;
+	}
+	return true;
 }
 
 int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
@@ -123,24 +155,38 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		err_prefix(e, "%s: ", path);
 		goto out;
 	}
+	/* Every tensor is checked against the config before the model is
+	 * made, so a small file cannot make lathe allocate a large model. */
+	struct model_param *want;
+	size_t nwant = model_layout(&c, &want);
+	for (size_t i = 0; i < nwant; i++) {
+		const struct st_tensor *t = st_find(f, want[i].name);
+		if (!t || t->dtype != ST_F32 || t->ndim != want[i].ndim || t->shape[0] != want[i].shape[0] ||
+		    (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
+			err_at(e, path, 0, "model file: tensor %s is %s", want[i].name,
+			       t ? "not the F32 shape the config implies" : "missing");
+			free(want);
+			goto out;
+		}
+		if (!floats_finite(t->data, want[i].count)) {
+			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", want[i].name);
+			free(want);
+			goto out;
+		}
+	}
+	free(want);
 	m = model_new(&c, ops, max_batch, 0, e);
-	if (!m)
+	if (!m) {
+		err_prefix(e, "%s: ", path);
 		goto out;
+	}
 	const struct model_param *p;
 	size_t np = model_params(m, &p);
 	float *w = model_weights(m);
-	for (size_t i = 0; i < np; i++) {
-		const struct st_tensor *t = st_find(f, p[i].name);
-		if (!t || t->dtype != ST_F32 || t->ndim != p[i].ndim || t->shape[0] != p[i].shape[0] ||
-		    (t->ndim > 1 && t->shape[1] != p[i].shape[1])) {
-			err_at(e, path, 0, "model file: tensor %s is %s", p[i].name,
-			       t ? "not the F32 shape the config implies" : "missing");
-			goto out;
-		}
-		memcpy(w + p[i].offset, t->data, p[i].count * sizeof *w);
-	}
-	if (read_list(path, "vocab", st_meta(f, "vocab"), &mf->vocab, &mf->nvocab, e) ||
-	    read_list(path, "labels", st_meta(f, "labels"), &mf->labels, &mf->nlabels, e))
+	for (size_t i = 0; i < np; i++)
+		memcpy(w + p[i].offset, st_find(f, p[i].name)->data, p[i].count * sizeof *w);
+	if (read_list(path, "vocab", st_meta(f, "vocab"), false, &mf->vocab, &mf->nvocab, e) ||
+	    read_list(path, "labels", st_meta(f, "labels"), true, &mf->labels, &mf->nlabels, e))
 		goto out;
 	if (mf->nvocab != (size_t)c.vocab || mf->nlabels != (size_t)c.classes) {
 		err_at(e, path, 0, "model file: %zu tokens and %zu labels for a model of %d and %d", mf->nvocab, mf->nlabels,

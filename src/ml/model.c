@@ -53,10 +53,18 @@ int model_config_check(const struct model_config *c, struct err *e)
 {
 	if (c->vocab < 8 || c->max_seq < 2 || c->C < 2 || c->layers < 1 || c->heads < 1 || c->ff < 1 || c->classes < 0)
 		return err_set(e, "model config: every size must be positive (vocab >= 8, max_seq >= 2)");
+	/* Bounds well above any model this tool trains on a CPU, so that a
+	 * config read from a file cannot ask for terabytes. */
+	if (c->vocab > MODEL_MAX_VOCAB || c->max_seq > MODEL_MAX_SEQ || c->C > MODEL_MAX_HIDDEN ||
+	    c->layers > MODEL_MAX_LAYERS || c->heads > c->C || c->ff > 4 * MODEL_MAX_HIDDEN || c->classes > MODEL_MAX_CLASSES)
+		return err_set(e, "model config: a size is out of range (vocab <= %d, max_seq <= %d, hidden <= %d, layers <= %d, "
+		                  "heads <= hidden, ff <= %d, classes <= %d)",
+		               MODEL_MAX_VOCAB, MODEL_MAX_SEQ, MODEL_MAX_HIDDEN, MODEL_MAX_LAYERS, 4 * MODEL_MAX_HIDDEN,
+		               MODEL_MAX_CLASSES);
 	if (c->C % c->heads)
 		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
-	if (c->values < 0)
-		return err_set(e, "model config: values must be 0 or more");
+	if (c->values < 0 || c->values > MODEL_MAX_VALUES)
+		return err_set(e, "model config: values must be from 0 to %d", MODEL_MAX_VALUES);
 	if (c->dropout < 0 || c->dropout >= 1)
 		return err_set(e, "model config: dropout %g is outside [0, 1)", (double)c->dropout);
 	return 0;
@@ -128,6 +136,14 @@ static void layout(struct model *m)
 	add_param(m, "cls.predictions.bias", 1, c->vocab, 0, false);
 	if (c->values > 0)
 		add_param(m, "embeddings.value_directions", 2, c->values, c->C, true);
+}
+
+size_t model_layout(const struct model_config *c, struct model_param **list)
+{
+	struct model m = {.c = *c};
+	layout(&m);
+	*list = m.p;
+	return m.np;
 }
 
 static float *P(struct model *m, size_t i)
@@ -263,7 +279,7 @@ struct model *model_new(const struct model_config *c, const struct ops *ops, int
 	m->qoff_head = xcalloc((size_t)max_batch + 1, sizeof *m->qoff_head);
 	m->head_rows = xcalloc((size_t)max_batch, sizeof *m->head_rows);
 	size_t total = arena_layout(m, NULL);
-	m->arena = malloc(total * sizeof *m->arena);
+	m->arena = total <= MODEL_MAX_ARENA ? malloc(total * sizeof *m->arena) : NULL;
 	if (!m->arena) {
 		model_free(m);
 		return err_set(e, "out of memory for the activations of batch %d x %d", max_batch, c->max_seq), NULL;

@@ -23,6 +23,15 @@ struct model_config {
 	int values;
 };
 
+#define MODEL_MAX_VOCAB (1 << 20)
+#define MODEL_MAX_SEQ 4096
+#define MODEL_MAX_HIDDEN 4096
+#define MODEL_MAX_LAYERS 64
+#define MODEL_MAX_CLASSES 65536
+#define MODEL_MAX_VALUES 65536
+/* Activation floats at most (16 GiB). */
+#define MODEL_MAX_ARENA ((size_t)1 << 32)
+
 /* "tiny" and "small": the shapes of the PyTorch reference benchmark. */
 int model_config_named(const char *name, struct model_config *c, struct err *e);
 int model_config_check(const struct model_config *c, struct err *e);
@@ -37,6 +46,10 @@ struct model_param {
 };
 
 struct model;
+
+/* The parameters a config implies, without allocating the model (to check
+ * a file against them first); the caller frees *list. */
+size_t model_layout(const struct model_config *c, struct model_param **list);
 
 /* Parameters initialized as BERT: N(0, 0.02) weights, zero biases, unit
  * layer-norm gains. Work space for batches of up to max_batch sequences of

@@ -163,12 +163,14 @@ static LATHE_INLINE float exp_nonpositive(float x)
 	 * on AVX that keeps the loop from vectorizing */
 	float shifted = x * 1.44269504f + 12582912.0f;
 	float kf = shifted - 12582912.0f;
-	int32_t k;
+	/* Unsigned: a NaN input gives any bits here (and NaN out), and signed
+	 * arithmetic on them could overflow or shift a negative number. */
+	uint32_t k;
 	memcpy(&k, &shifted, sizeof k);
-	k -= 0x4B400000;
+	k -= 0x4B400000u;
 	float r = x - kf * 0.693145752f - kf * 1.42860677e-6f;
 	float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
-	int32_t bits = (k + 127) << 23;
+	uint32_t bits = (k + 127u) << 23;
 	float scale;
 	memcpy(&scale, &bits, sizeof scale);
 	return p * scale;

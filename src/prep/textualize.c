@@ -507,10 +507,8 @@ char **textualize_table_until(const struct textualizer *tz, const struct table *
 					trend_phrase(&b, tz->w, f->name, k, tz->window);
 				}
 			}
-			if (b.len == mark) {
-				b.len = before;
-				b.s[b.len] = '\0';
-			}
+			if (b.len == mark)
+				strbuf_truncate(&b, before);
 		}
 		if (tz->notes >= 0) {
 			const char *note = table_cell_text(t, (size_t)tz->notes, r, buf, sizeof buf);

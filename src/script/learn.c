@@ -25,6 +25,12 @@ int learn_default_threads(void)
 	return cpus > 0 ? (int)(cpus < 16 ? cpus : 16) : 1;
 }
 
+int learn_max_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (int)(cpus < 64 ? 4 * cpus : 256) : 4;
+}
+
 void learn_opts_init(struct learn_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -673,6 +679,28 @@ static int copy_tensor(const struct st_file *cf, const char *path, const char *n
 	return 0;
 }
 
+/* A checkpoint's state field: an integer within [lo, hi]. */
+static int state_int(json_t *meta, const char *key, long long lo, long long hi, long long *out, const char *path,
+                     struct err *e)
+{
+	json_t *v = json_object_get(meta, key);
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return err_at(e, path, 0, "checkpoint: state \"%s\" is not a whole number from %lld to %lld", key, lo, hi);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* ... a finite number, never negative unless signed. */
+static int state_real(json_t *meta, const char *key, double *out, bool sign, const char *path, struct err *e)
+{
+	json_t *v = json_object_get(meta, key);
+	double x = json_number_value(v);
+	if (!json_is_number(v) || !isfinite(x) || (!sign && x < 0))
+		return err_at(e, path, 0, "checkpoint: state \"%s\" is not a %sfinite number", key, sign ? "" : "non-negative ");
+	*out = x;
+	return 0;
+}
+
 static int load_checkpoint(struct fit *f, const char *path, const char *data_hash, struct run_state *st,
                            struct learn_result *res, size_t *order, size_t ntrain, float *best, struct err *e)
 {
@@ -719,29 +747,75 @@ static int load_checkpoint(struct fit *f, const char *path, const char *data_has
 		free(ord);
 		goto out;
 	}
-	for (size_t i = 0; i < ntrain; i++)
-		order[i] = (size_t)ord[i];
+	/* The order must be an order of the training rows: batches index the
+	 * table with it. 1 marks a training row, 2 one already in the order. */
+	size_t nrows = f->p->t->nrows;
+	unsigned char *mark = xcalloc(nrows + 1, 1);
+	for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++)
+		mark[f->rows[SPLIT_TRAIN][i]] = 1;
+	bool bad = false;
+	for (size_t i = 0; i < ntrain && !bad; i++) {
+		bad = ord[i] < 0 || (uint64_t)ord[i] >= nrows || mark[ord[i]] != 1;
+		if (!bad) {
+			mark[ord[i]] = 2;
+			order[i] = (size_t)ord[i];
+		}
+	}
+	free(mark);
 	free(ord);
+	if (bad) {
+		err_at(e, path, 0, "checkpoint: state.order is not an order of the %zu training rows", ntrain);
+		goto out;
+	}
 	memcpy(f->rng.s, rngs, sizeof f->rng.s);
 	memcpy(ms.rng->s, rngs + 4, sizeof ms.rng->s);
-	st->epoch = (int)json_integer_value(json_object_get(meta, "epoch"));
-	st->at = (size_t)json_integer_value(json_object_get(meta, "at"));
-	st->sum = json_number_value(json_object_get(meta, "sum"));
-	st->tokens = json_number_value(json_object_get(meta, "tokens"));
-	st->best_score = json_number_value(json_object_get(meta, "best_score"));
-	st->elapsed = json_number_value(json_object_get(meta, "elapsed"));
-	st->stale = (int)json_integer_value(json_object_get(meta, "stale"));
-	res->steps = (int)json_integer_value(json_object_get(meta, "steps"));
-	*ms.adam_t = (int)json_integer_value(json_object_get(meta, "adam_t"));
-	res->best_epoch = (int)json_integer_value(json_object_get(meta, "best_epoch"));
-	res->dev_loss = json_number_value(json_object_get(meta, "dev_loss"));
-	res->dev_macro_f1 = json_number_value(json_object_get(meta, "dev_macro_f1"));
-	res->train_loss = json_number_value(json_object_get(meta, "train_loss"));
+	/* Every number is bounded by what the run could have reached. */
+	long long max_steps = (long long)f->o->epochs * (long long)(ntrain + 1);
+	long long epoch, at, stale, steps, adam_t, best_epoch;
+	if (state_int(meta, "epoch", 0, f->o->epochs, &epoch, path, e) ||
+	    state_int(meta, "at", 0, (long long)ntrain, &at, path, e) ||
+	    state_int(meta, "stale", 0, f->o->epochs, &stale, path, e) ||
+	    state_int(meta, "steps", 0, max_steps, &steps, path, e) ||
+	    state_int(meta, "adam_t", 0, steps, &adam_t, path, e) ||
+	    state_int(meta, "best_epoch", 0, epoch, &best_epoch, path, e) ||
+	    state_real(meta, "sum", &st->sum, false, path, e) || state_real(meta, "tokens", &st->tokens, false, path, e) ||
+	    state_real(meta, "best_score", &st->best_score, true, path, e) ||
+	    state_real(meta, "elapsed", &st->elapsed, false, path, e) ||
+	    state_real(meta, "dev_loss", &res->dev_loss, true, path, e) ||
+	    state_real(meta, "dev_macro_f1", &res->dev_macro_f1, true, path, e) ||
+	    state_real(meta, "train_loss", &res->train_loss, true, path, e))
+		goto out;
+	st->epoch = (int)epoch;
+	st->at = (size_t)at;
+	st->stale = (int)stale;
+	res->steps = (int)steps;
+	*ms.adam_t = (int)adam_t;
+	res->best_epoch = (int)best_epoch;
+	/* NaN weights or moments would train on silently as NaN. */
+	const float *arrays[] = {weights, ms.adam_m, ms.adam_v, best};
+	size_t total = model_param_count(f->m);
+	for (size_t k = 0; k < 4; k++)
+		for (size_t i = 0; i < total; i++)
+			if (!isfinite(arrays[k][i]) || (k == 2 && arrays[k][i] < 0)) {
+				err_at(e, path, 0, "checkpoint: its tensors hold NaN, infinite or impossible values");
+				goto out;
+			}
 	rc = 0;
 out:
 	json_decref(meta);
 	st_close(cf);
 	return rc;
+}
+
+/* A non-finite loss or gradient: nothing after it can be saved, and the
+ * checkpoint the run may have, from before, stays as it was. */
+static bool diverged(struct err *e, const char *what, int epoch, long step, const char *ckpt)
+{
+	bool kept = access(ckpt, F_OK) == 0;
+	err_set(e, "epoch %d, step %ld: the %s is not a finite number (a learning rate too high, or readings too "
+	           "large?); training stopped, no model written%s%s",
+	        epoch, step, what, kept ? "; the last checkpoint is kept: " : "", kept ? ckpt : "");
+	return true;
 }
 
 static int fit_run(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
@@ -815,7 +889,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		free(order);
 		goto out;
 	}
-	bool mid_epoch = o->resume && st.at > 0;
+	bool mid_epoch = o->resume && st.at > 0, failed = false;
 	double t0 = now() - st.elapsed;
 	/* SIGINT and SIGTERM stop after the current step, with a checkpoint. */
 	struct sigaction sa, old_int, old_term;
@@ -848,6 +922,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			for (int i = 0; i < B; i++)
 				st.tokens += f.bb.len[i];
 			float loss = model_step(f.m, &b, true, true, NULL);
+			if (!isfinite(loss)) {
+				failed = diverged(e, "loss", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
+				break;
+			}
 			st.sum += loss * (double)B;
 			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
 				continue;
@@ -855,6 +933,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 				model_scale_grads(f.m, 1.0f / (float)pending);
 			pending = 0;
 			double norm = model_clip_grads(f.m, o->clip);
+			if (!isfinite(norm)) {
+				failed = diverged(e, "gradient", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
+				break;
+			}
 			long s = res->steps++;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
@@ -868,7 +950,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 				o->on_step(o->ctx, &ls);
 			}
 		}
-		if (res->interrupted)
+		if (res->interrupted || failed)
 			break;
 		double dev_loss, sc = score(&f, dev, ndev, &dev_loss);
 		res->epochs_run = st.epoch;
@@ -898,6 +980,11 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (failed) {
+		free(best);
+		free(order);
+		goto out;
+	}
 	if (res->interrupted) {
 		st.elapsed = now() - t0;
 		rc = save_checkpoint(&f, ckpt, data_hash, &st, res, order, ntrain, best, e);

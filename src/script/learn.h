@@ -73,6 +73,8 @@ void learn_opts_init(struct learn_opts *o);
 /* Threads for a training when none are asked for: one per processor, at
  * most 16. */
 int learn_default_threads(void);
+/* The most threads accepted: 4 per processor. */
+int learn_max_threads(void);
 /* A model shape by name ("tiny", "small") or from a file: FILE.json holds
  * an object, FILE.lua returns a table, with any of max_seq, hidden,
  * layers, heads, ff, dropout, vocab and classes (the rest as in tiny). */
