@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -320,4 +321,47 @@ void atomic_release(struct atomic_claim *c)
 	free(c->lock);
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
+}
+
+int fileio_read_regular(const char *path, size_t max, char **out, size_t *size, struct err *e)
+{
+	*out = NULL;
+	*size = 0;
+	/* Non-blocking: opening a FIFO for reading would wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_at(e, path, 0, "cannot open: %s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_at(e, path, 0, "cannot read: not a regular file");
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return err_at(e, path, 0, "cannot read: larger than %zu MB", max >> 20);
+	}
+	size_t len = (size_t)st.st_size, got = 0;
+	char *b = malloc(len + 1);
+	if (!b) {
+		close(fd);
+		return err_at(e, path, 0, "cannot read: out of memory for %zu bytes", len);
+	}
+	while (got < len) {
+		ssize_t n = read(fd, b + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int saved = errno;
+	close(fd);
+	if (got != len) {
+		free(b);
+		return err_at(e, path, 0, "cannot read: %s", got < len ? "the file shrank while read" : strerror(saved));
+	}
+	b[len] = '\0';
+	*out = b;
+	*size = len;
+	return 0;
 }

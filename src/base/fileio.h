@@ -1,6 +1,7 @@
 #ifndef LATHE_BASE_FILEIO_H
 #define LATHE_BASE_FILEIO_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include "err.h"
 
@@ -38,6 +39,9 @@ struct atomic_claim {
 
 int atomic_claim(const char *path, struct atomic_claim *c, struct err *e);
 void atomic_release(struct atomic_claim *c);
+/* Reads a whole regular file (NUL-terminated), at most max bytes; a FIFO,
+ * a device or a directory is refused without blocking. */
+int fileio_read_regular(const char *path, size_t max, char **out, size_t *size, struct err *e);
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that remove any open temporary
  * files before the program dies. */
 void atomic_install_signal_cleanup(void);

@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/datadir.h"
+#include "base/fileio.h"
 #include "base/strbuf.h"
 #include "base/rng.h"
 #include "base/utf8.h"
 #include "hooks/row.h"
 #include "hooks/sandbox.h"
+
+/* A script is text a person wrote: 16 MB is far more than any needs. */
+#define RULES_MAX_BYTES ((size_t)16 << 20)
 
 struct rules {
 	lua_State *L;
@@ -234,22 +238,12 @@ static bool has_function(lua_State *L, const char *name)
 int rules_load(const char *path, long limit, struct rules **out, struct err *e)
 {
 	*out = NULL;
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return err_at(e, path, 0, "cannot open: %s", strerror(errno));
-	struct strbuf text = {0};
-	char buf[4096];
-	size_t got;
-	while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
-		strbuf_add(&text, buf, got);
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		strbuf_free(&text);
-		return err_at(e, path, 0, "cannot read: %s", strerror(errno));
-	}
-	int rc = rules_load_text(path, text.s ? text.s : "", text.len, limit, out, e);
-	strbuf_free(&text);
+	char *text;
+	size_t len;
+	if (fileio_read_regular(path, RULES_MAX_BYTES, &text, &len, e))
+		return -1;
+	int rc = rules_load_text(path, text, len, limit, out, e);
+	free(text);
 	return rc;
 }
 

@@ -44,32 +44,6 @@ static int bad(struct err *e, const char *path, const char *what)
 	return err_at(e, path, 0, "not a valid safetensors file: %s", what);
 }
 
-static int read_all(const char *path, unsigned char **out, size_t *size, struct err *e)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return err_at(e, path, 0, "cannot open: %s", strerror(errno));
-	if (fseek(fp, 0, SEEK_END) != 0) {
-		fclose(fp);
-		return err_at(e, path, 0, "cannot read: not a regular file");
-	}
-	long len = ftell(fp);
-	if (len < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-		fclose(fp);
-		return err_at(e, path, 0, "cannot read: %s", strerror(errno));
-	}
-	unsigned char *b = xmalloc((size_t)len + 1);
-	size_t got = fread(b, 1, (size_t)len, fp);
-	fclose(fp);
-	if (got != (size_t)len) {
-		free(b);
-		return err_at(e, path, 0, "cannot read: short read");
-	}
-	*out = b;
-	*size = (size_t)len;
-	return 0;
-}
-
 static int cmp_begin(const void *a, const void *b)
 {
 	const struct st_tensor *x = *(const struct st_tensor *const *)a, *y = *(const struct st_tensor *const *)b;
@@ -136,10 +110,12 @@ int st_open(const char *path, struct st_file **out, struct err *e)
 {
 	*out = NULL;
 	struct st_file *f = xcalloc(1, sizeof *f);
-	if (read_all(path, &f->bytes, &f->size, e)) {
+	char *bytes;
+	if (fileio_read_regular(path, ST_MAX_FILE, &bytes, &f->size, e)) {
 		free(f);
 		return -1;
 	}
+	f->bytes = (unsigned char *)bytes;
 	int rc = -1;
 	json_t *root = NULL;
 	if (f->size < 8) {

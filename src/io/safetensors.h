@@ -15,6 +15,8 @@ enum st_dtype { ST_F32, ST_F16, ST_BF16, ST_F64, ST_I64, ST_I32, ST_I16, ST_I8, 
 #define ST_MAX_DIMS 8
 /* The reference implementation refuses headers above 100 MB. */
 #define ST_MAX_HEADER (100u * 1000 * 1000)
+/* A file lathe reads whole: 16 GiB, far above any model it trains. */
+#define ST_MAX_FILE ((size_t)16 << 30)
 
 struct st_tensor {
 	char *name;

@@ -13,7 +13,7 @@ MARK="$WORK/pwned"
 # with LUA run when it loads.
 payload() {
 	{ printf '%s\n' "$2"; cat "$srcdir/lua/ai4i.lua"; } >"$WORK/$1.lua"
-	"$PY" "$srcdir/tests/python/model_rules.py" "$MODEL" "$WORK/$1.safetensors" "$WORK/$1.lua"
+	"$PY" "$srcdir/tests/python/tamper.py" "$MODEL" "$WORK/$1.safetensors" rules "$WORK/$1.lua"
 }
 payload os "os.execute('touch $MARK')"
 payload io "io.open('$MARK', 'w'):write('x')"
@@ -59,14 +59,14 @@ ok $(test ! -e "$MARK"; echo $?) "model:eval ran no payload"
 # one from disk.
 printf 'os.execute("touch %s")\n' "$MARK" >"$WORK/edit.lua"
 cat "$srcdir/lua/ai4i.lua" >>"$WORK/edit.lua"
-"$PY" "$srcdir/tests/python/model_rules.py" "$MODEL" "$WORK/stale.safetensors" "$WORK/edit.lua" --stale
+"$PY" "$srcdir/tests/python/tamper.py" "$MODEL" "$WORK/stale.safetensors" rules "$WORK/edit.lua" --stale
 expect_fail 1 "does not match the SHA-256 in its manifest" "an edited script is refused" \
 	"$LATHE" eval "$WORK/stale.safetensors" "$WORK/log.csv"
-"$PY" "$srcdir/tests/python/model_rules.py" "$MODEL" "$WORK/path.safetensors" --path "$WORK/edit.lua"
+"$PY" "$srcdir/tests/python/tamper.py" "$MODEL" "$WORK/path.safetensors" rules-path "$WORK/edit.lua"
 run "$LATHE" eval "$WORK/path.safetensors" "$WORK/log.csv"
 ok $(test ! -e "$MARK"; echo $?) "a model naming a script path on disk does not load it"
-"$PY" "$srcdir/tests/python/model_rules.py" "$MODEL" "$WORK/nohash.safetensors" \
-	--meta 'manifest={"lathe_version":"0.1.0"}'
+"$PY" "$srcdir/tests/python/tamper.py" "$MODEL" "$WORK/nohash.safetensors" \
+	meta manifest '{"lathe_version":"0.1.0"}'
 expect_fail 1 "no SHA-256 in the manifest" "a script without a manifest hash is refused" \
 	"$LATHE" eval "$WORK/nohash.safetensors" "$WORK/log.csv"
 

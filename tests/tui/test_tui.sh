@@ -243,7 +243,7 @@ for p in os loop; do
 	loop) printf 'while true do end\n' ;;
 	esac >"$WORK/$p.lua"
 	cat lua/ai4i.lua >>"$WORK/$p.lua"
-	"${PYTHON3:-python3}" tests/python/model_rules.py models/ai4i-tiny.safetensors "$WORK/$p.safetensors" "$WORK/$p.lua"
+	"${PYTHON3:-python3}" tests/python/tamper.py models/ai4i-tiny.safetensors "$WORK/$p.safetensors" rules "$WORK/$p.lua"
 done
 start 300 30 ""
 keys 6
