@@ -1,30 +1,19 @@
 /* libFuzzer target for the CSV loader: any bytes, with the loader's
  * options chosen by the first byte. Build with ./configure CC=clang
- * --enable-fuzzing, run tests/fuzz/fuzz_csvin [CORPUS_DIR]. */
+ * --enable-fuzzing, run tests/fuzz/fuzz_csvin tests/fuzz/corpus/csvin. */
 #include "config.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "data/csvin.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
-	if (fd < 0 && (fd = memfd_create("fuzz.csv", 0)) < 0)
-		return 0;
 	if (size == 0)
 		return 0;
 	uint8_t flags = data[0];
-	data++;
-	size--;
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-		return 0;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (fuzz_file(data + 1, size - 1, path))
+		return 0;
 	struct csvin_opts o;
 	csvin_opts_init(&o);
 	static const char delims[] = {0, ',', ';', '\t', '|', ' ', 0, 0};
