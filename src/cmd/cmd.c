@@ -616,6 +616,16 @@ static int open_workbench(const char *file)
  * control characters must not reach the terminal. Standard error keeps
  * the carriage return of the progress bar. Not for the workbench, whose
  * screen is curses'. */
+static void close_guarded_stdout(void)
+{
+	fclose(stdout);
+}
+
+static void close_guarded_stderr(void)
+{
+	fclose(stderr);
+}
+
 static void guard_terminal(void)
 {
 	FILE *fp;
@@ -623,10 +633,12 @@ static void guard_terminal(void)
 		setvbuf(fp, NULL, _IOLBF, 0);
 		fflush(stdout);
 		stdout = fp;
+		atexit(close_guarded_stdout);
 	}
 	if (isatty(STDERR_FILENO) && (fp = termsafe_open(STDERR_FILENO, true))) {
 		setvbuf(fp, NULL, _IONBF, 0);
 		stderr = fp;
+		atexit(close_guarded_stderr);
 	}
 }
 

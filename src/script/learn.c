@@ -1098,8 +1098,11 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	memset(l, 0, sizeof *l);
 	l->max_batch = max_batch;
 	l->path = xstrdup(path);
-	if (model_file_load(path, &ops_cpu, max_batch, &l->model, &l->mf, e))
+	if (model_file_load(path, &ops_cpu, max_batch, &l->model, &l->mf, e)) {
+		free(l->path);
+		l->path = NULL;
 		return -1;
+	}
 	l->wp = wordpiece_from_tokens((const char *const *)l->mf.vocab, l->mf.nvocab, e);
 	if (!l->wp) {
 		err_prefix(e, "%s: ", path);

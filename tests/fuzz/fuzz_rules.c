@@ -3,6 +3,7 @@
  * small instruction limit so that loops end fast. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "hooks/rules.h"
 #include "fuzz.h"
