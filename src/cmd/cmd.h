@@ -74,6 +74,8 @@ int cmd_run_pipeline(struct cmd_args *a, bool text,
 /* Applies a model to a data file through the model's own data path;
  * probs gets [rows x classes]. The caller frees probs and closes p and l
  * even on failure. */
+/* Says once, on standard error, when texts were cut to the model's length. */
+void cmd_warn_cut(struct learner *l);
 int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, struct learner *l, struct pipeline *p,
                     float **probs, struct err *e);
 /* The body of train (mlm false) and pretrain (mlm true). */

@@ -28,6 +28,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		float *probs = xmalloc(l.mf.nlabels * sizeof *probs);
 		char *text = a->pos[1];
 		learner_predict(&l, &text, 1, probs);
+		cmd_warn_cut(&l);
 		if (a->json) {
 			size_t best = 0;
 			json_t *pj = json_object();

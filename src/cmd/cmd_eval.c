@@ -12,9 +12,17 @@ int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, str
 {
 	memset(p, 0, sizeof *p);
 	*probs = NULL;
-	if (learner_load(model, 32, l, e))
+	if (learner_load(model, 32, l, e) || learner_apply(l, &a->po, data, p, probs, e))
 		return -1;
-	return learner_apply(l, &a->po, data, p, probs, e);
+	cmd_warn_cut(l);
+	return 0;
+}
+
+void cmd_warn_cut(struct learner *l)
+{
+	char note[200];
+	if (learner_take_cut_note(l, note, sizeof note))
+		fprintf(stderr, "lathe: warning: %s\n", note);
 }
 
 static int run(const struct cmd *cmd, struct cmd_args *a)

@@ -2,6 +2,7 @@
 #include "lb.h"
 
 #include <lauxlib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "script/learn.h"
@@ -205,6 +206,14 @@ static int lb_load_model(lua_State *L)
 	return 1;
 }
 
+/* Texts cut to the model's length: said once, as the command line does. */
+static void warn_cut(struct learner *l)
+{
+	char note[200];
+	if (learner_take_cut_note(l, note, sizeof note))
+		fprintf(stderr, "lathe: warning: %s\n", note);
+}
+
 static void push_prediction(lua_State *L, const struct learner *l, const float *p)
 {
 	size_t K = l->mf.nlabels, best = 0;
@@ -245,6 +254,7 @@ static int model_predict(lua_State *L)
 	size_t K = l->mf.nlabels;
 	float *probs = lua_newuserdatauv(L, (n * K + 1) * sizeof *probs, 0);
 	learner_predict(l, texts, n, probs);
+	warn_cut(l);
 	if (!many) {
 		push_prediction(L, l, probs);
 		return 1;
@@ -270,6 +280,7 @@ static int model_eval(lua_State *L)
 		free(probs);
 		return lb_fail(L, &e);
 	}
+	warn_cut(l);
 	struct metrics mt;
 	size_t unseen;
 	learner_score(l, &r->p, probs, &mt, &unseen);

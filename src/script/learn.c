@@ -130,7 +130,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Token ids of every text: [CLS] pieces [SEP], cut to max_seq; with
+/* Token ids of every text: [CLS] pieces [SEP], cut to max_seq (and
+ * counted); with
  * value-aware facts also each token's fact and z-score. */
 struct encoded {
 	int32_t *ids;
@@ -139,6 +140,7 @@ struct encoded {
 	size_t *start;
 	int *len;
 	size_t n;
+	size_t cut;      /* texts longer than max_seq, cut to fit */
 };
 
 /* The readings behind the texts, for value-aware facts: nv z-scores per
@@ -153,6 +155,7 @@ static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n,
                        const struct text_values *tv, struct encoded *out)
 {
 	out->n = n;
+	out->cut = 0;
 	out->start = xmalloc((n + 1) * sizeof *out->start);
 	out->len = xmalloc((n + 1) * sizeof *out->len);
 	out->ids = xmalloc((n * (size_t)max_seq + 1) * sizeof *out->ids);
@@ -163,8 +166,10 @@ static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n,
 		int32_t *ids = out->ids + at;
 		ids[0] = WORDPIECE_CLS;
 		size_t k = wordpiece_encode(wp, texts[i], ids + 1, (size_t)max_seq - 2);
-		if (k > (size_t)max_seq - 2)
+		if (k > (size_t)max_seq - 2) {
 			k = (size_t)max_seq - 2;
+			out->cut++;
+		}
 		ids[k + 1] = WORDPIECE_SEP;
 		out->start[i] = at;
 		out->len[i] = (int)k + 2;
@@ -495,6 +500,24 @@ static int check_values(const struct model_config *c, const struct textualizer *
 	return 0;
 }
 
+/* Tokens of the longest text with [CLS] and [SEP], of the training rows
+ * or of all (a new model's length: its dev and test rows are read whole
+ * too; only their length is used); *row gets its row in the table. */
+static int longest_text(const struct fit *f, bool all, size_t *row)
+{
+	int longest = 2;
+	size_t n = all ? f->p->t->nrows : f->count[SPLIT_TRAIN];
+	for (size_t i = 0; i < n; i++) {
+		size_t r = all ? i : f->rows[SPLIT_TRAIN][i];
+		int k = (int)wordpiece_encode(f->wp, f->p->texts[r], NULL, 0) + 2;
+		if (k > longest) {
+			longest = k;
+			*row = r;
+		}
+	}
+	return longest;
+}
+
 /* The vocabulary and the model: learned here, or a pretrained one's. */
 static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 {
@@ -515,16 +538,30 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 		free((void *)texts);
 		if (!f->wp || learn_config(o->config, &c, e))
 			return -1;
-		/* Long enough for the longest training text, within the config. */
-		int longest = 2;
-		for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++) {
-			int k = (int)wordpiece_encode(f->wp, f->p->texts[f->rows[SPLIT_TRAIN][i]], NULL, 0) + 2;
-			if (k > longest)
-				longest = k;
-		}
-		c.max_seq = o->max_seq ? o->max_seq : longest < c.max_seq ? longest : c.max_seq;
 		c.vocab = (int)wordpiece_size(f->wp);
 	}
+	/* Every fact of every text reaches the model: the position table is
+	 * as long as the longest text, and a limit that would cut one is an
+	 * error that says so. */
+	size_t longest_row = 0;
+	int longest = longest_text(f, !o->init, &longest_row);
+	long long row = f->p->t->nrows ? (long long)f->p->t->source_row[longest_row] : 0;
+	if (o->init && longest > c.max_seq) {
+		learner_free(&pre);
+		return err_set(e, "the longest training text (data row %lld) has %d tokens, more than the %d positions of %s: "
+		                  "pretrain on these texts, or leave facts out (--exclude)",
+		               row, longest, c.max_seq, o->init);
+	}
+	if (!o->init && o->max_seq && o->max_seq < longest)
+		return err_set(e, "--max-seq %d would cut texts: the longest (data row %lld) has %d tokens; raise it to "
+		                  "%d or leave it out",
+		               o->max_seq, row, longest, longest);
+	if (!o->init && longest > MODEL_MAX_SEQ)
+		return err_set(e, "the longest text (data row %lld) has %d tokens, more than a model's %d: leave facts "
+		                  "out (--exclude) or shorten textualize()",
+		               row, longest, MODEL_MAX_SEQ);
+	if (!o->init)
+		c.max_seq = o->max_seq ? o->max_seq : longest;
 	c.classes = f->K;
 	if (o->dropout >= 0)
 		c.dropout = o->dropout;
@@ -1206,12 +1243,24 @@ static void predict_texts(struct learner *l, char *const *texts, size_t n, const
 	int max_seq = model_config(l->model)->max_seq;
 	struct encoded x;
 	encode_all(l->wp, texts, n, max_seq, tv, &x);
+	l->texts_cut += x.cut;
 	size_t *idx = xmalloc((n + 1) * sizeof *idx);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	predict_encoded(l->model, &x, idx, n, l->max_batch, probs);
 	free(idx);
 	encoded_free(&x);
+}
+
+bool learner_take_cut_note(struct learner *l, char *buf, size_t size)
+{
+	if (!l->texts_cut)
+		return false;
+	snprintf(buf, size, "%zu text%s longer than the model's %d tokens %s cut: the facts past the limit were not read",
+	         l->texts_cut, l->texts_cut == 1 ? "" : "s", model_config(l->model)->max_seq,
+	         l->texts_cut == 1 ? "was" : "were");
+	l->texts_cut = 0;
+	return true;
 }
 
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs)

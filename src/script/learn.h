@@ -109,6 +109,7 @@ struct learner {
 	void *settings;            /* the parsed pipeline JSON, owning the strings lent to pipeline options */
 	char *path;                /* the model file, for messages */
 	char rules_name[512];      /* how messages name its rules script */
+	size_t texts_cut;          /* texts predicted so far that were longer than the model's max_seq */
 	int max_batch;
 };
 
@@ -119,6 +120,9 @@ void learner_free(struct learner *l);
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e);
 /* Class probabilities [n, classes] of n texts. */
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
+/* When texts predicted since the last call were too long for the model
+ * and cut, words that in buf and returns true (a warning to show once). */
+bool learner_take_cut_note(struct learner *l, char *buf, size_t size);
 /* The answer to one diagnosis, a line per class, most likely first (ties
  * keep class order): the label, its probability, and a bar of up to 40
  * cells (U+2588, or '#' where the terminal has no Unicode). Labels are

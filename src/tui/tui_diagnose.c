@@ -262,6 +262,9 @@ static void on_line(char *line)
 			free(pr);
 		}
 	}
+	char note[200];
+	if (dg.has_model && learner_take_cut_note(&dg.l, note, sizeof note))
+		say("warning: %s", note);
 	free(line);
 }
 

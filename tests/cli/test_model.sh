@@ -109,4 +109,20 @@ expect_fail 1 "cut.safetensors: not a valid safetensors file" "a truncated model
 cut -d, -f1-6 "$WORK/ai4i.csv" >"$WORK/narrow.csv"
 expect_fail 1 'no column named "Torque \[Nm\]"' "data without the model's columns" "$LATHE" eval "$WORK/m1.safetensors" "$WORK/narrow.csv"
 expect_fail 1 "no data row 99999" "diagnose a missing row" "$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" --row 99999
+# No text is cut in silence: the model is as long as the longest training
+# text (here 30 facts, past tiny's 64 tokens), a --max-seq that would cut
+# one is an error, and a question longer than the model is warned about.
+awk 'BEGIN { srand(7); printf "s01"; for (c = 2; c <= 30; c++) printf ",s%02d", c; print ",state"
+	for (r = 0; r < 80; r++) { k = r % 3; for (c = 1; c <= 30; c++) printf "%.3f,", (c == 30 ? k : 0) + rand()
+		print (k == 0 ? "ok" : k == 1 ? "worn" : "broken") } }' >"$WORK/wide.csv"
+run "$LATHE" train "$WORK/wide.csv" --label state --epochs 1 --vocab 150 -o "$WORK/wide.safetensors"
+max_seq=$("$LATHE" info --json "$WORK/wide.safetensors" | sed -n 's/.*\\"max_seq\\":\([0-9]*\).*/\1/p' | head -1)
+ok $(test "$rc" -eq 0 && test "${max_seq:-0}" -gt 64; echo $?) "a 30-fact text trains whole (max_seq ${max_seq:-?})"
+run "$LATHE" train "$WORK/wide.csv" --label state --epochs 1 --vocab 150 --max-seq 32 -o "$WORK/short.safetensors"
+ok $(test "$rc" -eq 1 && tail -1 "$WORK/err" | grep -q "^lathe: --max-seq 32 would cut texts: the longest (data row [0-9]*) has [0-9]* tokens" &&
+	test ! -e "$WORK/short.safetensors"; echo $?) "a --max-seq that would cut a text is an error naming the length"
+long=$(awk 'BEGIN { for (i = 0; i < 40; i++) printf "torque very high; "; print "tool wear high" }')
+run "$LATHE" diagnose models/ai4i-tiny.safetensors "$long"
+ok $(test "$rc" -eq 0 && grep -q "^lathe: warning: 1 text longer than the model's [0-9]* tokens was cut" "$WORK/err"; echo $?) \
+	"a question longer than the model: a warning"
 done_testing
