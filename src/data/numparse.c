@@ -327,13 +327,15 @@ static bool parse_strptime(const char *s, size_t n, const char *fmt, int64_t *ms
 	double frac = 0;
 	if (!end)
 		return false;
+	/* Fractional seconds: digits only (strtod would take an exponent, and
+	 * a huge "fraction" would overflow the milliseconds). */
 	if (*end == '.' || *end == ',') {
-		char *e2;
-		frac = strtod(end, &e2);
-		(void)e2;
-		end = e2;
+		double scale = 0.1;
+		for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+			frac += (*end - '0') * scale;
 	}
-	if (*end)
+	/* Far outside any log's years the milliseconds would overflow. */
+	if (*end || tm.tm_year < -1000000 || tm.tm_year > 1000000)
 		return false;
 	int64_t days = numparse_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
 	*ms = (days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec - tm.tm_gmtoff) * 1000 +
