@@ -125,6 +125,10 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		                      "best_epoch", res->best_epoch, "steps", res->steps, "train_loss", res->train_loss,
 		                      "dev_loss", res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1",
 		                      res->test_macro_f1, "tokens_per_s", res->tokens_per_s, "wall_s", res->wall_s);
+		if (res->gbdt_rounds > 0)
+			json_object_set_new(o, "gbdt",
+			                    json_pack("{s:i, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
+			                              res->gbdt_dev_macro_f1, "test_macro_f1", res->gbdt_test_macro_f1));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
@@ -136,6 +140,18 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		       "%.1f s\n",
 		       a->output, res->best_epoch, res->epochs_run, res->dev_macro_f1, res->test_macro_f1, res->test_rows,
 		       res->tokens_per_s, res->wall_s);
+		if (res->gbdt_rounds > 0) {
+			char dev[16] = "none", test[16] = "none";  /* a part without labelled rows */
+			if (res->gbdt_dev_macro_f1 >= 0)
+				snprintf(dev, sizeof dev, "%.4f", res->gbdt_dev_macro_f1);
+			if (res->gbdt_test_macro_f1 >= 0)
+				snprintf(test, sizeof test, "%.4f", res->gbdt_test_macro_f1);
+			printf("referee: gradient-boosted trees (XGBoost, %d rounds) on the same rows' readings: dev macro-F1 "
+			       "%s, test macro-F1 %s\n",
+			       res->gbdt_rounds, dev, test);
+		} else if (res->gbdt_error[0]) {
+			fprintf(stderr, "lathe: warning: no referee: %s\n", res->gbdt_error);
+		}
 	}
 }
 

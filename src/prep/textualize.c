@@ -547,19 +547,33 @@ const char *textualize_value_name(const struct textualizer *tz, size_t k)
 	return NULL;
 }
 
-void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z)
+/* The readings of the value facts of row r: as they are, or as z-scores
+ * clamped to 5 sd (beyond that a reading says "extreme" and no more: the
+ * clamp keeps one wild value from swamping its token's embedding). */
+static void fill_values(const struct textualizer *tz, const struct table *t, size_t r, bool standard, float *out)
 {
-	/* Beyond 5 sd a reading says "extreme" and no more: a clamp keeps one
-	 * wild value from swamping its token's embedding. */
 	const double limit = 5;
 	size_t k = 0;
 	for (size_t i = 0; i < tz->nfacts; i++) {
 		const struct fact_col *f = &tz->facts[i];
 		if (!has_value(f))
 			continue;
-		double v = (t->cols[f->col].num[r] - f->center) / f->sd;
-		z[k++] = isnan(v) ? NAN : (float)(v < -limit ? -limit : v > limit ? limit : v);
+		double x = t->cols[f->col].num[r];
+		double v = standard ? (x - f->center) / f->sd : x;
+		if (standard && !isnan(v))
+			v = v < -limit ? -limit : v > limit ? limit : v;
+		out[k++] = (float)v;
 	}
+}
+
+void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z)
+{
+	fill_values(tz, t, r, true, z);
+}
+
+void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x)
+{
+	fill_values(tz, t, r, false, x);
 }
 
 const char *textualize_separator(const char *lang)

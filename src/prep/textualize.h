@@ -65,6 +65,9 @@ int textualize_from_spec(const char *json, const struct table *t, struct textual
 size_t textualize_nvalues(const struct textualizer *tz);
 const char *textualize_value_name(const struct textualizer *tz, size_t k);
 void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z);
+/* The same facts' readings as they are (NAN when missing): what a
+ * classical model is fitted on. */
+void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x);
 /* The table columns of the numeric (level) facts, in text order, into
  * cols (may be NULL); returns how many. */
 size_t textualize_level_columns(const struct textualizer *tz, size_t *cols);

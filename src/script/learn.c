@@ -12,6 +12,7 @@
 #include "base/rng.h"
 #include "base/sha256.h"
 #include "io/safetensors.h"
+#include "ml/gbdt.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
 #include "hooks/sandbox.h"
@@ -606,6 +607,78 @@ static void fit_free(struct fit *f)
 	wordpiece_free(f->wp);
 }
 
+/* Readings and classes of one part's labelled rows, for the trees. */
+static size_t part_rows(const struct fit *f, int part, size_t nv, float *x, int32_t *y, float *w)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < f->count[part]; i++) {
+		size_t r = f->rows[part][i];
+		if (f->cls[r] < 0)
+			continue;
+		textualize_readings(f->p->tz, f->p->t, r, x + m * nv);
+		y[m] = f->cls[r];
+		if (w)
+			w[m] = f->weights[f->cls[r]];
+		m++;
+	}
+	return m;
+}
+
+/* The referee: gradient-boosted trees on the same rows' readings, with the
+ * same class weights, early-stopped on the same dev rows; their dev and
+ * test macro-F1 go beside the encoder's. Nothing to fit without readings
+ * (JSON Lines samples). */
+static void fit_referee(struct fit *f, struct learn_result *res)
+{
+	res->gbdt_rounds = 0;
+	size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
+	if (nv == 0 || f->K < 2)
+		return;
+	size_t n = f->p->t->nrows;
+	float *x[3], *w = xmalloc((n + 1) * sizeof *w);
+	int32_t *y[3];
+	size_t m[3];
+	for (int s = 0; s < 3; s++) {
+		x[s] = xmalloc((f->count[s] * nv + 1) * sizeof *x[s]);
+		y[s] = xmalloc((f->count[s] + 1) * sizeof *y[s]);
+		m[s] = part_rows(f, s, nv, x[s], y[s], s == SPLIT_TRAIN ? w : NULL);
+	}
+	struct gbdt_opts go;
+	gbdt_opts_init(&go);
+	go.threads = f->o->threads;
+	go.seed = f->o->seed;
+	struct err e;
+	struct gbdt *g = gbdt_fit(x[SPLIT_TRAIN], y[SPLIT_TRAIN], w, m[SPLIT_TRAIN], x[SPLIT_DEV], y[SPLIT_DEV],
+	                          m[SPLIT_DEV], nv, f->K, &go, &e);
+	if (g) {
+		res->gbdt_rounds = gbdt_rounds(g);
+		for (int s = SPLIT_DEV; s <= SPLIT_TEST; s++) {
+			float *probs = xmalloc((m[s] * (size_t)f->K + 1) * sizeof *probs);
+			double f1 = -1;
+			if (m[s] && gbdt_predict(g, x[s], m[s], probs, &e) == 0) {
+				int32_t *pred = xmalloc((m[s] + 1) * sizeof *pred);
+				for (size_t i = 0; i < m[s]; i++)
+					pred[i] = argmax(probs + i * (size_t)f->K, f->K);
+				struct metrics mt;
+				metrics_compute(&mt, y[s], pred, m[s], f->K);
+				f1 = mt.macro_f1;
+				metrics_free(&mt);
+				free(pred);
+			}
+			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) = f1;
+			free(probs);
+		}
+		gbdt_free(g);
+	} else {
+		snprintf(res->gbdt_error, sizeof res->gbdt_error, "%.250s", e.msg);
+	}
+	for (int s = 0; s < 3; s++) {
+		free(x[s]);
+		free(y[s]);
+	}
+	free(w);
+}
+
 static int save_model(struct fit *f, const char *data_path, const char *out_path, const struct learn_result *res,
                       struct err *e)
 {
@@ -622,6 +695,11 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	                            res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1", res->test_macro_f1,
 	                            "test_rows", (json_int_t)res->test_rows, "tokens_per_s", res->tokens_per_s, "wall_s",
 	                            res->wall_s, "init", f->o->init ? json_string(f->o->init) : json_null());
+	if (res->gbdt_rounds > 0)
+		json_object_set_new(summary, "gbdt",
+		                    json_pack("{s:s, s:i, s:f, s:f}", "library", "xgboost", "rounds", res->gbdt_rounds,
+		                              "dev_macro_f1", res->gbdt_dev_macro_f1, "test_macro_f1",
+		                              res->gbdt_test_macro_f1));
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
 	int rc = model_file_save(out_path, f->m, &mf, e);
@@ -1042,6 +1120,8 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		res->test_macro_f1 = score(&f, f.rows[SPLIT_TEST], f.count[SPLIT_TEST], &test_loss);
 		res->test_rows = (long)f.count[SPLIT_TEST];
 	}
+	if (!mlm)
+		fit_referee(&f, res);
 	rc = save_model(&f, data_path, out_path, res, e);
 out:
 	fit_free(&f);

@@ -64,6 +64,12 @@ struct learn_result {
 	bool interrupted;          /* stopped early with a checkpoint */
 	bool signalled;            /* ... because of SIGINT or SIGTERM */
 	long test_rows;
+	/* The gradient-boosted-trees referee on the same rows' readings
+	 * (ml/gbdt.h): rounds 0 when none was fitted, macro-F1 -1 for a part
+	 * without labelled rows, gbdt_error when it failed. */
+	int gbdt_rounds;
+	double gbdt_dev_macro_f1, gbdt_test_macro_f1;
+	char gbdt_error[256];
 };
 
 /* Value-aware facts by default: see bench/README.md for why. */

@@ -179,6 +179,11 @@ static void *train_thread(void *arg)
 	else if (tr.pretrain)
 		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev masked-LM loss %.4f", tr.output,
 		         res.best_epoch, res.dev_loss);
+	else if (res.gbdt_rounds > 0 && res.gbdt_test_macro_f1 >= 0)
+		snprintf(tr.done_note, sizeof tr.done_note,
+		         "saved %s: best epoch %d, dev macro-F1 %.3f, test macro-F1 %.3f (gradient-boosted trees on the "
+		         "readings: test macro-F1 %.3f)",
+		         tr.output, res.best_epoch, res.dev_macro_f1, res.test_macro_f1, res.gbdt_test_macro_f1);
 	else
 		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev macro-F1 %.3f, test macro-F1 %.3f",
 		         tr.output, res.best_epoch, res.dev_macro_f1, res.test_macro_f1);

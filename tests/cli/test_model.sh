@@ -132,4 +132,8 @@ ok $(test "$rc" -eq 0 && grep -q "^lathe: warning: 1 text longer than the model'
 run "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --epochs 4 --seed 1 -o "$WORK/floor.safetensors"
 f1=$(sed -n 's/.*test macro-F1 \([0-9.]*\).*/\1/p' "$WORK/out")
 ok $(test "$rc" -eq 0 && awk -v f="${f1:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the model learns: test macro-F1 ${f1:-?} >= 0.45"
+gbdt=$(sed -n "s/^referee: gradient-boosted trees (XGBoost, [0-9]* rounds) on the same rows' readings: .*test macro-F1 \([0-9.]*\)$/\1/p" "$WORK/out")
+ok $(awk -v f="${gbdt:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the referee, gradient-boosted trees, beside it: test macro-F1 ${gbdt:-?}"
+"$LATHE" info --json "$WORK/floor.safetensors" >"$WORK/info.json"
+like "$WORK/info.json" 'gbdt.*library.*xgboost.*test_macro_f1' "the model file keeps both scores"
 done_testing

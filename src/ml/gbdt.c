@@ -1,0 +1,194 @@
+#include "config.h"
+#include "gbdt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <xgboost/c_api.h>
+#include "ml/metrics.h"
+
+struct gbdt {
+	BoosterHandle booster;
+	size_t d;
+	int K, rounds;
+};
+
+#define GBDT_CHECK_EVERY 10
+#define GBDT_PATIENCE 30
+
+void gbdt_opts_init(struct gbdt_opts *o)
+{
+	o->max_rounds = 300;
+	o->depth = 6;
+	o->eta = 0.1;
+	o->threads = 1;
+	o->seed = 42;
+}
+
+static int xgb_fail(struct err *e, const char *what)
+{
+	return err_set(e, "gradient-boosted trees: %s: %s", what, XGBGetLastError());
+}
+
+static int matrix(const float *x, size_t n, size_t d, DMatrixHandle *out, struct err *e)
+{
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)d, NAN, out) != 0)
+		return xgb_fail(e, "cannot hold the readings");
+	return 0;
+}
+
+static int predict_matrix(BoosterHandle b, DMatrixHandle m, size_t n, int K, float *probs, struct err *e)
+{
+	bst_ulong len;
+	const float *out;
+	if (XGBoosterPredict(b, m, 0, 0, 0, &len, &out) != 0)
+		return xgb_fail(e, "cannot predict");
+	if (len != (bst_ulong)n * (bst_ulong)K)
+		return err_set(e, "gradient-boosted trees: %llu probabilities for %zu rows of %d classes",
+		               (unsigned long long)len, n, K);
+	for (size_t i = 0; i < n * (size_t)K; i++)
+		probs[i] = out[i];
+	return 0;
+}
+
+static double macro_f1(const float *probs, const int32_t *y, size_t n, int K)
+{
+	int32_t *pred = malloc((n + 1) * sizeof *pred);
+	if (!pred)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int best = 0;
+		for (int k = 1; k < K; k++)
+			if (probs[i * (size_t)K + (size_t)k] > probs[i * (size_t)K + (size_t)best])
+				best = k;
+		pred[i] = best;
+	}
+	struct metrics mt;
+	metrics_compute(&mt, y, pred, n, K);
+	double f1 = mt.macro_f1;
+	metrics_free(&mt);
+	free(pred);
+	return f1;
+}
+
+static int set_params(BoosterHandle b, int K, const struct gbdt_opts *o, struct err *e)
+{
+	char num[32], depth[32], eta[32], threads[32], seed[32];
+	snprintf(num, sizeof num, "%d", K);
+	snprintf(depth, sizeof depth, "%d", o->depth);
+	snprintf(eta, sizeof eta, "%g", o->eta);
+	snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : 1);
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)(o->seed % 2147483647u));
+	const char *params[][2] = {
+		{"objective", "multi:softprob"}, {"num_class", num}, {"max_depth", depth}, {"eta", eta},
+		{"nthread", threads},            {"seed", seed},     {"tree_method", "hist"}, {"verbosity", "0"},
+	};
+	for (size_t i = 0; i < sizeof params / sizeof *params; i++)
+		if (XGBoosterSetParam(b, params[i][0], params[i][1]) != 0)
+			return xgb_fail(e, params[i][0]);
+	return 0;
+}
+
+struct gbdt *gbdt_fit(const float *x, const int32_t *y, const float *w, size_t n, const float *dev_x,
+                      const int32_t *dev_y, size_t nd, size_t d, int K, const struct gbdt_opts *o, struct err *e)
+{
+	if (n == 0 || d == 0 || K < 2) {
+		err_set(e, "gradient-boosted trees: need training rows, readings and two classes");
+		return NULL;
+	}
+	DMatrixHandle train = NULL, dev = NULL;
+	BoosterHandle b = NULL, best = NULL;
+	struct gbdt *g = NULL;
+	float *labels = malloc(n * sizeof *labels), *probs = nd ? malloc(nd * (size_t)K * sizeof *probs) : NULL;
+	if (!labels || (nd && !probs)) {
+		err_set(e, "gradient-boosted trees: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		labels[i] = (float)y[i];
+	if (matrix(x, n, d, &train, e) || (nd && matrix(dev_x, nd, d, &dev, e)))
+		goto out;
+	if (XGDMatrixSetFloatInfo(train, "label", labels, (bst_ulong)n) != 0 ||
+	    (w && XGDMatrixSetFloatInfo(train, "weight", w, (bst_ulong)n) != 0)) {
+		xgb_fail(e, "cannot set the labels");
+		goto out;
+	}
+	if (XGBoosterCreate(&train, 1, &b) != 0) {
+		xgb_fail(e, "cannot create");
+		goto out;
+	}
+	if (set_params(b, K, o, e))
+		goto out;
+	double best_f1 = -1;
+	int best_rounds = 0;
+	for (int round = 0; round < o->max_rounds; round++) {
+		if (XGBoosterUpdateOneIter(b, round, train) != 0) {
+			xgb_fail(e, "cannot train");
+			goto out;
+		}
+		if (!nd || ((round + 1) % GBDT_CHECK_EVERY != 0 && round + 1 != o->max_rounds))
+			continue;
+		if (predict_matrix(b, dev, nd, K, probs, e))
+			goto out;
+		double f1 = macro_f1(probs, dev_y, nd, K);
+		if (f1 > best_f1) {
+			best_f1 = f1;
+			best_rounds = round + 1;
+		} else if (round + 1 - best_rounds >= GBDT_PATIENCE) {
+			break;
+		}
+	}
+	if (!nd)
+		best_rounds = o->max_rounds;
+	if (XGBoosterSlice(b, 0, best_rounds, 1, &best) != 0) {
+		xgb_fail(e, "cannot keep the best rounds");
+		goto out;
+	}
+	g = calloc(1, sizeof *g);
+	if (!g) {
+		err_set(e, "gradient-boosted trees: out of memory");
+		goto out;
+	}
+	g->booster = best;
+	best = NULL;
+	g->d = d;
+	g->K = K;
+	g->rounds = best_rounds;
+out:
+	if (best)
+		XGBoosterFree(best);
+	if (b)
+		XGBoosterFree(b);
+	if (dev)
+		XGDMatrixFree(dev);
+	if (train)
+		XGDMatrixFree(train);
+	free(labels);
+	free(probs);
+	return g;
+}
+
+int gbdt_predict(struct gbdt *g, const float *x, size_t n, float *probs, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	DMatrixHandle m;
+	if (matrix(x, n, g->d, &m, e))
+		return -1;
+	int rc = predict_matrix(g->booster, m, n, g->K, probs, e);
+	XGDMatrixFree(m);
+	return rc;
+}
+
+int gbdt_rounds(const struct gbdt *g)
+{
+	return g->rounds;
+}
+
+void gbdt_free(struct gbdt *g)
+{
+	if (!g)
+		return;
+	XGBoosterFree(g->booster);
+	free(g);
+}
