@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
+#include <string.h>
 #include <xgboost/c_api.h>
 #include "ml/metrics.h"
 
@@ -191,4 +193,116 @@ void gbdt_free(struct gbdt *g)
 		return;
 	XGBoosterFree(g->booster);
 	free(g);
+}
+
+/* ---- export: XGBoost's JSON dump to plain arrays (ml/trees.h) ---- */
+
+struct flat {
+	struct trees *t;
+	size_t cap;
+	json_t **nodes;       /* this tree's nodes in preorder */
+	size_t nnodes, ncap;
+	int32_t *index_of;    /* nodeid -> position in nodes */
+	size_t nids;
+};
+
+static void collect(struct flat *fl, json_t *node)
+{
+	xgrow(&fl->nodes, &fl->ncap, fl->nnodes + 1, sizeof *fl->nodes);
+	fl->nodes[fl->nnodes++] = node;
+	json_t *kid;
+	size_t i;
+	json_array_foreach(json_object_get(node, "children"), i, kid) collect(fl, kid);
+}
+
+static int flatten(struct flat *fl, const char *dump, struct err *e)
+{
+	json_error_t je;
+	json_t *tree = json_loads(dump, 0, &je);
+	if (!tree)
+		return err_set(e, "gradient-boosted trees: cannot read a tree: %s", je.text);
+	fl->nnodes = 0;
+	collect(fl, tree);
+	int rc = 0;
+	for (size_t i = 0; i < fl->nnodes && !rc; i++) {
+		json_int_t id = json_integer_value(json_object_get(fl->nodes[i], "nodeid"));
+		if (id < 0 || id > 1 << 24)
+			rc = err_set(e, "gradient-boosted trees: a node id out of range");
+		else if ((size_t)id >= fl->nids) {
+			size_t cap = fl->nids;
+			xgrow(&fl->index_of, &cap, (size_t)id + 1, sizeof *fl->index_of);
+			fl->nids = cap;
+		}
+		if (!rc)
+			fl->index_of[id] = (int32_t)i;
+	}
+	struct trees *t = fl->t;
+	size_t base = t->nnodes;
+	xgrow(&t->root, &(size_t){t->ntrees}, t->ntrees + 1, sizeof *t->root);
+	t->root[t->ntrees++] = (int32_t)base;
+	if (base + fl->nnodes > fl->cap) {
+		size_t cap = fl->cap;
+		xgrow(&t->feature, &cap, base + fl->nnodes, sizeof *t->feature);
+		cap = fl->cap;
+		xgrow(&t->value, &cap, base + fl->nnodes, sizeof *t->value);
+		cap = fl->cap;
+		xgrow(&t->yes, &cap, base + fl->nnodes, sizeof *t->yes);
+		cap = fl->cap;
+		xgrow(&t->no, &cap, base + fl->nnodes, sizeof *t->no);
+		cap = fl->cap;
+		xgrow(&t->missing, &cap, base + fl->nnodes, sizeof *t->missing);
+		fl->cap = cap;
+	}
+	for (size_t i = 0; i < fl->nnodes && !rc; i++) {
+		json_t *n = fl->nodes[i], *leaf = json_object_get(n, "leaf");
+		size_t k = base + i;
+		if (leaf) {
+			t->feature[k] = -1;
+			t->value[k] = (float)json_number_value(leaf);
+			t->yes[k] = t->no[k] = t->missing[k] = -1;
+			continue;
+		}
+		const char *split = json_string_value(json_object_get(n, "split"));
+		json_int_t kids[3];
+		const char *names[3] = {"yes", "no", "missing"};
+		for (int c = 0; c < 3; c++) {
+			kids[c] = json_integer_value(json_object_get(n, names[c]));
+			if (kids[c] < 0 || (size_t)kids[c] >= fl->nids)
+				rc = err_set(e, "gradient-boosted trees: a child out of range");
+		}
+		if (rc || !split || split[0] != 'f') {
+			rc = rc ? rc : err_set(e, "gradient-boosted trees: a split without a feature");
+			break;
+		}
+		t->feature[k] = (int32_t)atoi(split + 1);
+		t->value[k] = (float)json_number_value(json_object_get(n, "split_condition"));
+		t->yes[k] = (int32_t)base + fl->index_of[kids[0]];
+		t->no[k] = (int32_t)base + fl->index_of[kids[1]];
+		t->missing[k] = (int32_t)base + fl->index_of[kids[2]];
+	}
+	t->nnodes = base + fl->nnodes;
+	json_decref(tree);
+	return rc;
+}
+
+int gbdt_export(const struct gbdt *g, struct trees *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->K = g->K;
+	out->nfeat = (int)g->d;
+	bst_ulong n;
+	const char **dump;
+	if (XGBoosterDumpModelEx(g->booster, "", 0, "json", &n, &dump) != 0)
+		return xgb_fail(e, "cannot dump the trees");
+	struct flat fl = {.t = out};
+	int rc = 0;
+	for (bst_ulong i = 0; i < n && !rc; i++)
+		rc = flatten(&fl, dump[i], e);
+	free(fl.nodes);
+	free(fl.index_of);
+	if (!rc)
+		rc = trees_check(out, e);
+	if (rc)
+		trees_free(out);
+	return rc;
 }

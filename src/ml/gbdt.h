@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/err.h"
+#include "ml/trees.h"
 
 /* Gradient-boosted trees (XGBoost's C API): the classical model an
  * engineer could fit instead, trained beside the encoder on the same rows'
@@ -29,6 +30,9 @@ struct gbdt *gbdt_fit(const float *x, const int32_t *y, const float *w, size_t n
 /* Class probabilities of n rows: probs[n*K]. */
 int gbdt_predict(struct gbdt *g, const float *x, size_t n, float *probs, struct err *e);
 int gbdt_rounds(const struct gbdt *g);
+/* The fitted trees as plain arrays (ml/trees.h), to store and evaluate
+ * without the library. */
+int gbdt_export(const struct gbdt *g, struct trees *out, struct err *e);
 void gbdt_free(struct gbdt *g);
 
 #endif
