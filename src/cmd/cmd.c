@@ -30,7 +30,7 @@ enum {
 	OPT_VALUES, OPT_NO_VALUES, OPT_WEIGHT_DECAY,
 	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
 	OPT_PREVIEW,
-	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE, OPT_NO_RULES, OPT_SCRIPT,
+	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE, OPT_NO_RULES, OPT_SCRIPT, OPT_STACK,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -99,6 +99,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default: the config's, 0.1)"},
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
+	{CMD_G_TRAIN, {"stack", no_argument, NULL, OPT_STACK}, "", "diagnose with a blend of the encoder and the trees, weighted on dev"},
 	{CMD_G_TRAIN, {"init", required_argument, NULL, OPT_INIT}, "MODEL", "start from a pretrained model (its vocabulary and encoder)"},
 	{CMD_G_TRAIN, {"checkpoint", required_argument, NULL, OPT_CHECKPOINT}, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)"},
 	{CMD_G_TRAIN, {"resume", required_argument, NULL, OPT_RESUME}, "FILE", "continue a checkpointed run (same data and options)"},
@@ -414,6 +415,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_HF: a->hf = arg; return 0;
 	case OPT_NO_RULES: a->po.no_rules = true; return 0;
 	case OPT_SCRIPT: a->script = true; return 0;
+	case OPT_STACK: a->learn.stack = true; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

@@ -25,6 +25,36 @@ void cmd_warn_cut(struct learner *l)
 		fprintf(stderr, "lathe: warning: %s\n", note);
 }
 
+/* The macro-F1 of each part of the model on these rows: the encoder
+ * alone, its gradient-boosted trees alone, and the blend it diagnoses
+ * with; NULL when the model has no trees for this data. */
+static json_t *parts(struct learner *l, struct pipeline *p, const float *probs, double model_f1)
+{
+	if (!learner_has_trees(l, p))
+		return NULL;
+	size_t n = p->t->nrows, K = l->mf.nlabels, unseen;
+	float *enc = xmalloc((n * K + 1) * sizeof *enc), *trees = xmalloc((n * K + 1) * sizeof *trees);
+	learner_predict_trees(l, p, NULL, n, trees);
+	float blend = l->mf.blend;
+	if (blend < 1) {
+		l->mf.blend = 1;
+		learner_predict_rows(l, p, NULL, n, enc);
+		l->mf.blend = blend;
+	} else {
+		memcpy(enc, probs, n * K * sizeof *enc);
+	}
+	struct metrics me, mt;
+	learner_score(l, p, enc, &me, &unseen);
+	learner_score(l, p, trees, &mt, &unseen);
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f}", "encoder", me.macro_f1, "trees", mt.macro_f1, "encoder_share",
+	                      (double)blend, "model", model_f1);
+	metrics_free(&me);
+	metrics_free(&mt);
+	free(enc);
+	free(trees);
+	return o;
+}
+
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
 	(void)cmd;
@@ -61,6 +91,9 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		json_object_set_new(o, "confusion", conf);
 		json_object_set_new(o, "rows", json_integer((json_int_t)mt.n));
 		json_object_set_new(o, "unseen_labels", json_integer((json_int_t)unseen));
+		json_t *pj = parts(&l, &p, probs, mt.macro_f1);
+		if (pj)
+			json_object_set_new(o, "parts", pj);
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
@@ -90,6 +123,16 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		}
 		if (unseen)
 			printf("\n%zu rows carry a label the model does not know; they are left out\n", unseen);
+		json_t *pj = parts(&l, &p, probs, mt.macro_f1);
+		if (pj) {
+			double share = json_real_value(json_object_get(pj, "encoder_share"));
+			printf("\nmacro-F1 of each part: encoder %.4f, gradient-boosted trees %.4f", 
+			       json_real_value(json_object_get(pj, "encoder")), json_real_value(json_object_get(pj, "trees")));
+			if (share < 1)
+				printf(", the model's blend (%.0f%% encoder) %.4f", 100 * share, mt.macro_f1);
+			printf("\n");
+			json_decref(pj);
+		}
 	}
 	metrics_free(&mt);
 	free(probs);

@@ -127,8 +127,9 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		                      res->test_macro_f1, "tokens_per_s", res->tokens_per_s, "wall_s", res->wall_s);
 		if (res->gbdt_rounds > 0)
 			json_object_set_new(o, "gbdt",
-			                    json_pack("{s:i, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
-			                              res->gbdt_dev_macro_f1, "test_macro_f1", res->gbdt_test_macro_f1));
+			                    json_pack("{s:i, s:f, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
+			                              res->gbdt_dev_macro_f1, "test_macro_f1", res->gbdt_test_macro_f1,
+			                              "encoder_share", (double)res->blend));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
@@ -149,6 +150,13 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 			printf("referee: gradient-boosted trees (XGBoost, %d rounds) on the same rows' readings: dev macro-F1 "
 			       "%s, test macro-F1 %s\n",
 			       res->gbdt_rounds, dev, test);
+			if (a->learn.stack && res->stack_dev_macro_f1 < 0)
+				fprintf(stderr, "lathe: warning: --stack: no labelled dev rows to weigh the blend on; the model "
+				                "diagnoses with the encoder alone\n");
+			else if (a->learn.stack)
+				printf("stacked: the model blends %.0f%% encoder and %.0f%% trees (chosen on dev): dev macro-F1 %.4f, "
+				       "test macro-F1 %.4f\n",
+				       100 * res->blend, 100 * (1 - res->blend), res->stack_dev_macro_f1, res->stack_test_macro_f1);
 		} else if (res->gbdt_error[0]) {
 			fprintf(stderr, "lathe: warning: no referee: %s\n", res->gbdt_error);
 		}

@@ -52,6 +52,22 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	st_writer_meta(w, "manifest", mf->manifest ? mf->manifest : "{}");
 	if (mf->training)
 		st_writer_meta(w, "training", mf->training);
+	char *gbdt = NULL;
+	if (!rc && mf->trees.nnodes) {
+		const struct trees *t = &mf->trees;
+		int64_t nt[1] = {(int64_t)t->ntrees}, nn[1] = {(int64_t)t->nnodes};
+		rc = st_writer_add(w, "gbdt.root", ST_I32, 1, nt, t->root, e) ||
+		     st_writer_add(w, "gbdt.feature", ST_I32, 1, nn, t->feature, e) ||
+		     st_writer_add(w, "gbdt.value", ST_F32, 1, nn, t->value, e) ||
+		     st_writer_add(w, "gbdt.yes", ST_I32, 1, nn, t->yes, e) ||
+		     st_writer_add(w, "gbdt.no", ST_I32, 1, nn, t->no, e) ||
+		     st_writer_add(w, "gbdt.missing", ST_I32, 1, nn, t->missing, e);
+		json_t *o = json_pack("{s:i, s:i, s:f}", "classes", t->K, "features", t->nfeat, "blend", (double)mf->blend);
+		gbdt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+		json_decref(o);
+		st_writer_meta(w, "gbdt", gbdt);
+	}
+	free(gbdt);
 	free(config);
 	free(vocab);
 	free(labels);
@@ -104,6 +120,61 @@ static char *meta_copy(const struct st_file *f, const char *key)
 {
 	const char *v = st_meta(f, key);
 	return v ? xstrdup(v) : NULL;
+}
+
+/* One 1-D tensor of the trees, copied out: n elements of dtype. */
+static void *tree_array(const char *path, const struct st_file *f, const char *name, enum st_dtype dtype, size_t n,
+                        struct err *e)
+{
+	const struct st_tensor *t = st_find(f, name);
+	if (!t || t->dtype != dtype || t->ndim != 1 || (size_t)t->shape[0] != n || t->end - t->begin != n * 4) {
+		err_at(e, path, 0, "model file: tensor %s is missing or not the %zu-long %s list the trees need", name, n,
+		       dtype == ST_F32 ? "F32" : "I32");
+		return NULL;
+	}
+	void *out = xmalloc(n * 4 + 1);
+	memcpy(out, t->data, n * 4);
+	return out;
+}
+
+/* The trees, when the metadata says there are some: every array present
+ * with its length, then trees_check, as a shared file is untrusted. */
+static int read_trees(const char *path, const struct st_file *f, int K, struct model_file *mf, struct err *e)
+{
+	mf->blend = 1;
+	const char *meta = st_meta(f, "gbdt");
+	if (!meta)
+		return 0;
+	json_t *o = json_loads(meta, 0, NULL);
+	json_t *classes = json_object_get(o, "classes"), *features = json_object_get(o, "features"),
+	       *blend = json_object_get(o, "blend");
+	const struct st_tensor *root = st_find(f, "gbdt.root"), *value = st_find(f, "gbdt.value");
+	bool shaped = json_is_integer(classes) && json_is_integer(features) && json_is_number(blend) &&
+	              json_number_value(blend) >= 0 && json_number_value(blend) <= 1 &&
+	              json_integer_value(classes) == K && json_integer_value(features) > 0 &&
+	              json_integer_value(features) <= MODEL_MAX_VALUES && root && value && root->ndim == 1 &&
+	              value->ndim == 1;
+	if (!shaped) {
+		json_decref(o);
+		return err_at(e, path, 0, "model file: the trees' metadata or shape is not what lathe writes");
+	}
+	struct trees *t = &mf->trees;
+	t->K = K;
+	t->nfeat = (int)json_integer_value(features);
+	mf->blend = (float)json_number_value(blend);
+	json_decref(o);
+	t->ntrees = (size_t)root->shape[0];
+	t->nnodes = (size_t)value->shape[0];
+	if (!(t->root = tree_array(path, f, "gbdt.root", ST_I32, t->ntrees, e)) ||
+	    !(t->feature = tree_array(path, f, "gbdt.feature", ST_I32, t->nnodes, e)) ||
+	    !(t->value = tree_array(path, f, "gbdt.value", ST_F32, t->nnodes, e)) ||
+	    !(t->yes = tree_array(path, f, "gbdt.yes", ST_I32, t->nnodes, e)) ||
+	    !(t->no = tree_array(path, f, "gbdt.no", ST_I32, t->nnodes, e)) ||
+	    !(t->missing = tree_array(path, f, "gbdt.missing", ST_I32, t->nnodes, e)))
+		return -1;
+	if (trees_check(t, e))
+		return err_prefix(e, "%s: model file: ", path);
+	return 0;
 }
 
 /* Tensor data may be unaligned within the file: read it bytewise. */
@@ -193,6 +264,8 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		       c.vocab, c.classes);
 		goto out;
 	}
+	if (read_trees(path, f, (int)mf->nlabels, mf, e))
+		goto out;
 	mf->textualizer = meta_copy(f, "textualizer");
 	mf->pipeline = meta_copy(f, "pipeline");
 	mf->manifest = meta_copy(f, "manifest");
@@ -222,5 +295,6 @@ void model_file_free(struct model_file *mf)
 	free(mf->pipeline);
 	free(mf->manifest);
 	free(mf->training);
+	trees_free(&mf->trees);
 	memset(mf, 0, sizeof *mf);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "base/err.h"
 #include "ml/model.h"
+#include "ml/trees.h"
 #include "ml/ops.h"
 
 /* Everything a trained model carries besides its weights, stored as JSON
@@ -20,6 +21,12 @@ struct model_file {
 	char *pipeline;      /* JSON */
 	char *manifest;      /* JSON */
 	char *training;      /* JSON, may be NULL */
+	/* The gradient-boosted trees fitted beside the encoder on the value
+	 * facts' readings (none when nnodes is 0), and how much of the
+	 * encoder's probability a diagnosis blends with theirs: 1 = the
+	 * encoder alone (the default), 0 = the trees alone. */
+	struct trees trees;
+	float blend;
 };
 
 #define MODEL_FILE_FORMAT "lathe-model-1"

@@ -381,6 +381,7 @@ struct fit {
 	struct batch_buffers bb;
 	int32_t *blabel, *mpos, *mtarget;
 	struct value_tokens *vt;    /* value-aware facts, or NULL */
+	struct trees trees;         /* the referee's, once fitted */
 	float *values;
 	struct rng rng;
 };
@@ -596,6 +597,7 @@ static void fit_free(struct fit *f)
 	for (int s = 0; s < 3; s++)
 		free(f->rows[s]);
 	encoded_free(&f->x);
+	trees_free(&f->trees);
 	free(f->weights);
 	batch_buffers_free(&f->bb);
 	value_tokens_free(f->vt);
@@ -607,14 +609,16 @@ static void fit_free(struct fit *f)
 	wordpiece_free(f->wp);
 }
 
-/* Readings and classes of one part's labelled rows, for the trees. */
-static size_t part_rows(const struct fit *f, int part, size_t nv, float *x, int32_t *y, float *w)
+/* One part's labelled rows: their table rows, readings and classes (and
+ * class weights when w is given); returns how many. */
+static size_t part_rows(const struct fit *f, int part, size_t nv, size_t *idx, float *x, int32_t *y, float *w)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < f->count[part]; i++) {
 		size_t r = f->rows[part][i];
 		if (f->cls[r] < 0)
 			continue;
+		idx[m] = r;
 		textualize_readings(f->p->tz, f->p->t, r, x + m * nv);
 		y[m] = f->cls[r];
 		if (w)
@@ -624,24 +628,48 @@ static size_t part_rows(const struct fit *f, int part, size_t nv, float *x, int3
 	return m;
 }
 
+static double macro_f1_of(const float *probs, const int32_t *y, size_t n, int K)
+{
+	int32_t *pred = xmalloc((n + 1) * sizeof *pred);
+	for (size_t i = 0; i < n; i++)
+		pred[i] = argmax(probs + i * (size_t)K, K);
+	struct metrics mt;
+	metrics_compute(&mt, y, pred, n, K);
+	double f1 = mt.macro_f1;
+	metrics_free(&mt);
+	free(pred);
+	return f1;
+}
+
+/* out = a * enc + (1 - a) * trees, row by row. */
+static void blend_probs(const float *enc, const float *trees, size_t n, int K, float a, float *out)
+{
+	for (size_t i = 0; i < n * (size_t)K; i++)
+		out[i] = a * enc[i] + (1 - a) * trees[i];
+}
+
 /* The referee: gradient-boosted trees on the same rows' readings, with the
  * same class weights, early-stopped on the same dev rows; their dev and
- * test macro-F1 go beside the encoder's. Nothing to fit without readings
- * (JSON Lines samples). */
+ * test macro-F1 go beside the encoder's, and the trees into the model file
+ * (evaluated by lathe, ml/trees.h). With --stack the encoder's share of a
+ * blend of the two is chosen on the dev rows, in tenths (a tie keeps more
+ * of the encoder). Nothing to fit without readings (JSON Lines samples). */
 static void fit_referee(struct fit *f, struct learn_result *res)
 {
 	res->gbdt_rounds = 0;
+	res->blend = 1;
 	size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
 	if (nv == 0 || f->K < 2)
 		return;
-	size_t n = f->p->t->nrows;
+	size_t n = f->p->t->nrows, K = (size_t)f->K;
 	float *x[3], *w = xmalloc((n + 1) * sizeof *w);
 	int32_t *y[3];
-	size_t m[3];
+	size_t *idx[3], m[3];
 	for (int s = 0; s < 3; s++) {
 		x[s] = xmalloc((f->count[s] * nv + 1) * sizeof *x[s]);
 		y[s] = xmalloc((f->count[s] + 1) * sizeof *y[s]);
-		m[s] = part_rows(f, s, nv, x[s], y[s], s == SPLIT_TRAIN ? w : NULL);
+		idx[s] = xmalloc((f->count[s] + 1) * sizeof *idx[s]);
+		m[s] = part_rows(f, s, nv, idx[s], x[s], y[s], s == SPLIT_TRAIN ? w : NULL);
 	}
 	struct gbdt_opts go;
 	gbdt_opts_init(&go);
@@ -650,31 +678,48 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 	struct err e;
 	struct gbdt *g = gbdt_fit(x[SPLIT_TRAIN], y[SPLIT_TRAIN], w, m[SPLIT_TRAIN], x[SPLIT_DEV], y[SPLIT_DEV],
 	                          m[SPLIT_DEV], nv, f->K, &go, &e);
-	if (g) {
-		res->gbdt_rounds = gbdt_rounds(g);
-		for (int s = SPLIT_DEV; s <= SPLIT_TEST; s++) {
-			float *probs = xmalloc((m[s] * (size_t)f->K + 1) * sizeof *probs);
-			double f1 = -1;
-			if (m[s] && gbdt_predict(g, x[s], m[s], probs, &e) == 0) {
-				int32_t *pred = xmalloc((m[s] + 1) * sizeof *pred);
-				for (size_t i = 0; i < m[s]; i++)
-					pred[i] = argmax(probs + i * (size_t)f->K, f->K);
-				struct metrics mt;
-				metrics_compute(&mt, y[s], pred, m[s], f->K);
-				f1 = mt.macro_f1;
-				metrics_free(&mt);
-				free(pred);
-			}
-			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) = f1;
-			free(probs);
-		}
-		gbdt_free(g);
-	} else {
+	if (!g || gbdt_export(g, &f->trees, &e)) {
 		snprintf(res->gbdt_error, sizeof res->gbdt_error, "%.250s", e.msg);
+	} else {
+		res->gbdt_rounds = gbdt_rounds(g);
+		float *tp[3] = {NULL}, *ep[3] = {NULL};
+		for (int s = SPLIT_DEV; s <= SPLIT_TEST; s++) {
+			tp[s] = xmalloc((m[s] * K + 1) * sizeof *tp[s]);
+			ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
+			trees_predict(&f->trees, x[s], m[s], tp[s]);
+			predict_encoded(f->m, &f->x, idx[s], m[s], f->o->batch, ep[s]);
+			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
+			        m[s] ? macro_f1_of(tp[s], y[s], m[s], f->K) : -1;
+		}
+		res->stack_dev_macro_f1 = res->stack_test_macro_f1 = -1;
+		if (f->o->stack && m[SPLIT_DEV]) {
+			float *mix = xmalloc((m[SPLIT_DEV] * K + 1) * sizeof *mix);
+			double best = -1;
+			for (int tenth = 10; tenth >= 0; tenth--) {
+				blend_probs(ep[SPLIT_DEV], tp[SPLIT_DEV], m[SPLIT_DEV], f->K, (float)tenth / 10, mix);
+				double f1 = macro_f1_of(mix, y[SPLIT_DEV], m[SPLIT_DEV], f->K);
+				if (f1 > best + 1e-12) {
+					best = f1;
+					res->blend = (float)tenth / 10;
+				}
+			}
+			res->stack_dev_macro_f1 = best;
+			free(mix);
+			mix = xmalloc((m[SPLIT_TEST] * K + 1) * sizeof *mix);
+			blend_probs(ep[SPLIT_TEST], tp[SPLIT_TEST], m[SPLIT_TEST], f->K, res->blend, mix);
+			res->stack_test_macro_f1 = m[SPLIT_TEST] ? macro_f1_of(mix, y[SPLIT_TEST], m[SPLIT_TEST], f->K) : -1;
+			free(mix);
+		}
+		for (int s = 0; s < 3; s++) {
+			free(tp[s]);
+			free(ep[s]);
+		}
 	}
+	gbdt_free(g);
 	for (int s = 0; s < 3; s++) {
 		free(x[s]);
 		free(y[s]);
+		free(idx[s]);
 	}
 	free(w);
 }
@@ -682,7 +727,8 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 static int save_model(struct fit *f, const char *data_path, const char *out_path, const struct learn_result *res,
                       struct err *e)
 {
-	struct model_file mf = {.nvocab = wordpiece_size(f->wp), .labels = f->labels, .nlabels = (size_t)f->K};
+	struct model_file mf = {.nvocab = wordpiece_size(f->wp), .labels = f->labels, .nlabels = (size_t)f->K,
+	                        .trees = f->trees, .blend = res->blend};
 	mf.vocab = xmalloc(mf.nvocab * sizeof *mf.vocab);
 	for (size_t i = 0; i < mf.nvocab; i++)
 		mf.vocab[i] = (char *)wordpiece_token(f->wp, (int32_t)i);
@@ -697,9 +743,9 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	                            res->wall_s, "init", f->o->init ? json_string(f->o->init) : json_null());
 	if (res->gbdt_rounds > 0)
 		json_object_set_new(summary, "gbdt",
-		                    json_pack("{s:s, s:i, s:f, s:f}", "library", "xgboost", "rounds", res->gbdt_rounds,
+		                    json_pack("{s:s, s:i, s:f, s:f, s:f}", "library", "xgboost", "rounds", res->gbdt_rounds,
 		                              "dev_macro_f1", res->gbdt_dev_macro_f1, "test_macro_f1",
-		                              res->gbdt_test_macro_f1));
+		                              res->gbdt_test_macro_f1, "blend", (double)res->blend));
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
 	int rc = model_file_save(out_path, f->m, &mf, e);
@@ -1443,6 +1489,9 @@ int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *dat
 	if (pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
 		return -1;
 	const struct model_config *c = model_config(l->model);
+	if (l->mf.trees.nnodes && p->tz && textualize_nvalues(p->tz) != (size_t)l->mf.trees.nfeat)
+		return err_set(e, "%s: its trees read %d readings; this data gives %zu", l->path, l->mf.trees.nfeat,
+		               textualize_nvalues(p->tz));
 	return c->values && p->tz ? check_values(c, p->tz, e) : 0;
 }
 
@@ -1466,6 +1515,29 @@ void learner_predict_rows(struct learner *l, const struct pipeline *p, const siz
 	value_tokens_free(tv.vt);
 	free(tv.z);
 	free(texts);
+	if (l->mf.blend < 1 && learner_has_trees(l, p)) {
+		size_t K = l->mf.nlabels;
+		float *trees = xmalloc((n * K + 1) * sizeof *trees);
+		learner_predict_trees(l, p, rows, n, trees);
+		blend_probs(probs, trees, n, (int)K, l->mf.blend, probs);
+		free(trees);
+	}
+}
+
+bool learner_has_trees(const struct learner *l, const struct pipeline *p)
+{
+	return l->mf.trees.nnodes && p->tz && textualize_nvalues(p->tz) == (size_t)l->mf.trees.nfeat;
+}
+
+void learner_predict_trees(const struct learner *l, const struct pipeline *p, const size_t *rows, size_t n,
+                           float *probs)
+{
+	size_t nv = (size_t)l->mf.trees.nfeat;
+	float *x = xmalloc((n * nv + 1) * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		textualize_readings(p->tz, p->t, rows ? rows[i] : i, x + i * nv);
+	trees_predict(&l->mf.trees, x, n, probs);
+	free(x);
 }
 
 int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p, float **probs,

@@ -37,6 +37,7 @@ struct learn_opts {
 	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
 	int patience;              /* epochs without a better dev macro-F1 before stopping */
 	bool class_weights;        /* weigh classes by inverse frequency */
+	bool stack;                /* diagnose with a dev-weighted blend of the encoder and the trees */
 	/* Value-aware facts, readings beside the words: 1 on, 0 off, -1 on
 	 * when the data has numeric facts. */
 	int values;
@@ -70,6 +71,10 @@ struct learn_result {
 	int gbdt_rounds;
 	double gbdt_dev_macro_f1, gbdt_test_macro_f1;
 	char gbdt_error[256];
+	/* --stack: the encoder's share of the saved blend (1 without) and the
+	 * blend's scores. */
+	float blend;
+	double stack_dev_macro_f1, stack_test_macro_f1;
 };
 
 /* Value-aware facts by default: see bench/README.md for why. */
@@ -148,6 +153,13 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p,
                     struct err *e);
 void learner_predict_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs);
+/* The model's gradient-boosted trees (ml/trees.h) on rows' readings, for
+ * showing each part: whether it has them for this data, and their
+ * probabilities. learner_predict_rows gives the blend a --stack model
+ * was saved with (the encoder alone otherwise). */
+bool learner_has_trees(const struct learner *l, const struct pipeline *p);
+void learner_predict_trees(const struct learner *l, const struct pipeline *p, const size_t *rows, size_t n,
+                           float *probs);
 /* Scores predictions against the labels the data carries; rows whose
  * label the model does not know are counted in *unseen and left out. */
 void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,

@@ -129,11 +129,27 @@ ok $(test "$rc" -eq 0 && grep -q "^lathe: warning: 1 text longer than the model'
 # by time), four epochs reach a test macro-F1 well above what guessing the
 # commonest state gives (about 0.3). A broken label map, data order or
 # gradient falls below the floor.
-run "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --epochs 4 --seed 1 -o "$WORK/floor.safetensors"
-f1=$(sed -n 's/.*test macro-F1 \([0-9.]*\).*/\1/p' "$WORK/out")
+run "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --epochs 4 --seed 1 --stack -o "$WORK/floor.safetensors"
+f1=$(sed -n 's/^model .*test macro-F1 \([0-9.]*\).*/\1/p' "$WORK/out")
 ok $(test "$rc" -eq 0 && awk -v f="${f1:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the model learns: test macro-F1 ${f1:-?} >= 0.45"
 gbdt=$(sed -n "s/^referee: gradient-boosted trees (XGBoost, [0-9]* rounds) on the same rows' readings: .*test macro-F1 \([0-9.]*\)$/\1/p" "$WORK/out")
 ok $(awk -v f="${gbdt:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the referee, gradient-boosted trees, beside it: test macro-F1 ${gbdt:-?}"
 "$LATHE" info --json "$WORK/floor.safetensors" >"$WORK/info.json"
 like "$WORK/info.json" 'gbdt.*library.*xgboost.*test_macro_f1' "the model file keeps both scores"
+like "$WORK/err" "^lathe: warning: --stack: no labelled dev rows to weigh the blend on" "--stack without dev rows says so"
+run "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 2 --batch 64 --vocab 200 --stack -o "$WORK/stack.safetensors"
+like "$WORK/out" "^stacked: the model blends [0-9]*% encoder and [0-9]*% trees (chosen on dev): dev macro-F1 [0-9.]*, test" \
+	"--stack: the blend chosen on dev"
+run "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-values --stack -o "$WORK/words.safetensors"
+if grep -q '^stacked: the model blends 100% encoder' "$WORK/out"; then
+	echo "ok $((tap_n = tap_n + 1)) - a blended model does not export # SKIP the dev rows chose the encoder alone"
+else
+	expect_fail 1 "does not export: BERT has no place for the trees" "a blended model does not export" \
+		"$LATHE" export "$WORK/words.safetensors" --hf "$WORK/hf"
+fi
+run "$LATHE" eval "$WORK/floor.safetensors" datasets/synthetic.csv
+like "$WORK/out" "^macro-F1 of each part: encoder [0-9.]*, gradient-boosted trees [0-9.]*" "eval shows each part side by side"
+"${PYTHON3:-python3}" tests/python/tamper.py "$WORK/floor.safetensors" "$WORK/loop.safetensors" ints gbdt.yes 0
+expect_fail 1 "loop.safetensors: model file: trees: node 0 points outside its tree or back" \
+	"trees that loop back are refused" "$LATHE" eval "$WORK/loop.safetensors" datasets/synthetic.csv
 done_testing

@@ -20,7 +20,9 @@ expect_fail 1 "learned from textualized samples" "a samples model refuses a CSV"
 "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 -o "$WORK/c.safetensors" 2>/dev/null >&2
 "$LATHE" eval "$WORK/c.safetensors" "$WORK/ai4i.csv" >"$WORK/e1" 2>&1
 "$LATHE" eval "$WORK/c.safetensors" "$WORK/s.jsonl" >"$WORK/e2" 2>&1
-ok $(test -s "$WORK/e1" && cmp -s "$WORK/e1" "$WORK/e2"; echo $?) "a CSV model gives the same report on its samples"
+# (The CSV's readings also give the model's trees a line of their own.)
+grep -q '^macro-F1 of each part: ' "$WORK/e1" && head -n -2 "$WORK/e1" >"$WORK/e1.report" || cp "$WORK/e1" "$WORK/e1.report"
+ok $(test -s "$WORK/e1" && cmp -s "$WORK/e1.report" "$WORK/e2"; echo $?) "a CSV model gives the same report on its samples"
 grep -v '"label":"no failure"' "$WORK/s.jsonl" | sed 's/,"label":"[^"]*"//' >"$WORK/unlabelled.jsonl"
 run "$LATHE" pretrain "$WORK/unlabelled.jsonl" --epochs 1 --batch 16 --vocab 200 -o "$WORK/p.safetensors"
 ok $(test "$rc" -eq 0 && test -s "$WORK/p.safetensors"; echo $?) "pretrain on unlabelled samples"
