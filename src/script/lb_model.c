@@ -118,6 +118,7 @@ static int fit(lua_State *L, bool mlm)
 	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
+	lo.stack = opt_bool(L, 2, "stack", false);
 	lua_getfield(L, 2, "values");
 	if (!lua_isnil(L, -1))
 		lo.values = lua_toboolean(L, -1) ? 1 : 0;
@@ -162,6 +163,15 @@ static int fit(lua_State *L, bool mlm)
 	if (!mlm) {
 		set_number(L, "dev_macro_f1", res.dev_macro_f1);
 		set_number(L, "test_macro_f1", res.test_macro_f1);
+	}
+	if (res.gbdt_rounds > 0) {
+		/* the referee's scores, and the blend --stack chose */
+		lua_createtable(L, 0, 4);
+		set_integer(L, "rounds", res.gbdt_rounds);
+		set_number(L, "dev_macro_f1", res.gbdt_dev_macro_f1);
+		set_number(L, "test_macro_f1", res.gbdt_test_macro_f1);
+		set_number(L, "encoder_share", res.blend);
+		lua_setfield(L, -2, "gbdt");
 	}
 	set_number(L, "tokens_per_s", res.tokens_per_s);
 	set_number(L, "wall_s", res.wall_s);

@@ -20,6 +20,8 @@ local res = lathe.train(work .. "/slice.csv", {
 assert(res.epochs == 2 and #epochs == 2, "a progress call per epoch")
 assert(epochs[2].epoch == 2 and epochs[1].dev_macro_f1 >= 0 and epochs[1].train_loss > 0)
 assert(res.dev_macro_f1 >= 0 and res.tokens_per_s > 0)
+assert(res.gbdt and res.gbdt.rounds > 0 and res.gbdt.test_macro_f1 >= 0 and res.gbdt.encoder_share == 1,
+  "the referee's scores come back, and without stack the encoder alone diagnoses")
 
 local m = lathe.load_model(work .. "/m.safetensors")
 local labels = m:labels()
