@@ -10,7 +10,7 @@
 struct termsafe {
 	int fd;
 	bool keep_cr;
-	bool lead;       /* the last byte written was 0xC2, held back: a C1 may follow */
+	bool lead; /* the last byte written was 0xC2, held back: a C1 may follow */
 };
 
 static int write_all(int fd, const char *s, size_t n)

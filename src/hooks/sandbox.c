@@ -15,8 +15,8 @@
 struct sandbox {
 	size_t used, memory;
 	long instructions, left;
-	int depth;          /* calls running: 0 = none, and no Lua code may run */
-	char name[256];     /* the first chunk loaded, for messages */
+	int depth;      /* calls running: 0 = none, and no Lua code may run */
+	char name[256]; /* the first chunk loaded, for messages */
 };
 
 #define HOOK_EVERY 1000
@@ -176,8 +176,8 @@ static int safe_require(lua_State *L)
 	for (const char *p = name + 6; ok && *p; p++)
 		ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
 	if (!ok)
-		return luaL_error(L, "module '%s' is not available to a sandboxed script (only the lathe.* helpers are)",
-		                  name);
+		return luaL_error(
+		    L, "module '%s' is not available to a sandboxed script (only the lathe.* helpers are)", name);
 	lua_getfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
 	lua_pushvalue(L, 1);
 	if (lua_rawget(L, -2) != LUA_TNIL)
@@ -208,8 +208,8 @@ static void remove_field(lua_State *L, int table, const char *name)
 static void open_libraries(lua_State *L)
 {
 	static const luaL_Reg libs[] = {
-		{LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string}, {LUA_TABLIBNAME, luaopen_table},
-		{LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL},
+	    {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string}, {LUA_TABLIBNAME, luaopen_table},
+	    {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL},
 	};
 	for (const luaL_Reg *lib = libs; lib->func; lib++) {
 		luaL_requiref(L, lib->name, lib->func, 1);
@@ -223,8 +223,8 @@ static void open_libraries(lua_State *L)
 	lua_getfield(L, g, "setmetatable");
 	lua_setfield(L, LUA_REGISTRYINDEX, "lathe.sandbox.setmetatable");
 	static const luaL_Reg replaced[] = {
-		{"pcall", safe_pcall}, {"xpcall", safe_xpcall}, {"load", safe_load},      {"setmetatable", safe_setmetatable},
-		{"print", safe_print}, {"require", safe_require}, {NULL, NULL},
+	    {"pcall", safe_pcall}, {"xpcall", safe_xpcall},   {"load", safe_load}, {"setmetatable", safe_setmetatable},
+	    {"print", safe_print}, {"require", safe_require}, {NULL, NULL},
 	};
 	luaL_setfuncs(L, replaced, 0);
 	lua_getfield(L, g, LUA_STRLIBNAME);
@@ -300,7 +300,7 @@ int sandbox_load(lua_State *L, const char *text, size_t len, const char *name, s
 	struct sandbox *s = sandbox_of(L);
 	remember_name(s, name);
 	char chunk[4200];
-	snprintf(chunk, sizeof chunk, "@%s", name);  /* messages say "name:line:" */
+	snprintf(chunk, sizeof chunk, "@%s", name); /* messages say "name:line:" */
 	s->depth++;
 	int status = luaL_loadbufferx(L, text, len, chunk, "t");
 	s->depth--;

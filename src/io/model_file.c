@@ -56,12 +56,13 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	if (!rc && mf->trees.nnodes) {
 		const struct trees *t = &mf->trees;
 		int64_t nt[1] = {(int64_t)t->ntrees}, nn[1] = {(int64_t)t->nnodes};
-		rc = st_writer_add(w, "gbdt.root", ST_I32, 1, nt, t->root, e) ||
-		     st_writer_add(w, "gbdt.feature", ST_I32, 1, nn, t->feature, e) ||
-		     st_writer_add(w, "gbdt.value", ST_F32, 1, nn, t->value, e) ||
-		     st_writer_add(w, "gbdt.yes", ST_I32, 1, nn, t->yes, e) ||
-		     st_writer_add(w, "gbdt.no", ST_I32, 1, nn, t->no, e) ||
-		     st_writer_add(w, "gbdt.missing", ST_I32, 1, nn, t->missing, e);
+		if (st_writer_add(w, "gbdt.root", ST_I32, 1, nt, t->root, e) ||
+		    st_writer_add(w, "gbdt.feature", ST_I32, 1, nn, t->feature, e) ||
+		    st_writer_add(w, "gbdt.value", ST_F32, 1, nn, t->value, e) ||
+		    st_writer_add(w, "gbdt.yes", ST_I32, 1, nn, t->yes, e) ||
+		    st_writer_add(w, "gbdt.no", ST_I32, 1, nn, t->no, e) ||
+		    st_writer_add(w, "gbdt.missing", ST_I32, 1, nn, t->missing, e))
+			rc = -1;
 		json_t *o = json_pack("{s:i, s:i, s:f}", "classes", t->K, "features", t->nfeat, "blend", (double)mf->blend);
 		gbdt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 		json_decref(o);

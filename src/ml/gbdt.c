@@ -53,26 +53,6 @@ static int predict_matrix(BoosterHandle b, DMatrixHandle m, size_t n, int K, flo
 	return 0;
 }
 
-static double macro_f1(const float *probs, const int32_t *y, size_t n, int K)
-{
-	int32_t *pred = malloc((n + 1) * sizeof *pred);
-	if (!pred)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int best = 0;
-		for (int k = 1; k < K; k++)
-			if (probs[i * (size_t)K + (size_t)k] > probs[i * (size_t)K + (size_t)best])
-				best = k;
-		pred[i] = best;
-	}
-	struct metrics mt;
-	metrics_compute(&mt, y, pred, n, K);
-	double f1 = mt.macro_f1;
-	metrics_free(&mt);
-	free(pred);
-	return f1;
-}
-
 static int set_params(BoosterHandle b, int K, const struct gbdt_opts *o, struct err *e)
 {
 	char num[32], depth[32], eta[32], threads[32], seed[32];
@@ -82,8 +62,14 @@ static int set_params(BoosterHandle b, int K, const struct gbdt_opts *o, struct 
 	snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : 1);
 	snprintf(seed, sizeof seed, "%llu", (unsigned long long)(o->seed % 2147483647u));
 	const char *params[][2] = {
-		{"objective", "multi:softprob"}, {"num_class", num}, {"max_depth", depth}, {"eta", eta},
-		{"nthread", threads},            {"seed", seed},     {"tree_method", "hist"}, {"verbosity", "0"},
+	    {"objective", "multi:softprob"},
+	    {"num_class", num},
+	    {"max_depth", depth},
+	    {"eta", eta},
+	    {"nthread", threads},
+	    {"seed", seed},
+	    {"tree_method", "hist"},
+	    {"verbosity", "0"},
 	};
 	for (size_t i = 0; i < sizeof params / sizeof *params; i++)
 		if (XGBoosterSetParam(b, params[i][0], params[i][1]) != 0)
@@ -132,7 +118,7 @@ struct gbdt *gbdt_fit(const float *x, const int32_t *y, const float *w, size_t n
 			continue;
 		if (predict_matrix(b, dev, nd, K, probs, e))
 			goto out;
-		double f1 = macro_f1(probs, dev_y, nd, K);
+		double f1 = metrics_macro_f1(probs, dev_y, nd, K);
 		if (f1 > best_f1) {
 			best_f1 = f1;
 			best_rounds = round + 1;
@@ -200,9 +186,9 @@ void gbdt_free(struct gbdt *g)
 struct flat {
 	struct trees *t;
 	size_t cap;
-	json_t **nodes;       /* this tree's nodes in preorder */
+	json_t **nodes; /* this tree's nodes in preorder */
 	size_t nnodes, ncap;
-	int32_t *index_of;    /* nodeid -> position in nodes */
+	int32_t *index_of; /* nodeid -> position in nodes */
 	size_t nids;
 };
 

@@ -13,9 +13,9 @@
 struct gbdt;
 
 struct gbdt_opts {
-	int max_rounds;        /* boosting rounds at most (default 300) */
-	int depth;             /* tree depth (default 6) */
-	double eta;            /* learning rate (default 0.1) */
+	int max_rounds; /* boosting rounds at most (default 300) */
+	int depth;      /* tree depth (default 6) */
+	double eta;     /* learning rate (default 0.1) */
 	int threads;
 	uint64_t seed;
 };

@@ -67,3 +67,22 @@ void metrics_free(struct metrics *m)
 	free(m->present);
 	memset(m, 0, sizeof *m);
 }
+
+double metrics_macro_f1(const float *probs, const int32_t *truth, size_t n, int K)
+{
+	int32_t *pred = xmalloc((n + 1) * sizeof *pred);
+	for (size_t i = 0; i < n; i++) {
+		const float *p = probs + i * (size_t)K;
+		int best = 0;
+		for (int k = 1; k < K; k++)
+			if (p[k] > p[best])
+				best = k;
+		pred[i] = best;
+	}
+	struct metrics m;
+	metrics_compute(&m, truth, pred, n, K);
+	double f1 = m.macro_f1;
+	metrics_free(&m);
+	free(pred);
+	return f1;
+}

@@ -23,5 +23,8 @@ struct metrics {
 
 void metrics_compute(struct metrics *m, const int32_t *truth, const int32_t *pred, size_t n, int K);
 void metrics_free(struct metrics *m);
+/* The macro-F1 of the most probable class of each of n rows (probs[n*K])
+ * against the truth. */
+double metrics_macro_f1(const float *probs, const int32_t *truth, size_t n, int K);
 
 #endif

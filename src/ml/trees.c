@@ -20,7 +20,8 @@ int trees_check(const struct trees *t, struct err *e)
 			if (t->feature[k] == -1)
 				continue;
 			if (t->feature[k] < 0 || t->feature[k] >= t->nfeat)
-				return err_set(e, "trees: node %zu splits on feature %d of %d", k, (int)t->feature[k], t->nfeat);
+				return err_set(e, "trees: node %zu splits on feature %d of %d", k, (int)t->feature[k],
+				               t->nfeat);
 			const int32_t child[3] = {t->yes[k], t->no[k], t->missing[k]};
 			for (int c = 0; c < 3; c++)
 				if (child[c] <= (int32_t)k || (size_t)child[c] >= end)

@@ -14,10 +14,10 @@
 struct trees {
 	int K, nfeat;
 	size_t ntrees, nnodes;
-	int32_t *root;                  /* [ntrees], ascending; a tree ends where the next begins */
-	int32_t *feature;               /* [nnodes] */
-	float *value;                   /* [nnodes] threshold or leaf margin */
-	int32_t *yes, *no, *missing;    /* [nnodes] */
+	int32_t *root;               /* [ntrees], ascending; a tree ends where the next begins */
+	int32_t *feature;            /* [nnodes] */
+	float *value;                /* [nnodes] threshold or leaf margin */
+	int32_t *yes, *no, *missing; /* [nnodes] */
 };
 
 /* Every index in range, children after their node inside its tree,

@@ -628,19 +628,6 @@ static size_t part_rows(const struct fit *f, int part, size_t nv, size_t *idx, f
 	return m;
 }
 
-static double macro_f1_of(const float *probs, const int32_t *y, size_t n, int K)
-{
-	int32_t *pred = xmalloc((n + 1) * sizeof *pred);
-	for (size_t i = 0; i < n; i++)
-		pred[i] = argmax(probs + i * (size_t)K, K);
-	struct metrics mt;
-	metrics_compute(&mt, y, pred, n, K);
-	double f1 = mt.macro_f1;
-	metrics_free(&mt);
-	free(pred);
-	return f1;
-}
-
 /* out = a * enc + (1 - a) * trees, row by row. */
 static void blend_probs(const float *enc, const float *trees, size_t n, int K, float a, float *out)
 {
@@ -689,7 +676,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			trees_predict(&f->trees, x[s], m[s], tp[s]);
 			predict_encoded(f->m, &f->x, idx[s], m[s], f->o->batch, ep[s]);
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
-			        m[s] ? macro_f1_of(tp[s], y[s], m[s], f->K) : -1;
+			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
 		}
 		res->stack_dev_macro_f1 = res->stack_test_macro_f1 = -1;
 		if (f->o->stack && m[SPLIT_DEV]) {
@@ -697,7 +684,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			double best = -1;
 			for (int tenth = 10; tenth >= 0; tenth--) {
 				blend_probs(ep[SPLIT_DEV], tp[SPLIT_DEV], m[SPLIT_DEV], f->K, (float)tenth / 10, mix);
-				double f1 = macro_f1_of(mix, y[SPLIT_DEV], m[SPLIT_DEV], f->K);
+				double f1 = metrics_macro_f1(mix, y[SPLIT_DEV], m[SPLIT_DEV], f->K);
 				if (f1 > best + 1e-12) {
 					best = f1;
 					res->blend = (float)tenth / 10;
@@ -707,7 +694,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			free(mix);
 			mix = xmalloc((m[SPLIT_TEST] * K + 1) * sizeof *mix);
 			blend_probs(ep[SPLIT_TEST], tp[SPLIT_TEST], m[SPLIT_TEST], f->K, res->blend, mix);
-			res->stack_test_macro_f1 = m[SPLIT_TEST] ? macro_f1_of(mix, y[SPLIT_TEST], m[SPLIT_TEST], f->K) : -1;
+			res->stack_test_macro_f1 = m[SPLIT_TEST] ? metrics_macro_f1(mix, y[SPLIT_TEST], m[SPLIT_TEST], f->K) : -1;
 			free(mix);
 		}
 		for (int s = 0; s < 3; s++) {

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	numparse_double(s, n, flags & 1 ? ',' : '.', &v);
 	numparse_is_missing(s, n);
 	numparse_date_orders(s, n);
-	static const enum time_form forms[] = {TIME_FORM_ISO, TIME_FORM_DMY, TIME_FORM_MDY, TIME_FORM_EPOCH_S,
-	                                       TIME_FORM_EPOCH_MS, TIME_FORM_STRPTIME};
+	static const enum time_form forms[] = {TIME_FORM_ISO,     TIME_FORM_DMY,      TIME_FORM_MDY,
+	                                       TIME_FORM_EPOCH_S, TIME_FORM_EPOCH_MS, TIME_FORM_STRPTIME};
 	enum time_form form = forms[(flags >> 1) % 6];
 	int64_t ms;
 	bool zone;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t got = wordpiece_encode(wp, text, ids, 256);
 		for (size_t i = 0; i < got && i < 256; i++)
 			if (!wordpiece_token(wp, ids[i]))
-				abort();  /* an id the vocabulary does not have */
+				abort(); /* an id the vocabulary does not have */
 		wordpiece_free(wp);
 	}
 	/* The same text through a vocabulary trained on it. */
