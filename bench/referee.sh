@@ -3,7 +3,9 @@
 # bench/ai4i_quality.sh does: per seed, the test macro-F1 of lathe's
 # encoder, of the gradient-boosted trees every run fits beside it (the
 # referee, XGBoost on the same rows' readings), and of the --stack blend
-# chosen on dev; then the mean of each over the seeds.
+# chosen on dev; then the mean of each over the seeds, and scikit-learn's
+# random forest and HistGradientBoosting on the same split
+# (bench/baseline_trees.py; Debian's python3-sklearn).
 #   bench/referee.sh [SEEDS] [THREADS] [TRAINING OPTIONS...]
 # e.g. bench/referee.sh "1 2 3" 2
 set -eu
@@ -27,3 +29,9 @@ for seed in $seeds; do
 done | tee "$work/table"
 awk '{ e += $4; t += $6; b += $8; n++ }
 	END { if (n) printf "mean of %d seeds: encoder %.4f  trees %.4f  blend %.4f\n", n, e / n, t / n, b / n }' "$work/table"
+"$lathe" textualize "$top/datasets/ai4i2020.csv" --rules "$top/lua/ai4i.lua" --split time --time UDI \
+	-o "$work/split.jsonl" 2>/dev/null
+for seed in $seeds; do
+	/usr/bin/python3 "$here/baseline_trees.py" "$top/datasets/ai4i2020.csv" "$work/split.jsonl" "$seed" Type \
+		"Air temperature [K]" "Process temperature [K]" "Rotational speed [rpm]" "Torque [Nm]" "Tool wear [min]"
+done
