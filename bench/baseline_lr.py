@@ -10,22 +10,15 @@ both see the same training and test rows.
 SPLIT.jsonl: `lathe textualize` output (row, split, label). Prints the test
 macro-F1 and accuracy as 'RESULT baseline=logreg macro_f1=... accuracy=...'.
 """
-import csv
-import json
 import sys
 
 import numpy as np
 
+from lathe_split import load
+
 data_path, split_path = sys.argv[1], sys.argv[2]
 columns = sys.argv[3:]
-with open(data_path, newline="", encoding="utf-8-sig") as f:
-    rows = list(csv.DictReader(f))
-split, label = {}, {}
-with open(split_path, encoding="utf-8") as f:
-    for line in f:
-        s = json.loads(line)
-        split[s["row"]] = s["split"]
-        label[s["row"]] = s["label"]
+rows, classes, y, part = load(data_path, split_path)
 
 feats = []
 for c in columns:
@@ -37,10 +30,6 @@ for c in columns:
         cats = sorted(set(values))
         feats.append(np.array([[v == k for k in cats] for v in values], dtype=float))
 X = np.hstack(feats + [np.ones((len(rows), 1))])
-ids = [i + 1 for i in range(len(rows))]
-classes = sorted({label[i] for i in ids if i in label and label[i] is not None})
-y = np.array([classes.index(label[i]) if label.get(i) in classes else -1 for i in ids])
-part = np.array([split.get(i, "none") for i in ids])
 tr, te = (part == "train") & (y >= 0), (part == "test") & (y >= 0)
 K = len(classes)
 counts = np.bincount(y[tr], minlength=K).astype(float)

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "base/err.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
 
 struct termsafe {
 	int fd;
-	bool keep_cr;
-	bool lead; /* the last byte written was 0xC2, held back: a C1 may follow */
+	unsigned keep;      /* UTF8_KEEP_* */
+	bool lead;          /* the last byte written was 0xC2, held back: a C1 may follow */
+	struct strbuf in, out;  /* reused across writes */
 };
 
 static int write_all(int fd, const char *s, size_t n)
@@ -27,35 +29,21 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* A write may end inside a two-byte C1 character: its lead byte waits
+ * for the next write, which decides whether it was one. */
 static ssize_t termsafe_write(void *cookie, const char *buf, size_t size)
 {
 	struct termsafe *t = cookie;
-	char out[4096 + 8];
-	size_t len = 0;
-	for (size_t i = 0; i < size; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if (len > sizeof out - 8) {
-			if (write_all(t->fd, out, len))
-				return -1;
-			len = 0;
-		}
-		if (t->lead) {
-			t->lead = false;
-			if (c >= 0x80 && c <= 0x9F) {
-				len += (size_t)snprintf(out + len, 5, "\\x%02x", c);
-				continue;
-			}
-			out[len++] = (char)0xC2;
-		}
-		if (c == 0xC2) {
-			t->lead = true;
-		} else if ((c < 0x20 && c != '\n' && c != '\t' && !(t->keep_cr && c == '\r')) || c == 0x7F) {
-			len += (size_t)snprintf(out + len, 5, "\\x%02x", c);
-		} else {
-			out[len++] = (char)c;
-		}
-	}
-	if (len && write_all(t->fd, out, len))
+	if (size == 0)
+		return 0;
+	strbuf_clear(&t->in);
+	if (t->lead)
+		strbuf_add(&t->in, "\xC2", 1);
+	strbuf_add(&t->in, buf, size);
+	t->lead = (unsigned char)t->in.s[t->in.len - 1] == 0xC2;
+	strbuf_clear(&t->out);
+	utf8_escape_controls(t->in.s, t->in.len - t->lead, t->keep, &t->out);
+	if (t->out.len && write_all(t->fd, t->out.s, t->out.len))
 		return -1;
 	return (ssize_t)size;
 }
@@ -64,6 +52,8 @@ static int termsafe_close(void *cookie)
 {
 	struct termsafe *t = cookie;
 	int rc = t->lead ? write_all(t->fd, "\xC2", 1) : 0;
+	strbuf_free(&t->in);
+	strbuf_free(&t->out);
 	free(t);
 	return rc;
 }
@@ -74,7 +64,7 @@ FILE *termsafe_open(int fd, bool keep_cr)
 	if (!t)
 		return NULL;
 	t->fd = fd;
-	t->keep_cr = keep_cr;
+	t->keep = UTF8_KEEP_NEWLINE | (keep_cr ? UTF8_KEEP_CR : 0);
 	cookie_io_functions_t io = {.write = termsafe_write, .close = termsafe_close};
 	FILE *fp = fopencookie(t, "w", io);
 	if (!fp)

@@ -93,13 +93,14 @@ char *utf8_fold(const char *s)
 	return (char *)out;
 }
 
-void utf8_escape_controls(const char *s, size_t n, bool lines, struct strbuf *out)
+void utf8_escape_controls(const char *s, size_t n, unsigned keep, struct strbuf *out)
 {
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool c1 = c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F;
-		if (!(c < 0x20 && c != '\t' && !(lines && c == '\n')) && c != 0x7F && !c1)
+		bool kept = c == '\t' || (c == '\n' && (keep & UTF8_KEEP_NEWLINE)) || (c == '\r' && (keep & UTF8_KEEP_CR));
+		if ((c >= 0x20 || kept) && c != 0x7F && !c1)
 			continue;
 		strbuf_add(out, s + start, i - start);
 		if (c1)
@@ -113,6 +114,6 @@ void utf8_escape_controls(const char *s, size_t n, bool lines, struct strbuf *ou
 const char *utf8_printable(const char *s, struct strbuf *tmp)
 {
 	strbuf_clear(tmp);
-	utf8_escape_controls(s, strlen(s), false, tmp);
+	utf8_escape_controls(s, strlen(s), 0, tmp);
 	return tmp->s ? tmp->s : "";
 }

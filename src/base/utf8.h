@@ -18,10 +18,13 @@ size_t utf8_prefix(const char *s, size_t width, size_t *used);
 size_t utf8_width(const char *s);
 /* Writes s and pads it with spaces to width terminal columns. */
 void utf8_pad(FILE *fp, const char *s, size_t width);
-/* Appends s with every control character (C0 but tab, and newline when
- * lines is set; DEL; C1) written as \xNN: text from a log or a model file
- * must not drive the terminal it is printed on. */
-void utf8_escape_controls(const char *s, size_t n, bool lines, struct strbuf *out);
+/* Appends s with every control character (C0 but tab, DEL, C1) written
+ * as \xNN, but for newline and carriage return where keep says so: text
+ * from a log or a model file must not drive the terminal it is printed
+ * on. */
+#define UTF8_KEEP_NEWLINE 1u
+#define UTF8_KEEP_CR 2u
+void utf8_escape_controls(const char *s, size_t n, unsigned keep, struct strbuf *out);
 /* s escaped so, in tmp (reused across calls); for printf's %s. */
 const char *utf8_printable(const char *s, struct strbuf *tmp);
 /* Lower-cased (Unicode case folding) copy; caller frees. */

@@ -96,7 +96,7 @@ static void print_script(const struct st_file *f, bool alone)
 			                                : "DOES NOT match the manifest, so it will not run");
 		}
 		strbuf_clear(&out);
-		utf8_escape_controls(script, strlen(script), true, &out);
+		utf8_escape_controls(script, strlen(script), UTF8_KEEP_NEWLINE, &out);
 		fputs(out.s ? out.s : "", stdout);
 		if (out.len && out.s[out.len - 1] != '\n')
 			putchar('\n');
@@ -152,7 +152,7 @@ static int info_model(const char *path, bool json, bool script_only)
 			size_t cut = utf8_prefix(v, 200, NULL);
 			printf("%s%-10s ", i ? "" : "\nmetadata\n", utf8_printable(k, &tmp));
 			strbuf_clear(&tmp);
-			utf8_escape_controls(v, cut, false, &tmp);
+			utf8_escape_controls(v, cut, 0, &tmp);
 			printf("%s%s\n", tmp.s ? tmp.s : "", v[cut] ? "..." : "");
 		}
 	}

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/datadir.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
 
 /* What the hook and the allocator need, reached through the state's extra
  * space (the hook) and the allocator's user data, so nothing is global. */
@@ -149,21 +151,20 @@ static int safe_setmetatable(lua_State *L)
 static int safe_print(lua_State *L)
 {
 	int n = lua_gettop(L);
+	/* __tostring may raise: every text is made before C allocates. */
+	luaL_checkstack(L, n, "too many values to print");
+	for (int i = 1; i <= n; i++)
+		luaL_tolstring(L, i, NULL);
+	struct strbuf line = {0};
 	for (int i = 1; i <= n; i++) {
 		size_t len;
-		const char *s = luaL_tolstring(L, i, &len);
+		const char *s = lua_tolstring(L, n + i, &len);
 		if (i > 1)
-			fputc('\t', stderr);
-		for (size_t k = 0; k < len; k++) {
-			unsigned char c = (unsigned char)s[k];
-			if (c < 0x20 || c == 0x7f)
-				fprintf(stderr, "\\x%02x", c);
-			else
-				fputc(c, stderr);
-		}
-		lua_pop(L, 1);
+			strbuf_puts(&line, "\t");
+		utf8_escape_controls(s, len, 0, &line);
 	}
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", line.s ? line.s : "");
+	strbuf_free(&line);
 	return 0;
 }
 

@@ -672,9 +672,12 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 		float *tp[3] = {NULL}, *ep[3] = {NULL};
 		for (int s = SPLIT_DEV; s <= SPLIT_TEST; s++) {
 			tp[s] = xmalloc((m[s] * K + 1) * sizeof *tp[s]);
-			ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
 			trees_predict(&f->trees, x[s], m[s], tp[s]);
-			predict_encoded(f->m, &f->x, idx[s], m[s], f->o->batch, ep[s]);
+			/* The encoder's probabilities only matter to a blend. */
+			if (f->o->stack) {
+				ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
+				predict_encoded(f->m, &f->x, idx[s], m[s], f->o->batch, ep[s]);
+			}
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
 		}
