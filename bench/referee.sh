@@ -5,7 +5,7 @@
 # referee, XGBoost on the same rows' readings), and of the --stack blend
 # chosen on dev; then the mean of each over the seeds, and scikit-learn's
 # random forest and HistGradientBoosting on the same split
-# (bench/baseline_trees.py; Debian's python3-sklearn).
+# (bench/baseline_sklearn.py; Debian's python3-sklearn).
 #   bench/referee.sh [SEEDS] [THREADS] [TRAINING OPTIONS...]
 # e.g. bench/referee.sh "1 2 3" 2
 set -eu
@@ -32,6 +32,6 @@ awk '{ e += $4; t += $6; b += $8; n++ }
 "$lathe" textualize "$top/datasets/ai4i2020.csv" --rules "$top/lua/ai4i.lua" --split time --time UDI \
 	-o "$work/split.jsonl" 2>/dev/null
 for seed in $seeds; do
-	/usr/bin/python3 "$here/baseline_trees.py" "$top/datasets/ai4i2020.csv" "$work/split.jsonl" "$seed" Type \
+	/usr/bin/python3 "$here/baseline_sklearn.py" "$top/datasets/ai4i2020.csv" "$work/split.jsonl" "$seed" Type \
 		"Air temperature [K]" "Process temperature [K]" "Rotational speed [rpm]" "Torque [Nm]" "Tool wear [min]"
 done

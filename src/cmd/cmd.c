@@ -22,7 +22,7 @@ enum {
 	OPT_DELIMITER = 256, OPT_DECIMAL, OPT_HEADER, OPT_TYPE, OPT_TIME_FORMAT, OPT_RAGGED, OPT_BAD_UTF8,
 	OPT_BAD_NUMBER, OPT_MAX_FIELD,
 	OPT_RULES, OPT_LUA_LIMIT, OPT_MACHINE, OPT_TIME, OPT_LABEL, OPT_RULE,
-	OPT_LANG, OPT_BINNING, OPT_LEVELS, OPT_WINDOW, OPT_NOTES, OPT_INCLUDE, OPT_EXCLUDE, OPT_SPLIT, OPT_RATIOS,
+	OPT_LANG, OPT_BINNING, OPT_LEVELS, OPT_WINDOW, OPT_VALUE_BINS, OPT_NOTES, OPT_INCLUDE, OPT_EXCLUDE, OPT_SPLIT, OPT_RATIOS,
 	OPT_SEED, OPT_GROUP,
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
@@ -31,7 +31,7 @@ enum {
 	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
 	OPT_PREVIEW,
 	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
-	OPT_NO_RULES, OPT_SCRIPT, OPT_STACK,
+	OPT_NO_RULES, OPT_SCRIPT, OPT_STACK, OPT_NO_STACK,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -73,6 +73,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TEXT, {"binning", required_argument, NULL, OPT_BINNING}, "quantile|zscore", "how levels are cut (fitted on the training split)"},
 	{CMD_G_TEXT, {"levels", required_argument, NULL, OPT_LEVELS}, "COL=a,b,c,d", "fixed thresholds: very low < a <= low < b <= normal <= c < high <= d < very high"},
 	{CMD_G_TEXT, {"window", required_argument, NULL, OPT_WINDOW}, "N", "trend facts over the last N readings per machine (0 = none)"},
+	{CMD_G_TEXT, {"value-bins", required_argument, NULL, OPT_VALUE_BINS}, "N", "piecewise-linear bins per reading for the model, at most (0 = z-score only; default: by the data, 8-64)"},
 	{CMD_G_TEXT, {"notes", required_argument, NULL, OPT_NOTES}, "COL", "free-text column appended to each text"},
 	{CMD_G_TEXT, {"include", required_argument, NULL, OPT_INCLUDE}, "COL", "make facts of this column (repeat; default: automatic)"},
 	{CMD_G_TEXT, {"exclude", required_argument, NULL, OPT_EXCLUDE}, "COL", "never make facts of this column (repeat)"},
@@ -87,7 +88,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_MODEL, {"threads", required_argument, NULL, OPT_THREADS}, "N", "threads for the matrix products (default: the processors, for bench 1)"},
 	{CMD_G_BENCH, {"steps", required_argument, NULL, OPT_STEPS}, "N", "timed steps (default: tiny 50, small 15; infer 4x)"},
 	{CMD_G_BENCH, {"warmup", required_argument, NULL, OPT_WARMUP}, "N", "untimed steps first (default 5)"},
-	{CMD_G_TRAIN, {"epochs", required_argument, NULL, OPT_EPOCHS}, "N", "passes over the training rows at most (default 20)"},
+	{CMD_G_TRAIN, {"epochs", required_argument, NULL, OPT_EPOCHS}, "N", "passes over the training rows at most (default: about 4 million tokens' worth, 3 to 20)"},
 	{CMD_G_TRAIN, {"batch", required_argument, NULL, OPT_BATCH}, "N", "sequences per step (default 32)"},
 	{CMD_G_TRAIN, {"accumulate", required_argument, NULL, OPT_ACCUMULATE}, "N", "add up N batches' gradients per optimizer step (default 1)"},
 	{CMD_G_TRAIN, {"lr", required_argument, NULL, OPT_LR}, "X", "peak learning rate, after a linear warm-up over 10% (default 0.001)"},
@@ -100,7 +101,8 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default: the config's, 0.1)"},
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
-	{CMD_G_TRAIN, {"stack", no_argument, NULL, OPT_STACK}, "", "diagnose with a blend of the encoder and the trees, weighted on dev"},
+	{CMD_G_TRAIN, {"stack", no_argument, NULL, OPT_STACK}, "", "diagnose with a blend of the encoder and the trees, weighted on dev (default)"},
+	{CMD_G_TRAIN, {"no-stack", no_argument, NULL, OPT_NO_STACK}, "", "diagnose with the encoder alone (the trees still referee)"},
 	{CMD_G_TRAIN, {"init", required_argument, NULL, OPT_INIT}, "MODEL", "start from a pretrained model (its vocabulary and encoder)"},
 	{CMD_G_TRAIN, {"checkpoint", required_argument, NULL, OPT_CHECKPOINT}, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)"},
 	{CMD_G_TRAIN, {"resume", required_argument, NULL, OPT_RESUME}, "FILE", "continue a checkpointed run (same data and options)"},
@@ -318,6 +320,12 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 			return cmd_usage_error(cmd, "--window %s: expected 0 (none) or a number of readings from 2", arg);
 		po->window = v;
 		return 0;
+	case OPT_VALUE_BINS:
+		if (parse_long(arg, 0, &v) || v > TEXT_MAX_VALUE_BINS)
+			return cmd_usage_error(cmd, "--value-bins %s: expected a number of bins from 0 to %d", arg,
+			                       TEXT_MAX_VALUE_BINS);
+		po->value_bins = (int)v;
+		return 0;
 	case OPT_NOTES: po->notes = arg; return 0;
 	case OPT_INCLUDE: return add_list(&po->include, &po->ninclude, (char *)arg);
 	case OPT_EXCLUDE: return add_list(&po->exclude, &po->nexclude, (char *)arg);
@@ -417,6 +425,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_NO_RULES: a->po.no_rules = true; return 0;
 	case OPT_SCRIPT: a->script = true; return 0;
 	case OPT_STACK: a->learn.stack = true; return 0;
+	case OPT_NO_STACK: a->learn.stack = false; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

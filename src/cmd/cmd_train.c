@@ -127,9 +127,10 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		                      res->test_macro_f1, "tokens_per_s", res->tokens_per_s, "wall_s", res->wall_s);
 		if (res->gbdt_rounds > 0)
 			json_object_set_new(o, "gbdt",
-			                    json_pack("{s:i, s:f, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
+			                    json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
 			                              res->gbdt_dev_macro_f1, "test_macro_f1", res->gbdt_test_macro_f1,
-			                              "encoder_share", (double)res->blend));
+			                              "encoder_share", (double)res->blend, "stacked_dev_macro_f1",
+			                              res->stack_dev_macro_f1, "stacked_test_macro_f1", res->stack_test_macro_f1));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);

@@ -50,10 +50,11 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 	if (c->classes < 1)
 		return err_set(e, "only a classifier exports as BertForSequenceClassification (this model has no labels)");
 	if (c->values)
-		return err_set(e, "a model with value-aware facts does not export: BERT has no place for the values");
+		return err_set(e, "a model with value-aware facts does not export: BERT has no place for the values (train "
+		                  "with --no-values)");
 	if (mf->trees.nnodes && mf->blend < 1)
-		return err_set(e, "a model that blends its encoder with gradient-boosted trees (--stack) does not export: BERT "
-		                  "has no place for the trees");
+		return err_set(e, "a model that blends its encoder with gradient-boosted trees does not export: BERT has no "
+		                  "place for the trees (train with --no-stack)");
 	struct stat sb;
 	if (stat(dir, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode))

@@ -15,6 +15,8 @@ static char *config_json(const struct model_config *c)
 	                      "dropout", round((double)c->dropout * 1e6) / 1e6);
 	if (c->values)
 		json_object_set_new(o, "values", json_integer(c->values));
+	if (c->value_bins)
+		json_object_set_new(o, "value_bins", json_integer(c->value_bins));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(o);
 	return s;
@@ -223,6 +225,14 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		goto out;
 	}
 	c.values = (int)json_integer_value(values);
+	json_t *bins = json_object_get(cfg, "value_bins");
+	if (bins && (!json_is_integer(bins) || json_integer_value(bins) < 0 ||
+	             json_integer_value(bins) > MODEL_MAX_VALUE_BINS)) {
+		err_at(e, path, 0, "model file: \"value_bins\" in the config is not a count from 0 to %d",
+		       MODEL_MAX_VALUE_BINS);
+		goto out;
+	}
+	c.value_bins = (int)json_integer_value(bins);
 	if (model_config_check(&c, e)) {
 		err_prefix(e, "%s: ", path);
 		goto out;

@@ -21,6 +21,12 @@ struct model_config {
 	 * ("embeddings.value_directions", [values, C]) and z the reading's
 	 * z-score, so the words' levels lose nothing of the number. */
 	int values;
+	/* Piecewise-linear bins per value (0 = the z-score alone): a reading
+	 * enters as W = 1 + value_bins numbers, its z-score and how far it
+	 * fills each of its column's training-quantile bins, each along its
+	 * own learned direction ([values * W, C]), so the embedding can bend
+	 * where the data does. */
+	int value_bins;
 };
 
 #define MODEL_MAX_VOCAB (1 << 20)
@@ -29,6 +35,7 @@ struct model_config {
 #define MODEL_MAX_LAYERS 64
 #define MODEL_MAX_CLASSES 65536
 #define MODEL_MAX_VALUES 65536
+#define MODEL_MAX_VALUE_BINS 256
 /* Activation floats at most (16 GiB). */
 #define MODEL_MAX_ARENA ((size_t)1 << 32)
 
@@ -75,10 +82,11 @@ struct model_batch {
 	 * sequence by sequence (b never decreases). */
 	int M;
 	const int32_t *mlm_pos, *mlm_target;
-	/* Value-aware facts: per token its fact (-1 = none) and z-score;
-	 * NULL when the batch carries no values. */
+	/* Value-aware facts: per token its fact (-1 = none) and its reading's
+	 * 1 + value_bins numbers ([B*T, 1 + value_bins]); NULL when the batch
+	 * carries no values. */
 	const int32_t *value_fact;
-	const float *value_z;
+	const float *value_enc;
 	bool accumulate;            /* add to the gradients instead of replacing them */
 };
 

@@ -48,11 +48,14 @@ struct ops {
 	/* out[B,T,C] = wte[tok[b,t]] + wpe[t] */
 	void (*embedding_forward)(float *out, const int32_t *tok, const float *wte, const float *wpe, int B, int T, int C);
 	void (*embedding_backward)(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T, int C);
-	/* out[i,:] += z[i] dirs[fact[i],:] for the n rows with fact[i] >= 0:
-	 * value-aware token embeddings. Backward adds z[i] dout[i,:] into
-	 * ddirs[fact[i],:]. */
-	void (*value_forward)(float *out, const int32_t *fact, const float *z, const float *dirs, size_t n, int C);
-	void (*value_backward)(float *ddirs, const float *dout, const int32_t *fact, const float *z, size_t n, int C);
+	/* out[i,:] += sum over w < W of enc[i,w] dirs[fact[i]*W + w,:] for the
+	 * n rows with fact[i] >= 0: value-aware token embeddings, each reading
+	 * encoded as W numbers (its z-score, then its piecewise-linear bins).
+	 * Backward adds enc[i,w] dout[i,:] into ddirs[fact[i]*W + w,:]. */
+	void (*value_forward)(float *out, const int32_t *fact, const float *enc, int W, const float *dirs, size_t n,
+	                      int C);
+	void (*value_backward)(float *ddirs, const float *dout, const int32_t *fact, const float *enc, int W, size_t n,
+	                       int C);
 	/* Softmax cross-entropy over logits[N,V] against target[N] (-1 =
 	 * ignored), each row weighted by weight[target] (NULL = 1). Returns
 	 * the weighted mean loss; writes dlogits[N,V] of that mean (not +=). */

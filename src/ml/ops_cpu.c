@@ -348,30 +348,41 @@ WIDE_SIMD static void embedding_backward(float *dwte, float *dwpe, const float *
 		}
 }
 
-WIDE_SIMD static void value_forward(float *out, const int32_t *fact, const float *z, const float *dirs, size_t n, int C)
+WIDE_SIMD static void value_forward(float *out, const int32_t *fact, const float *enc, int W, const float *dirs,
+                                    size_t n, int C)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
 			continue;
-		float *o = out + i * C, zi = z[i];
-		const float *d = dirs + (size_t)fact[i] * C;
+		float *o = out + i * C;
+		for (int w = 0; w < W; w++) {
+			float e = enc[i * W + w];
+			if (e == 0)  /* most piecewise-linear components are */
+				continue;
+			const float *d = dirs + ((size_t)fact[i] * W + w) * C;
 #pragma omp simd
-		for (int j = 0; j < C; j++)
-			o[j] += zi * d[j];
+			for (int j = 0; j < C; j++)
+				o[j] += e * d[j];
+		}
 	}
 }
 
-WIDE_SIMD static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *z, size_t n,
-                                     int C)
+WIDE_SIMD static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *enc, int W,
+                                     size_t n, int C)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
 			continue;
 		const float *g = dout + i * C;
-		float *d = ddirs + (size_t)fact[i] * C, zi = z[i];
+		for (int w = 0; w < W; w++) {
+			float e = enc[i * W + w];
+			if (e == 0)
+				continue;
+			float *d = ddirs + ((size_t)fact[i] * W + w) * C;
 #pragma omp simd
-		for (int j = 0; j < C; j++)
-			d[j] += zi * g[j];
+			for (int j = 0; j < C; j++)
+				d[j] += e * g[j];
+		}
 	}
 }
 

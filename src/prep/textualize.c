@@ -17,6 +17,10 @@ struct fact_col {
 	double cuts[4];
 	double sd;             /* training spread, scales the trend */
 	double center;         /* training mean: values are (x - center) / sd */
+	/* Piecewise-linear bin edges of the reading (training quantiles,
+	 * rising strictly), nedges - 1 bins; 0 = none. */
+	double *edges;
+	size_t nedges;
 	bool trend;
 };
 
@@ -79,6 +83,8 @@ struct textualizer {
 	size_t nfacts;
 	long notes, machine, time;
 	size_t window;
+	size_t *value_facts;   /* the facts that carry values, in text order */
+	size_t nvalues;
 };
 
 void textualize_opts_init(struct textualize_opts *o)
@@ -86,6 +92,7 @@ void textualize_opts_init(struct textualize_opts *o)
 	memset(o, 0, sizeof *o);
 	o->lang = "en";
 	o->binning = TEXT_BIN_QUANTILE;
+	o->value_bins = -1;
 }
 
 char *textualize_fact_name(const char *column)
@@ -187,6 +194,45 @@ static bool automatic_choice(const struct table *t, size_t c, const struct col_s
 	return true;
 }
 
+/* Quantile edges of a reading's training values (sorted[n]) for its
+ * piecewise-linear encoding: bins (-1: one per 128 training values, from
+ * 8 to 64; 0: none) cut at equal shares of the rows, a repeated edge
+ * (discrete readings) dropped, so each column gets the bins its data
+ * can fill. */
+static void fit_edges(struct fact_col *f, const double *sorted, size_t n, int bins)
+{
+	if (bins < 0)
+		bins = n / 128 < 8 ? 8 : n / 128 > 64 ? 64 : (int)(n / 128);
+	if (bins == 0 || n < 2 || !(f->sd > 0))
+		return;
+	f->edges = xmalloc(((size_t)bins + 1) * sizeof *f->edges);
+	for (int j = 0; j <= bins; j++) {
+		double e = quantile(sorted, n, (double)j / bins);
+		if (f->nedges == 0 || e > f->edges[f->nedges - 1])
+			f->edges[f->nedges++] = e;
+	}
+	if (f->nedges < 2) {
+		free(f->edges);
+		f->edges = NULL;
+		f->nedges = 0;
+	}
+}
+
+/* A level fact carries a value when its training spread is known. */
+static bool has_value(const struct fact_col *f)
+{
+	return f->kind == FACT_LEVEL && f->sd > 0 && !isnan(f->center);
+}
+
+static void index_values(struct textualizer *tz)
+{
+	tz->value_facts = xmalloc((tz->nfacts + 1) * sizeof *tz->value_facts);
+	tz->nvalues = 0;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		if (has_value(&tz->facts[i]))
+			tz->value_facts[tz->nvalues++] = i;
+}
+
 int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o,
                    const atomic_int *cancel, struct textualizer **out, struct err *e)
 {
@@ -247,6 +293,7 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 				ss += (v[i] - mean) * (v[i] - mean);
 			f.sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
 			f.center = mean;
+			qsort(v, n, sizeof *v, cmp_double);
 			if (user && user->has_cuts) {
 				memcpy(f.cuts, user->cuts, sizeof f.cuts);
 			} else if (n == 0) {
@@ -259,16 +306,17 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 			} else {
 				/* The middle half is normal; the outer 5% on each side "very". */
 				static const double q[4] = {0.05, 0.25, 0.75, 0.95};
-				qsort(v, n, sizeof *v, cmp_double);
 				for (int k = 0; k < 4; k++)
 					f.cuts[k] = quantile(v, n, q[k]);
 			}
 			f.trend = o->window > 1 && f.sd > 0;
+			fit_edges(&f, v, n, o->value_bins);
 		}
 		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
 		tz->facts[tz->nfacts++] = f;
 	}
 	free(v);
+	index_values(tz);
 	*out = tz;
 	return 0;
 }
@@ -277,9 +325,12 @@ void textualize_free(struct textualizer *tz)
 {
 	if (!tz)
 		return;
-	for (size_t i = 0; i < tz->nfacts; i++)
+	for (size_t i = 0; i < tz->nfacts; i++) {
 		free(tz->facts[i].name);
+		free(tz->facts[i].edges);
+	}
 	free(tz->facts);
+	free(tz->value_facts);
 	free(tz);
 }
 
@@ -302,6 +353,12 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t)
 			json_object_set_new(jf, "cuts", cuts);
 			json_object_set_new(jf, "sd", json_real(f->sd));
 			json_object_set_new(jf, "center", json_real(f->center));
+			if (f->nedges) {
+				json_t *edges = json_array();
+				for (size_t k = 0; k < f->nedges; k++)
+					json_array_append_new(edges, json_real(f->edges[k]));
+				json_object_set_new(jf, "edges", edges);
+			}
 		}
 		json_array_append_new(facts, jf);
 	}
@@ -324,6 +381,26 @@ static long spec_column(json_t *o, const char *key, const struct table *t, struc
 		return err_set(e, "the data has no column \"%s\" (%s) that the model needs",
 		               json_is_string(v) ? json_string_value(v) : "?", key) - 1;
 	return c;
+}
+
+/* A fact's bin edges from a spec (absent: none): finite, rising
+ * strictly, from 2 to TEXT_MAX_VALUE_BINS + 1 of them. */
+static int spec_edges(json_t *a, struct fact_col *f, struct err *e)
+{
+	if (!a)
+		return 0;
+	size_t n = json_array_size(a);
+	if (!json_is_array(a) || n < 2 || n > TEXT_MAX_VALUE_BINS + 1 || f->kind != FACT_LEVEL)
+		return err_set(e, "\"edges\" must be a list of 2 to %d numbers on a numeric fact", TEXT_MAX_VALUE_BINS + 1);
+	f->edges = xmalloc(n * sizeof *f->edges);
+	for (size_t k = 0; k < n; k++) {
+		json_t *v = json_array_get(a, k);
+		f->edges[k] = json_is_number(v) ? json_number_value(v) : NAN;
+		if (!isfinite(f->edges[k]) || (k && !(f->edges[k] > f->edges[k - 1])))
+			return err_set(e, "\"edges\" must be finite numbers rising strictly");
+		f->nedges = k + 1;
+	}
+	return 0;
 }
 
 int textualize_from_spec(const char *text, const struct table *t, struct textualizer **out, struct err *e)
@@ -378,12 +455,17 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 		}
 		f.name = xstrdup(name);
 		tz->facts[tz->nfacts++] = f;
+		if (spec_edges(json_object_get(jf, "edges"), &tz->facts[tz->nfacts - 1], e)) {
+			rc = err_prefix(e, "textualizer spec: fact %zu: ", i);
+			break;
+		}
 	}
 	json_decref(o);
 	if (rc) {
 		textualize_free(tz);
 		return -1;
 	}
+	index_values(tz);
 	*out = tz;
 	return 0;
 }
@@ -525,55 +607,49 @@ char **textualize_table_until(const struct textualizer *tz, const struct table *
 	return texts;
 }
 
-/* A level fact carries a value when its training spread is known. */
-static bool has_value(const struct fact_col *f)
-{
-	return f->kind == FACT_LEVEL && f->sd > 0 && !isnan(f->center);
-}
-
 size_t textualize_nvalues(const struct textualizer *tz)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < tz->nfacts; i++)
-		n += has_value(&tz->facts[i]);
-	return n;
+	return tz->nvalues;
 }
 
 const char *textualize_value_name(const struct textualizer *tz, size_t k)
 {
-	for (size_t i = 0; i < tz->nfacts; i++)
-		if (has_value(&tz->facts[i]) && k-- == 0)
-			return tz->facts[i].name;
-	return NULL;
+	return k < tz->nvalues ? tz->facts[tz->value_facts[k]].name : NULL;
 }
 
-/* The readings of the value facts of row r: as they are, or as z-scores
- * clamped to 5 sd (beyond that a reading says "extreme" and no more: the
- * clamp keeps one wild value from swamping its token's embedding). */
-static void fill_values(const struct textualizer *tz, const struct table *t, size_t r, bool standard, float *out)
+size_t textualize_value_bins(const struct textualizer *tz)
 {
-	const double limit = 5;
-	size_t k = 0;
-	for (size_t i = 0; i < tz->nfacts; i++) {
-		const struct fact_col *f = &tz->facts[i];
-		if (!has_value(f))
-			continue;
-		double x = t->cols[f->col].num[r];
-		double v = standard ? (x - f->center) / f->sd : x;
-		if (standard && !isnan(v))
-			v = v < -limit ? -limit : v > limit ? limit : v;
-		out[k++] = (float)v;
+	size_t bins = 0;
+	for (size_t k = 0; k < tz->nvalues; k++) {
+		size_t n = tz->facts[tz->value_facts[k]].nedges;
+		if (n > bins + 1)
+			bins = n - 1;
 	}
-}
-
-void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z)
-{
-	fill_values(tz, t, r, true, z);
+	return bins;
 }
 
 void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x)
 {
-	fill_values(tz, t, r, false, x);
+	for (size_t k = 0; k < tz->nvalues; k++)
+		x[k] = (float)t->cols[tz->facts[tz->value_facts[k]].col].num[r];
+}
+
+void textualize_encode_value(const struct textualizer *tz, size_t k, float x, size_t W, float *out)
+{
+	const struct fact_col *f = &tz->facts[tz->value_facts[k]];
+	/* The z-score is clamped to 5 sd: beyond that a reading says "extreme"
+	 * and no more, and one wild value cannot swamp its token's embedding. */
+	const double limit = 5;
+	double z = ((double)x - f->center) / f->sd;
+	out[0] = (float)(z < -limit ? -limit : z > limit ? limit : z);
+	for (size_t j = 1; j < W; j++) {
+		double fill = 0;
+		if (j < f->nedges) {
+			double lo = f->edges[j - 1], hi = f->edges[j];
+			fill = x <= lo ? 0 : x >= hi ? 1 : ((double)x - lo) / (hi - lo);
+		}
+		out[j] = (float)fill;
+	}
 }
 
 const char *textualize_separator(const char *lang)

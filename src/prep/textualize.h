@@ -33,7 +33,12 @@ struct textualize_opts {
 	size_t nexclude;
 	struct text_column *cols;
 	size_t ncols;
+	/* Piecewise-linear bins per reading for value-aware facts: at most
+	 * this many (0 = none, the z-score alone; -1 = chosen by the data). */
+	int value_bins;
 };
+
+#define TEXT_MAX_VALUE_BINS 256
 
 struct textualizer;
 
@@ -58,16 +63,20 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t);
  * shape: every named column must exist with a fitting type. */
 int textualize_from_spec(const char *json, const struct table *t, struct textualizer **out, struct err *e);
 /* Value-aware facts: each level fact with a training spread carries its
- * reading as a z-score against the training rows, beside its words.
- * nvalues counts those facts; value k is the k-th of them in text order,
- * named as in the text. textualize_values fills z[nvalues] for row r
- * (NAN when the reading is missing), clamped to 5 sd. */
+ * reading beside its words. nvalues counts those facts; value k is the
+ * k-th of them in text order, named as in the text. */
 size_t textualize_nvalues(const struct textualizer *tz);
 const char *textualize_value_name(const struct textualizer *tz, size_t k);
-void textualize_values(const struct textualizer *tz, const struct table *t, size_t r, float *z);
-/* The same facts' readings as they are (NAN when missing): what a
- * classical model is fitted on. */
+/* The value facts' readings of row r as they are (NAN when missing):
+ * what the encoder's values and a classical model start from. */
 void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x);
+/* The most piecewise-linear bins any value fact has (0 = none). */
+size_t textualize_value_bins(const struct textualizer *tz);
+/* Value k's reading x (not NAN) as W numbers: its z-score against the
+ * training rows, clamped to 5 sd, then how far it fills each of the
+ * fact's bins (0 below, 1 above, linear inside; 0 past the fact's own
+ * bins). */
+void textualize_encode_value(const struct textualizer *tz, size_t k, float x, size_t W, float *out);
 /* The table columns of the numeric (level) facts, in text order, into
  * cols (may be NULL); returns how many. */
 size_t textualize_level_columns(const struct textualizer *tz, size_t *cols);

@@ -46,20 +46,19 @@ static size_t find_run(const int32_t *ids, size_t n, size_t from, const int32_t 
 	return n;
 }
 
-void value_tokens_mark(const struct value_tokens *vt, const int32_t *ids, size_t n, const float *z, int32_t *vcol,
-                       float *vz)
+void value_tokens_mark(const struct value_tokens *vt, const int32_t *ids, size_t n, const float *x, int32_t *vfact)
 {
 	for (size_t i = 0; i < n; i++)
-		vcol[i] = -1, vz[i] = 0;
+		vfact[i] = -1;
 	size_t at = 0;
 	for (size_t k = 0; k < vt->n; k++) {
-		if (isnan(z[k]))
+		if (isnan(x[k]))
 			continue;
 		size_t i = find_run(ids, n, at, vt->ids[k], vt->len[k]);
 		if (i == n)
 			continue;
 		for (size_t j = i; j < i + vt->len[k]; j++)
-			vcol[j] = (int32_t)k, vz[j] = z[k];
+			vfact[j] = (int32_t)k;
 		at = i + vt->len[k];
 	}
 }

@@ -107,7 +107,7 @@ static int fit(lua_State *L, bool mlm)
 	struct learn_opts lo;
 	learn_opts_init(&lo);
 	lo.config = opt_string(L, 2, "config") ? opt_string(L, 2, "config") : "tiny";
-	lo.epochs = opt_int(L, 2, "epochs", lo.epochs, 1);
+	lo.epochs = opt_int(L, 2, "epochs", lo.epochs, 0);
 	lo.batch = opt_int(L, 2, "batch", lo.batch, 1);
 	lo.accumulate = opt_int(L, 2, "accumulate", 1, 1);
 	lo.vocab_size = opt_int(L, 2, "vocab", lo.vocab_size, 150);
@@ -118,7 +118,7 @@ static int fit(lua_State *L, bool mlm)
 	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
-	lo.stack = opt_bool(L, 2, "stack", false);
+	lo.stack = opt_bool(L, 2, "stack", lo.stack);
 	lua_getfield(L, 2, "values");
 	if (!lua_isnil(L, -1))
 		lo.values = lua_toboolean(L, -1) ? 1 : 0;

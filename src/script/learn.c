@@ -37,7 +37,7 @@ void learn_opts_init(struct learn_opts *o)
 	memset(o, 0, sizeof *o);
 	o->config = "tiny";
 	o->vocab_size = 1000;
-	o->epochs = 20;
+	o->epochs = 0;  /* by the budget */
 	o->batch = 32;
 	o->accumulate = 1;
 	o->lr = 1e-3f;
@@ -47,6 +47,7 @@ void learn_opts_init(struct learn_opts *o)
 	o->dropout = -1;  /* the config's */
 	o->patience = 8;
 	o->class_weights = true;
+	o->stack = true;
 	o->values = LEARN_VALUES_DEFAULT;
 	o->seed = 42;
 	o->threads = 1;
@@ -131,25 +132,27 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The readings behind the texts, for value-aware facts: nv readings per
+ * text (borrowed), the textualizer that encodes them as W numbers each,
+ * and where each fact's name sits among a text's tokens. */
+struct text_values {
+	struct value_tokens *vt;
+	const struct textualizer *tz;
+	float *x;
+	size_t nv, W;
+};
+
 /* Token ids of every text: [CLS] pieces [SEP], cut to max_seq (and
- * counted); with
- * value-aware facts also each token's fact and z-score. */
+ * counted); with value-aware facts also each token's fact, whose reading
+ * a batch encodes when it is filled. */
 struct encoded {
 	int32_t *ids;
 	int32_t *fact;   /* NULL without values */
-	float *z;
+	struct text_values tv;
 	size_t *start;
 	int *len;
 	size_t n;
 	size_t cut;      /* texts longer than max_seq, cut to fit */
-};
-
-/* The readings behind the texts, for value-aware facts: nv z-scores per
- * row of the table the textualizer reads. */
-struct text_values {
-	struct value_tokens *vt;
-	float *z;
-	size_t nv;
 };
 
 static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n, int max_seq,
@@ -161,7 +164,7 @@ static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n,
 	out->len = xmalloc((n + 1) * sizeof *out->len);
 	out->ids = xmalloc((n * (size_t)max_seq + 1) * sizeof *out->ids);
 	out->fact = tv ? xmalloc((n * (size_t)max_seq + 1) * sizeof *out->fact) : NULL;
-	out->z = tv ? xmalloc((n * (size_t)max_seq + 1) * sizeof *out->z) : NULL;
+	out->tv = tv ? *tv : (struct text_values){0};
 	for (size_t i = 0; i < n; i++) {
 		size_t at = i * (size_t)max_seq;
 		int32_t *ids = out->ids + at;
@@ -175,9 +178,8 @@ static void encode_all(const struct wordpiece *wp, char *const *texts, size_t n,
 		out->start[i] = at;
 		out->len[i] = (int)k + 2;
 		if (tv) {
-			value_tokens_mark(tv->vt, ids + 1, k, tv->z + i * tv->nv, out->fact + at + 1, out->z + at + 1);
+			value_tokens_mark(tv->vt, ids + 1, k, tv->x + i * tv->nv, out->fact + at + 1);
 			out->fact[at] = out->fact[at + k + 1] = -1;
-			out->z[at] = out->z[at + k + 1] = 0;
 		}
 	}
 }
@@ -186,7 +188,6 @@ static void encoded_free(struct encoded *x)
 {
 	free(x->ids);
 	free(x->fact);
-	free(x->z);
 	free(x->start);
 	free(x->len);
 }
@@ -194,15 +195,15 @@ static void encoded_free(struct encoded *x)
 /* Where fill_batch puts a batch. */
 struct batch_buffers {
 	int32_t *tok, *fact;
-	float *z;
+	float *enc;      /* W numbers per token */
 	int *len;
 };
 
-static void batch_buffers_init(struct batch_buffers *bb, int B, int T)
+static void batch_buffers_init(struct batch_buffers *bb, int B, int T, size_t W)
 {
 	bb->tok = xmalloc((size_t)B * T * sizeof *bb->tok);
 	bb->fact = xmalloc((size_t)B * T * sizeof *bb->fact);
-	bb->z = xmalloc((size_t)B * T * sizeof *bb->z);
+	bb->enc = xmalloc((size_t)B * T * W * sizeof *bb->enc);
 	bb->len = xmalloc((size_t)B * sizeof *bb->len);
 }
 
@@ -210,7 +211,7 @@ static void batch_buffers_free(struct batch_buffers *bb)
 {
 	free(bb->tok);
 	free(bb->fact);
-	free(bb->z);
+	free(bb->enc);
 	free(bb->len);
 }
 
@@ -228,15 +229,24 @@ static struct model_batch fill_batch(const struct encoded *x, const size_t *idx,
 		for (int t = L; t < T; t++)
 			bb->tok[to + t] = WORDPIECE_PAD;
 		if (x->fact) {
+			const struct text_values *tv = &x->tv;
+			const float *readings = tv->x + idx[b] * tv->nv;
 			memcpy(bb->fact + to, x->fact + from, (size_t)L * sizeof *bb->fact);
-			memcpy(bb->z + to, x->z + from, (size_t)L * sizeof *bb->z);
 			for (int t = L; t < T; t++)
-				bb->fact[to + t] = -1, bb->z[to + t] = 0;
+				bb->fact[to + t] = -1;
+			for (int t = 0; t < T; t++) {
+				float *enc = bb->enc + (to + (size_t)t) * tv->W;
+				int32_t k = bb->fact[to + t];
+				if (k >= 0)
+					textualize_encode_value(tv->tz, (size_t)k, readings[k], tv->W, enc);
+				else
+					memset(enc, 0, tv->W * sizeof *enc);
+			}
 		}
 		bb->len[b] = L;
 	}
 	return (struct model_batch){.B = B, .T = T, .tok = bb->tok, .len = bb->len,
-	                            .value_fact = x->fact ? bb->fact : NULL, .value_z = x->fact ? bb->z : NULL};
+	                            .value_fact = x->fact ? bb->fact : NULL, .value_enc = x->fact ? bb->enc : NULL};
 }
 
 static void softmax_rows(float *z, int rows, int K)
@@ -258,7 +268,7 @@ static void predict_encoded(struct model *m, const struct encoded *x, const size
 {
 	int K = model_config(m)->classes;
 	struct batch_buffers bb;
-	batch_buffers_init(&bb, max_batch, model_config(m)->max_seq);
+	batch_buffers_init(&bb, max_batch, model_config(m)->max_seq, 1 + (size_t)model_config(m)->value_bins);
 	int32_t *dummy = xcalloc((size_t)max_batch, sizeof *dummy);
 	for (size_t at = 0; at < n; at += (size_t)max_batch) {
 		int B = n - at < (size_t)max_batch ? (int)(n - at) : max_batch;
@@ -481,14 +491,18 @@ static int find_classes(struct fit *f, struct err *e)
 	return 0;
 }
 
-/* Every row's value-aware readings: [rows x nvalues] z-scores. */
-static float *table_values(const struct textualizer *tz, const struct table *t)
+/* The value-aware readings of rows[0..n) (NULL: every row) of the
+ * table, [n x nvalues], beside what encodes them for a model with
+ * config c; free .x. */
+static struct text_values table_values(const struct model_config *c, struct value_tokens *vt,
+                                       const struct textualizer *tz, const struct table *t, const size_t *rows,
+                                       size_t n)
 {
 	size_t nv = textualize_nvalues(tz);
-	float *z = xmalloc((t->nrows * nv + 1) * sizeof *z);
-	for (size_t r = 0; r < t->nrows; r++)
-		textualize_values(tz, t, r, z + r * nv);
-	return z;
+	float *x = xmalloc((n * nv + 1) * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		textualize_readings(tz, t, rows ? rows[i] : i, x + i * nv);
+	return (struct text_values){.vt = vt, .tz = tz, .x = x, .nv = nv, .W = 1 + (size_t)c->value_bins};
 }
 
 /* Whether data textualized by tz can feed a model with c->values. */
@@ -499,6 +513,9 @@ static int check_values(const struct model_config *c, const struct textualizer *
 		return err_set(e, "the model reads %d value-aware facts; this data has %zu (the same numeric columns are "
 		                  "needed)",
 		               c->values, nv);
+	if (c->values && tz && textualize_value_bins(tz) > (size_t)c->value_bins)
+		return err_set(e, "the model encodes readings in %d bins; its textualizer asks for %zu", c->value_bins,
+		               textualize_value_bins(tz));
 	return 0;
 }
 
@@ -574,8 +591,10 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 			return err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
 		}
 		c.values = (int)nv;
+		c.value_bins = nv ? (int)textualize_value_bins(f->p->tz) : 0;
 	} else {
 		c.values = 0;
+		c.value_bins = 0;
 	}
 	if (check_values(&c, f->p->tz, e)) {
 		learner_free(&pre);
@@ -638,9 +657,12 @@ static void blend_probs(const float *enc, const float *trees, size_t n, int K, f
 /* The referee: gradient-boosted trees on the same rows' readings, with the
  * same class weights, early-stopped on the same dev rows; their dev and
  * test macro-F1 go beside the encoder's, and the trees into the model file
- * (evaluated by lathe, ml/trees.h). With --stack the encoder's share of a
- * blend of the two is chosen on the dev rows, in tenths (a tie keeps more
- * of the encoder). Nothing to fit without readings (JSON Lines samples). */
+ * (evaluated by lathe, ml/trees.h). With stack the encoder's share of a
+ * blend of the two is chosen on the dev rows, in tenths; of shares that
+ * score alike the one nearest an even blend wins, since a dev part is
+ * small and two different models averaged err less than either one
+ * picked on a few dev rows (bench/README.md, "The partner"). Nothing to
+ * fit without readings (JSON Lines samples). */
 static void fit_referee(struct fit *f, struct learn_result *res)
 {
 	res->gbdt_rounds = 0;
@@ -685,7 +707,9 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 		if (f->o->stack && m[SPLIT_DEV]) {
 			float *mix = xmalloc((m[SPLIT_DEV] * K + 1) * sizeof *mix);
 			double best = -1;
-			for (int tenth = 10; tenth >= 0; tenth--) {
+			static const int nearest_even_first[11] = {5, 6, 4, 7, 3, 8, 2, 9, 1, 10, 0};
+			for (int i = 0; i < 11; i++) {
+				int tenth = nearest_even_first[i];
 				blend_probs(ep[SPLIT_DEV], tp[SPLIT_DEV], m[SPLIT_DEV], f->K, (float)tenth / 10, mix);
 				double f1 = metrics_macro_f1(mix, y[SPLIT_DEV], m[SPLIT_DEV], f->K);
 				if (f1 > best + 1e-12) {
@@ -969,10 +993,24 @@ static bool diverged(struct err *e, const char *what, int epoch, long step, cons
 	return true;
 }
 
-static int fit_run(struct pipeline *p, const char *data_path, const struct learn_opts *o, const char *out_path,
+/* Epochs when none were asked for: as many passes as LEARN_TOKEN_BUDGET
+ * training tokens allow, from LEARN_MIN_EPOCHS to LEARN_MAX_EPOCHS, so a
+ * small log trains to convergence and a large one within minutes. */
+static int budget_epochs(const struct fit *f)
+{
+	double tokens = 0;
+	for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++)
+		tokens += f->x.len[f->rows[SPLIT_TRAIN][i]];
+	double epochs = tokens > 0 ? LEARN_TOKEN_BUDGET / tokens : LEARN_MAX_EPOCHS;
+	return epochs < LEARN_MIN_EPOCHS ? LEARN_MIN_EPOCHS : epochs > LEARN_MAX_EPOCHS ? LEARN_MAX_EPOCHS : (int)epochs;
+}
+
+static int fit_run(struct pipeline *p, const char *data_path, const struct learn_opts *given, const char *out_path,
                    bool mlm, struct learn_result *res, struct err *e)
 {
 	memset(res, 0, sizeof *res);
+	struct learn_opts chosen = *given;  /* with the epochs, once the data says how many */
+	const struct learn_opts *o = &chosen;
 	struct fit f = {.p = p, .o = o, .mlm = mlm};
 	size_t n = p->t->nrows;
 	int rc = -1;
@@ -998,10 +1036,13 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	struct text_values tv = {0};
 	if (c->values) {
 		f.vt = value_tokens_new(f.wp, p->tz);
-		f.values = table_values(p->tz, p->t);
-		tv = (struct text_values){.vt = f.vt, .z = f.values, .nv = (size_t)c->values};
+		tv = table_values(c, f.vt, p->tz, p->t, NULL, n);
+		f.values = tv.x;
 	}
 	encode_all(f.wp, p->texts, n, c->max_seq, c->values ? &tv : NULL, &f.x);
+	if (chosen.epochs <= 0)
+		chosen.epochs = budget_epochs(&f);
+	res->epochs_planned = chosen.epochs;
 	/* Class weights: inverse frequency in the training rows. */
 	f.weights = xcalloc((size_t)f.K + 1, sizeof *f.weights);
 	for (size_t i = 0; i < f.count[SPLIT_TRAIN] && !mlm; i++)
@@ -1011,7 +1052,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		                       ? (float)f.count[SPLIT_TRAIN] / ((float)f.K * f.weights[k])
 		                       : 1.0f;
 	size_t BT = (size_t)o->batch * c->max_seq;
-	batch_buffers_init(&f.bb, o->batch, c->max_seq);
+	batch_buffers_init(&f.bb, o->batch, c->max_seq, 1 + (size_t)c->value_bins);
 	f.blabel = xmalloc((size_t)o->batch * sizeof *f.blabel);
 	f.mpos = xmalloc(BT * sizeof *f.mpos);
 	f.mtarget = xmalloc(BT * sizeof *f.mtarget);
@@ -1494,16 +1535,11 @@ void learner_predict_rows(struct learner *l, const struct pipeline *p, const siz
 	for (size_t i = 0; i < n; i++)
 		texts[i] = p->texts[rows ? rows[i] : i];
 	struct text_values tv = {0};
-	if (values) {
-		size_t nv = (size_t)c->values;
-		tv = (struct text_values){.vt = value_tokens_new(l->wp, p->tz), .z = xmalloc((n * nv + 1) * sizeof *tv.z),
-		                          .nv = nv};
-		for (size_t i = 0; i < n; i++)
-			textualize_values(p->tz, p->t, rows ? rows[i] : i, tv.z + i * nv);
-	}
+	if (values)
+		tv = table_values(c, value_tokens_new(l->wp, p->tz), p->tz, p->t, rows, n);
 	predict_texts(l, texts, n, values ? &tv : NULL, probs);
 	value_tokens_free(tv.vt);
-	free(tv.z);
+	free(tv.x);
 	free(texts);
 	if (l->mf.blend < 1 && learner_has_trees(l, p)) {
 		size_t K = l->mf.nlabels;

@@ -31,7 +31,8 @@ struct learn_opts {
 	const char *config;        /* "tiny" (default), "small", or a .json/.lua file: the encoder's shape */
 	int vocab_size;            /* WordPiece vocabulary (default 1000) */
 	int max_seq;               /* 0 = longest training text, at most the config's */
-	int epochs, batch;
+	int epochs;                /* 0 = by the training budget (LEARN_TOKEN_BUDGET) */
+	int batch;
 	int accumulate;            /* micro-batches of `batch` per optimizer step (default 1) */
 	float lr, weight_decay, warmup, clip;
 	float dropout;             /* < 0: the config's (0.1 for tiny and small) */
@@ -59,7 +60,7 @@ struct learn_opts {
 };
 
 struct learn_result {
-	int epochs_run, best_epoch, steps;
+	int epochs_run, epochs_planned, best_epoch, steps;
 	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
 	size_t init_copied;        /* tensors taken from the pretrained model */
 	bool interrupted;          /* stopped early with a checkpoint */
@@ -79,6 +80,11 @@ struct learn_result {
 
 /* Value-aware facts by default: see bench/README.md for why. */
 #define LEARN_VALUES_DEFAULT (-1)
+/* Training tokens the default epochs add up to, and their bounds: see
+ * bench/README.md for the measurements behind them. */
+#define LEARN_TOKEN_BUDGET 4e6
+#define LEARN_MIN_EPOCHS 3
+#define LEARN_MAX_EPOCHS 20
 
 void learn_opts_init(struct learn_opts *o);
 /* Threads for a training when none are asked for: one per processor, at

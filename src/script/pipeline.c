@@ -17,6 +17,7 @@ void pipeline_opts_init(struct pipeline_opts *o)
 	csvin_opts_init(&o->load);
 	o->lua_limit = SANDBOX_DEFAULT_INSTRUCTIONS;
 	o->window = -1;
+	o->value_bins = -1;
 	split_opts_init(&o->split);
 }
 
@@ -97,6 +98,7 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 		return err_set(e, "unknown binning '%s' (quantile or zscore)", binning);
 	p->text.notes = o->notes ? o->notes : c->notes;
 	p->text.window = o->window >= 0 ? (size_t)o->window : c->window >= 0 ? (size_t)c->window : 0;
+	p->text.value_bins = o->value_bins;
 	p->text.include = concat(c->include, c->ninclude, o->include, o->ninclude, &p->text.ninclude);
 	p->text.exclude = concat(c->exclude, c->nexclude, o->exclude, o->nexclude, &p->text.nexclude);
 	p->text.ncols = c->ncols + o->nlevels;

@@ -27,6 +27,7 @@ struct pipeline_opts {
 	const char *machine, *time, *label;
 	const char *lang, *binning, *notes;
 	long window;                   /* -1 = script's or none */
+	int value_bins;                /* -1 = chosen by the data; 0 = z-scores alone */
 	char **include, **exclude;
 	size_t ninclude, nexclude;
 	struct text_column *levels;

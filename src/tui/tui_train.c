@@ -368,7 +368,12 @@ static void field_text(enum field f, char *buf, size_t size)
 	switch (f) {
 	case F_OBJECTIVE: snprintf(buf, size, "%s", tr.pretrain ? "pretrain (masked LM)" : "fine-tune a classifier"); break;
 	case F_CONFIG: snprintf(buf, size, "%s", tr.config); break;
-	case F_EPOCHS: snprintf(buf, size, "%d", tr.epochs); break;
+	case F_EPOCHS:
+		if (tr.epochs)
+			snprintf(buf, size, "%d", tr.epochs);
+		else
+			snprintf(buf, size, "auto (by the data's size)");
+		break;
 	case F_BATCH: snprintf(buf, size, "%d", tr.batch); break;
 	case F_LR: snprintf(buf, size, "%g", tr.lr); break;
 	case F_OUTPUT: snprintf(buf, size, "%s", tr.output); break;
@@ -479,9 +484,13 @@ static void edit(struct tui *ui)
 		else
 			tr.lr = v;
 	} else {
-		long v = strtol(buf, &end, 10);
-		if (*end || v < 1 || v > 100000)
-			tui_say(ui, true, "%s %s: a whole number from 1", field_names[tr.field], buf);
+		bool automatic = tr.field == F_EPOCHS && strncmp(buf, "auto", 4) == 0;
+		long v = automatic ? 0 : strtol(buf, &end, 10);
+		if (automatic)
+			end = buf + strlen(buf);
+		if (*end || v < (tr.field == F_EPOCHS ? 0 : 1) || v > 100000)
+			tui_say(ui, true, "%s %s: a whole number from 1%s", field_names[tr.field], buf,
+			        tr.field == F_EPOCHS ? ", or auto" : "");
 		else
 			*(tr.field == F_EPOCHS ? &tr.epochs : &tr.batch) = (int)v;
 	}

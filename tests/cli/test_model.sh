@@ -69,7 +69,7 @@ kill -INT $pid
 wait $pid
 ok $(test $? -eq 130 && test -s "$WORK/sig.safetensors.ckpt" && ! test -e "$WORK/sig.safetensors"; echo $?) "SIGINT writes a checkpoint and exits 130"
 # BERT has no place for value-aware facts: export a words-only model.
-train --no-values -o "$WORK/words.safetensors" >/dev/null 2>&1
+train --no-values --no-stack -o "$WORK/words.safetensors" >/dev/null 2>&1
 ok $("$LATHE" info "$WORK/words.safetensors" | grep '^config ' | grep -qv '"values"'; echo $?) "--no-values: words only"
 ok $("$LATHE" info "$WORK/m1.safetensors" | grep -q '^config .*"values":5'; echo $?) "value-aware facts by default on a CSV log"
 run "$LATHE" export "$WORK/words.safetensors" --hf "$WORK/hf"
@@ -94,7 +94,7 @@ ok $(test "$rc" -eq 0 && grep -q '^RESULT bench=train' "$WORK/out"; echo $?) "a 
 printf '{"hidden": 48, "heads": 5}\n' >"$WORK/bad.json"
 expect_fail 2 "bad.json: model config: hidden size 48 is not a multiple of 5 heads" "a bad shape file" "$LATHE" bench train --config "$WORK/bad.json"
 run train --values -o "$WORK/v.safetensors"
-ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/v.safetensors" | grep -q '^config .*"values":5}'; echo $?) "--values: a model with value-aware facts"
+ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/v.safetensors" | grep -q '^config .*"values":5,"value_bins":[1-9][0-9]*}'; echo $?) "--values: a model with value-aware facts, each reading in piecewise-linear bins"
 "$LATHE" diagnose "$WORK/v.safetensors" --data "$WORK/ai4i.csv" --row 51 >"$WORK/v1" 2>&1
 "$LATHE" diagnose "$WORK/v.safetensors" "$(sed -n 's/^row 51: //p' "$WORK/v1")" >"$WORK/v2" 2>&1
 sed 1d "$WORK/v1" >"$WORK/v1p"

@@ -217,9 +217,9 @@ static void test_attention(void)
 
 /* ---- embeddings ---- */
 struct em {
-	int B, T, C;
+	int B, T, C, W;
 	int32_t tok[6], fact[6];
-	float z[6];
+	float enc[18];
 	float *wte, *wpe, *dirs, *out, *R;
 };
 
@@ -227,27 +227,28 @@ static double emb_loss(void *p)
 {
 	struct em *m = p;
 	ops_cpu.embedding_forward(m->out, m->tok, m->wte, m->wpe, m->B, m->T, m->C);
-	ops_cpu.value_forward(m->out, m->fact, m->z, m->dirs, (size_t)m->B * m->T, m->C);
+	ops_cpu.value_forward(m->out, m->fact, m->enc, m->W, m->dirs, (size_t)m->B * m->T, m->C);
 	return dot(m->out, m->R, (size_t)m->B * m->T * m->C);
 }
 
 static void test_embedding(void)
 {
-	/* Tokens 0, 1 and 4 carry values of facts 1, 0 and 1. */
-	struct em m = {.B = 2, .T = 3, .C = 4, .tok = {1, 3, 1, 0, 2, 2}, .fact = {1, 0, -1, -1, 1, -1},
-	               .z = {0.5f, -2.0f, 0, 0, 1.5f, 0}};
+	/* Tokens 0, 1 and 4 carry values of facts 1, 0 and 1, each as three
+	 * numbers: a z-score and two bin fills (a zero one skipped). */
+	struct em m = {.B = 2, .T = 3, .C = 4, .W = 3, .tok = {1, 3, 1, 0, 2, 2}, .fact = {1, 0, -1, -1, 1, -1},
+	               .enc = {0.5f, 1, 0.25f, -2.0f, 0, 0, 0, 0, 0, 0, 0, 0, 1.5f, 1, 1, 0, 0, 0}};
 	m.wte = randn(16, 1);
 	m.wpe = randn(12, 1);
-	m.dirs = randn(8, 1);
+	m.dirs = randn(24, 1);
 	m.out = zeros(24);
 	m.R = randn(24, 1);
-	float *dwte = zeros(16), *dwpe = zeros(12), *ddirs = zeros(8);
+	float *dwte = zeros(16), *dwpe = zeros(12), *ddirs = zeros(24);
 	emb_loss(&m);
 	ops_cpu.embedding_backward(dwte, dwpe, m.R, m.tok, m.B, m.T, m.C);
-	ops_cpu.value_backward(ddirs, m.R, m.fact, m.z, (size_t)m.B * m.T, m.C);
+	ops_cpu.value_backward(ddirs, m.R, m.fact, m.enc, m.W, (size_t)m.B * m.T, m.C);
 	check_grad("embedding d token table (repeated tokens add up)", emb_loss, &m, m.wte, dwte, 16);
 	check_grad("embedding d positions", emb_loss, &m, m.wpe, dwpe, 12);
-	check_grad("value-aware embedding d fact directions", emb_loss, &m, m.dirs, ddirs, 8);
+	check_grad("value-aware embedding d fact and bin directions", emb_loss, &m, m.dirs, ddirs, 24);
 	free(dwte), free(dwpe), free(ddirs), free(m.wte), free(m.wpe), free(m.dirs), free(m.out), free(m.R);
 }
 

@@ -71,18 +71,24 @@ int main(void)
 	                          .mlm_target = mlm_target};
 	check(m, &mlm, "masked LM (tied decoder)");
 
-	/* Value-aware facts: two facts on three tokens. */
+	/* Value-aware facts: two facts on three tokens, each reading as a
+	 * z-score and two bin fills. */
 	struct model_config cv = c;
 	cv.values = 2;
+	cv.value_bins = 2;
 	struct model *mv = model_new(&cv, &ops_cpu, 3, 7, &e);
 	float *wv = model_weights(mv);
 	for (size_t i = 0; i < model_param_count(mv); i++)
 		wv[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
 	static const int32_t fact[15] = {-1, 0, 0, 1, -1, -1, 1, -1, -1, -1, -1, -1, 0, -1, -1};
+	float enc[45] = {0};
 	static const float z[15] = {0, 1.2f, 1.2f, -0.7f, 0, 0, 2.0f, 0, 0, 0, 0, 0, -1.5f, 0, 0};
+	for (int i = 0; i < 15; i++)
+		if (fact[i] >= 0)
+			enc[i * 3] = z[i], enc[i * 3 + 1] = z[i] > 0 ? 1 : 0.3f, enc[i * 3 + 2] = z[i] > 1 ? 0.6f : 0;
 	struct model_batch vals = cls;
 	vals.value_fact = fact;
-	vals.value_z = z;
+	vals.value_enc = enc;
 	check(mv, &vals, "classification with value-aware facts");
 	float with[9], without[9];
 	model_step(mv, &vals, false, false, with);

@@ -14,14 +14,14 @@ assert(full:nrows() == 10000)
 local epochs = {}
 local res = lathe.train(work .. "/slice.csv", {
   rules = srcdir .. "/lua/ai4i.lua", output = work .. "/m.safetensors",
-  epochs = 2, batch = 64, vocab = 200, seed = 3,
+  epochs = 2, batch = 64, vocab = 200, seed = 3, stack = false,
   progress = function(e) epochs[#epochs + 1] = e end,
 })
 assert(res.epochs == 2 and #epochs == 2, "a progress call per epoch")
 assert(epochs[2].epoch == 2 and epochs[1].dev_macro_f1 >= 0 and epochs[1].train_loss > 0)
 assert(res.dev_macro_f1 >= 0 and res.tokens_per_s > 0)
 assert(res.gbdt and res.gbdt.rounds > 0 and res.gbdt.test_macro_f1 >= 0 and res.gbdt.encoder_share == 1,
-  "the referee's scores come back, and without stack the encoder alone diagnoses")
+  "the referee's scores come back, and with stack = false the encoder alone diagnoses")
 
 local m = lathe.load_model(work .. "/m.safetensors")
 local labels = m:labels()

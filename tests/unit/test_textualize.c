@@ -156,9 +156,46 @@ int main(void)
 		mean += t->cols[0].num[r] / 100;
 	for (size_t r = 0; r < 100; r++)
 		ss += (t->cols[0].num[r] - mean) * (t->cols[0].num[r] - mean);
-	float z;
-	textualize_values(tz, t, 0, &z);
-	is_dbl(z, (t->cols[0].num[0] - mean) / sqrt(ss / 99), 1e-4, "its z-score against the training rows");
+	float reading, enc[TEXT_MAX_VALUE_BINS + 1];
+	textualize_readings(tz, t, 0, &reading);
+	size_t W = 1 + textualize_value_bins(tz);
+	ok(W >= 1 + 2 && W <= 1 + 8, "100 training readings get at most the fewest bins, 8, less repeated edges (%zu)",
+	   W - 1);
+	textualize_encode_value(tz, 0, reading, W, enc);
+	is_dbl(enc[0], (t->cols[0].num[0] - mean) / sqrt(ss / 99), 1e-4, "its z-score against the training rows");
+	/* Piecewise-linear: whole bins below the reading, a part of its own,
+	 * none above; the fills add up to where it sits among the edges. */
+	bool shape = true, seen_partial = false;
+	for (size_t j = 1; j < W; j++) {
+		shape = shape && enc[j] >= 0 && enc[j] <= 1 && (j == 1 || enc[j] <= enc[j - 1]);
+		seen_partial = seen_partial || (enc[j] > 0 && enc[j] < 1);
+	}
+	ok(shape, "bin fills fall from 1 to 0 along the edges");
+	float lowest[TEXT_MAX_VALUE_BINS + 1], highest[TEXT_MAX_VALUE_BINS + 1];
+	textualize_encode_value(tz, 0, -1e9f, W, lowest);
+	textualize_encode_value(tz, 0, 1e9f, W, highest);
+	bool ends = true;
+	for (size_t j = 1; j < W; j++)
+		ends = ends && lowest[j] == 0 && highest[j] == 1;
+	ok(ends && lowest[0] == -5 && highest[0] == 5, "beyond the training range: no bins or all, z clamped to 5 sd");
+	char *spec2 = textualize_spec(tz, t);
+	struct textualizer *again;
+	float enc2[TEXT_MAX_VALUE_BINS + 1];
+	ok(textualize_from_spec(spec2, t, &again, &e) == 0 && textualize_value_bins(again) == W - 1,
+	   "the bin edges travel in the spec");
+	textualize_encode_value(again, 0, reading, W, enc2);
+	ok(memcmp(enc, enc2, W * sizeof *enc) == 0, "and encode the reading alike");
+	textualize_free(again);
+	free(spec2);
+	struct textualize_opts no_bins;
+	textualize_opts_init(&no_bins);
+	no_bins.value_bins = 0;
+	ok(textualize_fit(t, NULL, &no_bins, NULL, &again, &e) == 0 && textualize_value_bins(again) == 0,
+	   "value_bins 0: the z-score alone");
+	textualize_free(again);
+	const char *flat = "{\"lang\":\"en\",\"window\":0,\"facts\":[{\"column\":\"Air temperature [K]\","
+	                   "\"name\":\"t\",\"kind\":\"level\",\"sd\":1,\"center\":0,\"edges\":[1,1]}]}";
+	ok(textualize_from_spec(flat, t, &again, &e) != 0 && strstr(e.msg, "rising"), "edges that do not rise: %s", e.msg);
 	char **tx = textualize_table(tz, t);
 	struct wordpiece *wp = wordpiece_train((const char *const *)tx, 100, 300, &e);
 	if (!wp) {
@@ -167,16 +204,15 @@ int main(void)
 	}
 	struct value_tokens *vt = value_tokens_new(wp, tz);
 	int32_t ids[32], fact[32];
-	float vz[32];
 	size_t n = wordpiece_encode(wp, tx[0], ids, 32);
-	value_tokens_mark(vt, ids, n, &z, fact, vz);
+	value_tokens_mark(vt, ids, n, &reading, fact);
 	size_t marked = 0;
 	for (size_t i = 0; i < n; i++)
-		marked += fact[i] == 0 && vz[i] == z;
+		marked += fact[i] == 0;
 	ok(marked == wordpiece_encode(wp, "air temperature", NULL, 0) && fact[marked] == -1, "its name's %zu tokens marked in \"%s\"",
 	   marked, tx[0]);
 	float missing = NAN;
-	value_tokens_mark(vt, ids, n, &missing, fact, vz);
+	value_tokens_mark(vt, ids, n, &missing, fact);
 	marked = 0;
 	for (size_t i = 0; i < n; i++)
 		marked += fact[i] != -1;
