@@ -22,7 +22,7 @@ enum {
 	OPT_DELIMITER = 256, OPT_DECIMAL, OPT_HEADER, OPT_TYPE, OPT_TIME_FORMAT, OPT_RAGGED, OPT_BAD_UTF8,
 	OPT_BAD_NUMBER, OPT_MAX_FIELD,
 	OPT_RULES, OPT_LUA_LIMIT, OPT_MACHINE, OPT_TIME, OPT_LABEL, OPT_RULE,
-	OPT_LANG, OPT_BINNING, OPT_LEVELS, OPT_WINDOW, OPT_VALUE_BINS, OPT_NOTES, OPT_INCLUDE, OPT_EXCLUDE, OPT_SPLIT, OPT_RATIOS,
+	OPT_LANG, OPT_BINNING, OPT_LEVELS, OPT_WINDOW, OPT_VALUE_BINS, OPT_NO_CLOCK, OPT_NOTES, OPT_INCLUDE, OPT_EXCLUDE, OPT_SPLIT, OPT_RATIOS,
 	OPT_SEED, OPT_GROUP,
 	OPT_REPORT, OPT_JSON,
 	OPT_CONFIG, OPT_THREADS, OPT_STEPS, OPT_WARMUP,
@@ -73,6 +73,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TEXT, {"binning", required_argument, NULL, OPT_BINNING}, "quantile|zscore", "how levels are cut (fitted on the training split)"},
 	{CMD_G_TEXT, {"levels", required_argument, NULL, OPT_LEVELS}, "COL=a,b,c,d", "fixed thresholds: very low < a <= low < b <= normal <= c < high <= d < very high"},
 	{CMD_G_TEXT, {"window", required_argument, NULL, OPT_WINDOW}, "N", "trend facts over the last N readings per machine (0 = none)"},
+	{CMD_G_TEXT, {"no-clock", no_argument, NULL, OPT_NO_CLOCK}, "", "no time-of-day or weekday facts from the timestamps"},
 	{CMD_G_TEXT, {"value-bins", required_argument, NULL, OPT_VALUE_BINS}, "N", "piecewise-linear bins per reading for the model, at most (0 = z-score only; default: by the data, 8-64)"},
 	{CMD_G_TEXT, {"notes", required_argument, NULL, OPT_NOTES}, "COL", "free-text column appended to each text"},
 	{CMD_G_TEXT, {"include", required_argument, NULL, OPT_INCLUDE}, "COL", "make facts of this column (repeat; default: automatic)"},
@@ -320,6 +321,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 			return cmd_usage_error(cmd, "--window %s: expected 0 (none) or a number of readings from 2", arg);
 		po->window = v;
 		return 0;
+	case OPT_NO_CLOCK: po->no_clock = true; return 0;
 	case OPT_VALUE_BINS:
 		if (parse_long(arg, 0, &v) || v > TEXT_MAX_VALUE_BINS)
 			return cmd_usage_error(cmd, "--value-bins %s: expected a number of bins from 0 to %d", arg,

@@ -8,7 +8,11 @@
 #include "base/utf8.h"
 #include "data/stats.h"
 
-enum fact_kind { FACT_LEVEL, FACT_CATEGORY };
+/* FACT_HOUR and FACT_WEEKDAY read the time column: the hour of the day
+ * and the day of the week (0 = Monday) of its timestamps. */
+enum fact_kind { FACT_LEVEL, FACT_CATEGORY, FACT_HOUR, FACT_WEEKDAY };
+
+static const char *const kind_names[] = {"level", "category", "hour", "weekday"};
 
 struct fact_col {
 	size_t col;
@@ -31,6 +35,9 @@ struct wording {
 	const char *category_join;  /* between name and value */
 	const char *level_join;     /* between name and level */
 	const char *trends[4];      /* falling fast, falling, rising, rising fast */
+	const char *hour_name, *weekday_name;
+	const char *day_parts[4];   /* from midnight, in six-hour parts */
+	const char *weekdays[7];    /* from Monday */
 	const char *window_pre, *window_post;
 	bool trend_last;            /* the verb after the window phrase */
 };
@@ -41,6 +48,10 @@ static const struct wording wording_en = {
 	.category_join = " ",
 	.level_join = " ",
 	.trends = {"falling fast", "falling", "rising", "rising fast"},
+	.hour_name = "time of day",
+	.weekday_name = "weekday",
+	.day_parts = {"night", "morning", "afternoon", "evening"},
+	.weekdays = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"},
 	.window_pre = " over the last ",
 	.window_post = " readings",
 	.trend_last = false,
@@ -52,6 +63,10 @@ static const struct wording wording_zh = {
 	.category_join = "为",
 	.level_join = "",
 	.trends = {"快速下降", "下降", "上升", "快速上升"},
+	.hour_name = "时段",
+	.weekday_name = "星期",
+	.day_parts = {"夜间", "上午", "下午", "晚上"},
+	.weekdays = {"周一", "周二", "周三", "周四", "周五", "周六", "周日"},
 	.window_pre = "在最近",
 	.window_post = "次读数中",
 	.trend_last = true,
@@ -93,6 +108,7 @@ void textualize_opts_init(struct textualize_opts *o)
 	o->lang = "en";
 	o->binning = TEXT_BIN_QUANTILE;
 	o->value_bins = -1;
+	o->clock = true;
 }
 
 char *textualize_fact_name(const char *column)
@@ -218,10 +234,98 @@ static void fit_edges(struct fact_col *f, const double *sorted, size_t n, int bi
 	}
 }
 
-/* A level fact carries a value when its training spread is known. */
+/* A numeric fact carries a value when its training spread is known. */
 static bool has_value(const struct fact_col *f)
 {
-	return f->kind == FACT_LEVEL && f->sd > 0 && !isnan(f->center);
+	return f->kind != FACT_CATEGORY && f->sd > 0 && !isnan(f->center);
+}
+
+static const int64_t day_ms = 86400000;
+
+/* What a numeric fact reads in row r: the cell, or the hour of the day
+ * or the day of the week of the timestamp (as written: a timestamp
+ * without a zone is the plant's own clock); NAN when missing. */
+static double fact_reading(const struct fact_col *f, const struct table *t, size_t r)
+{
+	if (f->kind == FACT_LEVEL)
+		return t->cols[f->col].num[r];
+	int64_t ms = t->cols[f->col].time[r];
+	if (f->kind == FACT_CATEGORY || ms == TABLE_TIME_MISSING)
+		return NAN;
+	int64_t day = ms / day_ms - (ms % day_ms < 0), in_day = ms - day * day_ms;
+	if (f->kind == FACT_HOUR)
+		return (double)in_day / 3.6e6;
+	return (double)(((day + 3) % 7 + 7) % 7);  /* 1 January 1970 was a Thursday */
+}
+
+/* Training spread, level cuts and bin edges of a numeric fact, from the
+ * rows where part[r] == 0 (all when part is NULL); v has room for every
+ * row. */
+static void fit_numeric(struct fact_col *f, const struct table *t, const uint8_t *part,
+                        const struct textualize_opts *o, const struct text_column *user, double *v)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < t->nrows; r++) {
+		double x = fact_reading(f, t, r);
+		if ((!part || part[r] == 0) && !isnan(x))
+			v[n++] = x;
+	}
+	double mean = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += v[i];
+	mean = n ? mean / (double)n : 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	f->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+	f->center = mean;
+	qsort(v, n, sizeof *v, cmp_double);
+	fit_edges(f, v, n, o->value_bins);
+	if (f->kind != FACT_LEVEL)
+		return;
+	if (user && user->has_cuts) {
+		memcpy(f->cuts, user->cuts, sizeof f->cuts);
+	} else if (n == 0) {
+		for (int k = 0; k < 4; k++)
+			f->cuts[k] = k < 2 ? -INFINITY : INFINITY;
+	} else if (o->binning == TEXT_BIN_ZSCORE) {
+		static const double z[4] = {-2, -1, 1, 2};
+		for (int k = 0; k < 4; k++)
+			f->cuts[k] = mean + z[k] * f->sd;
+	} else {
+		/* The middle half is normal; the outer 5% on each side "very". */
+		static const double q[4] = {0.05, 0.25, 0.75, 0.95};
+		for (int k = 0; k < 4; k++)
+			f->cuts[k] = quantile(v, n, q[k]);
+	}
+	f->trend = o->window > 1 && f->sd > 0;
+}
+
+/* Clock facts from the time column's timestamps: the time of day when the
+ * training rows span two days or more, the weekday from two weeks (a
+ * shorter log would only date its rows). */
+static void add_clock_facts(struct textualizer *tz, const struct table *t, const uint8_t *part,
+                            const struct textualize_opts *o, double *v)
+{
+	if (!o->clock || tz->time < 0 || t->cols[tz->time].type != COL_TIME)
+		return;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t r = 0; r < t->nrows; r++) {
+		int64_t ms = t->cols[tz->time].time[r];
+		if ((!part || part[r] == 0) && ms != TABLE_TIME_MISSING) {
+			lo = ms < lo ? ms : lo;
+			hi = ms > hi ? ms : hi;
+		}
+	}
+	double days = lo <= hi ? (double)(hi - lo) / (double)day_ms : 0;
+	for (int k = 0; k < 2; k++) {
+		if (days < (k == 0 ? 2 : 14))
+			continue;
+		struct fact_col f = {.col = (size_t)tz->time, .kind = k == 0 ? FACT_HOUR : FACT_WEEKDAY};
+		f.name = xstrdup(k == 0 ? tz->w->hour_name : tz->w->weekday_name);
+		fit_numeric(&f, t, part, o, NULL, v);
+		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
+		tz->facts[tz->nfacts++] = f;
+	}
 }
 
 static void index_values(struct textualizer *tz)
@@ -280,41 +384,12 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 			if (strcmp(o->cols[i].column, name) == 0)
 				user = &o->cols[i];
 		f.name = user && user->name ? xstrdup(user->name) : textualize_fact_name(name);
-		if (kind == FACT_LEVEL) {
-			size_t n = 0;
-			for (size_t r = 0; r < t->nrows; r++)
-				if ((!part || part[r] == 0) && !isnan(t->cols[c].num[r]))
-					v[n++] = t->cols[c].num[r];
-			double mean = 0, ss = 0;
-			for (size_t i = 0; i < n; i++)
-				mean += v[i];
-			mean = n ? mean / (double)n : 0;
-			for (size_t i = 0; i < n; i++)
-				ss += (v[i] - mean) * (v[i] - mean);
-			f.sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
-			f.center = mean;
-			qsort(v, n, sizeof *v, cmp_double);
-			if (user && user->has_cuts) {
-				memcpy(f.cuts, user->cuts, sizeof f.cuts);
-			} else if (n == 0) {
-				for (int k = 0; k < 4; k++)
-					f.cuts[k] = k < 2 ? -INFINITY : INFINITY;
-			} else if (o->binning == TEXT_BIN_ZSCORE) {
-				static const double z[4] = {-2, -1, 1, 2};
-				for (int k = 0; k < 4; k++)
-					f.cuts[k] = mean + z[k] * f.sd;
-			} else {
-				/* The middle half is normal; the outer 5% on each side "very". */
-				static const double q[4] = {0.05, 0.25, 0.75, 0.95};
-				for (int k = 0; k < 4; k++)
-					f.cuts[k] = quantile(v, n, q[k]);
-			}
-			f.trend = o->window > 1 && f.sd > 0;
-			fit_edges(&f, v, n, o->value_bins);
-		}
+		if (kind == FACT_LEVEL)
+			fit_numeric(&f, t, part, o, user, v);
 		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
 		tz->facts[tz->nfacts++] = f;
 	}
+	add_clock_facts(tz, t, part, o, v);
 	free(v);
 	index_values(tz);
 	*out = tz;
@@ -345,12 +420,14 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t)
 	for (size_t i = 0; i < tz->nfacts; i++) {
 		const struct fact_col *f = &tz->facts[i];
 		json_t *jf = json_pack("{s:s, s:s, s:s, s:b}", "column", t->cols[f->col].name, "name", f->name, "kind",
-		                       f->kind == FACT_LEVEL ? "level" : "category", "trend", f->trend);
+		                       kind_names[f->kind], "trend", f->trend);
 		if (f->kind == FACT_LEVEL) {
 			json_t *cuts = json_array();
 			for (int k = 0; k < 4; k++)  /* infinite cuts (no training values) as null */
 				json_array_append_new(cuts, isfinite(f->cuts[k]) ? json_real(f->cuts[k]) : json_null());
 			json_object_set_new(jf, "cuts", cuts);
+		}
+		if (f->kind != FACT_CATEGORY) {
 			json_object_set_new(jf, "sd", json_real(f->sd));
 			json_object_set_new(jf, "center", json_real(f->center));
 			if (f->nedges) {
@@ -390,7 +467,7 @@ static int spec_edges(json_t *a, struct fact_col *f, struct err *e)
 	if (!a)
 		return 0;
 	size_t n = json_array_size(a);
-	if (!json_is_array(a) || n < 2 || n > TEXT_MAX_VALUE_BINS + 1 || f->kind != FACT_LEVEL)
+	if (!json_is_array(a) || n < 2 || n > TEXT_MAX_VALUE_BINS + 1 || f->kind == FACT_CATEGORY)
 		return err_set(e, "\"edges\" must be a list of 2 to %d numbers on a numeric fact", TEXT_MAX_VALUE_BINS + 1);
 	f->edges = xmalloc(n * sizeof *f->edges);
 	for (size_t k = 0; k < n; k++) {
@@ -437,13 +514,18 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 			break;
 		}
 		f.col = (size_t)c;
-		f.kind = strcmp(kind, "level") == 0 ? FACT_LEVEL : FACT_CATEGORY;
-		if ((f.kind == FACT_LEVEL) != (t->cols[c].type == COL_NUM)) {
+		f.kind = FACT_CATEGORY;
+		for (int k = 0; k < (int)(sizeof kind_names / sizeof *kind_names); k++)
+			if (strcmp(kind, kind_names[k]) == 0)
+				f.kind = (enum fact_kind)k;
+		static const enum col_type reads[] = {COL_NUM, COL_STR, COL_TIME, COL_TIME};
+		if (reads[f.kind] != t->cols[c].type && !(f.kind == FACT_CATEGORY && t->cols[c].type != COL_NUM)) {
+			static const char *const as[] = {"numbers", "text", "timestamps", "timestamps"};
 			rc = err_set(e, "column \"%s\" is %s in the data but the model reads it as %s", t->cols[c].name,
-			             table_type_name(t->cols[c].type), f.kind == FACT_LEVEL ? "numbers" : "text");
+			             table_type_name(t->cols[c].type), as[f.kind]);
 			break;
 		}
-		f.trend = json_is_true(json_object_get(jf, "trend"));
+		f.trend = f.kind == FACT_LEVEL && json_is_true(json_object_get(jf, "trend"));
 		f.sd = json_number_value(json_object_get(jf, "sd"));
 		/* Specs written before values were kept have no center. */
 		json_t *center = json_object_get(jf, "center");
@@ -483,6 +565,22 @@ static int level_of(const double cuts[4], double x)
 	if (x <= cuts[3])
 		return 3;
 	return 4;
+}
+
+/* The word of a numeric fact's reading x, NULL when missing. */
+static const char *fact_word(const struct textualizer *tz, const struct fact_col *f, double x)
+{
+	if (isnan(x))
+		return NULL;
+	if (f->kind == FACT_HOUR) {
+		int part = (int)(x / 6);
+		return tz->w->day_parts[part < 0 ? 0 : part > 3 ? 3 : part];
+	}
+	if (f->kind == FACT_WEEKDAY) {
+		int day = (int)x;
+		return tz->w->weekdays[day < 0 ? 0 : day > 6 ? 6 : day];
+	}
+	return tz->w->levels[level_of(f->cuts, x)];
 }
 
 /* Least-squares slope over the window, as a change over the window in
@@ -574,9 +672,9 @@ char **textualize_table_until(const struct textualizer *tz, const struct table *
 				if (*val)
 					phrase(&b, f->name, tz->w->category_join, val);
 			} else {
-				double x = t->cols[f->col].num[r];
-				if (!isnan(x))
-					phrase(&b, f->name, tz->w->level_join, tz->w->levels[level_of(f->cuts, x)]);
+				const char *word = fact_word(tz, f, fact_reading(f, t, r));
+				if (word)
+					phrase(&b, f->name, f->kind == FACT_LEVEL ? tz->w->level_join : tz->w->category_join, word);
 			}
 			if (f->trend) {
 				double d = trend[j++ * n + r];
@@ -631,7 +729,7 @@ size_t textualize_value_bins(const struct textualizer *tz)
 void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x)
 {
 	for (size_t k = 0; k < tz->nvalues; k++)
-		x[k] = (float)t->cols[tz->facts[tz->value_facts[k]].col].num[r];
+		x[k] = (float)fact_reading(&tz->facts[tz->value_facts[k]], t, r);
 }
 
 void textualize_encode_value(const struct textualizer *tz, size_t k, float x, size_t W, float *out)
@@ -682,6 +780,14 @@ size_t textualize_explain(const struct textualizer *tz, const struct table *t, s
 		if (f->kind == FACT_CATEGORY) {
 			snprintf(x->value, sizeof x->value, "%s", table_cell_text(t, f->col, r, buf, sizeof buf));
 			snprintf(x->why, sizeof x->why, "the text of the cell");
+			continue;
+		}
+		if (f->kind != FACT_LEVEL) {
+			const char *word = fact_word(tz, f, fact_reading(f, t, r));
+			snprintf(x->value, sizeof x->value, "%s", table_cell_text(t, f->col, r, buf, sizeof buf));
+			snprintf(x->why, sizeof x->why, "%s", !word                   ? "no timestamp, no fact"
+			                                      : f->kind == FACT_HOUR ? "its hour, in six-hour parts from midnight"
+			                                                             : "its day of the week");
 			continue;
 		}
 		double v = t->cols[f->col].num[r];

@@ -36,6 +36,9 @@ struct textualize_opts {
 	/* Piecewise-linear bins per reading for value-aware facts: at most
 	 * this many (0 = none, the z-score alone; -1 = chosen by the data). */
 	int value_bins;
+	/* Time-of-day and weekday facts from the time column's timestamps,
+	 * where the training rows span days enough (see textualize_fit). */
+	bool clock;
 };
 
 #define TEXT_MAX_VALUE_BINS 256
@@ -45,7 +48,11 @@ struct textualizer;
 void textualize_opts_init(struct textualize_opts *o);
 /* Fits level bins on the rows where part[r] == 0 (training split), or on
  * every row when part is NULL; gives up with an error soon after *cancel
- * is set (cancel may be NULL). */
+ * is set (cancel may be NULL). With o->clock and a timestamp time column,
+ * the facts end with its time of day ("time of day afternoon", in
+ * six-hour parts) when the training rows span two days or more, and its
+ * weekday ("weekday monday") from two weeks: numeric facts whose readings
+ * are the hour and the day (0 = Monday). */
 int textualize_fit(const struct table *t, const uint8_t *part, const struct textualize_opts *o,
                    const atomic_int *cancel, struct textualizer **out, struct err *e);
 void textualize_free(struct textualizer *tz);

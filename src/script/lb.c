@@ -172,6 +172,11 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 	po->notes = opt_str(L, opts, "notes", anchors);
 	if (opt_number(L, opts, "window", &v))
 		po->window = (long)v;
+	if (opts) {
+		lua_getfield(L, opts, "clock");
+		po->no_clock = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
 	if (opt_number(L, opts, "value_bins", &v)) {
 		if (!(v >= 0 && v <= TEXT_MAX_VALUE_BINS))
 			luaL_error(L, "value_bins: expected a number of bins from 0 to %d", TEXT_MAX_VALUE_BINS);

@@ -28,6 +28,7 @@ struct pipeline_opts {
 	const char *lang, *binning, *notes;
 	long window;                   /* -1 = script's or none */
 	int value_bins;                /* -1 = chosen by the data; 0 = z-scores alone */
+	bool no_clock;                 /* no time-of-day or weekday facts */
 	char **include, **exclude;
 	size_t ninclude, nexclude;
 	struct text_column *levels;

@@ -222,6 +222,50 @@ int main(void)
 	free_texts(tx, 100);
 	textualize_free(tz);
 
+	/* Clock facts: a log every 5 hours over 20 days, from Thursday
+	 * 1 January 1970, 00:00 (timestamp 0). */
+	struct table *log = table_new();
+	table_add_column(log, "ts", COL_TIME);
+	table_add_column(log, "load", COL_NUM);
+	for (size_t r = 0; r < 96; r++) {
+		table_append_row(log, (int64_t)r + 1);
+		log->cols[0].time[r] = (int64_t)r * 5 * 3600 * 1000;
+		log->cols[1].num[r] = (double)(r % 7);
+	}
+	textualize_opts_init(&o);
+	o.time = "ts";
+	ok(textualize_fit(log, NULL, &o, NULL, &tz, &e) == 0 && textualize_nvalues(tz) == 3,
+	   "a 20-day log: the load, its time of day and its weekday carry readings");
+	tx = textualize_table(tz, log);
+	/* Row 3 is 15:00 on Thursday; row 29, 145 hours in, 01:00 on Wednesday. */
+	is_str(tx[3], "load normal; time of day afternoon; weekday thursday", "15:00 on a Thursday");
+	is_str(tx[29], "load normal; time of day night; weekday wednesday", "01:00 on a Wednesday");
+	float readings[3];
+	textualize_readings(tz, log, 29, readings);
+	ok(readings[1] == 1 && readings[2] == 2, "readings: hour 1, weekday 2 (Monday = 0): %g %g", (double)readings[1],
+	   (double)readings[2]);
+	char *clock_spec = textualize_spec(tz, log);
+	struct textualizer *clock_back;
+	ok(textualize_from_spec(clock_spec, log, &clock_back, &e) == 0 && textualize_nvalues(clock_back) == 3,
+	   "clock facts travel in the spec");
+	char **again_tx = textualize_table(clock_back, log);
+	is_str(again_tx[29], tx[29], "and word the rows alike");
+	free_texts(again_tx, 96);
+	textualize_free(clock_back);
+	free(clock_spec);
+	free_texts(tx, 96);
+	textualize_free(tz);
+	uint8_t first_day[96];
+	for (size_t r = 0; r < 96; r++)
+		first_day[r] = r < 8 ? 0 : 2;
+	ok(textualize_fit(log, first_day, &o, NULL, &tz, &e) == 0 && textualize_nvalues(tz) == 1,
+	   "training rows within two days: no clock facts (they would only date the rows)");
+	textualize_free(tz);
+	o.clock = false;
+	ok(textualize_fit(log, NULL, &o, NULL, &tz, &e) == 0 && textualize_nvalues(tz) == 1, "clock off: none");
+	textualize_free(tz);
+	table_free(log);
+
 	textualize_opts_init(&o);
 	o.label = "nope";
 	ok(textualize_fit(t, NULL, &o, NULL, &tz, &e) != 0 && strstr(e.msg, "nope"), "unknown label column");
