@@ -31,7 +31,7 @@ enum {
 	OPT_AUGMENT, OPT_STRENGTH, OPT_VARIANTS, OPT_AUGMENT_MODEL, OPT_AUGMENTER, OPT_SYNONYMS, OPT_AUGMENT_ALL,
 	OPT_PREVIEW,
 	OPT_DROPOUT, OPT_FORCE, OPT_DATA, OPT_ROW, OPT_INIT, OPT_CHECKPOINT, OPT_RESUME, OPT_STOP_AFTER, OPT_HF, OPT_ACCUMULATE,
-	OPT_NO_RULES, OPT_SCRIPT, OPT_STACK, OPT_NO_STACK,
+	OPT_NO_RULES, OPT_SCRIPT, OPT_STACK, OPT_NO_STACK, OPT_ENSEMBLE,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -71,7 +71,7 @@ static const struct cmd_opt cmd_opts[] = {
 	RULE_OPT("convert", required_argument, "COL=FROM:TO", "convert units: K, C, F"),
 	{CMD_G_TEXT, {"lang", required_argument, NULL, OPT_LANG}, "en|zh", "wording pack of the facts"},
 	{CMD_G_TEXT, {"binning", required_argument, NULL, OPT_BINNING}, "quantile|zscore", "how levels are cut (fitted on the training split)"},
-	{CMD_G_TEXT, {"levels", required_argument, NULL, OPT_LEVELS}, "COL=a,b,c,d", "fixed thresholds: very low < a <= low < b <= normal <= c < high <= d < very high"},
+	{CMD_G_TEXT, {"levels", required_argument, NULL, OPT_LEVELS}, "K|COL=a,b,c,d", "words per numeric fact: 3, 5 (default) or 7 levels; or a column's fixed thresholds: very low < a <= low < b <= normal <= c < high <= d < very high (2 or 6 of them for 3 or 7 levels)"},
 	{CMD_G_TEXT, {"window", required_argument, NULL, OPT_WINDOW}, "N", "trend facts over the last N readings per machine (0 = none)"},
 	{CMD_G_TEXT, {"no-clock", no_argument, NULL, OPT_NO_CLOCK}, "", "no time-of-day or weekday facts from the timestamps"},
 	{CMD_G_TEXT, {"value-bins", required_argument, NULL, OPT_VALUE_BINS}, "N", "piecewise-linear bins per reading for the model, at most (0 = z-score only; default: by the data, 8-64)"},
@@ -104,6 +104,7 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
 	{CMD_G_TRAIN, {"stack", no_argument, NULL, OPT_STACK}, "", "diagnose with a blend of the encoder and the trees, weighted on dev (default)"},
 	{CMD_G_TRAIN, {"no-stack", no_argument, NULL, OPT_NO_STACK}, "", "diagnose with the encoder alone (the trees still referee)"},
+	{CMD_G_TRAIN, {"ensemble", required_argument, NULL, OPT_ENSEMBLE}, "N", "train N encoders from N seeds into one model, their probabilities averaged (default 1)"},
 	{CMD_G_TRAIN, {"init", required_argument, NULL, OPT_INIT}, "MODEL", "start from a pretrained model (its vocabulary and encoder)"},
 	{CMD_G_TRAIN, {"checkpoint", required_argument, NULL, OPT_CHECKPOINT}, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)"},
 	{CMD_G_TRAIN, {"resume", required_argument, NULL, OPT_RESUME}, "FILE", "continue a checkpointed run (same data and options)"},
@@ -309,6 +310,13 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		po->binning = arg;
 		return 0;
 	case OPT_LEVELS: {
+		if (!strchr(arg, '=')) {
+			if (strcmp(arg, "3") && strcmp(arg, "5") && strcmp(arg, "7"))
+				return cmd_usage_error(cmd, "--levels %s: expected 3, 5 or 7 (words per numeric fact) or "
+				                            "COLUMN=a,b,c,d (thresholds)", arg);
+			po->level_words = atoi(arg);
+			return 0;
+		}
 		struct text_column tc;
 		if (textualize_parse_levels(arg, &tc, &e))
 			return cmd_usage_error(cmd, "%s", e.msg);
@@ -428,6 +436,12 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_SCRIPT: a->script = true; return 0;
 	case OPT_STACK: a->learn.stack = true; return 0;
 	case OPT_NO_STACK: a->learn.stack = false; return 0;
+	case OPT_ENSEMBLE:
+		if (parse_long(arg, 1, &v) || v > MODEL_FILE_MAX_ENSEMBLE)
+			return cmd_usage_error(cmd, "--ensemble %s: expected a number of encoders from 1 to %d", arg,
+			                       MODEL_FILE_MAX_ENSEMBLE);
+		a->learn.ensemble = (int)v;
+		return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

@@ -125,6 +125,8 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		                      "best_epoch", res->best_epoch, "steps", res->steps, "train_loss", res->train_loss,
 		                      "dev_loss", res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1",
 		                      res->test_macro_f1, "tokens_per_s", res->tokens_per_s, "wall_s", res->wall_s);
+		if (res->encoders > 1)
+			json_object_set_new(o, "encoders", json_integer(res->encoders));
 		if (res->gbdt_rounds > 0)
 			json_object_set_new(o, "gbdt",
 			                    json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
@@ -138,10 +140,13 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		printf("model %s: best epoch %d of %d, dev masked-LM loss %.4f, %.0f tokens/s, %.1f s\n", a->output,
 		       res->best_epoch, res->epochs_run, res->dev_loss, res->tokens_per_s, res->wall_s);
 	} else {
-		printf("model %s: best epoch %d of %d, dev macro-F1 %.4f, test macro-F1 %.4f on %ld rows, %.0f tokens/s, "
+		char encoders[64] = "";
+		if (res->encoders > 1)
+			snprintf(encoders, sizeof encoders, "%d encoders averaged, the last's ", res->encoders);
+		printf("model %s: %sbest epoch %d of %d, dev macro-F1 %.4f, test macro-F1 %.4f on %ld rows, %.0f tokens/s, "
 		       "%.1f s\n",
-		       a->output, res->best_epoch, res->epochs_run, res->dev_macro_f1, res->test_macro_f1, res->test_rows,
-		       res->tokens_per_s, res->wall_s);
+		       a->output, encoders, res->best_epoch, res->epochs_run, res->dev_macro_f1, res->test_macro_f1,
+		       res->test_rows, res->tokens_per_s, res->wall_s);
 		if (res->gbdt_rounds > 0) {
 			char dev[16] = "none", test[16] = "none";  /* a part without labelled rows */
 			if (res->gbdt_dev_macro_f1 >= 0)
@@ -170,6 +175,9 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 		return cmd_usage_error(cmd, "pretraining starts from scratch (--init is for train)");
 	if (!a->output)
 		return cmd_usage_error(cmd, "say where the model goes: -o MODEL.safetensors");
+	if (a->learn.ensemble > 1 && (mlm || a->learn.resume || a->learn.stop_after))
+		return cmd_usage_error(cmd, "an ensemble of classifiers trains in one go: not with %s",
+		                       mlm ? "pretraining" : a->learn.resume ? "--resume" : "--stop-after");
 	/* Both outputs are claimed before the data is read: a directory that
 	 * cannot be written, or a run already writing there, is found now
 	 * rather than after the training. */

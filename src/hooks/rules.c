@@ -174,9 +174,10 @@ static int read_config(struct rules *r, struct err *e)
 		if (lua_istable(L, -1)) {
 			lua_pushnil(L);
 			while (lua_next(L, -2)) {
-				bool ok = lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1) && luaL_len(L, -1) == 4;
-				double cuts[4] = {0};
-				for (int k = 0; ok && k < 4; k++) {
+				lua_Integer n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+				bool ok = lua_type(L, -2) == LUA_TSTRING && n >= 2 && n <= TEXT_MAX_CUTS && n % 2 == 0;
+				double cuts[TEXT_MAX_CUTS] = {0};
+				for (int k = 0; ok && k < n; k++) {
 					lua_rawgeti(L, -1, k + 1);
 					ok = lua_isnumber(L, -1) && (k == 0 || lua_tonumber(L, -1) >= cuts[k - 1]);
 					cuts[k] = lua_tonumber(L, -1);
@@ -185,9 +186,11 @@ static int read_config(struct rules *r, struct err *e)
 				if (ok) {
 					struct text_column *tc = text_column_for(c, lua_tostring(L, -2));
 					memcpy(tc->cuts, cuts, sizeof cuts);
+					tc->ncuts = (int)n;
 					tc->has_cuts = true;
 				} else if (!bad) {
-					bad = err_set(e, "text.levels: each column needs four rising thresholds {a, b, c, d}");
+					bad = err_set(e, "text.levels: each column needs 2, 4 or 6 rising thresholds ({a, b, c, d} for "
+					                 "five levels)");
 				}
 				lua_pop(L, 1);
 			}

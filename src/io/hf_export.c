@@ -49,6 +49,9 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 	const struct model_config *c = model_config(m);
 	if (c->classes < 1)
 		return err_set(e, "only a classifier exports as BertForSequenceClassification (this model has no labels)");
+	if (mf->nmembers)
+		return err_set(e, "an ensemble of %zu encoders does not export: BERT is one (train without --ensemble)",
+		               mf->nmembers + 1);
 	if (c->values)
 		return err_set(e, "a model with value-aware facts does not export: BERT has no place for the values (train "
 		                  "with --no-values)");

@@ -15,8 +15,8 @@ static char *config_json(const struct model_config *c)
 	                      "dropout", round((double)c->dropout * 1e6) / 1e6);
 	if (c->values)
 		json_object_set_new(o, "values", json_integer(c->values));
-	if (c->value_bins)
-		json_object_set_new(o, "value_bins", json_integer(c->value_bins));
+	if (c->value_knots)
+		json_object_set_new(o, "value_knots", json_integer(c->value_knots));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(o);
 	return s;
@@ -43,6 +43,19 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	int rc = 0;
 	for (size_t i = 0; i < np && !rc; i++)
 		rc = st_writer_add(w, p[i].name, ST_F32, p[i].ndim, p[i].shape, weights + p[i].offset, e);
+	for (size_t k = 0; k < mf->nmembers && !rc; k++) {
+		const float *mw = model_weights(mf->members[k]);
+		for (size_t i = 0; i < np && !rc; i++) {
+			char name[160];
+			snprintf(name, sizeof name, "ensemble.%zu.%s", k + 2, p[i].name);
+			rc = st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, mw + p[i].offset, e);
+		}
+	}
+	if (mf->nmembers) {
+		char count[16];
+		snprintf(count, sizeof count, "%zu", mf->nmembers + 1);
+		st_writer_meta(w, "ensemble", count);
+	}
 	char *config = config_json(model_config(m));
 	char *vocab = list_json(mf->vocab, mf->nvocab), *labels = list_json(mf->labels, mf->nlabels);
 	st_writer_meta(w, "format", MODEL_FILE_FORMAT);
@@ -193,6 +206,45 @@ static bool floats_finite(const void *data, size_t n)
 	return true;
 }
 
+/* The encoder whose tensors are named prefix + each parameter's name.
+ * Every tensor is checked against the config before the model is made,
+ * so a small file cannot make lathe allocate a large model. */
+static struct model *read_encoder(const char *path, const struct st_file *f, const char *prefix,
+                                  const struct model_config *c, const struct ops *ops, int max_batch, struct err *e)
+{
+	struct model_param *want;
+	size_t nwant = model_layout(c, &want);
+	const struct st_tensor **found = xcalloc(nwant + 1, sizeof *found);
+	struct model *m = NULL;
+	for (size_t i = 0; i < nwant; i++) {
+		char name[160];
+		snprintf(name, sizeof name, "%s%s", prefix, want[i].name);
+		const struct st_tensor *t = found[i] = st_find(f, name);
+		if (!t || t->dtype != ST_F32 || t->ndim != want[i].ndim || t->shape[0] != want[i].shape[0] ||
+		    (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
+			err_at(e, path, 0, "model file: tensor %s is %s", name, t ? "not the F32 shape the config implies" : "missing");
+			goto out;
+		}
+		if (!floats_finite(t->data, want[i].count)) {
+			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
+			goto out;
+		}
+	}
+	m = model_new(c, ops, max_batch, 0, e);
+	if (!m) {
+		err_prefix(e, "%s: ", path);
+		goto out;
+	}
+	/* model_layout's order is the model's. */
+	float *w = model_weights(m);
+	for (size_t i = 0; i < nwant; i++)
+		memcpy(w + want[i].offset, found[i]->data, want[i].count * sizeof *w);
+out:
+	free(found);
+	free(want);
+	return m;
+}
+
 int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
                     struct err *e)
 {
@@ -225,48 +277,40 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		goto out;
 	}
 	c.values = (int)json_integer_value(values);
-	json_t *bins = json_object_get(cfg, "value_bins");
+	json_t *bins = json_object_get(cfg, "value_knots");
 	if (bins && (!json_is_integer(bins) || json_integer_value(bins) < 0 ||
-	             json_integer_value(bins) > MODEL_MAX_VALUE_BINS)) {
-		err_at(e, path, 0, "model file: \"value_bins\" in the config is not a count from 0 to %d",
-		       MODEL_MAX_VALUE_BINS);
+	             json_integer_value(bins) > MODEL_MAX_VALUE_KNOTS)) {
+		err_at(e, path, 0, "model file: \"value_knots\" in the config is not a count from 0 to %d",
+		       MODEL_MAX_VALUE_KNOTS);
 		goto out;
 	}
-	c.value_bins = (int)json_integer_value(bins);
+	c.value_knots = (int)json_integer_value(bins);
 	if (model_config_check(&c, e)) {
 		err_prefix(e, "%s: ", path);
 		goto out;
 	}
-	/* Every tensor is checked against the config before the model is
-	 * made, so a small file cannot make lathe allocate a large model. */
-	struct model_param *want;
-	size_t nwant = model_layout(&c, &want);
-	for (size_t i = 0; i < nwant; i++) {
-		const struct st_tensor *t = st_find(f, want[i].name);
-		if (!t || t->dtype != ST_F32 || t->ndim != want[i].ndim || t->shape[0] != want[i].shape[0] ||
-		    (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
-			err_at(e, path, 0, "model file: tensor %s is %s", want[i].name,
-			       t ? "not the F32 shape the config implies" : "missing");
-			free(want);
-			goto out;
-		}
-		if (!floats_finite(t->data, want[i].count)) {
-			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", want[i].name);
-			free(want);
+	const char *ensemble = st_meta(f, "ensemble");
+	long members = 1;
+	if (ensemble) {
+		char *end;
+		members = strtol(ensemble, &end, 10);
+		if (*end || end == ensemble || members < 2 || members > MODEL_FILE_MAX_ENSEMBLE) {
+			err_at(e, path, 0, "model file: \"ensemble\" is not a count of encoders from 2 to %d",
+			       MODEL_FILE_MAX_ENSEMBLE);
 			goto out;
 		}
 	}
-	free(want);
-	m = model_new(&c, ops, max_batch, 0, e);
-	if (!m) {
-		err_prefix(e, "%s: ", path);
+	if (!(m = read_encoder(path, f, "", &c, ops, max_batch, e)))
 		goto out;
+	if (members > 1)
+		mf->members = xcalloc((size_t)members, sizeof *mf->members);
+	for (long k = 2; k <= members; k++) {
+		char prefix[32];
+		snprintf(prefix, sizeof prefix, "ensemble.%ld.", k);
+		if (!(mf->members[mf->nmembers] = read_encoder(path, f, prefix, &c, ops, max_batch, e)))
+			goto out;
+		mf->nmembers++;
 	}
-	const struct model_param *p;
-	size_t np = model_params(m, &p);
-	float *w = model_weights(m);
-	for (size_t i = 0; i < np; i++)
-		memcpy(w + p[i].offset, st_find(f, p[i].name)->data, p[i].count * sizeof *w);
 	if (read_list(path, "vocab", st_meta(f, "vocab"), false, &mf->vocab, &mf->nvocab, e) ||
 	    read_list(path, "labels", st_meta(f, "labels"), true, &mf->labels, &mf->nlabels, e))
 		goto out;
@@ -307,5 +351,8 @@ void model_file_free(struct model_file *mf)
 	free(mf->manifest);
 	free(mf->training);
 	trees_free(&mf->trees);
+	for (size_t k = 0; k < mf->nmembers; k++)
+		model_free(mf->members[k]);
+	free(mf->members);
 	memset(mf, 0, sizeof *mf);
 }

@@ -27,12 +27,21 @@ struct model_file {
 	 * encoder alone (the default), 0 = the trees alone. */
 	struct trees trees;
 	float blend;
+	/* An ensemble's other members (none: 0), encoders of the same config
+	 * whose probabilities a diagnosis averages with the main one's; saved
+	 * as "ensemble.K." + each parameter's name, K from 2, with the count
+	 * in the metadata ("ensemble"). A loaded file's are freed with it. */
+	struct model **members;
+	size_t nmembers;
 };
 
 #define MODEL_FILE_FORMAT "lathe-model-1"
+/* Encoders in an ensemble at most. */
+#define MODEL_FILE_MAX_ENSEMBLE 16
 
-/* Writes atomically: weights as F32 tensors under the parameter names,
- * plus the metadata above, "format" and "config". */
+/* Writes atomically: weights as F32 tensors under the parameter names
+ * (an ensemble's other members' under their prefixes), plus the metadata
+ * above, "format" and "config". */
 int model_file_save(const char *path, struct model *m, const struct model_file *mf, struct err *e);
 /* Reads a model file written by model_file_save: checks the format, the
  * config, and that every parameter is present with its shape; a model

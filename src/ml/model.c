@@ -65,8 +65,8 @@ int model_config_check(const struct model_config *c, struct err *e)
 		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
 	if (c->values < 0 || c->values > MODEL_MAX_VALUES)
 		return err_set(e, "model config: values must be from 0 to %d", MODEL_MAX_VALUES);
-	if (c->value_bins < 0 || c->value_bins > MODEL_MAX_VALUE_BINS)
-		return err_set(e, "model config: value_bins must be from 0 to %d", MODEL_MAX_VALUE_BINS);
+	if (c->value_knots < 0 || c->value_knots > MODEL_MAX_VALUE_KNOTS)
+		return err_set(e, "model config: value_knots must be from 0 to %d", MODEL_MAX_VALUE_KNOTS);
 	if (c->dropout < 0 || c->dropout >= 1)
 		return err_set(e, "model config: dropout %g is outside [0, 1)", (double)c->dropout);
 	return 0;
@@ -137,7 +137,7 @@ static void layout(struct model *m)
 	add_param(m, "cls.predictions.transform.LayerNorm.bias", 1, c->C, 0, false);
 	add_param(m, "cls.predictions.bias", 1, c->vocab, 0, false);
 	if (c->values > 0)
-		add_param(m, "embeddings.value_directions", 2, (int64_t)c->values * (1 + c->value_bins), c->C, true);
+		add_param(m, "embeddings.value_directions", 2, (int64_t)c->values * (1 + c->value_knots), c->C, true);
 }
 
 size_t model_layout(const struct model_config *c, struct model_param **list)
@@ -504,7 +504,7 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		if (b->value_fact[i] >= c->values)
 			return NAN;
 	if (values)
-		o->value_forward(m->emb, b->value_fact, b->value_enc, 1 + c->value_bins, P(m, value_index(m)), BT, C);
+		o->value_forward(m->emb, b->value_fact, b->value_enc, 1 + c->value_knots, P(m, value_index(m)), BT, C);
 	o->layernorm_forward(m->emb_ln, m->emb_mean, m->emb_rstd, m->emb, P(m, 2), P(m, 3), (int)BT, C);
 	const float *emask = dropout_mask(m, m->emb_mask, N);
 	float *x = m->la[0].in;
@@ -563,7 +563,7 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	o->layernorm_backward(demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);
 	o->embedding_backward(G(m, 0), G(m, 1), demb, b->tok, B, T, C);
 	if (values)
-		o->value_backward(G(m, value_index(m)), demb, b->value_fact, b->value_enc, 1 + c->value_bins, BT, C);
+		o->value_backward(G(m, value_index(m)), demb, b->value_fact, b->value_enc, 1 + c->value_knots, BT, C);
 	return loss;
 }
 

@@ -21,12 +21,13 @@ struct model_config {
 	 * ("embeddings.value_directions", [values, C]) and z the reading's
 	 * z-score, so the words' levels lose nothing of the number. */
 	int values;
-	/* Piecewise-linear bins per value (0 = the z-score alone): a reading
-	 * enters as W = 1 + value_bins numbers, its z-score and how far it
-	 * fills each of its column's training-quantile bins, each along its
-	 * own learned direction ([values * W, C]), so the embedding can bend
-	 * where the data does. */
-	int value_bins;
+	/* Knots per value of its piecewise-linear encoding (0 = the z-score
+	 * alone): a reading enters as W = 1 + value_knots numbers, its z-score
+	 * and its weights on the two knots (training-quantile bin edges) around
+	 * it, each along its own learned direction ([values * W, C]): the
+	 * embedding interpolates linearly between learned ones at the knots,
+	 * so it can bend where the data does. */
+	int value_knots;
 };
 
 #define MODEL_MAX_VOCAB (1 << 20)
@@ -35,7 +36,7 @@ struct model_config {
 #define MODEL_MAX_LAYERS 64
 #define MODEL_MAX_CLASSES 65536
 #define MODEL_MAX_VALUES 65536
-#define MODEL_MAX_VALUE_BINS 256
+#define MODEL_MAX_VALUE_KNOTS 257
 /* Activation floats at most (16 GiB). */
 #define MODEL_MAX_ARENA ((size_t)1 << 32)
 
@@ -83,7 +84,7 @@ struct model_batch {
 	int M;
 	const int32_t *mlm_pos, *mlm_target;
 	/* Value-aware facts: per token its fact (-1 = none) and its reading's
-	 * 1 + value_bins numbers ([B*T, 1 + value_bins]); NULL when the batch
+	 * 1 + value_knots numbers ([B*T, 1 + value_knots]); NULL when the batch
 	 * carries no values. */
 	const int32_t *value_fact;
 	const float *value_enc;

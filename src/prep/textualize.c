@@ -18,7 +18,8 @@ struct fact_col {
 	size_t col;
 	enum fact_kind kind;
 	char *name;
-	double cuts[4];
+	double cuts[TEXT_MAX_CUTS];
+	int ncuts;
 	double sd;             /* training spread, scales the trend */
 	double center;         /* training mean: values are (x - center) / sd */
 	/* Piecewise-linear bin edges of the reading (training quantiles,
@@ -31,7 +32,7 @@ struct fact_col {
 /* A wording pack: how facts are joined and phrased in one language. */
 struct wording {
 	const char *sep;
-	const char *levels[5];
+	const char *levels3[3], *levels5[5], *levels7[7];
 	const char *category_join;  /* between name and value */
 	const char *level_join;     /* between name and level */
 	const char *trends[4];      /* falling fast, falling, rising, rising fast */
@@ -44,7 +45,9 @@ struct wording {
 
 static const struct wording wording_en = {
 	.sep = "; ",
-	.levels = {"very low", "low", "normal", "high", "very high"},
+	.levels3 = {"low", "normal", "high"},
+	.levels5 = {"very low", "low", "normal", "high", "very high"},
+	.levels7 = {"very low", "low", "slightly low", "normal", "slightly high", "high", "very high"},
 	.category_join = " ",
 	.level_join = " ",
 	.trends = {"falling fast", "falling", "rising", "rising fast"},
@@ -59,7 +62,9 @@ static const struct wording wording_en = {
 
 static const struct wording wording_zh = {
 	.sep = "；",
-	.levels = {"很低", "低", "正常", "高", "很高"},
+	.levels3 = {"低", "正常", "高"},
+	.levels5 = {"很低", "低", "正常", "高", "很高"},
+	.levels7 = {"很低", "低", "偏低", "正常", "偏高", "高", "很高"},
 	.category_join = "为",
 	.level_join = "",
 	.trends = {"快速下降", "下降", "上升", "快速上升"},
@@ -107,6 +112,7 @@ void textualize_opts_init(struct textualize_opts *o)
 	memset(o, 0, sizeof *o);
 	o->lang = "en";
 	o->binning = TEXT_BIN_QUANTILE;
+	o->levels = 5;
 	o->value_bins = -1;
 	o->clock = true;
 }
@@ -143,13 +149,20 @@ int textualize_parse_levels(const char *spec, struct text_column *out, struct er
 	if (!eq || eq == spec)
 		return err_set(e, "--levels %s: expected COLUMN=a,b,c,d", spec);
 	const char *p = eq + 1;
-	for (int i = 0; i < 4; i++) {
+	int n = 0;
+	for (;;) {
 		char *end;
-		out->cuts[i] = strtod(p, &end);
-		if (end == p || (i < 3 && *end != ',') || (i == 3 && *end) || (i && out->cuts[i] < out->cuts[i - 1]))
-			return err_set(e, "--levels %s: expected four rising numbers COLUMN=a,b,c,d", spec);
+		double cut = strtod(p, &end);
+		if (end == p || n == TEXT_MAX_CUTS || (*end && *end != ',') || (n && cut < out->cuts[n - 1]))
+			return err_set(e, "--levels %s: expected COLUMN= and 2, 4 or 6 rising numbers (3, 5 or 7 levels)", spec);
+		out->cuts[n++] = cut;
+		if (!*end)
+			break;
 		p = end + 1;
 	}
+	if (n % 2)
+		return err_set(e, "--levels %s: expected COLUMN= and 2, 4 or 6 rising numbers (3, 5 or 7 levels)", spec);
+	out->ncuts = n;
 	out->column = xstrndup(spec, (size_t)(eq - spec));
 	out->has_cuts = true;
 	return 0;
@@ -282,20 +295,23 @@ static void fit_numeric(struct fact_col *f, const struct table *t, const uint8_t
 	fit_edges(f, v, n, o->value_bins);
 	if (f->kind != FACT_LEVEL)
 		return;
-	if (user && user->has_cuts) {
-		memcpy(f->cuts, user->cuts, sizeof f->cuts);
-	} else if (n == 0) {
-		for (int k = 0; k < 4; k++)
-			f->cuts[k] = k < 2 ? -INFINITY : INFINITY;
-	} else if (o->binning == TEXT_BIN_ZSCORE) {
-		static const double z[4] = {-2, -1, 1, 2};
-		for (int k = 0; k < 4; k++)
-			f->cuts[k] = mean + z[k] * f->sd;
-	} else {
-		/* The middle half is normal; the outer 5% on each side "very". */
-		static const double q[4] = {0.05, 0.25, 0.75, 0.95};
-		for (int k = 0; k < 4; k++)
-			f->cuts[k] = quantile(v, n, q[k]);
+	/* With five levels the middle half is normal and the outer 5% on each
+	 * side "very"; three keep the middle half, seven split the "low" and
+	 * "high" of five at the middle third. */
+	static const double q[3][TEXT_MAX_CUTS] = {{0.25, 0.75}, {0.05, 0.25, 0.75, 0.95},
+	                                           {0.05, 0.15, 0.35, 0.65, 0.85, 0.95}};
+	static const double z[3][TEXT_MAX_CUTS] = {{-1, 1}, {-2, -1, 1, 2}, {-2, -1, -0.5, 0.5, 1, 2}};
+	int which = o->levels == 3 ? 0 : o->levels == 7 ? 2 : 1;
+	f->ncuts = user && user->has_cuts ? user->ncuts : 2 * which + 2;
+	for (int k = 0; k < f->ncuts; k++) {
+		if (user && user->has_cuts)
+			f->cuts[k] = user->cuts[k];
+		else if (n == 0)
+			f->cuts[k] = k < f->ncuts / 2 ? -INFINITY : INFINITY;
+		else if (o->binning == TEXT_BIN_ZSCORE)
+			f->cuts[k] = mean + z[which][k] * f->sd;
+		else
+			f->cuts[k] = quantile(v, n, q[which][k]);
 	}
 	f->trend = o->window > 1 && f->sd > 0;
 }
@@ -423,7 +439,7 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t)
 		                       kind_names[f->kind], "trend", f->trend);
 		if (f->kind == FACT_LEVEL) {
 			json_t *cuts = json_array();
-			for (int k = 0; k < 4; k++)  /* infinite cuts (no training values) as null */
+			for (int k = 0; k < f->ncuts; k++)  /* infinite cuts (no training values) as null */
 				json_array_append_new(cuts, isfinite(f->cuts[k]) ? json_real(f->cuts[k]) : json_null());
 			json_object_set_new(jf, "cuts", cuts);
 		}
@@ -531,9 +547,14 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 		json_t *center = json_object_get(jf, "center");
 		f.center = json_is_number(center) ? json_number_value(center) : NAN;
 		json_t *cuts = json_object_get(jf, "cuts");
-		for (int k = 0; k < 4 && f.kind == FACT_LEVEL; k++) {
+		f.ncuts = (int)json_array_size(cuts);
+		if (f.kind == FACT_LEVEL && (f.ncuts < 2 || f.ncuts > TEXT_MAX_CUTS || f.ncuts % 2)) {
+			rc = err_set(e, "textualizer spec: fact %zu: \"cuts\" must be a list of 2, 4 or 6 thresholds", i);
+			break;
+		}
+		for (int k = 0; k < f.ncuts && f.kind == FACT_LEVEL; k++) {
 			json_t *v = json_array_get(cuts, (size_t)k);
-			f.cuts[k] = json_is_number(v) ? json_number_value(v) : k < 2 ? -INFINITY : INFINITY;
+			f.cuts[k] = json_is_number(v) ? json_number_value(v) : k < f.ncuts / 2 ? -INFINITY : INFINITY;
 		}
 		f.name = xstrdup(name);
 		tz->facts[tz->nfacts++] = f;
@@ -552,19 +573,19 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 	return 0;
 }
 
-static int level_of(const double cuts[4], double x)
+static int level_of(const double *cuts, int ncuts, double x)
 {
 	/* A value on a cut belongs to the middle side, so that quantile cuts on
 	 * discrete data do not push the common value to an extreme. */
-	if (x < cuts[0])
-		return 0;
-	if (x < cuts[1])
-		return 1;
-	if (x <= cuts[2])
-		return 2;
-	if (x <= cuts[3])
-		return 3;
-	return 4;
+	int level = 0;
+	while (level < ncuts && (level < ncuts / 2 ? x >= cuts[level] : x > cuts[level]))
+		level++;
+	return level;
+}
+
+static const char *level_word(const struct wording *w, int ncuts, int level)
+{
+	return ncuts == 2 ? w->levels3[level] : ncuts == 6 ? w->levels7[level] : w->levels5[level];
 }
 
 /* The word of a numeric fact's reading x, NULL when missing. */
@@ -580,7 +601,7 @@ static const char *fact_word(const struct textualizer *tz, const struct fact_col
 		int day = (int)x;
 		return tz->w->weekdays[day < 0 ? 0 : day > 6 ? 6 : day];
 	}
-	return tz->w->levels[level_of(f->cuts, x)];
+	return level_word(tz->w, f->ncuts, level_of(f->cuts, f->ncuts, x));
 }
 
 /* Least-squares slope over the window, as a change over the window in
@@ -715,15 +736,13 @@ const char *textualize_value_name(const struct textualizer *tz, size_t k)
 	return k < tz->nvalues ? tz->facts[tz->value_facts[k]].name : NULL;
 }
 
-size_t textualize_value_bins(const struct textualizer *tz)
+size_t textualize_value_knots(const struct textualizer *tz)
 {
-	size_t bins = 0;
-	for (size_t k = 0; k < tz->nvalues; k++) {
-		size_t n = tz->facts[tz->value_facts[k]].nedges;
-		if (n > bins + 1)
-			bins = n - 1;
-	}
-	return bins;
+	size_t knots = 0;
+	for (size_t k = 0; k < tz->nvalues; k++)
+		if (tz->facts[tz->value_facts[k]].nedges > knots)
+			knots = tz->facts[tz->value_facts[k]].nedges;
+	return knots;
 }
 
 void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x)
@@ -740,14 +759,28 @@ void textualize_encode_value(const struct textualizer *tz, size_t k, float x, si
 	const double limit = 5;
 	double z = ((double)x - f->center) / f->sd;
 	out[0] = (float)(z < -limit ? -limit : z > limit ? limit : z);
-	for (size_t j = 1; j < W; j++) {
-		double fill = 0;
-		if (j < f->nedges) {
-			double lo = f->edges[j - 1], hi = f->edges[j];
-			fill = x <= lo ? 0 : x >= hi ? 1 : ((double)x - lo) / (hi - lo);
-		}
-		out[j] = (float)fill;
+	for (size_t j = 1; j < W; j++)
+		out[j] = 0;
+	size_t n = f->nedges < W - 1 ? f->nedges : W - 1;
+	if (n == 0)
+		return;
+	const double *edge = f->edges;
+	if (x <= edge[0] || n == 1) {
+		out[1] = 1;
+		return;
 	}
+	if (x >= edge[n - 1]) {
+		out[n] = 1;
+		return;
+	}
+	size_t lo = 0, hi = n - 1;  /* edge[lo] < x < edge[hi] */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		*(x < edge[mid] ? &hi : &lo) = mid;
+	}
+	double a = ((double)x - edge[lo]) / (edge[hi] - edge[lo]);
+	out[1 + lo] = (float)(1 - a);
+	out[1 + hi] = (float)a;
 }
 
 const char *textualize_separator(const char *lang)
@@ -792,6 +825,7 @@ size_t textualize_explain(const struct textualizer *tz, const struct table *t, s
 		}
 		double v = t->cols[f->col].num[r];
 		memcpy(x->cuts, f->cuts, sizeof x->cuts);
+		x->ncuts = f->ncuts;
 		x->numeric = true;
 		if (isnan(v)) {
 			snprintf(x->value, sizeof x->value, "(missing)");
@@ -799,9 +833,10 @@ size_t textualize_explain(const struct textualizer *tz, const struct table *t, s
 			continue;
 		}
 		table_format_number(v, x->value, sizeof x->value);
-		x->level = level_of(f->cuts, v);
-		snprintf(x->why, sizeof x->why, "%s: %.4g | %.4g | %.4g | %.4g", tz->w->levels[x->level], f->cuts[0], f->cuts[1],
-		         f->cuts[2], f->cuts[3]);
+		x->level = level_of(f->cuts, f->ncuts, v);
+		int at = snprintf(x->why, sizeof x->why, "%s:", level_word(tz->w, f->ncuts, x->level));
+		for (int k = 0; k < f->ncuts && at > 0 && (size_t)at < sizeof x->why; k++)
+			at += snprintf(x->why + at, sizeof x->why - (size_t)at, "%s %.4g", k ? " |" : "", f->cuts[k]);
 	}
 	return tz->nfacts;
 }

@@ -11,17 +11,24 @@
 
 enum text_binning { TEXT_BIN_QUANTILE, TEXT_BIN_ZSCORE };
 
+/* A numeric fact's words: 3, 5 or 7 levels ("low", "normal", "high";
+ * "very low" .. "very high"; "very low", "low", "slightly low" ..), cut
+ * by one threshold fewer. */
+#define TEXT_MAX_CUTS 6
+
 /* Per-column wording and thresholds given by the user (Lua or --levels). */
 struct text_column {
 	char *column;
 	char *name;            /* word(s) for the fact, or NULL */
-	double cuts[4];        /* very low | low | normal | high | very high */
+	double cuts[TEXT_MAX_CUTS];  /* rising; a value on a cut goes to the middle side */
+	int ncuts;             /* 2, 4 or 6 */
 	bool has_cuts;
 };
 
 struct textualize_opts {
 	const char *lang;      /* "en" or "zh" */
 	enum text_binning binning;
+	int levels;            /* words of the automatic cuts: 3, 5 (the default) or 7 */
 	const char *label;     /* never a fact */
 	const char *notes;     /* free-text column appended as is */
 	const char *machine;   /* per-machine windows */
@@ -77,12 +84,15 @@ const char *textualize_value_name(const struct textualizer *tz, size_t k);
 /* The value facts' readings of row r as they are (NAN when missing):
  * what the encoder's values and a classical model start from. */
 void textualize_readings(const struct textualizer *tz, const struct table *t, size_t r, float *x);
-/* The most piecewise-linear bins any value fact has (0 = none). */
-size_t textualize_value_bins(const struct textualizer *tz);
+/* The most knots (bin edges) any value fact has (0 = none). */
+size_t textualize_value_knots(const struct textualizer *tz);
 /* Value k's reading x (not NAN) as W numbers: its z-score against the
- * training rows, clamped to 5 sd, then how far it fills each of the
- * fact's bins (0 below, 1 above, linear inside; 0 past the fact's own
- * bins). */
+ * training rows, clamped to 5 sd, then its weights on the fact's knots:
+ * 1 - a and a on the two edges around it, a its way from one to the
+ * other (1 on the end knot past either end), 0 elsewhere. Two knots at a
+ * time: a reading's directions move in a step as one would, however
+ * many bins its column has, where cumulative bin fills would add up
+ * every bin below it. */
 void textualize_encode_value(const struct textualizer *tz, size_t k, float x, size_t W, float *out);
 /* The table columns of the numeric (level) facts, in text order, into
  * cols (may be NULL); returns how many. */
@@ -96,8 +106,9 @@ struct fact_explain {
 	char value[64];
 	char why[160];
 	bool numeric;
-	int level;              /* 0 very low .. 4 very high; -1 none */
-	double cuts[4];
+	int level;              /* 0 (lowest) .. ncuts (highest); -1 none */
+	double cuts[TEXT_MAX_CUTS];
+	int ncuts;
 };
 
 size_t textualize_nfacts(const struct textualizer *tz);
@@ -106,7 +117,8 @@ size_t textualize_explain(const struct textualizer *tz, const struct table *t, s
 const char *textualize_separator(const char *lang);
 /* "air temperature" from "Air temperature [K]". Caller frees. */
 char *textualize_fact_name(const char *column);
-/* Parses --levels COL=a,b,c,d into a text_column. */
+/* Parses --levels COL=a,b (3 levels), COL=a,b,c,d (5) or six rising
+ * numbers (7) into a text_column. */
 int textualize_parse_levels(const char *spec, struct text_column *out, struct err *e);
 
 #endif

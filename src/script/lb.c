@@ -200,19 +200,24 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 		}
 		lua_pop(L, 1);
 		lua_getfield(L, opts, "levels");
-		if (lua_istable(L, -1)) {
+		if (lua_isinteger(L, -1)) {
+			po->level_words = (int)lua_tointeger(L, -1);
+			if (po->level_words != 3 && po->level_words != 5 && po->level_words != 7)
+				luaL_error(L, "levels: expected 3, 5 or 7 words, or a table of thresholds by column");
+		} else if (lua_istable(L, -1)) {
 			lua_pushnil(L);
 			while (lua_next(L, -2)) {
-				char spec[700];
+				char spec[900];
 				luaL_checktype(L, -1, LUA_TTABLE);
-				lua_rawgeti(L, -1, 1);
-				lua_rawgeti(L, -2, 2);
-				lua_rawgeti(L, -3, 3);
-				lua_rawgeti(L, -4, 4);
-				snprintf(spec, sizeof spec, "%s=%.17g,%.17g,%.17g,%.17g", luaL_checkstring(L, -6),
-				         luaL_checknumber(L, -4), luaL_checknumber(L, -3), luaL_checknumber(L, -2),
-				         luaL_checknumber(L, -1));
-				lua_pop(L, 4);
+				int n = snprintf(spec, sizeof spec, "%s=", luaL_checkstring(L, -2));
+				lua_Integer ncuts = (lua_Integer)lua_rawlen(L, -1);
+				for (lua_Integer k = 1; k <= ncuts && k <= TEXT_MAX_CUTS + 1 && n > 0 && (size_t)n < sizeof spec;
+				     k++) {
+					lua_rawgeti(L, -1, k);
+					n += snprintf(spec + n, sizeof spec - (size_t)n, "%s%.17g", k > 1 ? "," : "",
+					              luaL_checknumber(L, -1));
+					lua_pop(L, 1);
+				}
 				po->levels = xrealloc(po->levels, (po->nlevels + 1) * sizeof *po->levels);
 				if (textualize_parse_levels(spec, &po->levels[po->nlevels], &e))
 					lb_fail(L, &e);

@@ -119,6 +119,7 @@ static int fit(lua_State *L, bool mlm)
 	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
 	lo.class_weights = opt_bool(L, 2, "class_weights", true);
 	lo.stack = opt_bool(L, 2, "stack", lo.stack);
+	lo.ensemble = opt_int(L, 2, "ensemble", lo.ensemble, 1);
 	lua_getfield(L, 2, "values");
 	if (!lua_isnil(L, -1))
 		lo.values = lua_toboolean(L, -1) ? 1 : 0;
@@ -156,6 +157,7 @@ static int fit(lua_State *L, bool mlm)
 	lua_pushstring(L, output);
 	lua_setfield(L, -2, "model");
 	set_integer(L, "epochs", res.epochs_run);
+	set_integer(L, "encoders", res.encoders);
 	set_integer(L, "best_epoch", res.best_epoch);
 	set_integer(L, "steps", res.steps);
 	set_number(L, "train_loss", res.train_loss);

@@ -48,6 +48,7 @@ void learn_opts_init(struct learn_opts *o)
 	o->patience = 8;
 	o->class_weights = true;
 	o->stack = true;
+	o->ensemble = 1;
 	o->values = LEARN_VALUES_DEFAULT;
 	o->seed = 42;
 	o->threads = 1;
@@ -262,23 +263,34 @@ static void softmax_rows(float *z, int rows, int K)
 	}
 }
 
-/* Probabilities of the encoded sequences idx[0..n) into probs[n, K]. */
-static void predict_encoded(struct model *m, const struct encoded *x, const size_t *idx, size_t n, int max_batch,
-                            float *probs)
+/* Probabilities of the encoded sequences idx[0..n) into probs[n, K]: the
+ * mean of the nm encoders' (an ensemble's members share one config). */
+static void predict_encoded(struct model *const *models, size_t nm, const struct encoded *x, const size_t *idx,
+                            size_t n, int max_batch, float *probs)
 {
-	int K = model_config(m)->classes;
+	const struct model_config *c = model_config(models[0]);
+	int K = c->classes;
 	struct batch_buffers bb;
-	batch_buffers_init(&bb, max_batch, model_config(m)->max_seq, 1 + (size_t)model_config(m)->value_bins);
+	batch_buffers_init(&bb, max_batch, c->max_seq, 1 + (size_t)c->value_knots);
 	int32_t *dummy = xcalloc((size_t)max_batch, sizeof *dummy);
+	float *member = xmalloc((size_t)max_batch * K * sizeof *member);
 	for (size_t at = 0; at < n; at += (size_t)max_batch) {
 		int B = n - at < (size_t)max_batch ? (int)(n - at) : max_batch;
 		struct model_batch b = fill_batch(x, idx + at, B, &bb);
 		b.label = dummy;
-		model_step(m, &b, false, false, probs + at * K);
-		softmax_rows(probs + at * K, B, K);
+		float *out = probs + at * K;
+		for (size_t k = 0; k < nm; k++) {
+			model_step(models[k], &b, false, false, k ? member : out);
+			softmax_rows(k ? member : out, B, K);
+			for (size_t i = 0; k && i < (size_t)B * K; i++)
+				out[i] += member[i];
+		}
+		for (size_t i = 0; nm > 1 && i < (size_t)B * K; i++)
+			out[i] /= (float)nm;
 	}
 	batch_buffers_free(&bb);
 	free(dummy);
+	free(member);
 }
 
 static int argmax(const float *p, int K)
@@ -296,13 +308,13 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Evaluates rows idx[0..n): macro-F1 and mean cross-entropy. */
-static double evaluate(struct model *m, const struct encoded *x, const size_t *idx, const int32_t *cls, size_t n,
-                       int max_batch, double *loss)
+static double evaluate(struct model *const *models, size_t nm, const struct encoded *x, const size_t *idx,
+                       const int32_t *cls, size_t n, int max_batch, double *loss)
 {
-	int K = model_config(m)->classes;
+	int K = model_config(models[0])->classes;
 	float *probs = xmalloc((n * (size_t)K + 1) * sizeof *probs);
 	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
-	predict_encoded(m, x, idx, n, max_batch, probs);
+	predict_encoded(models, nm, x, idx, n, max_batch, probs);
 	double l = 0;
 	for (size_t i = 0; i < n; i++) {
 		truth[i] = cls[idx[i]];
@@ -334,7 +346,7 @@ static char *manifest_json(const struct pipeline *p, const char *data_path, cons
 	time_t t = time(NULL);
 	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:i, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, "
-	                      "s:s, s:{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:b}}",
+	                      "s:s, s:{s:i, s:i, s:f, s:f, s:f, s:f, s:i, s:b, s:i, s:b}}",
 	                      "lathe_version", PACKAGE_VERSION, "created", created, "data_file", data_path, "data_sha256",
 	                      data_hash, "rules_file", p->rules ? json_string(rules_path(p->rules)) : json_null(),
 	                      "rules_sha256", script ? json_string(rules_hash) : json_null(), "seed", (json_int_t)o->seed,
@@ -343,7 +355,7 @@ static char *manifest_json(const struct pipeline *p, const char *data_path, cons
 	                      c->classes, "split", split_method_name(p->split.method), "training", "epochs", o->epochs,
 	                      "batch", o->batch, "lr", (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup",
 	                      (double)o->warmup, "clip", (double)o->clip, "patience", o->patience, "class_weights",
-	                      o->class_weights);
+	                      o->class_weights, "ensemble", o->ensemble, "stack", o->stack);
 	char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(m);
 	return s;
@@ -385,7 +397,10 @@ struct fit {
 	int32_t *cls;               /* class of each row, -1 = none (or unused) */
 	size_t *rows[3], count[3];
 	struct wordpiece *wp;
-	struct model *m;
+	struct model *m;            /* the encoder in training */
+	/* The trained encoders, once all are: one, or an ensemble's members. */
+	struct model *ensemble[MODEL_FILE_MAX_ENSEMBLE];
+	size_t nensemble;
 	struct encoded x;
 	float *weights;
 	struct batch_buffers bb;
@@ -444,7 +459,7 @@ static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, st
 static double score(struct fit *f, const size_t *idx, size_t n, double *loss)
 {
 	if (!f->mlm)
-		return evaluate(f->m, &f->x, idx, f->cls, n, f->o->batch, loss);
+		return evaluate(&f->m, 1, &f->x, idx, f->cls, n, f->o->batch, loss);
 	struct rng r;
 	rng_seed(&r, 0xD0E5);
 	double sum = 0;
@@ -502,7 +517,7 @@ static struct text_values table_values(const struct model_config *c, struct valu
 	float *x = xmalloc((n * nv + 1) * sizeof *x);
 	for (size_t i = 0; i < n; i++)
 		textualize_readings(tz, t, rows ? rows[i] : i, x + i * nv);
-	return (struct text_values){.vt = vt, .tz = tz, .x = x, .nv = nv, .W = 1 + (size_t)c->value_bins};
+	return (struct text_values){.vt = vt, .tz = tz, .x = x, .nv = nv, .W = 1 + (size_t)c->value_knots};
 }
 
 /* Whether data textualized by tz can feed a model with c->values. */
@@ -513,9 +528,9 @@ static int check_values(const struct model_config *c, const struct textualizer *
 		return err_set(e, "the model reads %d value-aware facts; this data has %zu (the same numeric columns are "
 		                  "needed)",
 		               c->values, nv);
-	if (c->values && tz && textualize_value_bins(tz) > (size_t)c->value_bins)
-		return err_set(e, "the model encodes readings in %d bins; its textualizer asks for %zu", c->value_bins,
-		               textualize_value_bins(tz));
+	if (c->values && tz && textualize_value_knots(tz) > (size_t)c->value_knots)
+		return err_set(e, "the model encodes readings on %d knots; its textualizer asks for %zu", c->value_knots,
+		               textualize_value_knots(tz));
 	return 0;
 }
 
@@ -538,7 +553,7 @@ static int longest_text(const struct fit *f, bool all, size_t *row)
 }
 
 /* The vocabulary and the model: learned here, or a pretrained one's. */
-static int make_model(struct fit *f, struct learn_result *res, struct err *e)
+static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, struct err *e)
 {
 	const struct learn_opts *o = f->o;
 	struct model_config c;
@@ -591,16 +606,16 @@ static int make_model(struct fit *f, struct learn_result *res, struct err *e)
 			return err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
 		}
 		c.values = (int)nv;
-		c.value_bins = nv ? (int)textualize_value_bins(f->p->tz) : 0;
+		c.value_knots = nv ? (int)textualize_value_knots(f->p->tz) : 0;
 	} else {
 		c.values = 0;
-		c.value_bins = 0;
+		c.value_knots = 0;
 	}
 	if (check_values(&c, f->p->tz, e)) {
 		learner_free(&pre);
 		return -1;
 	}
-	f->m = model_new(&c, &ops_cpu, o->batch, o->seed, e);
+	f->m = model_new(&c, &ops_cpu, o->batch, seed, e);
 	if (f->m && pre.model)
 		res->init_copied = model_copy_matching(f->m, pre.model);
 	learner_free(&pre);
@@ -625,6 +640,8 @@ static void fit_free(struct fit *f)
 	free(f->mpos);
 	free(f->mtarget);
 	model_free(f->m);
+	for (size_t k = 0; k < f->nensemble; k++)
+		model_free(f->ensemble[k]);
 	wordpiece_free(f->wp);
 }
 
@@ -698,7 +715,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			/* The encoder's probabilities only matter to a blend. */
 			if (f->o->stack) {
 				ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
-				predict_encoded(f->m, &f->x, idx[s], m[s], f->o->batch, ep[s]);
+				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, ep[s]);
 			}
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
@@ -748,7 +765,9 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 		mf.vocab[i] = (char *)wordpiece_token(f->wp, (int32_t)i);
 	mf.textualizer = f->p->tz ? textualize_spec(f->p->tz, f->p->t) : NULL;
 	mf.pipeline = pipeline_json(f->p);
-	mf.manifest = manifest_json(f->p, data_path, f->o, model_config(f->m));
+	mf.manifest = manifest_json(f->p, data_path, f->o, model_config(f->ensemble[0]));
+	mf.members = f->ensemble + 1;
+	mf.nmembers = f->nensemble - 1;
 	json_t *summary = json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:o}", "objective",
 	                            f->mlm ? "masked-lm" : "classification", "epochs", res->epochs_run, "best_epoch",
 	                            res->best_epoch, "steps", res->steps, "train_loss", res->train_loss, "dev_loss",
@@ -762,7 +781,7 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 		                              res->gbdt_test_macro_f1, "blend", (double)res->blend));
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
-	int rc = model_file_save(out_path, f->m, &mf, e);
+	int rc = model_file_save(out_path, f->ensemble[0], &mf, e);
 	free(mf.vocab);
 	free(mf.textualizer);
 	free(mf.pipeline);
@@ -986,11 +1005,155 @@ out:
  * checkpoint the run may have, from before, stays as it was. */
 static bool diverged(struct err *e, const char *what, int epoch, long step, const char *ckpt)
 {
-	bool kept = access(ckpt, F_OK) == 0;
+	bool kept = ckpt && access(ckpt, F_OK) == 0;
 	err_set(e, "epoch %d, step %ld: the %s is not a finite number (a learning rate too high, or readings too "
 	           "large?); training stopped, no model written%s%s",
 	        epoch, step, what, kept ? "; the last checkpoint is kept: " : "", kept ? ckpt : "");
 	return true;
+}
+
+/* Trains f->m (made with seed) on the training rows, early-stopped on the
+ * dev rows, and leaves it with its best weights: 0. An interruption
+ * (Ctrl-C, --stop-after, a cancel) writes a checkpoint to ckpt, or with
+ * ckpt NULL (an ensemble) none, and returns 1 with res->interrupted and
+ * what happened in e; a failure -1 with e set. */
+static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, const char *ckpt,
+                         struct learn_result *res, struct err *e)
+{
+	const struct learn_opts *o = f->o;
+	bool mlm = f->mlm;
+	/* Dev rows stop training early; with none, the training rows do. */
+	size_t *dev = f->count[SPLIT_DEV] ? f->rows[SPLIT_DEV] : f->rows[SPLIT_TRAIN];
+	size_t ndev = f->count[SPLIT_DEV] ? f->count[SPLIT_DEV] : f->count[SPLIT_TRAIN];
+	size_t ntrain = f->count[SPLIT_TRAIN], nparams = model_param_count(f->m);
+	size_t *order = xmalloc(ntrain * sizeof *order);
+	memcpy(order, f->rows[SPLIT_TRAIN], ntrain * sizeof *order);
+	float *best = xmalloc(nparams * sizeof *best);
+	memcpy(best, model_weights(f->m), nparams * sizeof *best);
+	rng_seed(&f->rng, seed ^ 0x5EEDull);
+	long micro = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
+	int accum = o->accumulate > 0 ? o->accumulate : 1;
+	long per_epoch = (micro + accum - 1) / accum;
+	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
+	struct run_state st = {.epoch = 1, .best_score = -INFINITY};
+	if (o->resume && load_checkpoint(f, o->resume, data_hash, &st, res, order, ntrain, best, e)) {
+		free(best);
+		free(order);
+		return -1;
+	}
+	bool mid_epoch = o->resume && st.at > 0, failed = false;
+	double t0 = now() - st.elapsed;
+	/* SIGINT and SIGTERM stop after the current step, with a checkpoint. */
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	for (; st.epoch <= o->epochs && !res->interrupted; st.epoch++) {
+		if (!mid_epoch) {
+			rng_shuffle(&f->rng, order, ntrain);
+			st.sum = 0;
+			st.at = 0;
+		}
+		mid_epoch = false;
+		/* An optimizer step per `accum` micro-batches; a stop waits for
+		 * the step to finish, as checkpoints hold no partial gradients. */
+		int pending = 0;
+		for (; st.at < ntrain; st.at += (size_t)o->batch) {
+			if (!pending && (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
+			                 (o->stop_after && res->steps >= o->stop_after))) {
+				res->interrupted = true;
+				res->signalled = stop_requested;
+				break;
+			}
+			int B = ntrain - st.at < (size_t)o->batch ? (int)(ntrain - st.at) : o->batch;
+			struct model_batch b = make_batch(f, order + st.at, B, &f->rng);
+			b.accumulate = pending > 0;
+			for (int i = 0; i < B; i++)
+				st.tokens += f->bb.len[i];
+			float loss = model_step(f->m, &b, true, true, NULL);
+			if (!isfinite(loss)) {
+				failed = diverged(e, "loss", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
+				break;
+			}
+			st.sum += loss * (double)B;
+			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
+				continue;
+			if (pending > 1)
+				model_scale_grads(f->m, 1.0f / (float)pending);
+			pending = 0;
+			double norm = model_clip_grads(f->m, o->clip);
+			if (!isfinite(norm)) {
+				failed = diverged(e, "gradient", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
+				break;
+			}
+			long s = res->steps++;
+			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
+			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
+			model_adamw(f->m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
+			if (o->on_step) {
+				double spent = now() - t0;
+				struct learn_step ls = {.epoch = st.epoch, .epochs = o->epochs, .step = res->steps, .total = total,
+				                        .loss = loss, .lr = lr, .grad_norm = norm,
+				                        .tokens_per_s = spent > 0 ? st.tokens / spent : 0,
+				                        .eta_s = spent / (double)res->steps * (double)(total - res->steps)};
+				o->on_step(o->ctx, &ls);
+			}
+		}
+		if (res->interrupted || failed)
+			break;
+		double dev_loss, sc = score(f, dev, ndev, &dev_loss);
+		res->epochs_run = st.epoch;
+		res->train_loss = st.sum / (double)ntrain;
+		if (sc > st.best_score) {
+			st.best_score = sc;
+			res->best_epoch = st.epoch;
+			res->dev_loss = dev_loss;
+			res->dev_macro_f1 = mlm ? 0 : sc;
+			memcpy(best, model_weights(f->m), nparams * sizeof *best);
+			st.stale = 0;
+		} else {
+			st.stale++;
+		}
+		struct learn_epoch ep = {.epoch = st.epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
+		                         .best = !st.stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
+		                         .dev_macro_f1 = mlm ? 0 : sc, .wall_s = now() - t0};
+		if (o->on_epoch && o->on_epoch(o->ctx, &ep, e)) {
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
+			free(best);
+			free(order);
+			return -1;
+		}
+		if (st.stale >= o->patience)
+			break;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	int rc = failed ? -1 : 0;
+	if (res->interrupted && !ckpt) {
+		err_set(e, "stopped in the training of encoder %zu of an ensemble: an ensemble keeps no checkpoint",
+		        f->nensemble + 1);
+	} else if (res->interrupted) {
+		st.elapsed = now() - t0;
+		rc = save_checkpoint(f, ckpt, data_hash, &st, res, order, ntrain, best, e);
+		if (!rc)
+			err_set(e, "stopped at epoch %d, step %d: checkpoint %s (continue with --resume %s)", st.epoch,
+			        res->steps, ckpt, ckpt);
+	}
+	if (failed || res->interrupted) {
+		free(best);
+		free(order);
+		return rc ? -1 : 1;
+	}
+	res->tokens_per_s = st.tokens / (now() - t0);
+	res->wall_s = now() - t0;
+	memcpy(model_weights(f->m), best, nparams * sizeof *best);
+	free(best);
+	free(order);
+	return 0;
 }
 
 /* Epochs when none were asked for: as many passes as LEARN_TOKEN_BUDGET
@@ -1011,6 +1174,11 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	memset(res, 0, sizeof *res);
 	struct learn_opts chosen = *given;  /* with the epochs, once the data says how many */
 	const struct learn_opts *o = &chosen;
+	if (o->ensemble < 1 || o->ensemble > MODEL_FILE_MAX_ENSEMBLE)
+		return err_set(e, "an ensemble has 1 to %d encoders, not %d", MODEL_FILE_MAX_ENSEMBLE, o->ensemble);
+	if (o->ensemble > 1 && (mlm || o->resume || o->stop_after))
+		return err_set(e, "an ensemble of classifiers trains in one go: not with %s",
+		               mlm ? "pretraining" : o->resume ? "--resume" : "--stop-after");
 	struct fit f = {.p = p, .o = o, .mlm = mlm};
 	size_t n = p->t->nrows;
 	int rc = -1;
@@ -1030,7 +1198,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		goto out;
 	}
 	ops_cpu.set_threads(o->threads);
-	if (make_model(&f, res, e))
+	if (make_model(&f, o->seed, res, e))
 		goto out;
 	const struct model_config *c = model_config(f.m);
 	struct text_values tv = {0};
@@ -1052,151 +1220,51 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		                       ? (float)f.count[SPLIT_TRAIN] / ((float)f.K * f.weights[k])
 		                       : 1.0f;
 	size_t BT = (size_t)o->batch * c->max_seq;
-	batch_buffers_init(&f.bb, o->batch, c->max_seq, 1 + (size_t)c->value_bins);
+	batch_buffers_init(&f.bb, o->batch, c->max_seq, 1 + (size_t)c->value_knots);
 	f.blabel = xmalloc((size_t)o->batch * sizeof *f.blabel);
 	f.mpos = xmalloc(BT * sizeof *f.mpos);
 	f.mtarget = xmalloc(BT * sizeof *f.mtarget);
-	/* Dev rows stop training early; with none, the training rows do. */
-	size_t *dev = f.count[SPLIT_DEV] ? f.rows[SPLIT_DEV] : f.rows[SPLIT_TRAIN];
-	size_t ndev = f.count[SPLIT_DEV] ? f.count[SPLIT_DEV] : f.count[SPLIT_TRAIN];
-	size_t ntrain = f.count[SPLIT_TRAIN], nparams = model_param_count(f.m);
-	size_t *order = xmalloc(ntrain * sizeof *order);
-	memcpy(order, f.rows[SPLIT_TRAIN], ntrain * sizeof *order);
-	float *best = xmalloc(nparams * sizeof *best);
-	memcpy(best, model_weights(f.m), nparams * sizeof *best);
-	rng_seed(&f.rng, o->seed ^ 0x5EEDull);
-	long micro = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
-	int accum = o->accumulate > 0 ? o->accumulate : 1;
-	long per_epoch = (micro + accum - 1) / accum;
-	long total = per_epoch * o->epochs, warm = (long)(o->warmup * (float)total);
-	struct run_state st = {.epoch = 1, .best_score = -INFINITY};
 	char data_hash[65] = "";
 	char ckpt[4200];
 	snprintf(ckpt, sizeof ckpt, "%s", o->checkpoint ? o->checkpoint : out_path);
 	if (!o->checkpoint)
 		snprintf(ckpt + strlen(ckpt), sizeof ckpt - strlen(ckpt), ".ckpt");
-	if (sha256_file(data_path, data_hash, e) ||
-	    (o->resume && load_checkpoint(&f, o->resume, data_hash, &st, res, order, ntrain, best, e))) {
-		free(best);
-		free(order);
+	if (sha256_file(data_path, data_hash, e))
 		goto out;
-	}
-	bool mid_epoch = o->resume && st.at > 0, failed = false;
-	double t0 = now() - st.elapsed;
-	/* SIGINT and SIGTERM stop after the current step, with a checkpoint. */
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	stop_requested = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	for (; st.epoch <= o->epochs && !res->interrupted; st.epoch++) {
-		if (!mid_epoch) {
-			rng_shuffle(&f.rng, order, ntrain);
-			st.sum = 0;
-			st.at = 0;
-		}
-		mid_epoch = false;
-		/* An optimizer step per `accum` micro-batches; a stop waits for
-		 * the step to finish, as checkpoints hold no partial gradients. */
-		int pending = 0;
-		for (; st.at < ntrain; st.at += (size_t)o->batch) {
-			if (!pending && (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
-			                 (o->stop_after && res->steps >= o->stop_after))) {
-				res->interrupted = true;
-				res->signalled = stop_requested;
-				break;
-			}
-			int B = ntrain - st.at < (size_t)o->batch ? (int)(ntrain - st.at) : o->batch;
-			struct model_batch b = make_batch(&f, order + st.at, B, &f.rng);
-			b.accumulate = pending > 0;
-			for (int i = 0; i < B; i++)
-				st.tokens += f.bb.len[i];
-			float loss = model_step(f.m, &b, true, true, NULL);
-			if (!isfinite(loss)) {
-				failed = diverged(e, "loss", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
-				break;
-			}
-			st.sum += loss * (double)B;
-			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
-				continue;
-			if (pending > 1)
-				model_scale_grads(f.m, 1.0f / (float)pending);
-			pending = 0;
-			double norm = model_clip_grads(f.m, o->clip);
-			if (!isfinite(norm)) {
-				failed = diverged(e, "gradient", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
-				break;
-			}
-			long s = res->steps++;
-			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
-			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
-			model_adamw(f.m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
-			if (o->on_step) {
-				double spent = now() - t0;
-				struct learn_step ls = {.epoch = st.epoch, .epochs = o->epochs, .step = res->steps, .total = total,
-				                        .loss = loss, .lr = lr, .grad_norm = norm,
-				                        .tokens_per_s = spent > 0 ? st.tokens / spent : 0,
-				                        .eta_s = spent / (double)res->steps * (double)(total - res->steps)};
-				o->on_step(o->ctx, &ls);
-			}
-		}
-		if (res->interrupted || failed)
-			break;
-		double dev_loss, sc = score(&f, dev, ndev, &dev_loss);
-		res->epochs_run = st.epoch;
-		res->train_loss = st.sum / (double)ntrain;
-		if (sc > st.best_score) {
-			st.best_score = sc;
-			res->best_epoch = st.epoch;
-			res->dev_loss = dev_loss;
-			res->dev_macro_f1 = mlm ? 0 : sc;
-			memcpy(best, model_weights(f.m), nparams * sizeof *best);
-			st.stale = 0;
-		} else {
-			st.stale++;
-		}
-		struct learn_epoch ep = {.epoch = st.epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
-		                         .best = !st.stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
-		                         .dev_macro_f1 = mlm ? 0 : sc, .wall_s = now() - t0};
-		if (o->on_epoch && o->on_epoch(o->ctx, &ep, e)) {
-			sigaction(SIGINT, &old_int, NULL);
-			sigaction(SIGTERM, &old_term, NULL);
-			free(best);
-			free(order);
+	/* An ensemble's members differ in their seed (their initial weights,
+	 * dropout and order of rows), one after another, each with every
+	 * thread. */
+	int members = o->ensemble > 1 ? o->ensemble : 1;
+	int steps = 0;
+	double wall = 0, tokens = 0;
+	for (int k = 0; k < members; k++) {
+		if (k && make_model(&f, o->seed + (uint64_t)k, res, e))
+			goto out;
+		res->steps = 0;
+		int trained = train_encoder(&f, o->seed + (uint64_t)k, data_hash, members > 1 ? NULL : ckpt, res, e);
+		if (trained) {
+			rc = trained > 0 ? 0 : -1;
 			goto out;
 		}
-		if (st.stale >= o->patience)
-			break;
+		f.ensemble[f.nensemble++] = f.m;
+		f.m = NULL;
+		steps += res->steps;
+		wall += res->wall_s;
+		tokens += res->tokens_per_s * res->wall_s;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	if (failed) {
-		free(best);
-		free(order);
-		goto out;
-	}
-	if (res->interrupted) {
-		st.elapsed = now() - t0;
-		rc = save_checkpoint(&f, ckpt, data_hash, &st, res, order, ntrain, best, e);
-		if (!rc)
-			err_set(e, "stopped at epoch %d, step %d: checkpoint %s (continue with --resume %s)", st.epoch,
-			        res->steps, ckpt, ckpt);
-		free(best);
-		free(order);
-		goto out;
-	}
-	res->tokens_per_s = st.tokens / (now() - t0);
-	res->wall_s = now() - t0;
-	memcpy(model_weights(f.m), best, nparams * sizeof *best);
-	free(best);
-	free(order);
+	res->encoders = members;
+	res->steps = steps;
+	res->wall_s = wall;
+	res->tokens_per_s = wall > 0 ? tokens / wall : 0;
 	if (f.count[SPLIT_TEST] && !mlm) {
 		double test_loss;
-		res->test_macro_f1 = score(&f, f.rows[SPLIT_TEST], f.count[SPLIT_TEST], &test_loss);
+		res->test_macro_f1 = evaluate(f.ensemble, f.nensemble, &f.x, f.rows[SPLIT_TEST], f.cls, f.count[SPLIT_TEST],
+		                              o->batch, &test_loss);
 		res->test_rows = (long)f.count[SPLIT_TEST];
 	}
+	if (members > 1 && f.count[SPLIT_DEV] && !mlm)
+		res->dev_macro_f1 = evaluate(f.ensemble, f.nensemble, &f.x, f.rows[SPLIT_DEV], f.cls, f.count[SPLIT_DEV],
+		                             o->batch, &res->dev_loss);
 	if (!mlm)
 		fit_referee(&f, res);
 	rc = save_model(&f, data_path, out_path, res, e);
@@ -1404,7 +1472,10 @@ static void predict_texts(struct learner *l, char *const *texts, size_t n, const
 	size_t *idx = xmalloc((n + 1) * sizeof *idx);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	predict_encoded(l->model, &x, idx, n, l->max_batch, probs);
+	struct model *models[MODEL_FILE_MAX_ENSEMBLE] = {l->model};
+	for (size_t k = 0; k < l->mf.nmembers && k + 1 < MODEL_FILE_MAX_ENSEMBLE; k++)
+		models[k + 1] = l->mf.members[k];
+	predict_encoded(models, 1 + l->mf.nmembers, &x, idx, n, l->max_batch, probs);
 	free(idx);
 	encoded_free(&x);
 }

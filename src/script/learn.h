@@ -39,6 +39,7 @@ struct learn_opts {
 	int patience;              /* epochs without a better dev macro-F1 before stopping */
 	bool class_weights;        /* weigh classes by inverse frequency */
 	bool stack;                /* diagnose with a dev-weighted blend of the encoder and the trees */
+	int ensemble;              /* encoders averaged, each from its own seed (default 1) */
 	/* Value-aware facts, readings beside the words: 1 on, 0 off, -1 on
 	 * when the data has numeric facts. */
 	int values;
@@ -61,6 +62,7 @@ struct learn_opts {
 
 struct learn_result {
 	int epochs_run, epochs_planned, best_epoch, steps;
+	int encoders;              /* 1, or an ensemble's members (epochs: the last one's) */
 	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
 	size_t init_copied;        /* tensors taken from the pretrained model */
 	bool interrupted;          /* stopped early with a checkpoint */

@@ -100,6 +100,8 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 	p->text.window = o->window >= 0 ? (size_t)o->window : c->window >= 0 ? (size_t)c->window : 0;
 	p->text.value_bins = o->value_bins;
 	p->text.clock = !o->no_clock;
+	if (o->level_words)
+		p->text.levels = o->level_words;
 	p->text.include = concat(c->include, c->ninclude, o->include, o->ninclude, &p->text.ninclude);
 	p->text.exclude = concat(c->exclude, c->nexclude, o->exclude, o->nexclude, &p->text.nexclude);
 	p->text.ncols = c->ncols + o->nlevels;

@@ -29,6 +29,7 @@ struct pipeline_opts {
 	long window;                   /* -1 = script's or none */
 	int value_bins;                /* -1 = chosen by the data; 0 = z-scores alone */
 	bool no_clock;                 /* no time-of-day or weekday facts */
+	int level_words;               /* 3, 5 or 7; 0 = 5 */
 	char **include, **exclude;
 	size_t ninclude, nexclude;
 	struct text_column *levels;

@@ -167,7 +167,10 @@ int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 			const struct text_column *l = &ui->po.levels[i];
 			fprintf(fp, "    [");
 			ok &= lua_string(fp, l->column);
-			fprintf(fp, "] = { %.17g, %.17g, %.17g, %.17g },\n", l->cuts[0], l->cuts[1], l->cuts[2], l->cuts[3]);
+			fprintf(fp, "] = {");
+			for (int k = 0; k < l->ncuts; k++)
+				fprintf(fp, "%s %.17g", k ? "," : "", l->cuts[k]);
+			fprintf(fp, " },\n");
 		}
 		fprintf(fp, "  },\n");
 	}

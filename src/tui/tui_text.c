@@ -198,8 +198,10 @@ static void edit_cuts(struct tui *ui)
 		return;
 	}
 	char spec[1200], line[256], prompt[160];
-	snprintf(line, sizeof line, "%.6g,%.6g,%.6g,%.6g", f->cuts[0], f->cuts[1], f->cuts[2], f->cuts[3]);
-	snprintf(prompt, sizeof prompt, "%s thresholds a,b,c,d: ", f->column);
+	size_t at = 0;
+	for (int k = 0; k < f->ncuts && at < sizeof line; k++)
+		at += (size_t)snprintf(line + at, sizeof line - at, "%s%.6g", k ? "," : "", f->cuts[k]);
+	snprintf(prompt, sizeof prompt, "%s thresholds (2, 4 or 6, rising): ", f->column);
 	if (tui_prompt(ui, prompt, line, sizeof line)) {
 		snprintf(spec, sizeof spec, "%s=%s", f->column, line);
 		struct text_column tc;

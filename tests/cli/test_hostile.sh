@@ -25,6 +25,14 @@ expect_fail 1 "deep.safetensors: model config: a size is out of range" "a config
 tamper "$MODEL" "$WORK/nan.safetensors" fill embeddings.LayerNorm.weight nan
 expect_fail 1 "nan.safetensors: model file: tensor embeddings.LayerNorm.weight holds NaN" "NaN weights are refused" \
 	"$LATHE" diagnose "$WORK/nan.safetensors" --json "torque high"
+for count in 1 17 2x; do
+	tamper "$MODEL" "$WORK/ens$count.safetensors" meta ensemble "$count"
+	expect_fail 1 "ens$count.safetensors: model file: \"ensemble\" is not a count of encoders from 2 to 16" \
+		"an ensemble count of $count is refused" "$LATHE" diagnose "$WORK/ens$count.safetensors" "torque high"
+done
+tamper "$MODEL" "$WORK/ens2.safetensors" meta ensemble 2
+expect_fail 1 "ens2.safetensors: model file: tensor ensemble.2.embeddings.word_embeddings.weight is missing" \
+	"an ensemble without its second encoder's tensors is refused" "$LATHE" diagnose "$WORK/ens2.safetensors" "x"
 labels=$("$PY" -c 'import json,struct,sys; b=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",b[:8])[0]; print(json.loads(b[8:8+n])["__metadata__"]["labels"])' "$MODEL")
 twice=$(printf '%s' "$labels" | sed 's/"[^"]*"\]$/"no failure"]/')
 tamper "$MODEL" "$WORK/twice.safetensors" meta labels "$twice"

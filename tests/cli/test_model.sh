@@ -94,7 +94,7 @@ ok $(test "$rc" -eq 0 && grep -q '^RESULT bench=train' "$WORK/out"; echo $?) "a 
 printf '{"hidden": 48, "heads": 5}\n' >"$WORK/bad.json"
 expect_fail 2 "bad.json: model config: hidden size 48 is not a multiple of 5 heads" "a bad shape file" "$LATHE" bench train --config "$WORK/bad.json"
 run train --values -o "$WORK/v.safetensors"
-ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/v.safetensors" | grep -q '^config .*"values":5,"value_bins":[1-9][0-9]*}'; echo $?) "--values: a model with value-aware facts, each reading in piecewise-linear bins"
+ok $(test "$rc" -eq 0 && "$LATHE" info "$WORK/v.safetensors" | grep -q '^config .*"values":5,"value_knots":[1-9][0-9]*}'; echo $?) "--values: a model with value-aware facts, each reading in piecewise-linear bins"
 "$LATHE" diagnose "$WORK/v.safetensors" --data "$WORK/ai4i.csv" --row 51 >"$WORK/v1" 2>&1
 "$LATHE" diagnose "$WORK/v.safetensors" "$(sed -n 's/^row 51: //p' "$WORK/v1")" >"$WORK/v2" 2>&1
 sed 1d "$WORK/v1" >"$WORK/v1p"
@@ -152,4 +152,23 @@ like "$WORK/out" "^macro-F1 of each part: encoder [0-9.]*, gradient-boosted tree
 "${PYTHON3:-python3}" tests/python/tamper.py "$WORK/floor.safetensors" "$WORK/loop.safetensors" ints gbdt.yes 0
 expect_fail 1 "loop.safetensors: model file: trees: node 0 points outside its tree or back" \
 	"trees that loop back are refused" "$LATHE" eval "$WORK/loop.safetensors" datasets/synthetic.csv
+# An ensemble: two encoders from two seeds in one file, their probabilities averaged.
+run train --ensemble 2 -o "$WORK/ens.safetensors"
+like "$WORK/out" "^model .*: 2 encoders averaged, the last's best epoch 1 of 1" "--ensemble 2 trains two encoders"
+ok $("$LATHE" info "$WORK/ens.safetensors" | grep -q 'ensemble\.2\.embeddings\.word_embeddings\.weight'; echo $?) \
+	"the second encoder's tensors sit under ensemble.2."
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-stack --seed 42 -o "$WORK/s42.safetensors" >/dev/null 2>&1
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-stack --ensemble 2 -o "$WORK/e2.safetensors" >/dev/null 2>&1
+"$LATHE" diagnose "$WORK/s42.safetensors" "type L; torque very high" >"$WORK/one" 2>&1
+"$LATHE" diagnose "$WORK/e2.safetensors" "type L; torque very high" >"$WORK/two" 2>&1
+ok $(test -s "$WORK/two" && ! cmp -s "$WORK/one" "$WORK/two"; echo $?) "the ensemble answers with more than its first encoder"
+run "$LATHE" eval "$WORK/ens.safetensors" "$WORK/ai4i.csv"
+ok $(test "$rc" -eq 0 && grep -q '^macro avg' "$WORK/out"; echo $?) "an ensemble evaluates"
+expect_fail 1 "an ensemble of 2 encoders does not export" "an ensemble does not export" \
+	"$LATHE" export "$WORK/e2.safetensors" --hf "$WORK/hfe"
+expect_fail 2 "--ensemble 17: expected a number of encoders from 1 to 16" "--ensemble beyond 16 is a usage error" \
+	"$LATHE" train "$WORK/ai4i.csv" --ensemble 17 -o "$WORK/x.safetensors"
+expect_fail 2 "an ensemble of classifiers trains in one go: not with --stop-after" "an ensemble keeps no checkpoint" \
+	"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --ensemble 2 --stop-after 3 -o "$WORK/x.safetensors"
+ok $(test ! -e "$WORK/x.safetensors"; echo $?) "and writes no model"
 done_testing

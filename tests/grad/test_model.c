@@ -75,7 +75,7 @@ int main(void)
 	 * z-score and two bin fills. */
 	struct model_config cv = c;
 	cv.values = 2;
-	cv.value_bins = 2;
+	cv.value_knots = 2;
 	struct model *mv = model_new(&cv, &ops_cpu, 3, 7, &e);
 	float *wv = model_weights(mv);
 	for (size_t i = 0; i < model_param_count(mv); i++)

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include "prep/textualize.h"
 #include "prep/value_tokens.h"
@@ -87,6 +88,32 @@ int main(void)
 	free_texts(x, 100);
 	free(lv.column);
 	ok(textualize_parse_levels("x=3,2,1,0", &lv, &e) != 0, "falling thresholds refused");
+	ok(textualize_parse_levels("x=1,2,3", &lv, &e) != 0 && strstr(e.msg, "2, 4 or 6"), "three thresholds refused: %s",
+	   e.msg);
+	ok(textualize_parse_levels("Air temperature [K]=20,60", &lv, &e) == 0 && lv.ncuts == 2, "two thresholds: three levels");
+	o.cols = &lv;
+	o.ncols = 1;
+	x = run(t, &o, NULL);
+	is_str(x[95], "air temperature low; type L", "three levels: below the first cut");
+	is_str(x[93], "air temperature normal; type L", "three levels: between the cuts");
+	free_texts(x, 100);
+	free(lv.column);
+
+	/* Seven automatic levels split five's low and high; three keep the
+	 * middle half normal. Rows 30, 90, 95, 93 and 27 hold 10, 30, 15, 41
+	 * and 99. */
+	textualize_opts_init(&o);
+	o.levels = 7;
+	x = run(t, &o, NULL);
+	is_str(x[30], "air temperature low; type H", "seven levels: 10 of 0..99 is low");
+	is_str(x[90], "air temperature slightly low; type H", "seven levels: 30 is slightly low");
+	is_str(x[27], "air temperature very high; type L", "seven levels: the top is very high");
+	free_texts(x, 100);
+	o.levels = 3;
+	x = run(t, &o, NULL);
+	is_str(x[95], "air temperature low; type L", "three levels: the 15th percentile is low");
+	is_str(x[93], "air temperature normal; type L", "three levels: the 41st is normal");
+	free_texts(x, 100);
 
 	/* Bins come from the training part only. */
 	uint8_t part[100];
@@ -156,32 +183,40 @@ int main(void)
 		mean += t->cols[0].num[r] / 100;
 	for (size_t r = 0; r < 100; r++)
 		ss += (t->cols[0].num[r] - mean) * (t->cols[0].num[r] - mean);
-	float reading, enc[TEXT_MAX_VALUE_BINS + 1];
+	float reading, enc[TEXT_MAX_VALUE_BINS + 2];
 	textualize_readings(tz, t, 0, &reading);
-	size_t W = 1 + textualize_value_bins(tz);
-	ok(W >= 1 + 2 && W <= 1 + 8, "100 training readings get at most the fewest bins, 8, less repeated edges (%zu)",
+	size_t W = 1 + textualize_value_knots(tz);
+	ok(W >= 1 + 3 && W <= 1 + 9, "100 training readings get at most the fewest bins, 8, less repeated edges (%zu knots)",
 	   W - 1);
 	textualize_encode_value(tz, 0, reading, W, enc);
 	is_dbl(enc[0], (t->cols[0].num[0] - mean) / sqrt(ss / 99), 1e-4, "its z-score against the training rows");
-	/* Piecewise-linear: whole bins below the reading, a part of its own,
-	 * none above; the fills add up to where it sits among the edges. */
-	bool shape = true, seen_partial = false;
+	/* Piecewise-linear: the weights of the two knots around the reading,
+	 * adding up to 1; none elsewhere. */
+	float sum = 0;
+	size_t nonzero = 0;
 	for (size_t j = 1; j < W; j++) {
-		shape = shape && enc[j] >= 0 && enc[j] <= 1 && (j == 1 || enc[j] <= enc[j - 1]);
-		seen_partial = seen_partial || (enc[j] > 0 && enc[j] < 1);
+		sum += enc[j];
+		nonzero += enc[j] != 0;
 	}
-	ok(shape, "bin fills fall from 1 to 0 along the edges");
-	float lowest[TEXT_MAX_VALUE_BINS + 1], highest[TEXT_MAX_VALUE_BINS + 1];
+	ok(fabsf(sum - 1) < 1e-6f && nonzero >= 1 && nonzero <= 2, "two knots share the reading (%zu of them, sum %g)",
+	   nonzero, (double)sum);
+	float lowest[TEXT_MAX_VALUE_BINS + 2], highest[TEXT_MAX_VALUE_BINS + 2], middle[TEXT_MAX_VALUE_BINS + 2];
 	textualize_encode_value(tz, 0, -1e9f, W, lowest);
 	textualize_encode_value(tz, 0, 1e9f, W, highest);
-	bool ends = true;
-	for (size_t j = 1; j < W; j++)
-		ends = ends && lowest[j] == 0 && highest[j] == 1;
-	ok(ends && lowest[0] == -5 && highest[0] == 5, "beyond the training range: no bins or all, z clamped to 5 sd");
+	ok(lowest[1] == 1 && highest[W - 1] == 1 && lowest[0] == -5 && highest[0] == 5,
+	   "beyond the training range: the end knot, z clamped to 5 sd");
+	/* A reading rising within its bin shifts weight from the lower knot
+	 * to the upper. */
+	textualize_encode_value(tz, 0, 49.4f, W, middle);
+	textualize_encode_value(tz, 0, 49.6f, W, lowest);
+	size_t at = 1;
+	while (at < W && middle[at] == 0)
+		at++;
+	ok(at + 1 < W && lowest[at] <= middle[at] && lowest[at + 1] >= middle[at + 1], "a rising reading moves to the upper knot");
 	char *spec2 = textualize_spec(tz, t);
 	struct textualizer *again;
-	float enc2[TEXT_MAX_VALUE_BINS + 1];
-	ok(textualize_from_spec(spec2, t, &again, &e) == 0 && textualize_value_bins(again) == W - 1,
+	float enc2[TEXT_MAX_VALUE_BINS + 2];
+	ok(textualize_from_spec(spec2, t, &again, &e) == 0 && textualize_value_knots(again) == W - 1,
 	   "the bin edges travel in the spec");
 	textualize_encode_value(again, 0, reading, W, enc2);
 	ok(memcmp(enc, enc2, W * sizeof *enc) == 0, "and encode the reading alike");
@@ -190,11 +225,11 @@ int main(void)
 	struct textualize_opts no_bins;
 	textualize_opts_init(&no_bins);
 	no_bins.value_bins = 0;
-	ok(textualize_fit(t, NULL, &no_bins, NULL, &again, &e) == 0 && textualize_value_bins(again) == 0,
+	ok(textualize_fit(t, NULL, &no_bins, NULL, &again, &e) == 0 && textualize_value_knots(again) == 0,
 	   "value_bins 0: the z-score alone");
 	textualize_free(again);
 	const char *flat = "{\"lang\":\"en\",\"window\":0,\"facts\":[{\"column\":\"Air temperature [K]\","
-	                   "\"name\":\"t\",\"kind\":\"level\",\"sd\":1,\"center\":0,\"edges\":[1,1]}]}";
+	                   "\"name\":\"t\",\"kind\":\"level\",\"cuts\":[1,2,3,4],\"sd\":1,\"center\":0,\"edges\":[1,1]}]}";
 	ok(textualize_from_spec(flat, t, &again, &e) != 0 && strstr(e.msg, "rising"), "edges that do not rise: %s", e.msg);
 	char **tx = textualize_table(tz, t);
 	struct wordpiece *wp = wordpiece_train((const char *const *)tx, 100, 300, &e);
