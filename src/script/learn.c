@@ -1156,6 +1156,21 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	return 0;
 }
 
+/* The next encoder of an ensemble: the first's shape and vocabulary, its
+ * own seed, and the pretrained model's weights when it started from one. */
+static int next_member(struct fit *f, uint64_t seed, struct err *e)
+{
+	f->m = model_new(model_config(f->ensemble[0]), &ops_cpu, f->o->batch, seed, e);
+	if (!f->m || !f->o->init)
+		return f->m ? 0 : -1;
+	struct learner pre = {0};
+	if (learner_load(f->o->init, 1, &pre, e))
+		return -1;
+	model_copy_matching(f->m, pre.model);
+	learner_free(&pre);
+	return 0;
+}
+
 /* Epochs when none were asked for: as many passes as LEARN_TOKEN_BUDGET
  * training tokens allow, from LEARN_MIN_EPOCHS to LEARN_MAX_EPOCHS, so a
  * small log trains to convergence and a large one within minutes. */
@@ -1238,7 +1253,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	int steps = 0;
 	double wall = 0, tokens = 0;
 	for (int k = 0; k < members; k++) {
-		if (k && make_model(&f, o->seed + (uint64_t)k, res, e))
+		if (k && next_member(&f, o->seed + (uint64_t)k, e))
 			goto out;
 		res->steps = 0;
 		int trained = train_encoder(&f, o->seed + (uint64_t)k, data_hash, members > 1 ? NULL : ckpt, res, e);

@@ -162,6 +162,8 @@ ok $("$LATHE" info "$WORK/ens.safetensors" | grep -q 'ensemble\.2\.embeddings\.w
 "$LATHE" diagnose "$WORK/s42.safetensors" "type L; torque very high" >"$WORK/one" 2>&1
 "$LATHE" diagnose "$WORK/e2.safetensors" "type L; torque very high" >"$WORK/two" 2>&1
 ok $(test -s "$WORK/two" && ! cmp -s "$WORK/one" "$WORK/two"; echo $?) "the ensemble answers with more than its first encoder"
+run train --init "$WORK/pre.safetensors" --ensemble 2 -o "$WORK/ens_ft.safetensors"
+like "$WORK/out" "^model .*: 2 encoders averaged" "an ensemble fine-tuned from one pretrained encoder"
 run "$LATHE" eval "$WORK/ens.safetensors" "$WORK/ai4i.csv"
 ok $(test "$rc" -eq 0 && grep -q '^macro avg' "$WORK/out"; echo $?) "an ensemble evaluates"
 expect_fail 1 "an ensemble of 2 encoders does not export" "an ensemble does not export" \
