@@ -296,8 +296,9 @@ static void fit_numeric(struct fact_col *f, const struct table *t, const uint8_t
 	if (f->kind != FACT_LEVEL)
 		return;
 	/* With five levels the middle half is normal and the outer 5% on each
-	 * side "very"; three keep the middle half, seven split the "low" and
-	 * "high" of five at the middle third. */
+	 * side "very"; three keep the middle half normal; seven keep five's
+	 * "very" and put "slightly" low and high between the 15th and 35th
+	 * and the 65th and 85th percentiles, the middle 30% normal. */
 	static const double q[3][TEXT_MAX_CUTS] = {{0.25, 0.75}, {0.05, 0.25, 0.75, 0.95},
 	                                           {0.05, 0.15, 0.35, 0.65, 0.85, 0.95}};
 	static const double z[3][TEXT_MAX_CUTS] = {{-1, 1}, {-2, -1, 1, 2}, {-2, -1, -0.5, 0.5, 1, 2}};
