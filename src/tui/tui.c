@@ -531,20 +531,33 @@ static void command(struct tui *ui)
 			*rules++ = '\0';
 		while (*rules == ' ')
 			rules++;
-		if (tui_record(ui, what) && !tui_load(ui, arg, *rules ? rules : NULL))
-			tui_forget(ui);
+		/* nor its label column: a label belongs to its log */
+		const char *label = ui->po.label;
+		if (tui_record(ui, what)) {
+			ui->po.label = NULL;
+			if (!tui_load(ui, arg, *rules ? rules : NULL)) {
+				ui->po.label = label;
+				tui_forget(ui);
+			} else if (label) {
+				tui_say(ui, false, "%s: %zu rows, %zu columns; the label %s stayed with the last log (:label sets one)",
+				        base_name(ui->data_path), ui->p.t->nrows, ui->p.t->ncols, label);
+			}
+		}
 	} else if (strcmp(line, "rules") == 0) {
 		if (tui_record(ui, what) && !tui_load_rules(ui, arg))
 			tui_forget(ui);
 	} else if (strcmp(line, "label") == 0) {
-		/* the label column for Text, Augment and Train ("" : none) */
-		static char label[256];
-		const char *keep = ui->po.label;
-		snprintf(label, sizeof label, "%s", arg);
+		/* the label column for Text, Augment and Train ("" : none); a
+		 * refused one leaves the last in place */
+		char before[sizeof ui->label_buf];
+		bool had = ui->po.label != NULL;
+		snprintf(before, sizeof before, "%s", had ? ui->po.label : "");
 		if (tui_record(ui, what)) {
-			ui->po.label = label[0] ? label : NULL;
+			snprintf(ui->label_buf, sizeof ui->label_buf, "%s", arg);
+			ui->po.label = ui->label_buf[0] ? ui->label_buf : NULL;
 			if (!tui_load(ui, ui->data_path, ui->rules_path)) {
-				ui->po.label = keep;
+				snprintf(ui->label_buf, sizeof ui->label_buf, "%s", before);
+				ui->po.label = had ? ui->label_buf : NULL;
 				tui_forget(ui);
 			}
 		}

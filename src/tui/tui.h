@@ -65,6 +65,7 @@ struct tui {
 	struct table *raw;             /* the log as loaded, before cleaning */
 	unsigned long generation;      /* counts loads, so screens know their caches are stale */
 	char data_buf[1024], rules_buf[1024];
+	char label_buf[256];       /* the label column po.label names, owned here */
 	struct col_stats *stats;       /* per column of p.t */
 	size_t *view, nview;
 	char filter[512];              /* "" = every row */

@@ -90,9 +90,8 @@ bool tui_undo(struct tui *ui)
 	struct tui_settings *s = &st->before;
 	ui->po.lang = known(s->lang, "en", "zh");
 	ui->po.binning = known(s->binning, "quantile", "zscore");
-	static char label[256];
-	snprintf(label, sizeof label, "%s", s->label);
-	ui->po.label = label[0] ? label : NULL;
+	snprintf(ui->label_buf, sizeof ui->label_buf, "%s", s->label);
+	ui->po.label = ui->label_buf[0] ? ui->label_buf : NULL;
 	free_levels(ui->po.levels, ui->po.nlevels);
 	ui->po.levels = s->levels;
 	ui->po.nlevels = s->nlevels;

@@ -164,6 +164,19 @@ ok $(wait_for 'steps, log scale'; echo $?) "Train: l switches to a log scale"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
 
+# A refused :label keeps the last one, and a label stays with its log.
+start 120 30 tests/data/household_power.txt
+wait_for 'household_power.txt: 7 rows' >/dev/null
+keys ':' && sleep 0.2 && keys "label Sub_metering_3" Enter
+sleep 1
+keys ':' && sleep 0.2 && keys "label nosuch" Enter
+ok $(wait_for '--label: no column named "nosuch"'; echo $?) ":label of a column the log lacks is refused"
+keys ':' && sleep 0.2 && keys "load $srcdir/datasets/synthetic.csv" Enter
+ok $(wait_for 'synthetic.csv: [0-9]* rows, [0-9]* columns; the label Sub_metering_3 stayed with the last log'; echo $?) \
+	"then :load opens another log (a refused label left the last in place, and that stays with its log)"
+keys q
+wait_for 'EXIT=0' >/dev/null
+
 # A long load shows its progress, and Esc cancels it, keeping what was loaded.
 awk 'BEGIN { print "t,machine,a,b"; for (i = 0; i < 3000000; i++) print i "," i % 7 "," i * 0.5 "," i % 13 }' >"$WORK/big.csv"
 start 100 30 ""
