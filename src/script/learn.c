@@ -1225,7 +1225,6 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	encode_all(f.wp, p->texts, n, c->max_seq, c->values ? &tv : NULL, &f.x);
 	if (chosen.epochs <= 0)
 		chosen.epochs = budget_epochs(&f);
-	res->epochs_planned = chosen.epochs;
 	/* Class weights: inverse frequency in the training rows. */
 	f.weights = xcalloc((size_t)f.K + 1, sizeof *f.weights);
 	for (size_t i = 0; i < f.count[SPLIT_TRAIN] && !mlm; i++)

@@ -61,7 +61,7 @@ struct learn_opts {
 };
 
 struct learn_result {
-	int epochs_run, epochs_planned, best_epoch, steps;
+	int epochs_run, best_epoch, steps;
 	int encoders;              /* 1, or an ensemble's members (epochs: the last one's) */
 	double train_loss, dev_loss, dev_macro_f1, test_macro_f1, tokens_per_s, wall_s;
 	size_t init_copied;        /* tensors taken from the pretrained model */
