@@ -78,7 +78,8 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TEXT, {"notes", required_argument, NULL, OPT_NOTES}, "COL", "free-text column appended to each text"},
 	{CMD_G_TEXT, {"include", required_argument, NULL, OPT_INCLUDE}, "COL", "make facts of this column (repeat; default: automatic)"},
 	{CMD_G_TEXT, {"exclude", required_argument, NULL, OPT_EXCLUDE}, "COL", "never make facts of this column (repeat)"},
-	{CMD_G_TEXT, {"split", required_argument, NULL, OPT_SPLIT}, "HOW", "random, stratified (default with a label), group or time"},
+	{CMD_G_TEXT, {"split", required_argument, NULL, OPT_SPLIT}, "HOW", "random, stratified, group or time; default: by machine or time for a time-ordered log, else stratified with a label"},
+	{CMD_G_TEXT, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random or stratified row split of a time-ordered log"},
 	{CMD_G_TEXT, {"ratios", required_argument, NULL, OPT_RATIOS}, "T,D,E", "train, dev, test shares (default 0.8,0.1,0.1)"},
 	{CMD_G_TEXT, {"seed", required_argument, NULL, OPT_SEED}, "N", "random seed of the split (default 42)"},
 	{CMD_G_TEXT, {"group", required_argument, NULL, OPT_GROUP}, "COL", "group column of --split group (default: --machine)"},
@@ -101,7 +102,6 @@ static const struct cmd_opt cmd_opts[] = {
 	{CMD_G_TRAIN, {"no-values", no_argument, NULL, OPT_NO_VALUES}, "", "words only, no readings"},
 	{CMD_G_TRAIN, {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY}, "X", "AdamW's decoupled weight decay (default 0.01)"},
 	{CMD_G_TRAIN, {"dropout", required_argument, NULL, OPT_DROPOUT}, "X", "dropout rate (default: the config's, 0.1)"},
-	{CMD_G_TRAIN, {"force", no_argument, NULL, OPT_FORCE}, "", "allow a random row split of a time-ordered log"},
 	{CMD_G_TRAIN, {"stack", no_argument, NULL, OPT_STACK}, "", "diagnose with a blend of the encoder and the trees, weighted on dev (default)"},
 	{CMD_G_TRAIN, {"no-stack", no_argument, NULL, OPT_NO_STACK}, "", "diagnose with the encoder alone (the trees still referee)"},
 	{CMD_G_TRAIN, {"ensemble", required_argument, NULL, OPT_ENSEMBLE}, "N", "train N encoders from N seeds into one model, their probabilities averaged (default 1)"},
@@ -399,7 +399,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_NO_CLASS_WEIGHTS: a->learn.class_weights = false; return 0;
 	case OPT_VALUES: a->learn.values = 1; return 0;
 	case OPT_NO_VALUES: a->learn.values = 0; return 0;
-	case OPT_FORCE: a->force = true; return 0;
+	case OPT_FORCE: a->po.force_row_split = true; return 0;
 	case OPT_AUGMENT:
 		if (augment_parse_methods(arg, &a->aug.methods, &e))
 			return cmd_usage_error(cmd, "--%s: %s", name, e.msg);
@@ -521,9 +521,21 @@ int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipelin
 {
 	if (pipeline_open(p, &a->po, e) || pipeline_load(p, path, e) || pipeline_clean(p, e))
 		return -1;
-	if (text && pipeline_textualize(p, e))
-		return -1;
-	return text ? cmd_augment_training(a, p, e) : 0;
+	if (!text)
+		return 0;
+	int rc = pipeline_textualize(p, e);
+	return rc ? rc : cmd_augment_training(a, p, e);
+}
+
+void cmd_say_split(const struct pipeline *p)
+{
+	if (p->split_note[0])
+		fprintf(stderr, "lathe: note: %s\n", p->split_note);
+}
+
+int cmd_exit(const struct cmd *cmd, int rc, const struct err *e)
+{
+	return rc == -2 ? cmd_usage_error(cmd, "%s", e->msg) : rc ? cmd_fail(e) : CMD_OK;
 }
 
 int cmd_augment_training(struct cmd_args *a, struct pipeline *p, struct err *e)
@@ -589,7 +601,8 @@ void cmd_print_report(FILE *fp, const struct pipeline *p, bool json)
 	}
 }
 
-int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pipeline *p, FILE *fp, struct err *e))
+int cmd_run_pipeline(const struct cmd *cmd, struct cmd_args *a, bool text,
+                     int (*write)(const struct pipeline *p, FILE *fp, struct err *e))
 {
 	struct err e;
 	struct pipeline p;
@@ -597,8 +610,10 @@ int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pi
 	struct atomic_claim claim;
 	if (cmd_claim(a->output ? a->output : "-", &claim))
 		return CMD_RUNTIME;
-	int rc = CMD_OK;
-	if (cmd_pipeline(a, a->pos[0], text, &p, &e) || atomic_open(&out, a->output ? a->output : "-", &e)) {
+	int rc = cmd_pipeline(a, a->pos[0], text, &p, &e);
+	if (rc) {
+		rc = cmd_exit(cmd, rc, &e);
+	} else if (atomic_open(&out, a->output ? a->output : "-", &e)) {
 		rc = cmd_fail(&e);
 	} else if (write(&p, out.fp, &e)) {
 		atomic_abort(&out);
@@ -606,6 +621,8 @@ int cmd_run_pipeline(struct cmd_args *a, bool text, int (*write)(const struct pi
 	} else if (atomic_commit(&out, &e)) {
 		rc = cmd_fail(&e);
 	}
+	if (rc == CMD_OK && text)
+		cmd_say_split(&p);
 	if (rc == CMD_OK && (a->report || a->json))
 		cmd_print_report(stderr, &p, a->json);
 	pipeline_close(&p);

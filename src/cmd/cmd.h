@@ -37,7 +37,6 @@ struct cmd_args {
 	const char *config;    /* model shape */
 	int threads, steps, warmup;
 	struct learn_opts learn;
-	bool force;
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
 	long row;
@@ -65,11 +64,18 @@ int cmd_fail(const struct err *e);
 int cmd_claim(const char *path, struct atomic_claim *c);
 /* Usage error: "lathe SUB: MESSAGE" + hint, returns CMD_USAGE. */
 int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...) ERR_PRINTF(2, 3);
-/* Loads, cleans (and with text, textualizes) per the parsed options. */
+/* Loads, cleans (and with text, textualizes) per the parsed options.
+ * Returns 0, -1 or -2 as pipeline_textualize does. */
 int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipeline *p, struct err *e);
+/* Says on stderr how the rows were split (after the work succeeded: an
+ * error stays one line). */
+void cmd_say_split(const struct pipeline *p);
+/* The exit status of a pipeline's return code: a refused split (-2) is a
+ * usage error, other errors runtime ones (printed). */
+int cmd_exit(const struct cmd *cmd, int rc, const struct err *e);
 /* The body of clean and textualize: parse, run the pipeline, write the
  * result atomically with write(), report. */
-int cmd_run_pipeline(struct cmd_args *a, bool text,
+int cmd_run_pipeline(const struct cmd *cmd, struct cmd_args *a, bool text,
                      int (*write)(const struct pipeline *p, FILE *fp, struct err *e));
 /* Applies a model to a data file through the model's own data path;
  * probs gets [rows x classes]. The caller frees probs and closes p and l

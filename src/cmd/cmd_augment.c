@@ -69,17 +69,20 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	if (a->preview) {
 		struct err e;
 		struct pipeline p;
-		int rc = CMD_OK;
 		a->aug.seed = a->po.split.seed;
 		a->aug.lua_limit = a->po.lua_limit;
-		if (cmd_pipeline(a, a->pos[0], false, &p, &e) || pipeline_textualize(&p, &e) || preview(a, &p, &e) ||
-		    cmd_augment_training(a, &p, &e))
-			rc = cmd_fail(&e);
+		int rc = cmd_pipeline(a, a->pos[0], false, &p, &e);
+		if (rc == 0)
+			rc = pipeline_textualize(&p, &e);
+		if (rc == 0 && (preview(a, &p, &e) || cmd_augment_training(a, &p, &e)))
+			rc = -1;
+		if (rc == 0)
+			cmd_say_split(&p);
 		pipeline_close(&p);
-		return rc;
+		return cmd_exit(cmd, rc, &e);
 	}
 	/* the text path augments the training split as --methods asks */
-	return cmd_run_pipeline(a, true, pipeline_write_jsonl);
+	return cmd_run_pipeline(cmd, a, true, pipeline_write_jsonl);
 }
 
 const struct cmd cmd_augment = {

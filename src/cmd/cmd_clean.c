@@ -8,8 +8,7 @@ static int write_csv(const struct pipeline *p, FILE *fp, struct err *e)
 
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	(void)cmd;
-	return cmd_run_pipeline(a, false, write_csv);
+	return cmd_run_pipeline(cmd, a, false, write_csv);
 }
 
 const struct cmd cmd_clean = {

@@ -3,8 +3,7 @@
 
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	(void)cmd;
-	return cmd_run_pipeline(a, true, pipeline_write_jsonl);
+	return cmd_run_pipeline(cmd, a, true, pipeline_write_jsonl);
 }
 
 const struct cmd cmd_textualize = {

@@ -22,10 +22,10 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 	struct model_config shape;
 	if (a->config && learn_config(a->config, &shape, &e))
 		return cmd_fail(&e);
-	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, a->force, stderr, &e);
+	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, stderr, &e);
 	if (rc == 0)
 		rc = cmd_augment_training(a, p, &e);
-	return rc == -2 ? cmd_usage_error(cmd, "%s", e.msg) : rc ? cmd_fail(&e) : CMD_OK;
+	return cmd_exit(cmd, rc, &e);
 }
 
 #define LOG_EVERY 100  /* steps between progress lines off a terminal */

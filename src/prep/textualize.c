@@ -842,6 +842,16 @@ size_t textualize_explain(const struct textualizer *tz, const struct table *t, s
 	return tz->nfacts;
 }
 
+bool textualize_reads_column(const struct textualizer *tz, size_t col)
+{
+	if (tz->notes >= 0 && (size_t)tz->notes == col)
+		return true;
+	for (size_t i = 0; i < tz->nfacts; i++)
+		if (tz->facts[i].col == col)
+			return true;
+	return false;
+}
+
 size_t textualize_nfacts(const struct textualizer *tz)
 {
 	return tz->nfacts;

@@ -112,6 +112,9 @@ struct fact_explain {
 };
 
 size_t textualize_nfacts(const struct textualizer *tz);
+/* Whether the texts say anything of table column col: a fact of it, or
+ * its notes. */
+bool textualize_reads_column(const struct textualizer *tz, size_t col);
 size_t textualize_explain(const struct textualizer *tz, const struct table *t, size_t r, struct fact_explain *out);
 /* What joins the facts of a text in a wording pack ("en", "zh"). */
 const char *textualize_separator(const char *lang);

@@ -102,7 +102,8 @@ struct augmenter {
 	bool words;                  /* synonyms match whole words (not in Chinese) */
 	struct rng rng[AUG_METHODS]; /* one stream per method: adding one leaves the others' samples alone */
 	size_t *class_of;            /* label group of each row */
-	size_t nclasses, major;      /* the most frequent training class */
+	size_t nclasses, most;       /* the training rows of the most frequent class */
+	bool balanced;               /* every class with training rows has as many */
 	size_t **members;            /* training rows per class */
 	size_t *nmembers;
 	struct synonyms *syn;
@@ -298,8 +299,11 @@ static void index_classes(struct augmenter *a)
 		if (p->part[r] == SPLIT_TRAIN)
 			a->nmembers[a->class_of[r]]++;
 	for (size_t k = 0; k < a->nclasses; k++)
-		if (a->nmembers[k] > a->nmembers[a->major])
-			a->major = k;
+		if (a->nmembers[k] > a->most)
+			a->most = a->nmembers[k];
+	a->balanced = true;
+	for (size_t k = 0; k < a->nclasses; k++)
+		a->balanced &= a->nmembers[k] == 0 || a->nmembers[k] == a->most;
 	for (size_t k = 0; k < a->nclasses; k++) {
 		a->members[k] = xmalloc((a->nmembers[k] + 1) * sizeof **a->members);
 		a->nmembers[k] = 0;
@@ -375,9 +379,12 @@ void augmenter_close(struct augmenter *a)
 	free(a);
 }
 
+/* Every class tied for the most rows is left as it is, not one of them
+ * picked at random; when all tie there is no majority, and all vary. */
 bool augmenter_eligible(const struct augmenter *a, size_t r)
 {
-	return a->p->part[r] == SPLIT_TRAIN && (a->o->all_classes || a->nclasses < 2 || a->class_of[r] != a->major);
+	return a->p->part[r] == SPLIT_TRAIN &&
+	       (a->o->all_classes || a->balanced || a->nmembers[a->class_of[r]] < a->most);
 }
 
 /* ---- infill ---- */
@@ -645,11 +652,10 @@ static void oversample(struct augmenter *a, struct pending *q)
 {
 	struct rng *rng = &a->rng[AUG_OVERSAMPLE];
 	double ratio = augment_strength(a->o, AUG_OVERSAMPLE);
-	size_t major = a->nmembers[a->major];
 	char lbuf[256];
 	for (size_t k = 0; k < a->nclasses; k++) {
-		size_t have = a->nmembers[k], want = (size_t)ceil(ratio * (double)major);
-		if (have == 0 || have >= want || k == a->major)
+		size_t have = a->nmembers[k], want = (size_t)ceil(ratio * (double)a->most);
+		if (have == 0 || have >= want)
 			continue;
 		size_t *order = xmalloc(have * sizeof *order);
 		memcpy(order, a->members[k], have * sizeof *order);

@@ -49,7 +49,8 @@ struct augmenter;
 int augmenter_open(struct augmenter **out, struct pipeline *p, const struct augment_opts *o, struct err *e);
 void augmenter_close(struct augmenter *a);
 /* Whether table row r is one the methods vary: a training row of a
- * class other than the most frequent (or of any with all_classes). */
+ * class with fewer rows than the most frequent (every class tied for
+ * the most is left alone; when all tie, or with all_classes, all vary). */
 bool augmenter_eligible(const struct augmenter *a, size_t r);
 /* The variants of row r: calls emit with each one's method and text;
  * jitter also passes its readings (one per numeric fact column, NULL

@@ -175,7 +175,9 @@ static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts 
 	if (opts) {
 		lua_getfield(L, opts, "clock");
 		po->no_clock = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
-		lua_pop(L, 1);
+		lua_getfield(L, opts, "force");
+		po->force_row_split = lua_toboolean(L, -1);
+		lua_pop(L, 2);
 	}
 	if (opt_number(L, opts, "value_bins", &v)) {
 		if (!(v >= 0 && v <= TEXT_MAX_VALUE_BINS))

@@ -128,7 +128,6 @@ static int fit(lua_State *L, bool mlm)
 	lo.checkpoint = opt_string(L, 2, "checkpoint");
 	lo.resume = opt_string(L, 2, "resume");
 	lo.stop_after = opt_int(L, 2, "stop_after", 0, 0);
-	bool force = opt_bool(L, 2, "force", false);
 	lua_settop(L, 2);
 	struct lb_run *r = lb_begin(L, 2);
 	lo.seed = r->po.split.seed;
@@ -143,7 +142,7 @@ static int fit(lua_State *L, bool mlm)
 	ao.seed = r->po.split.seed;
 	ao.lua_limit = r->po.lua_limit;
 	size_t added[AUG_METHODS];
-	if (learn_prepare(&r->p, &r->po, path, !mlm, force, stderr, &e) ||
+	if (learn_prepare(&r->p, &r->po, path, !mlm, stderr, &e) ||
 	    (ao.methods && augment_pipeline(&r->p, &ao, added, &e)) ||
 	    (mlm ? learn_pretrain(&r->p, path, &lo, output, &res, &e) : learn_train(&r->p, path, &lo, output, &res, &e)))
 		return lb_fail(L, &e);

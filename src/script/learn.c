@@ -684,6 +684,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 {
 	res->gbdt_rounds = 0;
 	res->blend = 1;
+	res->stack_dev_macro_f1 = res->stack_test_macro_f1 = -1;
 	size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
 	if (nv == 0 || f->K < 2)
 		return;
@@ -720,7 +721,6 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
 		}
-		res->stack_dev_macro_f1 = res->stack_test_macro_f1 = -1;
 		if (f->o->stack && m[SPLIT_DEV]) {
 			float *mix = xmalloc((m[SPLIT_DEV] * K + 1) * sizeof *mix);
 			double best = -1;
@@ -1306,16 +1306,6 @@ static void warn_leak(void *ctx, const char *column, double acc)
 	        column, 100 * acc);
 }
 
-static bool time_ordered(const struct pipeline *p)
-{
-	if (p->time)
-		return true;
-	for (size_t c = 0; c < p->t->ncols; c++)
-		if (p->t->cols[c].type == COL_TIME)
-			return true;
-	return false;
-}
-
 static void print_counts(const struct pipeline *p, FILE *fp)
 {
 	struct table_groups g;
@@ -1334,31 +1324,18 @@ static void print_counts(const struct pipeline *p, FILE *fp)
 	table_groups_free(&g);
 }
 
-int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label, bool force,
+int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label,
                   FILE *notes, struct err *e)
 {
 	if (pipeline_open(p, po, e) || pipeline_load(p, data, e) || pipeline_clean(p, e))
 		return -1;
 	if (need_label && !p->label)
 		return err_set(e, "training needs a label: --label COLUMN, or a rules script with label()") - 1;
-	if (!p->label && !po->split_set)
-		p->split.method = SPLIT_RANDOM;
-	/* A model must never be tested on the history it trained on. */
-	bool rows_apart = p->split.method == SPLIT_RANDOM || p->split.method == SPLIT_STRATIFIED;
-	if (rows_apart && time_ordered(p)) {
-		if (po->split_set && !force)
-			return err_set(e, "refusing a %s row split of a time-ordered log: neighbouring readings would be in "
-			                  "both train and test; use --split time or group, or --force",
-			               split_method_name(p->split.method)) - 1;
-		if (!po->split_set) {
-			p->split.method = p->machine ? SPLIT_GROUP : SPLIT_TIME;
-			if (notes)
-				fprintf(notes, "lathe: note: a time-ordered log: splitting by %s (--split to choose)\n",
-				        p->machine ? "machine" : "time");
-		}
-	}
-	if (pipeline_textualize(p, e))
-		return -1;
+	int rc = pipeline_textualize(p, e);
+	if (rc)
+		return rc;
+	if (notes && p->split_note[0])
+		fprintf(notes, "lathe: note: %s\n", p->split_note);
 	if (p->label && notes) {
 		print_counts(p, notes);
 		if (!p->samples)
@@ -1559,7 +1536,11 @@ void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ct
 	/* A column that beats the majority guess by that much is suspect. */
 	if ((double)majority / (double)t->nrows < share) {
 		for (size_t c = 0; c < t->ncols; c++) {
-			if ((long)c == lc)
+			/* Only what the model reads can leak: columns the texts leave
+			 * out (excluded, or never made facts) are no risk, unless the
+			 * rules' own textualize() may read any of them. */
+			bool read = !p->tz || (p->rules && rules_has_textualize(p->rules)) || textualize_reads_column(p->tz, c);
+			if ((long)c == lc || !read)
 				continue;
 			size_t pair[2] = {c, (size_t)lc}, nval, npair;
 			size_t *val = table_group_ids(t, &c, 1, &nval);
@@ -1602,9 +1583,15 @@ int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *dat
 		return err_set(e, "%s: this model learned from textualized samples, so it reads JSON Lines samples or "
 		                  "free text, not a CSV log",
 		               data);
+	const struct model_config *c = model_config(l->model);
+	/* Its words alone would score a different model from the one diagnose
+	 * runs on a log: no readings, no trees. */
+	if (p->samples && (c->values || (l->mf.trees.nnodes && l->mf.blend < 1)))
+		return err_set(e, "%s: the model reads the readings behind its words (%s), and samples carry words only: "
+		                  "give it the CSV log (a model trained with --no-values --no-stack reads samples)",
+		               data, c->values ? "value-aware facts" : "its trees");
 	if (pipeline_clean(p, e) || pipeline_textualize_with(p, l->mf.textualizer, e))
 		return -1;
-	const struct model_config *c = model_config(l->model);
 	if (l->mf.trees.nnodes && p->tz && textualize_nvalues(p->tz) != (size_t)l->mf.trees.nfeat)
 		return err_set(e, "%s: its trees read %d readings; this data gives %zu", l->path, l->mf.trees.nfeat,
 		               textualize_nvalues(p->tz));
@@ -1662,23 +1649,46 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 	return 0;
 }
 
-void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,
-                   size_t *unseen)
+/* Scores probs, one row of K for each of rows (all rows when NULL). */
+static size_t score_rows(const struct learner *l, const struct pipeline *p, const size_t *rows, size_t n,
+                         const float *probs, struct metrics *mt, size_t *unseen)
 {
-	size_t n = p->t->nrows, K = l->mf.nlabels, m = 0;
+	size_t K = l->mf.nlabels, m = 0;
 	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
 	char buf[64];
 	*unseen = 0;
-	for (size_t r = 0; r < n; r++) {
-		int c = learner_class(l, pipeline_label(p, r, buf, sizeof buf));
+	for (size_t i = 0; i < n; i++) {
+		int c = learner_class(l, pipeline_label(p, rows ? rows[i] : i, buf, sizeof buf));
 		if (c < 0) {
 			(*unseen)++;
 			continue;
 		}
 		truth[m] = c;
-		pred[m++] = argmax(probs + r * K, (int)K);
+		pred[m++] = argmax(probs + i * K, (int)K);
 	}
 	metrics_compute(mt, truth, pred, m, (int)K);
 	free(truth);
 	free(pred);
+	return m;
+}
+
+void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,
+                   size_t *unseen)
+{
+	score_rows(l, p, NULL, p->t->nrows, probs, mt, unseen);
+}
+
+size_t learner_score_part(struct learner *l, const struct pipeline *p, enum split_part part, struct metrics *mt)
+{
+	size_t n = 0, unseen;
+	size_t *rows = xmalloc((p->t->nrows + 1) * sizeof *rows);
+	for (size_t r = 0; r < p->t->nrows; r++)
+		if (p->part[r] == part)
+			rows[n++] = r;
+	float *probs = xmalloc((n * l->mf.nlabels + 1) * sizeof *probs);
+	learner_predict_rows(l, p, rows, n, probs);
+	size_t m = score_rows(l, p, rows, n, probs, mt, &unseen);
+	free(probs);
+	free(rows);
+	return m;
 }

@@ -99,11 +99,10 @@ int learn_max_threads(void);
  * layers, heads, ff, dropout, vocab and classes (the rest as in tiny). */
 int learn_config(const char *spec, struct model_config *c, struct err *e);
 /* Opens the pipeline and prepares the data of a training run: load,
- * clean, split, textualize. A time-ordered log is split by machine or by
- * time unless a split was asked for; a random or stratified row split of
- * one is refused (-2) without force. Class counts per split and leakage
- * warnings go to notes (may be NULL). Returns 0, -1 (error) or -2. */
-int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label, bool force,
+ * clean, split (by pipeline_split's policy, said in notes), textualize.
+ * Class counts per split and leakage warnings go to notes (may be NULL).
+ * Returns 0, -1 (error) or -2 (a split refused, pipeline.h). */
+int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char *data, bool need_label,
                   FILE *notes, struct err *e);
 /* Trains on the pipeline's train part (which must be textualized and
  * labelled), stops early on the dev part, writes the best model. SIGINT
@@ -172,6 +171,9 @@ void learner_predict_trees(const struct learner *l, const struct pipeline *p, co
  * label the model does not know are counted in *unseen and left out. */
 void learner_score(const struct learner *l, const struct pipeline *p, const float *probs, struct metrics *mt,
                    size_t *unseen);
+/* Predicts the rows of one part of p's split as diagnose does and scores
+ * them; returns how many rows were scored. */
+size_t learner_score_part(struct learner *l, const struct pipeline *p, enum split_part part, struct metrics *mt);
 /* Columns that alone predict the label for at least share of the rows
  * (leakage): calls warn for each. Only columns with few values count. */
 void learn_leakage(const struct pipeline *p, double share, void (*warn)(void *ctx, const char *column, double acc),

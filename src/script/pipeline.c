@@ -114,8 +114,6 @@ int pipeline_open(struct pipeline *p, const struct pipeline_opts *o, struct err 
 	p->text.machine = p->machine;
 	p->text.time = p->time;
 	p->split = o->split;
-	if (!o->split_set)
-		p->split.method = p->label ? SPLIT_STRATIFIED : SPLIT_RANDOM;
 	p->split.label = p->label;
 	if (!p->split.group)
 		p->split.group = p->machine;
@@ -149,9 +147,8 @@ static int load_samples(struct pipeline *p, const char *path, struct err *e)
 	p->label = labelled ? "label" : NULL;
 	p->split.label = p->label;
 	p->split.group = p->split.time = NULL;
-	if (!p->o->split_set)
-		p->split.method = p->label ? SPLIT_STRATIFIED : SPLIT_RANDOM;
 	if (split && !p->o->split_set) {
+		snprintf(p->split_note, sizeof p->split_note, "split: the samples' own (--split to choose)");
 		/* the split the samples were made with */
 		p->part = xmalloc(p->t->nrows + 1);
 		for (size_t r = 0; r < p->t->nrows; r++) {
@@ -200,8 +197,46 @@ int pipeline_clean(struct pipeline *p, struct err *e)
 	return 0;
 }
 
+static bool time_ordered(const struct pipeline *p)
+{
+	if (p->samples)
+		return false;
+	if (p->time)
+		return true;
+	for (size_t c = 0; c < p->t->ncols; c++)
+		if (p->t->cols[c].type == COL_TIME)
+			return true;
+	return false;
+}
+
+/* The one split policy of every command and screen. A time-ordered log
+ * is split by machine, else by time, so a model is never tested on the
+ * history it trained on; other data keeps each class's share in every
+ * part. A row split of a time-ordered log is asked for explicitly, and
+ * still refused without force_row_split. */
 int pipeline_split(struct pipeline *p, struct err *e)
 {
+	bool ordered = time_ordered(p);
+	const char *why;
+	if (p->o->split_set) {
+		bool rows_apart = p->split.method == SPLIT_RANDOM || p->split.method == SPLIT_STRATIFIED;
+		if (ordered && rows_apart && !p->o->force_row_split)
+			return err_set(e, "refusing a %s row split of a time-ordered log: neighbouring readings would be in "
+			                  "both train and test; use --split time or group, or --force",
+			               split_method_name(p->split.method)) - 1;
+		why = "as asked";
+	} else if (ordered) {
+		p->split.method = p->machine ? SPLIT_GROUP : SPLIT_TIME;
+		why = "a time-ordered log; --split to choose";
+	} else {
+		p->split.method = p->label ? SPLIT_STRATIFIED : SPLIT_RANDOM;
+		why = p->label ? "rows apart, each class keeping its share; --split to choose"
+		               : "no label; --split to choose";
+	}
+	static const char *const how[] = {[SPLIT_RANDOM] = "at random", [SPLIT_STRATIFIED] = "stratified by label",
+	                                  [SPLIT_GROUP] = "by machine", [SPLIT_TIME] = "by time"};
+	snprintf(p->split_note, sizeof p->split_note, "split %g/%g/%g %s (%s)", 100 * p->split.frac[0],
+	         100 * p->split.frac[1], 100 * p->split.frac[2], how[p->split.method], why);
 	free(p->part);
 	p->part = xmalloc(p->t->nrows + 1);
 	return split_assign(p->t, &p->split, p->part, e);
@@ -219,8 +254,9 @@ static void free_texts(struct pipeline *p)
 
 int pipeline_textualize(struct pipeline *p, struct err *e)
 {
-	if (!p->part && pipeline_split(p, e))
-		return -1;
+	int rc;
+	if (!p->part && (rc = pipeline_split(p, e)))
+		return rc;
 	if (p->samples)
 		return 0;
 	textualize_free(p->tz);

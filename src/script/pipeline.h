@@ -35,7 +35,8 @@ struct pipeline_opts {
 	struct text_column *levels;
 	size_t nlevels;
 	struct split_opts split;
-	bool split_set;                /* method given; else stratified by label when known */
+	bool split_set;                /* method given; else pipeline_split's policy */
+	bool force_row_split;          /* allow a random or stratified split of a time-ordered log */
 };
 
 struct pipeline {
@@ -57,6 +58,7 @@ struct pipeline {
 	struct clean_rule *all_rules;
 	size_t nall_rules;
 	bool samples;                  /* loaded textualized JSON Lines, not a CSV */
+	char split_note[160];          /* how the rows were split, and why, for every front end to say */
 	/* Augmented training rows (script/augment.h) follow the loaded ones:
 	 * per row 0, or 1 + the method that made it; NULL when none. */
 	uint8_t *method;
@@ -73,6 +75,10 @@ int pipeline_load(struct pipeline *p, const char *path, struct err *e);
 /* Adopts an already loaded table (the Lua module's frames). */
 void pipeline_adopt(struct pipeline *p, struct table *t);
 int pipeline_clean(struct pipeline *p, struct err *e);
+/* Splits by the one policy of every front end (pipeline.c), saying how
+ * in split_note. -2 (an error too) refuses a row split asked for on a
+ * time-ordered log. pipeline_textualize splits first when no split was
+ * made, with the same return codes. */
 int pipeline_split(struct pipeline *p, struct err *e);
 int pipeline_textualize(struct pipeline *p, struct err *e);
 /* Textualizes with a saved textualizer instead of fitting one (applying a

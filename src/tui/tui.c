@@ -502,11 +502,19 @@ static void export_model(struct tui *ui, const char *dir)
 		learner_free(&l);
 }
 
-/* A yes-or-no question at the bottom. */
-static bool confirm(struct tui *ui, const char *question)
+bool tui_confirm(struct tui *ui, const char *question)
 {
-	char answer[8] = "";
-	return tui_prompt(ui, question, answer, sizeof answer) && (answer[0] == 'y' || answer[0] == 'Y');
+	move(LINES - 1, 0);
+	clrtoeol();
+	tui_attr_on(ui, TUI_ACCENT);
+	tui_put(LINES - 1, 0, question, COLS - 1);
+	tui_attr_off(ui, TUI_ACCENT);
+	refresh();
+	int ch;
+	while ((ch = getch()) == ERR || ch == KEY_RESIZE)
+		if (stop_requested)
+			return false;
+	return ch == 'y' || ch == 'Y';
 }
 
 /* The command line: the names of the batch commands where they apply. */
@@ -523,7 +531,7 @@ static void command(struct tui *ui)
 	char what[1200];
 	snprintf(what, sizeof what, "%s %s", line, arg);
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
-		ui->quit = !tui_training() || confirm(ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
+		ui->quit = !tui_training() || tui_confirm(ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	} else if (strcmp(line, "load") == 0 && *arg) {
 		/* :load FILE [RULES.lua]: another log rarely suits the last one's rules */
 		char *rules = arg + strcspn(arg, " ");
@@ -681,7 +689,12 @@ int tui_run(const char *data, const char *rules)
 		if (dirty)
 			draw(&ui);
 		int ch = getch();
-		dirty = ch != ERR || (screens[ui.screen]->poll && screens[ui.screen]->poll(&ui));
+		/* every screen is asked: work beside one (a training) may have
+		 * news for another (its model for Diagnose) */
+		dirty = ch != ERR;
+		for (int i = 0; i < NSCREENS; i++)
+			if (screens[i]->poll && screens[i]->poll(&ui) && i == ui.screen)
+				dirty = true;
 		if (ch == ERR || ch == KEY_RESIZE)
 			continue;
 		if (ui.help) {
@@ -719,7 +732,7 @@ int tui_run(const char *data, const char *rules)
 		else if (ch == 'u')
 			tui_undo(&ui);
 		else if (ch == 'q')
-			ui.quit = !tui_training() || confirm(&ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
+			ui.quit = !tui_training() || tui_confirm(&ui, "training runs: stop it (with a checkpoint) and quit? y/n ");
 	}
 	restore_terminal();
 	for (int i = 0; i < NSCREENS; i++)

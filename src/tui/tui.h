@@ -88,7 +88,8 @@ struct tui {
 	struct tui_config config;
 	char train_opts[2048];
 	bool train_pretrain;
-	char trained_model[1024];      /* the last model saved by the Train screen */
+	char trained_model[1024];      /* the last classifier the Train screen saved */
+	unsigned long trained_count;   /* counts them, so Diagnose knows to switch */
 	char status[512];
 	bool status_error;
 };
@@ -106,6 +107,8 @@ void tui_say(struct tui *ui, bool error, const char *fmt, ...) __attribute__((fo
 /* Reads a line at the bottom with a prompt; false when cancelled (Esc).
  * buf holds the initial text. */
 bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
+/* A yes-or-no question at the bottom, answered by one key. */
+bool tui_confirm(struct tui *ui, const char *question);
 /* A sparkline of counts in width cells (block characters, or ASCII). */
 void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
 

@@ -222,20 +222,33 @@ static void draw(struct tui *ui)
 		st.balance_stale = false;
 		st.balance_asked = false;
 	}
-	int bx = 44;
+	int bx = 44, by = 3;
 	if (COLS > bx + 30) {
 		tui_attr_on(ui, TUI_HEADER);
 		tui_put(2, bx, "class (train)        before    after", COLS - bx - 1);
 		tui_attr_off(ui, TUI_HEADER);
 		if (st.balance_stale)
-			tui_put(3, bx, "(a large log: B counts them)", COLS - bx - 1);
-		for (size_t k = 0; k < st.nlabels && 3 + (int)k < 3 + AUG_METHODS + 1; k++) {
-			snprintf(line, sizeof line, "%-18.18s %8zu %8zu", st.labels[k], st.before[k], st.after[k]);
-			tui_put(3 + (int)k, bx, line, COLS - bx - 1);
+			tui_put(by++, bx, "(a large log: B counts them)", COLS - bx - 1);
+		/* every class, as far as half the screen goes; the rest counted */
+		size_t room = LINES / 2 > by + 2 ? (size_t)(LINES / 2 - by - 1) : 1;
+		size_t shown = st.nlabels <= room ? st.nlabels : room - 1;
+		for (size_t k = 0; k < shown; k++) {
+			tui_put(by, bx, st.labels[k], 18);
+			snprintf(line, sizeof line, " %8zu %8zu", st.before[k], st.after[k]);
+			tui_put(by++, bx + 18, line, COLS - bx - 19);
 		}
+		if (shown < st.nlabels) {
+			snprintf(line, sizeof line, "(%zu more classes)", st.nlabels - shown);
+			tui_put(by++, bx, line, COLS - bx - 1);
+		}
+		tui_attr_on(ui, TUI_DIM);
+		tui_put(by++, bx, ui->p.split_note, COLS - bx - 1);
+		tui_attr_off(ui, TUI_DIM);
 	}
-	/* the sample and its variants */
+	/* the sample and its variants, below the methods and the balance */
 	y += AUG_METHODS + 3;
+	if (y < by + 1)
+		y = by + 1;
 	if (st.a && !st.error[0]) {
 		const char *label = pipeline_label(&ui->p, st.sample, buf, sizeof buf);
 		snprintf(line, sizeof line, "data row %lld (%s): %s", (long long)ui->p.t->source_row[st.sample],

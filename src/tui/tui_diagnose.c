@@ -23,7 +23,8 @@ static const char *const help[] = {
 	"  free text     torque very high, tool wear high: every class's probability",
 	"  row N         data row N of the log: its text, the prediction and the truth",
 	"  where EXPR    the rows where a Lua filter holds, predicted and actual",
-	"  model FILE    use another model (default: the shipped one)",
+	"  model FILE    use another model (default: the one trained last here,",
+	"                else init.lua's, else the shipped one)",
 	"Line editing and history as in a shell (kept between runs); Tab completes",
 	"column names and the model's words. Here keys type: F1-F9 change screens,",
 	"and Esc then a key does what it does elsewhere (Esc q quits).",
@@ -43,6 +44,7 @@ static struct {
 	struct pipeline p;
 	bool applied;
 	unsigned long generation;
+	unsigned long trained_seen;  /* the workbench's trained_count when last looked at */
 	struct strbuf answer;      /* the last answer, lines */
 	char history[1024];
 	int pending;               /* the key readline reads next */
@@ -349,6 +351,13 @@ static void history_path(void)
 	snprintf(dg.history, sizeof dg.history, "%s/history", dir);
 }
 
+static void greet(const struct tui *ui)
+{
+	bool trained = ui->trained_count && strcmp(dg.model, ui->trained_model) == 0;
+	say("model %s%s%s; ask in free text, row N or where EXPR", dg.model, trained ? ", just trained on " : "",
+	    trained ? ui->data_path : "");
+}
+
 static void setup(struct tui *ui)
 {
 	dg.ui = ui;
@@ -372,19 +381,33 @@ static void setup(struct tui *ui)
 	if (dg.history[0])
 		read_history(dg.history);
 	rl_callback_handler_install("", on_line);
-	if (ui->config.has_model)
+	dg.trained_seen = ui->trained_count;
+	if (ui->trained_count)
+		snprintf(dg.model, sizeof dg.model, "%s", ui->trained_model);
+	else if (ui->config.has_model)
 		snprintf(dg.model, sizeof dg.model, "%s", ui->config.model);
 	else
 		snprintf(dg.model, sizeof dg.model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
 	if (open_model(ui, dg.model))
-		say("model %s; ask in free text, row N or where EXPR", dg.model);
+		greet(ui);
+}
+
+/* A model just trained on the Train screen replaces the one in use. */
+static void take_trained(struct tui *ui)
+{
+	dg.trained_seen = ui->trained_count;
+	strbuf_clear(&dg.answer);
+	if (open_model(ui, ui->trained_model))
+		greet(ui);
 }
 
 static void draw(struct tui *ui)
 {
 	if (!dg.ready)
 		setup(ui);
-	if (dg.has_model && dg.generation != ui->generation)
+	if (dg.trained_seen != ui->trained_count)
+		take_trained(ui);
+	else if (dg.has_model && dg.generation != ui->generation)
 		open_model(ui, dg.model);
 	int y = 2, prompt_y = LINES - 3;
 	const char *a = dg.answer.s ? dg.answer.s : "";

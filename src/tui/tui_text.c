@@ -117,20 +117,30 @@ static void draw(struct tui *ui)
 	textualize_explain(p->tz, p->t, r, fx);
 	if (tx.fact >= (int)nf)
 		tx.fact = nf ? (int)nf - 1 : 0;
-	snprintf(line, sizeof line, "data row %lld  (wording %s, binning %s; split %s)", (long long)p->t->source_row[r],
-	         p->text.lang, p->text.binning == TEXT_BIN_ZSCORE ? "z-score" : "quantile", split_part_name(p->part[r]));
+	snprintf(line, sizeof line, "data row %lld in %s  (wording %s, binning %s; %s)", (long long)p->t->source_row[r],
+	         split_part_name(p->part[r]), p->text.lang, p->text.binning == TEXT_BIN_ZSCORE ? "z-score" : "quantile",
+	         p->split_note);
 	tui_attr_on(ui, TUI_HEADER);
 	tui_put(y++, 1, line, COLS - 2);
 	tui_attr_off(ui, TUI_HEADER);
+	/* each cell padded by its width on screen, so wide characters align */
+	static const int at[] = {1, 28, 41, 64};
+	const char *head[] = {"column", "cell", "words", "why"};
 	tui_attr_on(ui, TUI_DIM);
-	snprintf(line, sizeof line, "%-26s %-12s %-22s %s", "column", "cell", "words", "why");
-	tui_put(y++, 1, line, COLS - 2);
+	for (int c = 0; c < 4; c++)
+		tui_put(y, at[c], head[c], c < 3 ? at[c + 1] - at[c] - 1 : COLS - 1 - at[c]);
+	y++;
 	tui_attr_off(ui, TUI_DIM);
 	for (size_t i = 0; i < nf && y < LINES / 2; i++) {
-		snprintf(line, sizeof line, "%-26.26s %-12.12s %-22.22s %s", fx[i].column, fx[i].value, fx[i].name, fx[i].why);
+		const char *cell[] = {fx[i].column, fx[i].value, fx[i].name, fx[i].why};
 		if ((int)i == tx.fact)
 			tui_attr_on(ui, TUI_CURSOR);
-		tui_put(y++, 1, line, COLS - 2);
+		for (int c = 0; c < 4; c++) {
+			tui_put(y, at[c], cell[c], c < 3 ? at[c + 1] - at[c] - 1 : COLS - 1 - at[c]);
+			if (c < 3)
+				addch(' ');
+		}
+		y++;
 		if ((int)i == tx.fact)
 			tui_attr_off(ui, TUI_CURSOR);
 	}

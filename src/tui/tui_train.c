@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "base/utf8.h"
 #include "ml/metrics.h"
 #include "script/learn.h"
@@ -40,6 +41,7 @@ static struct {
 	int field;
 	bool pretrain, words_only;
 	char config[64], output[1024];
+	bool output_chosen;              /* typed in the form; else named after the log */
 	char data[1024], rules[1024];   /* the thread's own copies */
 	struct pipeline_opts po;
 	int epochs, batch;
@@ -56,7 +58,9 @@ static struct {
 	int stale, patience;
 	struct learn_result res;
 	char error[1024], done_note[2048];
+	char split_note[160];            /* the training's own split */
 	bool news;
+	bool published;                  /* the finished model handed to the workbench */
 	/* the end: test metrics */
 	char **labels;
 	int K;
@@ -102,46 +106,44 @@ static int on_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
 	return 0;
 }
 
-/* The test split's report of the saved model, for the end of the screen. */
+/* The test split's report of the saved model, through the prediction
+ * path diagnose takes: words, readings and trees, as the model has them. */
 static void test_metrics(struct pipeline *p)
 {
 	struct learner l;
 	struct err e;
 	if (learner_load(tr.output, 32, &l, &e))
 		return;
-	size_t n = 0, K = l.mf.nlabels;
-	char **texts = xmalloc((p->t->nrows + 1) * sizeof *texts);
-	int32_t *truth = xmalloc((p->t->nrows + 1) * sizeof *truth), *pred = xmalloc((p->t->nrows + 1) * sizeof *pred);
-	char buf[256];
-	for (size_t r = 0; r < p->t->nrows; r++) {
-		int k = learner_class(&l, pipeline_label(p, r, buf, sizeof buf));
-		if (p->part[r] != SPLIT_TEST || k < 0)
-			continue;
-		texts[n] = p->texts[r];
-		truth[n++] = k;
-	}
-	float *probs = xmalloc((n * K + 1) * sizeof *probs);
-	learner_predict(&l, texts, n, probs);
-	for (size_t i = 0; i < n; i++) {
-		size_t best = 0;
-		for (size_t k = 1; k < K; k++)
-			if (probs[i * K + k] > probs[i * K + best])
-				best = k;
-		pred[i] = (int32_t)best;
+	struct metrics mt;
+	if (learner_score_part(&l, p, SPLIT_TEST, &mt) == 0) {
+		metrics_free(&mt);
+		learner_free(&l);
+		return;
 	}
 	pthread_mutex_lock(&tr.mu);
-	metrics_compute(&tr.mt, truth, pred, n, (int)K);
-	tr.labels = xcalloc(K + 1, sizeof *tr.labels);
-	for (size_t k = 0; k < K; k++)
+	tr.mt = mt;
+	tr.labels = xcalloc(l.mf.nlabels + 1, sizeof *tr.labels);
+	for (size_t k = 0; k < l.mf.nlabels; k++)
 		tr.labels[k] = xstrdup(l.mf.labels[k]);
-	tr.K = (int)K;
-	tr.have_metrics = n > 0;
+	tr.K = (int)l.mf.nlabels;
+	tr.have_metrics = true;
 	pthread_mutex_unlock(&tr.mu);
-	free(probs);
-	free(texts);
-	free(truth);
-	free(pred);
 	learner_free(&l);
+}
+
+/* The headline of a finished training: the saved model's test macro-F1
+ * is the one its per-class table below adds up to; the encoder's and the
+ * trees' own figures follow when it blends them. Called under mu. */
+static void done_note(const struct learn_result *res)
+{
+	int n = snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev macro-F1 %.3f", tr.output,
+	                 res->best_epoch, res->stack_dev_macro_f1 >= 0 ? res->stack_dev_macro_f1 : res->dev_macro_f1);
+	if (tr.have_metrics)
+		n += snprintf(tr.done_note + n, sizeof tr.done_note - (size_t)n, ", test macro-F1 %.3f", tr.mt.macro_f1);
+	if (res->gbdt_rounds > 0 && res->gbdt_test_macro_f1 >= 0)
+		snprintf(tr.done_note + n, sizeof tr.done_note - (size_t)n,
+		         " (encoder alone %.3f, gradient-boosted trees alone %.3f, %.0f%% encoder in the blend)",
+		         res->test_macro_f1, res->gbdt_test_macro_f1, 100 * res->blend);
 }
 
 static void *train_thread(void *arg)
@@ -161,10 +163,15 @@ static void *train_thread(void *arg)
 	lo.on_step = on_step;
 	lo.on_epoch = on_epoch;
 	lo.cancel = &tr.cancel;
+	pthread_mutex_lock(&tr.mu);
 	tr.patience = lo.patience;
+	pthread_mutex_unlock(&tr.mu);
 	struct learn_result res = {0};
 	/* its own copy of the data: the screens go on reading theirs */
-	int rc = learn_prepare(&p, &tr.po, tr.data, !tr.pretrain, true, NULL, &e);
+	int rc = learn_prepare(&p, &tr.po, tr.data, !tr.pretrain, NULL, &e);
+	pthread_mutex_lock(&tr.mu);
+	snprintf(tr.split_note, sizeof tr.split_note, "%s", p.split_note);
+	pthread_mutex_unlock(&tr.mu);
 	if (rc == 0)
 		rc = (tr.pretrain ? learn_pretrain : learn_train)(&p, tr.data, &lo, tr.output, &res, &e);
 	if (rc == 0 && !res.interrupted && !tr.pretrain)
@@ -179,14 +186,8 @@ static void *train_thread(void *arg)
 	else if (tr.pretrain)
 		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev masked-LM loss %.4f", tr.output,
 		         res.best_epoch, res.dev_loss);
-	else if (res.gbdt_rounds > 0 && res.gbdt_test_macro_f1 >= 0)
-		snprintf(tr.done_note, sizeof tr.done_note,
-		         "saved %s: best epoch %d, dev macro-F1 %.3f, test macro-F1 %.3f (gradient-boosted trees on the "
-		         "readings: test macro-F1 %.3f)",
-		         tr.output, res.best_epoch, res.dev_macro_f1, res.test_macro_f1, res.gbdt_test_macro_f1);
 	else
-		snprintf(tr.done_note, sizeof tr.done_note, "saved %s: best epoch %d, dev macro-F1 %.3f, test macro-F1 %.3f",
-		         tr.output, res.best_epoch, res.dev_macro_f1, res.test_macro_f1);
+		done_note(&res);
 	tr.running = false;
 	tr.finished = true;
 	tr.news = true;
@@ -194,12 +195,26 @@ static void *train_thread(void *arg)
 	return NULL;
 }
 
-static void setup_form(void)
+/* The model is named after the log, in the working directory (the log's
+ * own may not be writable): pump.csv trains pump.safetensors, and a
+ * masked-LM pretraining pump-pretrained.safetensors. */
+static void name_output(const struct tui *ui)
 {
+	if (tr.output_chosen || !ui->data_path)
+		return;
+	const char *base = strrchr(ui->data_path, '/');
+	base = base ? base + 1 : ui->data_path;
+	const char *dot = strrchr(base, '.');
+	int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+	snprintf(tr.output, sizeof tr.output, "%.*s%s.safetensors", n, base, tr.pretrain ? "-pretrained" : "");
+}
+
+static void setup_form(const struct tui *ui)
+{
+	name_output(ui);
 	if (tr.config[0])
 		return;
 	snprintf(tr.config, sizeof tr.config, "tiny");
-	snprintf(tr.output, sizeof tr.output, "workbench.safetensors");
 	struct learn_opts lo;
 	learn_opts_init(&lo);
 	tr.epochs = lo.epochs;
@@ -213,7 +228,7 @@ static void reset_progress(void)
 	tr.ndev = 0;
 	tr.best_f1 = 0;
 	tr.stale = 0;
-	tr.error[0] = tr.done_note[0] = '\0';
+	tr.error[0] = tr.done_note[0] = tr.split_note[0] = '\0';
 	memset(&tr.step, 0, sizeof tr.step);
 	memset(&tr.epoch, 0, sizeof tr.epoch);
 	if (tr.have_metrics)
@@ -228,8 +243,15 @@ static void reset_progress(void)
 
 static void start(struct tui *ui)
 {
-	if (tr.running) {
+	if (tui_training()) {
 		tui_say(ui, true, "training already runs: x stops it");
+		return;
+	}
+	/* a model file is work too: never replaced without asking */
+	char question[1200];
+	snprintf(question, sizeof question, "%s exists: replace it? y/n ", tr.output);
+	if (access(tr.output, F_OK) == 0 && !tui_confirm(ui, question)) {
+		tui_say(ui, false, "not started: the form's \"save to\" names another file");
 		return;
 	}
 	if (tr.started)
@@ -238,15 +260,20 @@ static void start(struct tui *ui)
 	reset_progress();
 	atomic_store(&tr.cancel, 0);
 	tr.paused = false;
+	pthread_mutex_lock(&tr.mu);
 	tr.finished = false;
+	tr.published = false;
 	tr.running = true;
+	pthread_mutex_unlock(&tr.mu);
 	tr.ui = ui;
 	snprintf(tr.data, sizeof tr.data, "%s", ui->data_path);
 	snprintf(tr.rules, sizeof tr.rules, "%s", ui->rules_path ? ui->rules_path : "");
 	tr.po = ui->po;
 	tr.po.rules_path = tr.rules[0] ? tr.rules : NULL;
 	if (pthread_create(&tr.thread, NULL, train_thread, ui) != 0) {
+		pthread_mutex_lock(&tr.mu);
 		tr.running = false;
+		pthread_mutex_unlock(&tr.mu);
 		tui_say(ui, true, "cannot start a training thread");
 		return;
 	}
@@ -257,12 +284,11 @@ static void start(struct tui *ui)
 	         "{ output = [==[%s]==], config = \"%s\", epochs = %d, batch = %d, lr = %.17g%s }", tr.output, tr.config,
 	         tr.epochs, tr.batch, tr.lr, tr.words_only ? ", values = false" : "");
 	ui->train_pretrain = tr.pretrain;
-	snprintf(ui->trained_model, sizeof ui->trained_model, "%s", tr.output);
 }
 
 void tui_train_start(struct tui *ui)
 {
-	setup_form();
+	setup_form(ui);
 	start(ui);
 }
 
@@ -385,7 +411,7 @@ static void field_text(enum field f, char *buf, size_t size)
 
 static void draw(struct tui *ui)
 {
-	setup_form();
+	setup_form(ui);
 	pthread_mutex_lock(&tr.mu);
 	tr.news = false;
 	char line[2048], val[1024];
@@ -398,6 +424,14 @@ static void draw(struct tui *ui)
 		tui_put(y + (f % 4), 1 + (f / 4) * (COLS / 2), line, COLS / 2 - 2);
 		if (f == tr.field)
 			tui_attr_off(ui, TUI_CURSOR);
+	}
+	/* the split the training makes, or (before it) the one the other
+	 * screens show: one policy, so the same */
+	const char *split = tr.split_note[0] ? tr.split_note : ui->p.split_note;
+	if (split[0]) {
+		tui_attr_on(ui, TUI_DIM);
+		tui_put(y + 4, 1, split, COLS - 2);
+		tui_attr_off(ui, TUI_DIM);
 	}
 	y += 5;
 	const struct learn_step *s = &tr.step;
@@ -442,10 +476,12 @@ static void draw(struct tui *ui)
 		tui_put(y++, x, line, COLS - 2);
 		tui_attr_off(ui, TUI_HEADER);
 		for (int k = 0; k < tr.K && y < LINES - 1; k++) {
-			int n = snprintf(line, sizeof line, "%-16.16s %6.3f ", tr.labels[k], tr.mt.f1[k]);
+			/* the label padded by its width on screen, wide characters and all */
+			tui_put(y, x, tr.labels[k], 16);
+			int n = snprintf(line, sizeof line, " %6.3f ", tr.mt.f1[k]);
 			for (int j = 0; j < tr.K && n < (int)sizeof line - 8; j++)
 				n += snprintf(line + n, sizeof line - (size_t)n, " %6ld", tr.mt.confusion[k * tr.K + j]);
-			tui_put(y++, x, line, COLS - 2);
+			tui_put(y++, x + 16, line, COLS - 2 - 16);
 		}
 	}
 	pthread_mutex_unlock(&tr.mu);
@@ -475,8 +511,10 @@ static void edit(struct tui *ui)
 		return;
 	char *end;
 	if (tr.field == F_OUTPUT) {
-		if (buf[0])
+		if (buf[0]) {
 			snprintf(tr.output, sizeof tr.output, "%s", buf);
+			tr.output_chosen = true;
+		}
 	} else if (tr.field == F_LR) {
 		double v = strtod(buf, &end);
 		if (*end || !(v > 0 && v <= 10))
@@ -498,19 +536,19 @@ static void edit(struct tui *ui)
 
 static bool key(struct tui *ui, int ch)
 {
-	setup_form();
+	setup_form(ui);
 	switch (ch) {
 	case 'j':
 	case KEY_DOWN:
-		tr.field = (tr.field + 1) % F_COUNT;
+		tr.field += tr.field < F_COUNT - 1;
 		return true;
 	case 'k':
 	case KEY_UP:
-		tr.field = (tr.field + F_COUNT - 1) % F_COUNT;
+		tr.field -= tr.field > 0;
 		return true;
 	case '\n':
 	case KEY_ENTER:
-		if (tr.running)
+		if (tui_training())
 			tui_say(ui, true, "the form waits until training stops");
 		else
 			edit(ui);
@@ -527,7 +565,7 @@ static bool key(struct tui *ui, int ch)
 		pthread_mutex_unlock(&tr.mu);
 		return true;
 	case 'x':
-		if (tr.running) {
+		if (tui_training()) {
 			atomic_store(&tr.cancel, 1);
 			pthread_mutex_lock(&tr.mu);
 			pthread_cond_broadcast(&tr.go_on);
@@ -542,11 +580,20 @@ static bool key(struct tui *ui, int ch)
 	return false;
 }
 
+/* Asked whichever screen shows: a classifier just saved becomes the
+ * workbench's model (Diagnose switches to it). */
 static bool poll_news(struct tui *ui)
 {
-	(void)ui;
 	pthread_mutex_lock(&tr.mu);
 	bool news = tr.news;
+	if (tr.finished && !tr.published) {
+		tr.published = true;
+		if (!tr.pretrain && !tr.error[0] && !tr.res.interrupted) {
+			snprintf(ui->trained_model, sizeof ui->trained_model, "%s", tr.output);
+			ui->trained_count++;
+			news = true;
+		}
+	}
 	pthread_mutex_unlock(&tr.mu);
 	return news;
 }

@@ -45,7 +45,7 @@ awk 'BEGIN {
 	}
 }' | sed 's/\([0-9]\)\.\([0-9]\)/\1,\2/g' >"$WORK/pumpe.csv"
 run "$LATHE" train "$WORK/pumpe.csv" --label Zustand --machine Pumpe --epochs 3 --vocab 200 -o "$WORK/pumpe.safetensors"
-ok $(test "$rc" -eq 0 && grep -q 'splitting by machine' "$WORK/err" && grep -q '^Störung ' "$WORK/err"; echo $?) "an unfamiliar labelled log trains (split by machine)"
+ok $(test "$rc" -eq 0 && grep -q 'split 80/10/10 by machine' "$WORK/err" && grep -q '^Störung ' "$WORK/err"; echo $?) "an unfamiliar labelled log trains (split by machine)"
 run "$LATHE" eval "$WORK/pumpe.safetensors" "$WORK/pumpe.csv"
 ok $(test "$rc" -eq 0 && grep -q '^Warnung ' "$WORK/out" && grep -q '^accuracy' "$WORK/out"; echo $?) "... evaluates"
 run "$LATHE" diagnose "$WORK/pumpe.safetensors" --data "$WORK/pumpe.csv" --row 5

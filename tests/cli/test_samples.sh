@@ -16,14 +16,20 @@ ok $(test "$rc" -eq 0 && grep -q '"rows": 1500' "$WORK/out"; echo $?) "eval on s
 run "$LATHE" diagnose "$WORK/m.safetensors" --data "$WORK/s.jsonl" --row 7
 ok $(test "$rc" -eq 0 && grep -q '^row 7: ' "$WORK/out"; echo $?) "diagnose a sample by its source row"
 expect_fail 1 "learned from textualized samples" "a samples model refuses a CSV" "$LATHE" eval "$WORK/m.safetensors" "$WORK/ai4i.csv"
-# A model trained on the CSV reads the samples made from it, to the same
-# report (the encoder's: samples carry no readings for the trees).
-"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-stack -o "$WORK/c.safetensors" 2>/dev/null >&2
+# A value-aware model would score its words alone on samples, not the
+# model diagnose runs on the log: refused. A words-only model trained on
+# the CSV reads the samples made from it, to the same report.
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 -o "$WORK/v.safetensors" 2>/dev/null >&2
+expect_fail 1 "samples carry words only" "a value-aware model refuses samples" "$LATHE" eval "$WORK/v.safetensors" "$WORK/s.jsonl"
+expect_fail 1 "samples carry words only" "and diagnose does too" "$LATHE" diagnose "$WORK/v.safetensors" --data "$WORK/s.jsonl" --row 7
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-values --no-stack -o "$WORK/c.safetensors" 2>/dev/null >&2
 "$LATHE" eval "$WORK/c.safetensors" "$WORK/ai4i.csv" >"$WORK/e1" 2>&1
 "$LATHE" eval "$WORK/c.safetensors" "$WORK/s.jsonl" >"$WORK/e2" 2>&1
 # (The CSV's readings also give the model's trees a line of their own.)
 grep -q '^macro-F1 of each part: ' "$WORK/e1" && head -n -2 "$WORK/e1" >"$WORK/e1.report" || cp "$WORK/e1" "$WORK/e1.report"
-ok $(test -s "$WORK/e1" && cmp -s "$WORK/e1.report" "$WORK/e2"; echo $?) "a CSV model gives the same report on its samples"
+ok $(test -s "$WORK/e1" && cmp -s "$WORK/e1.report" "$WORK/e2"; echo $?) "a words-only CSV model gives the same report on its samples"
+"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 1 --batch 64 --vocab 200 --no-values -o "$WORK/b.safetensors" 2>/dev/null >&2
+expect_fail 1 "(its trees), and samples carry" "a model blended with trees refuses samples" "$LATHE" eval "$WORK/b.safetensors" "$WORK/s.jsonl"
 grep -v '"label":"no failure"' "$WORK/s.jsonl" | sed 's/,"label":"[^"]*"//' >"$WORK/unlabelled.jsonl"
 run "$LATHE" pretrain "$WORK/unlabelled.jsonl" --epochs 1 --batch 16 --vocab 200 -o "$WORK/p.safetensors"
 ok $(test "$rc" -eq 0 && test -s "$WORK/p.safetensors"; echo $?) "pretrain on unlabelled samples"

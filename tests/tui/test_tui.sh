@@ -92,6 +92,7 @@ keys r C-u "$WORK/broken.lua" Enter
 ok $(wait_for 'broken.lua:2: attempt to index a nil value' && shows 'rules script .*ai4i.lua'; echo $?) "Clean: a broken script is refused with its line; the old rules stay"
 keys 3
 ok $(wait_for '^ Torque \[Nm\]  *[0-9.]*  *torque  *[a-z ]*: [0-9.]* | ' && shows '^ text' && shows '^   \[CLS\] type ' && shows '^   no failure  *9661'; echo $?) "Text: each fact with its cell and cuts, the text, its tokens, the labels"
+ok $(shows 'split 80/10/10 stratified by label (rows apart'; echo $?) "Text: the split, as every command says it"
 keys j j j j e C-u '1000,1200,1300,1400' Enter
 ok $(wait_for 'torque  *very low: 1000 | 1200 | 1300 | 1400' && shows 'torque very low;'; echo $?) "Text: edited thresholds change the text at once"
 keys w
@@ -145,7 +146,9 @@ start 110 40 "$WORK/slice.csv"
 wait_for 'row 1 of 1200' >/dev/null
 keys ':' && sleep 0.2 && keys "rules $srcdir/lua/ai4i.lua" Enter
 wait_for 'rules .*ai4i.lua' >/dev/null
-keys 5 j j Enter && sleep 0.2 && keys C-u 3 Enter
+keys 5
+ok $(wait_for 'save to  *slice.safetensors'; echo $?) "Train: the model is named after the log"
+keys j j Enter && sleep 0.2 && keys C-u 3 Enter
 keys j j j Enter && sleep 0.2 && keys C-u "$WORK/tui.safetensors" Enter
 ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU'; echo $?) "Train: the form"
 keys s
@@ -154,15 +157,44 @@ keys p
 ok $(wait_for '^ paused  epoch'; echo $?) "Train: pause"
 keys q
 ok $(wait_for 'training runs: stop it (with a checkpoint) and quit? y/n'; echo $?) "q asks while training runs"
-keys n Enter p
+keys n p
 # Training ends with the referee's trees: on a loaded machine that takes
 # a while, so the wait is long (it ends as soon as the line shows).
 ok $(wait_for_plot 600 && wait_for 'saved .*tui.safetensors: best epoch [0-9], dev macro-F1' 600 && test -s "$WORK/tui.safetensors"; echo $?) "Train: the loss plot moves and the model is saved where the form says"
 ok $(wait_for '^ test class  *F1  confusion' && shows '^ no failure  *[01]\.[0-9]*  '; echo $?) "Train: the test split's per-class F1 and confusion matrix"
+# The table adds up to the headline: the mean F1 of the classes present
+# (in a row or a column of the confusion) is the test macro-F1 it shows.
+screen >"$WORK/train_screen"
+headline=$(sed -n 's/.*test macro-F1 \([0-9.]*\).*/\1/p' "$WORK/train_screen" | head -1)
+sed -n '/^ test class  *F1  confusion/,$p' "$WORK/train_screen" | tail -n +2 | awk -v h="$headline" '
+	{ k = 0; for (i = NF; i > 0 && $i ~ /^[0-9]+$/; i--) k++; if (k == 0) exit; n++; f1[n] = $(NF - k)
+	  for (j = 1; j <= k; j++) { c[n, j] = $(NF - k + j); row[n] += $(NF - k + j); col[j] += $(NF - k + j) } }
+	END { for (i = 1; i <= n; i++) if (row[i] > 0 || col[i] > 0) { s += f1[i]; m++ }
+	      print "# table mean " s / m ", headline " h; d = s / m - h; if (n < 2 || h == "" || d > 0.0015 || d < -0.0015) exit 1 }'
+ok $? "Train: the per-class table adds up to the headline's test macro-F1"
 keys l
 ok $(wait_for 'steps, log scale'; echo $?) "Train: l switches to a log scale"
+keys 6
+ok $(wait_for 'diagnose>' && shows 'tui.safetensors, just trained on .*slice.csv'; echo $?) "Diagnose: switches to the model just trained, and says so"
+keys 'row 7' Enter
+ok $(wait_for '^ data row 7: ' && shows '^ predicted '; echo $?) "Diagnose: the trained model answers about the log"
+keys Escape 5 s
+ok $(wait_for 'tui.safetensors exists: replace it? y/n'; echo $?) "Train: a second run asks before replacing the model"
+keys n
+ok $(wait_for 'not started' && test -s "$WORK/tui.safetensors"; echo $?) "Train: n keeps the model"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
+
+# Ten classes of 40 rows: none is the majority; the balance lists them all.
+awk 'BEGIN { srand(7); print "a,b,fault"
+	for (i = 0; i < 400; i++) { k = i % 10; printf "%.3f,%.3f,f%d\n", k + rand() * 3, rand() * 5, k } }' >"$WORK/balanced.csv"
+start 120 40 "$WORK/balanced.csv"
+wait_for 'row 1 of 400' >/dev/null
+keys ':' && sleep 0.2 && keys "label fault" Enter
+keys 4
+ok $(wait_for 'class (train)  *before  *after' && wait_for ' f9  *32  *128' && test "$(screen | grep -c ' f[0-9]  *32  *128')" -eq 10; echo $?) "Augment: every class of a balanced log is listed, and varied"
+keys q
+wait_for 'EXIT=0' >/dev/null
 
 # A refused :label keeps the last one, and a label stays with its log.
 start 120 30 tests/data/household_power.txt
@@ -243,6 +275,8 @@ starts() {
 	done | sort -u | wc -l
 }
 ok $(wait_for '设备' && test "$(starts)" -eq 1; echo $?) "Chinese text aligns in its column"
+keys 3
+ok $(wait_for 'split 80/10/10 by time (a time-ordered log'; echo $?) "Text: a time-ordered log is split by time"
 keys C-c
 ok $(wait_for 'EXIT=130'; echo $?) "Ctrl-C leaves cleanly"
 start 100 30 "$WORK/nope.csv"
