@@ -1,6 +1,7 @@
 #include "config.h"
 #include "filter.h"
 
+#include <ctype.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +15,51 @@ struct row_filter {
 	struct rules *r;
 };
 
-/* The expression is compiled in an environment where an unknown name is
- * an error (a typo must not match nothing in silence), column aliases
- * resolve to the row's cells, and the standard library stays visible. */
+/* The expression is compiled in an environment where a name is a column
+ * as the grid's header spells it, its fact name or the header with other
+ * characters as underscores (any case), row is the row itself, and the
+ * standard library stays visible. An unknown name is an error, with the
+ * nearest column's name when one is near: a typo must not match nothing
+ * in silence. The aliases come as {name, column} pairs, the header's
+ * own spellings first, so they win where folding makes two alike. */
 static const char prelude[] =
-	"local aliases = ...\n"
+	"local pairs_ = ...\n"
+	"local aliases, names = {}, {}\n"
+	"for _, p in ipairs(pairs_) do\n"
+	"  local low = string.lower(p[1])\n"
+	"  if aliases[p[1]] == nil then aliases[p[1]] = p[2]; names[#names + 1] = p[1] end\n"
+	"  if aliases[low] == nil then aliases[low] = p[2] end\n"
+	"end\n"
+	"local function distance(a, b)\n"
+	"  local prev = {}\n"
+	"  for j = 0, #b do prev[j] = j end\n"
+	"  for i = 1, #a do\n"
+	"    local cur = {[0] = i}\n"
+	"    for j = 1, #b do\n"
+	"      local cost = a:byte(i) == b:byte(j) and 0 or 1\n"
+	"      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)\n"
+	"    end\n"
+	"    prev = cur\n"
+	"  end\n"
+	"  return prev[#b]\n"
+	"end\n"
+	"local function unknown(k)\n"
+	"  local best, near = nil, math.max(2, #k // 3) + 1\n"
+	"  for _, n in ipairs(names) do\n"
+	"    local d = distance(string.lower(k), string.lower(n))\n"
+	"    if d < near then best, near = n, d end\n"
+	"  end\n"
+	"  if best then return \"unknown name '\" .. k .. \"': did you mean \" .. best .. \"?\" end\n"
+	"  return \"unknown name '\" .. k .. \"' (a column? see the grid's header, or row[\\\"...\\\"])\"\n"
+	"end\n"
 	"local current\n"
 	"local env = setmetatable({}, { __index = function(_, k)\n"
 	"  if k == 'row' then return current end\n"
 	"  local col = aliases[k]\n"
+	"  if col == nil and type(k) == 'string' then col = aliases[string.lower(k)] end\n"
 	"  if col then return current[col] end\n"
 	"  local g = _G[k]\n"
-	"  if g == nil then error(\"unknown name '\" .. tostring(k) .. \"' (a column? see the grid's header)\", 0) end\n"
+	"  if g == nil then error(unknown(tostring(k)), 0) end\n"
 	"  return g\n"
 	"end })\n"
 	"local f, err = load('return (' .. expression .. ')', '=filter', 't', env)\n"
@@ -49,6 +83,31 @@ static void put_quoted(struct strbuf *b, const char *s)
 	strbuf_add(b, "\"", 1);
 }
 
+/* A header as a Lua name: every run of other characters an underscore,
+ * none at the ends ("CO2(tCO2)" -> "CO2_tCO2"; "Usage_kWh" stays). A name
+ * that cannot be one (a digit first, only symbols) gets a leading "_"; a
+ * keyword stays as it is, reachable as row["..."] only. */
+static char *identifier(const char *header)
+{
+	size_t n = strlen(header);
+	char *out = xmalloc(n + 2), *o = out;
+	if (isdigit((unsigned char)header[0]))
+		*o++ = '_';
+	for (const char *s = header; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '_' || c >= 0x80)
+			*o++ = (char)c;
+		else if (o > out && o[-1] != '_')
+			*o++ = '_';
+	}
+	while (o > out + 1 && o[-1] == '_' && !(n && header[n - 1] == '_'))
+		o--;
+	*o = '\0';
+	if (!out[0])
+		snprintf(out, n + 2, "_");
+	return out;
+}
+
 int row_filter_new(const char *expr, const struct table *t, long limit, struct row_filter **out, struct err *e)
 {
 	*out = NULL;
@@ -56,18 +115,21 @@ int row_filter_new(const char *expr, const struct table *t, long limit, struct r
 		return err_set(e, "filter: the expression may not contain ]==]");
 	struct strbuf b = {0};
 	strbuf_printf(&b, "expression = [==[%s]==]\nlocal aliases = {\n", expr);
-	for (size_t c = 0; c < t->ncols; c++) {
-		char *name = textualize_fact_name(t->cols[c].name);
-		for (char *s = name; *s; s++)
-			if (*s == ' ' || *s == '-')
-				*s = '_';
-		strbuf_puts(&b, "  [");
-		put_quoted(&b, name);
-		strbuf_puts(&b, "] = ");
-		put_quoted(&b, t->cols[c].name);
-		strbuf_puts(&b, ",\n");
-		free(name);
-	}
+	/* the header's own spellings first, then the fact names */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			char *name = pass ? textualize_fact_name(t->cols[c].name) : identifier(t->cols[c].name);
+			if (pass)
+				for (char *s = name; *s; s++)
+					if (*s == ' ' || *s == '-')
+						*s = '_';
+			strbuf_puts(&b, "  {");
+			put_quoted(&b, name);
+			strbuf_puts(&b, ", ");
+			put_quoted(&b, t->cols[c].name);
+			strbuf_puts(&b, "},\n");
+			free(name);
+		}
 	strbuf_puts(&b, "}\n");
 	/* the prelude takes the aliases as its chunk argument */
 	strbuf_puts(&b, "(function(...)\n");

@@ -7,8 +7,10 @@
 #include "data/table.h"
 
 /* A Lua expression over a row, such as torque > 60 and type == "L":
- * columns by name (row["Torque [Nm]"]) or by their fact name with
- * underscores (torque, tool_wear), under the instruction limit. A row
+ * columns by name (row["Torque [Nm]"]), as the header spells them with
+ * other characters as underscores (Torque_Nm, Usage_kWh, CO2_tCO2), or
+ * by their fact name with underscores (torque, tool_wear), in any case,
+ * under the instruction limit. An unknown name names the nearest. A row
  * whose cell is missing, or on which the expression fails, does not
  * match; an expression that fails on every row is an error. */
 struct row_filter;

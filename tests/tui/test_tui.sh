@@ -199,6 +199,12 @@ wait_for 'EXIT=0' >/dev/null
 # A refused :label keeps the last one, and a label stays with its log.
 start 120 30 tests/data/household_power.txt
 wait_for 'household_power.txt: 7 rows' >/dev/null
+# Filters take the names the grid's header shows, and guess at a typo.
+keys '/' && sleep 0.2 && keys 'Global_active_power > 4 and row["Voltage"] > 234' Enter
+ok $(wait_for '[0-9] of 7 rows match Global_active_power > 4'; echo $?) "a filter by the header's own names"
+keys '/' && sleep 0.2 && keys C-u 'Global_activ_power > 4' Enter
+ok $(wait_for "unknown name 'Global_activ_power': did you mean Global_active_power?"; echo $?) "a typo gets the nearest name"
+keys '/' && sleep 0.2 && keys C-u Enter
 keys ':' && sleep 0.2 && keys "label Sub_metering_3" Enter
 sleep 1
 keys ':' && sleep 0.2 && keys "label nosuch" Enter

@@ -37,8 +37,34 @@ int main(void)
 	row_filter_free(f);
 	ok(row_filter_new("torque >", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) != 0 && strstr(e.msg, "filter:1:"), "a syntax error: %s", e.msg);
 	ok(row_filter_new("torq > 60", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "compiles (names resolve per row)");
-	ok(row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "unknown name 'torq'"), "an unknown name: %s", e.msg);
+	ok(row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "unknown name 'torq': did you mean torque?"),
+	   "an unknown name, with the nearest: %s", e.msg);
 	row_filter_free(f);
+	ok(row_filter_new("zzzzzz > 1", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0 && row_filter_apply(f, t, NULL, 5, keep, &e) < 0 &&
+	   strstr(e.msg, "unknown name 'zzzzzz' (a column?") && !strstr(e.msg, "did you mean"), "nothing near: no guess: %s", e.msg);
+	row_filter_free(f);
+	/* the names the grid's header shows: as spelled, any case, symbols as _ */
+	ok(row_filter_new("Torque_Nm > 60 and Type == \"L\" and TYPE == \"L\" and tool_wear_MIN >= 0", t,
+	                  SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "header names compile");
+	n = row_filter_apply(f, t, NULL, 5, keep, &e);
+	ok(n == 2 && keep[0] && keep[4], "header names, any case, symbols as underscores: %ld", n);
+	row_filter_free(f);
+	struct table *u = table_new();
+	table_add_column(u, "Usage_kWh", COL_NUM);
+	table_add_column(u, "CO2(tCO2)", COL_NUM);
+	table_add_column(u, "Lagging_Current_Reactive.Power_kVarh", COL_NUM);
+	table_append_row(u, 1);
+	u->cols[0].num[0] = 3.5;
+	u->cols[1].num[0] = 0.02;
+	u->cols[2].num[0] = 1;
+	ok(row_filter_new("Usage_kWh > 3 and usage_kwh > 3 and CO2_tCO2 > 0.01 and row[\"CO2(tCO2)\"] < 1 and "
+	                  "Lagging_Current_Reactive_Power_kVarh == 1", u, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0 &&
+	   row_filter_apply(f, u, NULL, 1, keep, &e) == 1, "a steel plant's headers as the grid shows them: %s", e.msg);
+	row_filter_free(f);
+	ok(row_filter_new("Usage_kwhh > 3", u, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0 && row_filter_apply(f, u, NULL, 1, keep, &e) < 0 &&
+	   strstr(e.msg, "did you mean Usage_kWh?"), "the nearest header name suggested: %s", e.msg);
+	row_filter_free(f);
+	table_free(u);
 	ok(row_filter_new("(function() while true do end end)()", t, 100000, &f, &e) == 0 &&
 	   row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "instruction"), "a runaway expression is stopped: %s", e.msg);
 	row_filter_free(f);
