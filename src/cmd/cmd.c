@@ -12,10 +12,9 @@
 #include "base/fileio.h"
 #include "base/termsafe.h"
 #include "base/utf8.h"
-#include "tui/tui.h"
 
 static const struct cmd *const cmd_table[] = {
-	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, NULL,
+	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, &cmd_workbench, NULL,
 };
 
 enum {
@@ -630,30 +629,12 @@ int cmd_run_pipeline(const struct cmd *cmd, struct cmd_args *a, bool text,
 	return rc;
 }
 
-static void print_usage(FILE *fp)
+void cmd_print_usage(FILE *fp)
 {
 	fprintf(fp, "Usage: lathe [FILE.csv]\n       lathe COMMAND [OPTIONS] ARGS...\n\nCommands:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		fprintf(fp, "  %-11s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(fp, "\n'lathe COMMAND --help' lists a command's options; lathe(1) and lathe-lua(7) have the rest.\n");
-}
-
-/* The workbench needs a terminal; without one, say what it would have
- * opened and what works instead. */
-static int open_workbench(const char *file)
-{
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-		return tui_run(file, NULL);
-	char shipped[8300];
-	if (!file) {
-		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
-		file = shipped;
-	}
-	printf("lathe %s: the workbench needs a terminal (standard input and output); it would open %s.\n"
-	       "The batch commands work without one:\n\n",
-	       PACKAGE_VERSION, file);
-	print_usage(stdout);
-	return CMD_OK;
 }
 
 /* A batch command's text on a terminal goes through termsafe (base/
@@ -687,18 +668,33 @@ static void guard_terminal(void)
 	}
 }
 
+/* Parsing, --help and usage errors happen here, once for all. argv[0]
+ * is the command's name (or the program's), then its arguments. */
+static int run_command(const struct cmd *cmd, int argc, char **argv)
+{
+	if (cmd != &cmd_workbench)
+		guard_terminal();
+	struct cmd_args a;
+	bool done;
+	int rc = cmd_parse(cmd, argc, argv, &a, &done);
+	if (!done)
+		rc = cmd->run(cmd, &a);
+	cmd_args_free(&a);
+	return rc;
+}
+
 int cmd_main(int argc, char **argv)
 {
 	atomic_install_signal_cleanup();
 	if (argc < 2)
-		return open_workbench(NULL);
+		return run_command(&cmd_workbench, argc, argv);
 	const char *name = argv[1];
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
 		printf("lathe %s\n", PACKAGE_VERSION);
 		return CMD_OK;
 	}
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-		print_usage(stdout);
+		cmd_print_usage(stdout);
 		return CMD_OK;
 	}
 	const struct cmd *found = NULL;
@@ -714,17 +710,8 @@ int cmd_main(int argc, char **argv)
 			matches++;
 		}
 	}
-	if (matches == 1 && name[0] != '-') {
-		guard_terminal();
-		/* Parsing, --help and usage errors happen here, once for all. */
-		struct cmd_args a;
-		bool done;
-		int rc = cmd_parse(found, argc - 1, argv + 1, &a, &done);
-		if (!done)
-			rc = found->run(found, &a);
-		cmd_args_free(&a);
-		return rc;
-	}
+	if (matches == 1 && name[0] != '-')
+		return run_command(found, argc - 1, argv + 1);
 	if (name[0] == '-') {
 		fprintf(stderr, "lathe: unknown option %s (see 'lathe --help')\n", name);
 		return CMD_USAGE;
@@ -733,9 +720,9 @@ int cmd_main(int argc, char **argv)
 		fprintf(stderr, "lathe: ambiguous command '%s'\n", name);
 		return CMD_USAGE;
 	}
-	/* Not a command: a file for the workbench. */
-	if (access(name, F_OK) == 0 && argc == 2)
-		return open_workbench(name);
+	/* Not a command: a file for the workbench, with its options. */
+	if (access(name, F_OK) == 0)
+		return run_command(&cmd_workbench, argc, argv);
 	fprintf(stderr, "lathe: unknown command or missing file '%s' (see 'lathe --help')\n", name);
 	return CMD_USAGE;
 }

@@ -101,6 +101,8 @@ int cmd_augment_training(struct cmd_args *a, struct pipeline *p, struct err *e);
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
 extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose,
-        cmd_pretrain, cmd_export, cmd_augment;
+        cmd_pretrain, cmd_export, cmd_augment, cmd_workbench;
+/* The commands and what each does, for --help. */
+void cmd_print_usage(FILE *fp);
 
 #endif

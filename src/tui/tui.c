@@ -614,26 +614,30 @@ static int screen_key(int ch)
 	return -1;
 }
 
-int tui_run(const char *data, const char *rules)
+int tui_run(const char *data, struct pipeline_opts *po)
 {
-	static struct tui ui = {.sort_col = -1};
+	struct tui ui = {.sort_col = -1, .po = *po};
+	pipeline_opts_init(po);
+	if (ui.po.label) {
+		snprintf(ui.label_buf, sizeof ui.label_buf, "%s", ui.po.label);
+		ui.po.label = ui.label_buf;
+	}
+	const char *rules = ui.po.rules_path;
 	char why[1024];
 	bool config_ok = tui_read_config(&ui.config, why, sizeof why);
 	if (!data && ui.config.has_data) {
 		data = ui.config.data;
-		rules = ui.config.has_rules ? ui.config.rules : NULL;
+		rules = rules ? rules : ui.config.has_rules ? ui.config.rules : NULL;
 	}
-	char shipped[8300];
+	char shipped[8300], ai4i[8300];
 	if (!data) {
 		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
 		data = shipped;
 		if (!rules) {
-			static char ai4i[8300];
 			snprintf(ai4i, sizeof ai4i, "%s/ai4i.lua", datadir_find("lua"));
 			rules = ai4i;
 		}
 	}
-	pipeline_opts_init(&ui.po);
 	setlocale(LC_ALL, "");
 	ui.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if (!initscr()) {

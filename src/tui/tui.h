@@ -10,9 +10,11 @@
 /* The full-screen workbench: `lathe [FILE]`. One file per screen; this
  * header holds what the screens share. */
 
-/* Opens the workbench on a log (the shipped one when NULL) and runs it
- * until the user quits; returns the exit status. */
-int tui_run(const char *data, const char *rules);
+/* Opens the workbench on a log (the shipped one when NULL) with the
+ * options of the command line (rules, label, reading and text options),
+ * which it takes over (*po is left empty), and runs it until the user
+ * quits; returns the exit status. */
+int tui_run(const char *data, struct pipeline_opts *po);
 
 struct tui;
 

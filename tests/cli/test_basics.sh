@@ -7,12 +7,15 @@ run "$LATHE" --version
 ok $(test "$rc" -eq 0 && grep -q '^lathe [0-9]' "$WORK/out"; echo $?) "--version"
 run "$LATHE" --help
 ok $(test "$rc" -eq 0 && grep -q 'textualize' "$WORK/out"; echo $?) "--help lists commands"
-for c in info clean textualize run bench train pretrain eval diagnose export; do
+for c in info clean textualize run bench train pretrain eval diagnose export workbench; do
 	run "$LATHE" $c --help
 	ok $(test "$rc" -eq 0 && grep -q "Usage: lathe $c" "$WORK/out"; echo $?) "$c --help"
 done
 run "$LATHE"
 ok $(test "$rc" -eq 0 && grep -q 'ai4i2020.csv' "$WORK/out"; echo $?) "no arguments: names the shipped data"
+run "$LATHE" "$AI4I" --rules lua/ai4i.lua --label "Machine failure" </dev/null
+ok $(test "$rc" -eq 0 && grep -q "it would open .*ai4i2020.csv" "$WORK/out"; echo $?) "a file with the log's options is for the workbench"
+expect_fail 2 "lathe workbench: unknown option" "a file with an unknown option is a usage error" "$LATHE" "$AI4I" --bogus
 expect_fail 2 "unknown command or missing file 'frobnicate'" "unknown command" "$LATHE" frobnicate
 expect_fail 2 "lathe info: unknown option" "unknown option is a usage error" "$LATHE" info --bogus "$AI4I"
 expect_fail 2 "missing argument" "missing file argument" "$LATHE" clean

@@ -188,9 +188,12 @@ ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
 # Ten classes of 40 rows: none is the majority; the balance lists them all.
 awk 'BEGIN { srand(7); print "a,b,fault"
 	for (i = 0; i < 400; i++) { k = i % 10; printf "%.3f,%.3f,f%d\n", k + rand() * 3, rand() * 5, k } }' >"$WORK/balanced.csv"
-start 120 40 "$WORK/balanced.csv"
-wait_for 'row 1 of 400' >/dev/null
-keys ':' && sleep 0.2 && keys "label fault" Enter
+# The log's options on the command line: lathe FILE --rules R --label C.
+printf 'function clean(row)\n  row.b = row.b * 2\n  return row\nend\n' >"$WORK/double.lua"
+start 120 40 "$WORK/balanced.csv --rules $WORK/double.lua --label fault"
+ok $(wait_for 'row 1 of 400'; echo $?) "lathe FILE --rules R --label C opens the workbench"
+keys 2
+ok $(wait_for 'rules script .*double.lua, defining clean()'; echo $?) "with the rules"
 keys 4
 ok $(wait_for 'class (train)  *before  *after' && wait_for ' f9  *32  *128' && test "$(screen | grep -c ' f[0-9]  *32  *128')" -eq 10; echo $?) "Augment: every class of a balanced log is listed, and varied"
 keys q

@@ -1,0 +1,37 @@
+#include "config.h"
+#include "cmd.h"
+
+#include <stdio.h>
+#include <unistd.h>
+#include "base/datadir.h"
+#include "tui/tui.h"
+
+/* The workbench needs a terminal; without one, say what it would have
+ * opened and what works instead. */
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	(void)cmd;
+	const char *file = a->npos ? a->pos[0] : NULL;
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return tui_run(file, &a->po);
+	char shipped[8300];
+	if (!file) {
+		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));
+		file = shipped;
+	}
+	printf("lathe %s: the workbench needs a terminal (standard input and output); it would open %s.\n"
+	       "The batch commands work without one:\n\n",
+	       PACKAGE_VERSION, file);
+	cmd_print_usage(stdout);
+	return CMD_OK;
+}
+
+const struct cmd cmd_workbench = {
+	.name = "workbench",
+	.args = "[FILE.csv]",
+	.summary = "Open the workbench on a log (the shipped one without): also 'lathe FILE.csv [OPTIONS]'.",
+	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT,
+	.min_args = 0,
+	.max_args = 1,
+	.run = run,
+};
