@@ -173,6 +173,20 @@ void pipeline_adopt(struct pipeline *p, struct table *t)
 	find_label(p);
 }
 
+/* The column the rules' label() fills: the script's label_column, else
+ * the --label name when the log has no such column yet, else "label".
+ * Never a column of the log that --label picked: that stays as it was,
+ * beside what label() makes. */
+static const char *label_target(const struct pipeline *p)
+{
+	const struct rules_config *c = rules_config(p->rules);
+	if (c->label_column)
+		return c->label_column;
+	if (p->o->label && table_find(p->t, p->o->label) < 0)
+		return p->o->label;
+	return "label";
+}
+
 int pipeline_clean(struct pipeline *p, struct err *e)
 {
 	if (p->samples) {
@@ -188,7 +202,7 @@ int pipeline_clean(struct pipeline *p, struct err *e)
 	p->clean.rows_out = p->t->nrows;
 	if (clean_apply(p->t, p->all_rules, p->nall_rules, &ctx, &p->clean, e))
 		return -1;
-	if (p->rules && rules_clean(p->rules, p->t, p->label ? p->label : "label", p->load_opts.cancel, &p->clean, e))
+	if (p->rules && rules_clean(p->rules, p->t, label_target(p), p->load_opts.cancel, &p->clean, e))
 		return -1;
 	find_label(p);
 	if (p->label && p->label_col < 0)

@@ -97,11 +97,23 @@ bool tui_undo(struct tui *ui)
 	ui->po.nlevels = s->nlevels;
 	s->levels = NULL;
 	snprintf(ui->filter, sizeof ui->filter, "%s", s->filter);
+	char rules_before[sizeof s->rules];
+	snprintf(rules_before, sizeof rules_before, "%s", ui->rules_path ? ui->rules_path : "");
 	bool ok = tui_load(ui, s->data, s->rules[0] ? s->rules : NULL);
 	if (ok && s->sort_col >= 0 && (size_t)s->sort_col < ui->p.t->ncols)
 		tui_data_sort(ui, s->sort_col, s->sort_desc);
-	tui_say(ui, !ok, "undone: %s", st->what);
-	return ok;
+	if (!ok) {
+		char why[sizeof ui->status];
+		snprintf(why, sizeof why, "%s", ui->status);
+		tui_say(ui, true, "cannot undo %s: %s", st->what, why);
+		return false;
+	}
+	/* what the undo brought back, the rules script above all: it changes
+	 * every row, and must not come or go unsaid */
+	const char *rules = ui->rules_path ? ui->rules_path : "";
+	tui_say(ui, false, "undone: %s (rules %s%s, label %s)", st->what, rules[0] ? rules : "none",
+	        strcmp(rules, rules_before) != 0 ? ", changed" : "", ui->p.label ? ui->p.label : "none");
+	return true;
 }
 
 void tui_forget(struct tui *ui)

@@ -199,6 +199,20 @@ ok $(wait_for 'class (train)  *before  *after' && wait_for ' f9  *32  *128' && t
 keys q
 wait_for 'EXIT=0' >/dev/null
 
+# :label picks a column of the log as the label: the rules' label() still
+# fills its own column beside it, never over it; undo says what it restored.
+start 120 30 "$WORK/slice.csv --rules $srcdir/lua/ai4i.lua"
+wait_for 'row 1 of 1200' >/dev/null
+keys ':' && sleep 0.2 && keys "label Machine failure" Enter
+keys 3
+ok $(wait_for '^   0  *[0-9]' && shows '^   1  *[0-9]'; echo $?) ":label Machine failure with a label_column script: the source column's own values"
+keys 1 End
+ok $(wait_for 'failure' && shows 'Machine failure' && shows 'no failure'; echo $?) "both columns in the grid"
+keys u
+ok $(wait_for 'undone: label Machine failure (rules .*ai4i.lua, label failure)'; echo $?) "undo says the rules and label it restored"
+keys q
+wait_for 'EXIT=0' >/dev/null
+
 # A refused :label keeps the last one, and a label stays with its log.
 start 120 30 tests/data/household_power.txt
 wait_for 'household_power.txt: 7 rows' >/dev/null
