@@ -362,3 +362,64 @@ const char *table_type_name(enum col_type type)
 {
 	return type == COL_NUM ? "number" : type == COL_STR ? "string" : "time";
 }
+
+/* A row's sort key, all the comparison needs: qsort's comparator gets no
+ * context, and the keys make one unnecessary. */
+struct sort_key {
+	double num;           /* numbers and timestamps */
+	const char *str;      /* text; NULL for the others */
+	size_t row;
+	bool missing;
+	signed char sign;     /* -1 descending */
+};
+
+/* Missing values last either way; ties keep file order. */
+static int compare_keys(const void *pa, const void *pb)
+{
+	const struct sort_key *a = pa, *b = pb;
+	int d;
+	if (a->missing || b->missing)
+		d = a->missing && b->missing ? 0 : a->missing ? 1 : -1;
+	else
+		d = a->sign * (a->str ? strcmp(a->str, b->str) : a->num < b->num ? -1 : a->num > b->num);
+	return d ? d : a->row < b->row ? -1 : a->row > b->row;
+}
+
+void table_sort_rows(const struct table *t, long col, bool desc, size_t *rows, size_t n)
+{
+	if (col < 0) {
+		/* file order in one pass over the table */
+		bool *shown = xcalloc(t->nrows + 1, sizeof *shown);
+		for (size_t i = 0; i < n; i++)
+			shown[rows[i]] = true;
+		size_t m = 0;
+		for (size_t r = 0; r < t->nrows; r++)
+			if (shown[r])
+				rows[m++] = r;
+		free(shown);
+		return;
+	}
+	const struct column *c = &t->cols[col];
+	struct sort_key *keys = xmalloc((n + 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++) {
+		size_t r = rows[i];
+		struct sort_key *k = &keys[i];
+		k->row = r;
+		k->sign = desc ? -1 : 1;
+		k->missing = table_is_missing(t, (size_t)col, r);
+		k->str = NULL;
+		k->num = 0;
+		if (k->missing)
+			continue;
+		if (c->type == COL_NUM)
+			k->num = c->num[r];
+		else if (c->type == COL_TIME)
+			k->num = (double)c->time[r];
+		else
+			k->str = strpool_get(t->pool, c->str[r]);
+	}
+	qsort(keys, n, sizeof *keys, compare_keys);
+	for (size_t i = 0; i < n; i++)
+		rows[i] = keys[i].row;
+	free(keys);
+}

@@ -75,6 +75,10 @@ void table_groups_by(const struct table *t, long col, struct table_groups *g);
 void table_groups_free(struct table_groups *g);
 /* Bytes the table's data takes (cells, row numbers, strings). */
 size_t table_bytes(const struct table *t);
+/* Orders rows[0..n) (distinct rows of t) by column col, descending with
+ * desc, missing cells last either way and ties in file order; col < 0 is
+ * file order. O(n log n) (file order: one pass over t). */
+void table_sort_rows(const struct table *t, long col, bool desc, size_t *rows, size_t n);
 /* Deep copy. */
 struct table *table_clone(const struct table *t);
 /* Writes the table as RFC 4180 CSV with a header. */

@@ -49,48 +49,9 @@ static void measure(struct tui *ui)
 
 /* ---- the view: filter and sort ---- */
 
-static const struct table *sort_table;
-static size_t sort_col;
-static bool sort_desc;
-
-/* Missing values last either way; ties keep file order. */
-static int compare_rows(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const struct column *c = &sort_table->cols[sort_col];
-	bool ma = table_is_missing(sort_table, sort_col, a), mb = table_is_missing(sort_table, sort_col, b);
-	int d = 0;
-	if (ma || mb) {
-		d = ma && mb ? 0 : ma ? 1 : -1;
-		return d ? d : a < b ? -1 : a > b;
-	}
-	if (c->type == COL_NUM)
-		d = c->num[a] < c->num[b] ? -1 : c->num[a] > c->num[b];
-	else if (c->type == COL_TIME)
-		d = c->time[a] < c->time[b] ? -1 : c->time[a] > c->time[b];
-	else
-		d = strcmp(strpool_get(sort_table->pool, c->str[a]), strpool_get(sort_table->pool, c->str[b]));
-	if (sort_desc)
-		d = -d;
-	return d ? d : a < b ? -1 : a > b;
-}
-
 static void sort_view(struct tui *ui)
 {
-	if (ui->sort_col < 0) {
-		/* file order: the view is ascending row indices */
-		for (size_t i = 1; i < ui->nview; i++)
-			for (size_t j = i; j > 0 && ui->view[j - 1] > ui->view[j]; j--) {
-				size_t t = ui->view[j];
-				ui->view[j] = ui->view[j - 1];
-				ui->view[j - 1] = t;
-			}
-		return;
-	}
-	sort_table = ui->p.t;
-	sort_col = (size_t)ui->sort_col;
-	sort_desc = ui->sort_desc;
-	qsort(ui->view, ui->nview, sizeof *ui->view, compare_rows);
+	table_sort_rows(ui->p.t, ui->sort_col, ui->sort_desc, ui->view, ui->nview);
 }
 
 /* A filter over the log, in the background: Lua per row is slow on a
