@@ -1362,6 +1362,18 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 		learner_free(l);
 		return -1;
 	}
+	/* The data-path settings, parsed once: the strings they lend to
+	 * pipeline options live as long as the learner, whatever number of
+	 * pipelines it opens. */
+	json_t *o = json_loads(l->mf.pipeline ? l->mf.pipeline : "", 0, NULL);
+	if (json_is_object(o)) {
+		l->settings = o;
+		const char *file = json_string_value(json_object_get(o, "rules_file"));
+		const char *base = file && strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		snprintf(l->rules_name, sizeof l->rules_name, "%s (rules %s)", l->path, base && *base ? base : "script");
+	} else {
+		json_decref(o);
+	}
 	return 0;
 }
 
@@ -1417,13 +1429,9 @@ static int check_rules_hash(const struct learner *l, const char *script, struct 
 
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e)
 {
-	json_t *o = json_loads(l->mf.pipeline ? l->mf.pipeline : "", 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return err_set(e, "model file: its data-path settings are missing");
-	}
-	json_decref(((struct learner *)l)->settings);
-	((struct learner *)l)->settings = o;
+	json_t *o = l->settings;
+	if (!o)
+		return err_set(e, "%s: its data-path settings are missing", l->path);
 	po->label = setting(o, "label");
 	po->machine = setting(o, "machine");
 	po->time = setting(o, "time");
@@ -1445,10 +1453,6 @@ int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, str
 	}
 	if (check_rules_hash(l, po->rules_text, e))
 		return -1;
-	const char *file = setting(o, "rules_file");
-	const char *base = file && strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	snprintf(((struct learner *)l)->rules_name, sizeof l->rules_name, "%s (rules %s)", l->path,
-	         base && *base ? base : "script");
 	po->rules_path = l->rules_name;
 	return 0;
 }

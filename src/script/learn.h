@@ -134,7 +134,8 @@ struct learner {
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
 void learner_free(struct learner *l);
 /* Fills pipeline options from the model (label, columns, rules script), so
- * new data goes through the same path. */
+ * new data goes through the same path; the strings are the learner's,
+ * valid until learner_free. */
 int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, struct err *e);
 /* Class probabilities [n, classes] of n texts. */
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs);
