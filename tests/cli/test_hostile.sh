@@ -22,6 +22,13 @@ expect_fail 1 "wide.safetensors: model file: tensor .* is not the F32 shape" "a 
 tamper "$MODEL" "$WORK/deep.safetensors" json config layers 2147483647
 expect_fail 1 "deep.safetensors: model config: a size is out of range" "a config of 2^31-1 layers" \
 	"$LATHE" diagnose "$WORK/deep.safetensors" "torque high"
+# A small file claiming a vocabulary of 2e9, or the most allowed: refused
+# from its header, before any memory is set aside for it.
+for vocab in 2000000000 1048576; do
+	tamper "$MODEL" "$WORK/vocab$vocab.safetensors" json config vocab $vocab
+	expect_fail 1 "vocab$vocab.safetensors: model " "a config of vocab $vocab in a $(($(wc -c <"$MODEL") / 1024)) KB file" \
+		"$LATHE" diagnose "$WORK/vocab$vocab.safetensors" "torque high"
+done
 tamper "$MODEL" "$WORK/nan.safetensors" fill embeddings.LayerNorm.weight nan
 expect_fail 1 "nan.safetensors: model file: tensor embeddings.LayerNorm.weight holds NaN" "NaN weights are refused" \
 	"$LATHE" diagnose "$WORK/nan.safetensors" --json "torque high"

@@ -324,6 +324,9 @@ keys "model $WORK/os.safetensors" Enter
 ok $(wait_for "global 'os'" && test ! -e "$WORK/pwned"; echo $?) "Diagnose: a model whose script calls os.execute is stopped"
 keys "model $WORK/loop.safetensors" Enter
 ok $(wait_for 'instruction limit exceeded'; echo $?) "Diagnose: a model whose script loops forever is stopped"
+"${PYTHON3:-python3}" tests/python/tamper.py models/ai4i-tiny.safetensors "$WORK/vocab.safetensors" json config vocab 2000000000
+keys "model $WORK/vocab.safetensors" Enter
+ok $(wait_for 'vocab.safetensors: model config: a size is out of range'; echo $?) "Diagnose: a model claiming a vocabulary of 2e9 is refused"
 keys 'torque very high' Enter
 ok $(wait_for '^ predicted '; echo $?) "Diagnose: the workbench still answers"
 keys Escape q
