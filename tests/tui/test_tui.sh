@@ -80,9 +80,9 @@ keys '?'
 ok $(wait_for 'Help (any key closes)' && screen | grep -q 'filter by a Lua expression'; echo $?) "? shows the screen's help"
 keys x
 tmux resize-window -t "$session" -x 80 -y 24
-ok $(wait_for '^row   Torque \[Nm\] Tool wear' && test "$(screen | wc -l)" -eq 24 && shows 'q quit$'; echo $?) "resized to 80x24"
+ok $(wait_for '^row   Torque \[Nm\] Tool wear' && test "$(screen | wc -l)" -eq 24 && wait_for 'q quit$'; echo $?) "resized to 80x24"
 tmux resize-window -t "$session" -x 200 -y 60
-ok $(wait_for 'RNF failure' && test "$(screen | wc -l)" -eq 60 && shows 'q quit$'; echo $?) "resized to 200x60: every column shows"
+ok $(wait_for 'RNF failure' && test "$(screen | wc -l)" -eq 60 && wait_for 'q quit$'; echo $?) "resized to 200x60: every column shows"
 printf 'function clean(row)\n  return row.nope.x\nend\n' >"$WORK/broken.lua"
 keys ':' && sleep 0.2 && keys "rules $WORK/broken.lua" Enter
 ok $(wait_for 'broken.lua:2: attempt to index a nil value' && screen | grep -q 'row '; echo $?) "a broken rules script: its error with file and line, the workbench alive"
