@@ -670,24 +670,25 @@ static void guard_terminal(void)
 
 /* Parsing, --help and usage errors happen here, once for all. argv[0]
  * is the command's name (or the program's), then its arguments. */
-static int run_command(const struct cmd *cmd, int argc, char **argv)
+static int run_command(const struct cmd *cmd, int argc, char **argv, const struct cmd_front_ends *front)
 {
 	if (cmd != &cmd_workbench)
 		guard_terminal();
 	struct cmd_args a;
 	bool done;
 	int rc = cmd_parse(cmd, argc, argv, &a, &done);
+	a.front = front;
 	if (!done)
 		rc = cmd->run(cmd, &a);
 	cmd_args_free(&a);
 	return rc;
 }
 
-int cmd_main(int argc, char **argv)
+int cmd_main(int argc, char **argv, const struct cmd_front_ends *front)
 {
 	atomic_install_signal_cleanup();
 	if (argc < 2)
-		return run_command(&cmd_workbench, argc, argv);
+		return run_command(&cmd_workbench, argc, argv, front);
 	const char *name = argv[1];
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
 		printf("lathe %s\n", PACKAGE_VERSION);
@@ -711,7 +712,7 @@ int cmd_main(int argc, char **argv)
 		}
 	}
 	if (matches == 1 && name[0] != '-')
-		return run_command(found, argc - 1, argv + 1);
+		return run_command(found, argc - 1, argv + 1, front);
 	if (name[0] == '-') {
 		fprintf(stderr, "lathe: unknown option %s (see 'lathe --help')\n", name);
 		return CMD_USAGE;
@@ -722,7 +723,7 @@ int cmd_main(int argc, char **argv)
 	}
 	/* Not a command: a file for the workbench, with its options. */
 	if (access(name, F_OK) == 0)
-		return run_command(&cmd_workbench, argc, argv);
+		return run_command(&cmd_workbench, argc, argv, front);
 	fprintf(stderr, "lathe: unknown command or missing file '%s' (see 'lathe --help')\n", name);
 	return CMD_USAGE;
 }

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include "base/err.h"
 #include "base/fileio.h"
-#include "script/augment.h"
-#include "script/learn.h"
-#include "script/pipeline.h"
+#include "core/augment.h"
+#include "core/learn.h"
+#include "core/pipeline.h"
 
 enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2 };
 
@@ -29,7 +29,16 @@ enum {
 };
 
 /* What the parser collected for a subcommand. */
+/* What the other front ends lend the command line, wired in by main.c so
+ * that no front end includes another: the workbench (tui/tui.h) and the
+ * Lua pipeline runner (lua/lb.h). */
+struct cmd_front_ends {
+	int (*workbench)(const char *file, struct pipeline_opts *po);
+	int (*run_script)(int argc, char **argv, struct err *e);
+};
+
 struct cmd_args {
+	const struct cmd_front_ends *front;
 	struct pipeline_opts po;
 	const char *output;
 	bool report, json;
@@ -56,7 +65,7 @@ struct cmd {
 	int (*run)(const struct cmd *cmd, struct cmd_args *a);
 };
 
-int cmd_main(int argc, char **argv);
+int cmd_main(int argc, char **argv, const struct cmd_front_ends *front);
 /* Prints "lathe: MESSAGE" and returns CMD_RUNTIME. */
 int cmd_fail(const struct err *e);
 /* Claims an output before long work (base/fileio.h): CMD_OK, or the error

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "base/datadir.h"
-#include "tui/tui.h"
 
 /* The workbench needs a terminal; without one, say what it would have
  * opened and what works instead. */
@@ -13,7 +12,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	(void)cmd;
 	const char *file = a->npos ? a->pos[0] : NULL;
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-		return tui_run(file, &a->po);
+		return a->front->workbench(file, &a->po);
 	char shipped[8300];
 	if (!file) {
 		snprintf(shipped, sizeof shipped, "%s/ai4i2020.csv", datadir_find("datasets"));

@@ -17,7 +17,7 @@
 #include "base/utf8.h"
 #include "base/fileio.h"
 #include "io/hf_export.h"
-#include "script/learn.h"
+#include "core/learn.h"
 
 /* The screens, in tab order (their number keys follow it). */
 static const struct tui_screen *const screens[] = {&tui_data_screen,    &tui_clean_screen, &tui_text_screen,

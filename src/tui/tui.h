@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "data/stats.h"
-#include "script/pipeline.h"
+#include "core/pipeline.h"
 
 /* The full-screen workbench: `lathe [FILE]`. One file per screen; this
  * header holds what the screens share. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "base/datadir.h"
 #include "base/utf8.h"
-#include "script/augment.h"
+#include "core/augment.h"
 
 static const char *const help[] = {
 	"Augment: new training samples for rare classes, previewed",

@@ -16,7 +16,7 @@
 #include "base/strbuf.h"
 #include "base/utf8.h"
 #include "hooks/filter.h"
-#include "script/learn.h"
+#include "core/learn.h"
 
 static const char *const help[] = {
 	"Diagnose: ask the model",

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "base/utf8.h"
 #include "ml/metrics.h"
-#include "script/learn.h"
+#include "core/learn.h"
 
 static const char *const help[] = {
 	"Train: fit a model, watching it learn",

@@ -3,7 +3,7 @@
  * vocabulary), then the data-path settings and the rules-script check. */
 #include "config.h"
 
-#include "script/learn.h"
+#include "core/learn.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

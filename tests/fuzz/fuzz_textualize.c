@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include <string.h>
-#include "script/pipeline.h"
+#include "core/pipeline.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

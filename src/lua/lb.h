@@ -1,12 +1,12 @@
-#ifndef LATHE_SCRIPT_LB_H
-#define LATHE_SCRIPT_LB_H
+#ifndef LATHE_LUA_LB_H
+#define LATHE_LUA_LB_H
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdbool.h>
 #include "base/err.h"
-#include "script/augment.h"
-#include "script/pipeline.h"
+#include "core/augment.h"
+#include "core/pipeline.h"
 
 /* The `lathe` Lua module: load_csv, frames with clean/split/textualize,
  * write. Registered in package.preload so scripts `require "lathe"`. */
@@ -39,5 +39,9 @@ int lb_fail(lua_State *L, const struct err *e);
 void lb_augment_opts(lua_State *L, int opts, struct augment_opts *o);
 /* Adds train, pretrain and load_model to the module table on the stack. */
 void lb_model_register(lua_State *L);
+/* Runs a Lua pipeline script (argv[0]) with its arguments (argv[1..],
+ * also as the global arg) in a fresh state with the lathe module: the
+ * `lathe run` of the command line. 0, or -1 with the error. */
+int lb_run_script(int argc, char **argv, struct err *e);
 
 #endif

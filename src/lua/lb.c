@@ -9,11 +9,11 @@
 #include <jansson.h>
 #include "base/datadir.h"
 #include "base/fileio.h"
-#include "script/augment.h"
+#include "core/augment.h"
 #include "hooks/filter.h"
 #include "hooks/rules.h"
 #include "hooks/sandbox.h"
-#include "script/pipeline.h"
+#include "core/pipeline.h"
 #include "hooks/row.h"
 
 #define LB_FRAME "lathe.frame"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "script/learn.h"
+#include "core/learn.h"
 
 #define LB_MODEL "lathe.model"
 

@@ -16,7 +16,6 @@
 #include "base/strpool.h"
 #include "base/utf8.h"
 #include "hooks/sandbox.h"
-#include "script/lb.h"
 #include "data/split.h"
 #include "prep/value_tokens.h"
 

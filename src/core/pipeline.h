@@ -1,5 +1,5 @@
-#ifndef LATHE_SCRIPT_PIPELINE_H
-#define LATHE_SCRIPT_PIPELINE_H
+#ifndef LATHE_CORE_PIPELINE_H
+#define LATHE_CORE_PIPELINE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #include "pipeline.h"
 
 #include "data/samples.h"
-#include "script/augment.h"
+#include "core/augment_methods.h"
 #include "hooks/sandbox.h"
 
 #include <errno.h>

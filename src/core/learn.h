@@ -1,5 +1,5 @@
-#ifndef LATHE_SCRIPT_LEARN_H
-#define LATHE_SCRIPT_LEARN_H
+#ifndef LATHE_CORE_LEARN_H
+#define LATHE_CORE_LEARN_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -11,7 +11,7 @@
 #include "ml/metrics.h"
 #include "ml/model.h"
 #include "prep/wordpiece.h"
-#include "script/pipeline.h"
+#include "core/pipeline.h"
 
 /* Training a classifier on the textualized samples of a pipeline, and
  * applying a trained model to new data. */
