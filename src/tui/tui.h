@@ -17,6 +17,10 @@
 int tui_run(const char *data, struct pipeline_opts *po);
 
 struct tui;
+struct tui_train;
+struct tui_text;
+struct tui_augment;
+struct tui_diagnose;
 
 /* A screen: its name on the tab bar, a line of key hints for the status
  * line, its help text (lines), drawing, its keys (true when taken), and
@@ -39,7 +43,7 @@ struct tui_screen {
 extern const struct tui_screen tui_data_screen, tui_clean_screen, tui_text_screen, tui_augment_screen,
         tui_train_screen, tui_diagnose_screen;
 /* Whether a training runs (quitting then asks first). */
-bool tui_training(void);
+bool tui_training(const struct tui *ui);
 
 /* The settings in ~/.config/lathe/init.lua (tui_settings.c). */
 struct tui_config {
@@ -90,6 +94,11 @@ struct tui {
 	struct tui_config config;
 	char train_opts[2048];
 	bool train_pretrain;
+	/* each screen's own state, made on first use and freed by its close */
+	struct tui_train *train;
+	struct tui_text *text;
+	struct tui_augment *augment;
+	struct tui_diagnose *diagnose;
 	char trained_model[1024];      /* the last classifier the Train screen saved */
 	unsigned long trained_count;   /* counts them, so Diagnose knows to switch */
 	char status[512];
@@ -109,6 +118,8 @@ void tui_say(struct tui *ui, bool error, const char *fmt, ...) __attribute__((fo
 /* Reads a line at the bottom with a prompt; false when cancelled (Esc).
  * buf holds the initial text. */
 bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
+/* The file name of a path, for short messages. */
+const char *tui_base_name(const char *path);
 /* A yes-or-no question at the bottom, answered by one key. */
 bool tui_confirm(struct tui *ui, const char *question);
 /* A sparkline of counts in width cells (block characters, or ASCII). */

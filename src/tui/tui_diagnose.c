@@ -34,7 +34,7 @@ static const char *const help[] = {
 enum { HISTORY_MAX = 500 };
 
 /* The screen's state; readline's callback interface is global too. */
-static struct {
+struct tui_diagnose {
 	bool ready, has_model;
 	struct tui *ui;
 	struct learner l;
@@ -50,55 +50,68 @@ static struct {
 	int pending;               /* the key readline reads next */
 	char **words;              /* for completion */
 	size_t nwords;
-} dg;
+};
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Readline's callback interface is process-wide and its callbacks take
+ * no context: they find the screen's state here, set while it is open. */
+static struct tui_diagnose *readline_owner;
 
-static void say(const char *fmt, ...)
+/* The workbench's state of this screen, made on first use. */
+static struct tui_diagnose *diagnose_of(struct tui *ui)
+{
+	if (!ui->diagnose)
+		ui->diagnose = xcalloc(1, sizeof *ui->diagnose);
+	return ui->diagnose;
+}
+
+static void say(struct tui_diagnose *dg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct tui_diagnose *dg, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char line[2048];
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	strbuf_puts(&dg.answer, line);
-	strbuf_puts(&dg.answer, "\n");
+	strbuf_puts(&dg->answer, line);
+	strbuf_puts(&dg->answer, "\n");
 }
 
-static size_t best_of(const float *probs)
+static size_t best_of(const struct tui_diagnose *dg, const float *probs)
 {
 	size_t best = 0;
-	for (size_t k = 1; k < dg.l.mf.nlabels; k++)
+	for (size_t k = 1; k < dg->l.mf.nlabels; k++)
 		best = probs[k] > probs[best] ? k : best;
 	return best;
 }
 
-static void add_word(const char *w)
+static void add_word(struct tui_diagnose *dg, const char *w)
 {
-	for (size_t i = 0; i < dg.nwords; i++)
-		if (strcmp(dg.words[i], w) == 0)
+	for (size_t i = 0; i < dg->nwords; i++)
+		if (strcmp(dg->words[i], w) == 0)
 			return;
-	dg.words = xrealloc(dg.words, (dg.nwords + 1) * sizeof *dg.words);
-	dg.words[dg.nwords++] = xstrdup(w);
+	dg->words = xrealloc(dg->words, (dg->nwords + 1) * sizeof *dg->words);
+	dg->words[dg->nwords++] = xstrdup(w);
 }
 
-static void close_model(void)
+static void close_model(struct tui_diagnose *dg)
 {
-	if (dg.applied)
-		pipeline_close(&dg.p);
-	dg.applied = false;
-	if (dg.has_model)
-		learner_free(&dg.l);
-	dg.has_model = false;
-	for (size_t i = 0; i < dg.nwords; i++)
-		free(dg.words[i]);
-	free(dg.words);
-	dg.words = NULL;
-	dg.nwords = 0;
+	if (dg->applied)
+		pipeline_close(&dg->p);
+	dg->applied = false;
+	if (dg->has_model)
+		learner_free(&dg->l);
+	dg->has_model = false;
+	for (size_t i = 0; i < dg->nwords; i++)
+		free(dg->words[i]);
+	free(dg->words);
+	dg->words = NULL;
+	dg->nwords = 0;
 }
 
 /* The log through the model's own data path, in the background. */
 struct prepare_job {
+	struct tui_diagnose *dg;
 	struct pipeline_opts po;
 	const char *data;
 	struct err e;
@@ -109,7 +122,7 @@ struct prepare_job {
 static void prepare_work(void *ctx)
 {
 	struct prepare_job *j = ctx;
-	j->rc = learner_prepare(&dg.l, &j->po, j->data, &dg.p, &j->e);
+	j->rc = learner_prepare(&j->dg->l, &j->po, j->data, &j->dg->p, &j->e);
 }
 
 static void prepare_describe(void *ctx, char *line, size_t size)
@@ -121,79 +134,80 @@ static void prepare_describe(void *ctx, char *line, size_t size)
 /* Loads a model and runs the workbench's log through its data path. */
 static bool open_model(struct tui *ui, const char *path)
 {
+	struct tui_diagnose *dg = diagnose_of(ui);
 	struct err e;
 	struct learner l;
 	if (learner_load(path, 32, &l, &e)) {
 		tui_say(ui, true, "%s", e.msg);
 		return false;
 	}
-	close_model();
-	dg.l = l;
-	dg.has_model = true;
-	if (path != dg.model)
-		snprintf(dg.model, sizeof dg.model, "%s", path);
-	struct prepare_job j = {.data = ui->data_path};
+	close_model(dg);
+	dg->l = l;
+	dg->has_model = true;
+	if (path != dg->model)
+		snprintf(dg->model, sizeof dg->model, "%s", path);
+	struct prepare_job j = {.dg = dg, .data = ui->data_path};
 	pipeline_opts_init(&j.po);
 	j.po.load = ui->po.load;
 	j.po.load.cancel = &j.cancel;
 	if (tui_background(ui, prepare_work, prepare_describe, &j, &j.cancel)) {
-		say("cancelled: the model answers free text; model %s prepares the log again", dg.model);
-		pipeline_close(&dg.p);
+		say(dg, "cancelled: the model answers free text; model %s prepares the log again", dg->model);
+		pipeline_close(&dg->p);
 	} else if (j.rc) {
 		/* the model still answers free text */
-		say("the log does not go through this model's data path: %s", j.e.msg);
-		pipeline_close(&dg.p);
+		say(dg, "the log does not go through this model's data path: %s", j.e.msg);
+		pipeline_close(&dg->p);
 	} else {
-		dg.p.o = NULL;  /* the options were the job's, gone now */
-		dg.applied = true;
+		dg->p.o = NULL;  /* the options were the job's, gone now */
+		dg->applied = true;
 	}
-	dg.generation = ui->generation;
+	dg->generation = ui->generation;
 	/* completion: the log's column names and the model's whole words */
 	for (size_t c = 0; c < ui->p.t->ncols; c++)
-		add_word(ui->p.t->cols[c].name);
-	add_word("row");
-	add_word("where");
-	add_word("model");
-	for (size_t i = WORDPIECE_SPECIALS; i < dg.l.mf.nvocab; i++) {
-		const char *w = dg.l.mf.vocab[i];
+		add_word(dg, ui->p.t->cols[c].name);
+	add_word(dg, "row");
+	add_word(dg, "where");
+	add_word(dg, "model");
+	for (size_t i = WORDPIECE_SPECIALS; i < dg->l.mf.nvocab; i++) {
+		const char *w = dg->l.mf.vocab[i];
 		if (strlen(w) > 2 && strncmp(w, "##", 2) != 0 && (w[0] & 0x80) == 0)
-			add_word(w);
+			add_word(dg, w);
 	}
 	return true;
 }
 
-static void answer_row(long source)
+static void answer_row(struct tui_diagnose *dg, long source)
 {
-	const struct table *t = dg.p.t;
+	const struct table *t = dg->p.t;
 	for (size_t r = 0; r < t->nrows; r++) {
 		if (t->source_row[r] != source)
 			continue;
 		char buf[256];
-		float *pr = xmalloc(dg.l.mf.nlabels * sizeof *pr);
-		learner_predict_rows(&dg.l, &dg.p, &r, 1, pr);
-		const char *truth = pipeline_label(&dg.p, r, buf, sizeof buf);
-		say("data row %ld: %s", source, dg.p.texts[r]);
-		say("predicted %s%s%s", dg.l.mf.labels[best_of(pr)], *truth ? ", actual " : "", truth);
-		learner_answer(&dg.l, pr, dg.ui->unicode, &dg.answer);
+		float *pr = xmalloc(dg->l.mf.nlabels * sizeof *pr);
+		learner_predict_rows(&dg->l, &dg->p, &r, 1, pr);
+		const char *truth = pipeline_label(&dg->p, r, buf, sizeof buf);
+		say(dg, "data row %ld: %s", source, dg->p.texts[r]);
+		say(dg, "predicted %s%s%s", dg->l.mf.labels[best_of(dg, pr)], *truth ? ", actual " : "", truth);
+		learner_answer(&dg->l, pr, dg->ui->unicode, &dg->answer);
 		free(pr);
 		return;
 	}
-	say("no data row %ld (after cleaning)", source);
+	say(dg, "no data row %ld (after cleaning)", source);
 }
 
-static void answer_where(const char *expr)
+static void answer_where(struct tui_diagnose *dg, const char *expr)
 {
 	struct err e;
 	struct row_filter *f;
-	const struct table *t = dg.p.t;
+	const struct table *t = dg->p.t;
 	bool *keep = xmalloc(t->nrows + 1);
 	long n = -1;
-	if (row_filter_new(expr, t, dg.ui->po.lua_limit, &f, &e) == 0) {
+	if (row_filter_new(expr, t, dg->ui->po.lua_limit, &f, &e) == 0) {
 		n = row_filter_apply(f, t, NULL, t->nrows, keep, &e);
 		row_filter_free(f);
 	}
 	if (n < 0) {
-		say("%s", e.msg);
+		say(dg, "%s", e.msg);
 		free(keep);
 		return;
 	}
@@ -204,25 +218,25 @@ static void answer_where(const char *expr)
 	for (size_t r = 0; r < t->nrows && m < PREDICT_MAX; r++)
 		if (keep[r])
 			rows[m++] = r;
-	float *probs = xmalloc((m * dg.l.mf.nlabels + 1) * sizeof *probs);
-	learner_predict_rows(&dg.l, &dg.p, rows, m, probs);
+	float *probs = xmalloc((m * dg->l.mf.nlabels + 1) * sizeof *probs);
+	learner_predict_rows(&dg->l, &dg->p, rows, m, probs);
 	size_t right = 0, labelled = 0;
 	char buf[256];
-	say("%-8s %-18s %-18s %s", "row", "predicted", "actual", "p");
+	say(dg, "%-8s %-18s %-18s %s", "row", "predicted", "actual", "p");
 	for (size_t i = 0; i < m; i++) {
-		const float *pr = probs + i * dg.l.mf.nlabels;
-		size_t best = best_of(pr);
-		const char *truth = pipeline_label(&dg.p, rows[i], buf, sizeof buf);
+		const float *pr = probs + i * dg->l.mf.nlabels;
+		size_t best = best_of(dg, pr);
+		const char *truth = pipeline_label(&dg->p, rows[i], buf, sizeof buf);
 		if (*truth) {
 			labelled++;
-			right += strcmp(truth, dg.l.mf.labels[best]) == 0;
+			right += strcmp(truth, dg->l.mf.labels[best]) == 0;
 		}
 		if (i < SHOW_MAX)
-			say("%-8lld %-18s %-18s %.2f", (long long)t->source_row[rows[i]], dg.l.mf.labels[best], truth, pr[best]);
+			say(dg, "%-8lld %-18s %-18s %.2f", (long long)t->source_row[rows[i]], dg->l.mf.labels[best], truth, pr[best]);
 	}
-	say("%ld rows where %s%s", n, expr, (size_t)n > m ? " (the first 20000 predicted)" : "");
+	say(dg, "%ld rows where %s%s", n, expr, (size_t)n > m ? " (the first 20000 predicted)" : "");
 	if (labelled)
-		say("the model agrees with the label on %zu of %zu (%.1f%%)", right, labelled, 100.0 * (double)right / (double)labelled);
+		say(dg, "the model agrees with the label on %zu of %zu (%.1f%%)", right, labelled, 100.0 * (double)right / (double)labelled);
 	free(probs);
 	free(rows);
 	free(keep);
@@ -231,6 +245,7 @@ static void answer_where(const char *expr)
 /* readline calls this with each finished line. */
 static void on_line(char *line)
 {
+	struct tui_diagnose *dg = readline_owner;
 	if (!line)
 		return;
 	char *q = line;
@@ -238,35 +253,35 @@ static void on_line(char *line)
 		q++;
 	if (*q) {
 		add_history(q);
-		strbuf_clear(&dg.answer);
-		say("> %s", q);
+		strbuf_clear(&dg->answer);
+		say(dg, "> %s", q);
 		char *end;
 		if (strncmp(q, "model ", 6) == 0) {
-			if (open_model(dg.ui, q + 6))
-				say("model %s", dg.model);
-		} else if (!dg.has_model) {
-			say("no model: model FILE loads one");
+			if (open_model(dg->ui, q + 6))
+				say(dg, "model %s", dg->model);
+		} else if (!dg->has_model) {
+			say(dg, "no model: model FILE loads one");
 		} else if (strncmp(q, "row ", 4) == 0 && strtol(q + 4, &end, 10) > 0 && *end == '\0') {
-			if (dg.applied)
-				answer_row(strtol(q + 4, NULL, 10));
+			if (dg->applied)
+				answer_row(dg, strtol(q + 4, NULL, 10));
 			else
-				say("the log did not go through this model: only free text");
+				say(dg, "the log did not go through this model: only free text");
 		} else if (strncmp(q, "where ", 6) == 0) {
-			if (dg.applied)
-				answer_where(q + 6);
+			if (dg->applied)
+				answer_where(dg, q + 6);
 			else
-				say("the log did not go through this model: only free text");
+				say(dg, "the log did not go through this model: only free text");
 		} else {
-			float *pr = xmalloc(dg.l.mf.nlabels * sizeof *pr);
-			learner_predict(&dg.l, &q, 1, pr);
-			say("predicted %s", dg.l.mf.labels[best_of(pr)]);
-			learner_answer(&dg.l, pr, dg.ui->unicode, &dg.answer);
+			float *pr = xmalloc(dg->l.mf.nlabels * sizeof *pr);
+			learner_predict(&dg->l, &q, 1, pr);
+			say(dg, "predicted %s", dg->l.mf.labels[best_of(dg, pr)]);
+			learner_answer(&dg->l, pr, dg->ui->unicode, &dg->answer);
 			free(pr);
 		}
 	}
 	char note[200];
-	if (dg.has_model && learner_take_cut_note(&dg.l, note, sizeof note))
-		say("warning: %s", note);
+	if (dg->has_model && learner_take_cut_note(&dg->l, note, sizeof note))
+		say(dg, "warning: %s", note);
 	free(line);
 }
 
@@ -275,9 +290,10 @@ static void on_line(char *line)
 
 static int feed_key(FILE *in)
 {
+	struct tui_diagnose *dg = readline_owner;
 	(void)in;
-	int c = dg.pending;
-	dg.pending = EOF;
+	int c = dg->pending;
+	dg->pending = EOF;
 	return c;
 }
 
@@ -285,7 +301,8 @@ static int feed_key(FILE *in)
  * holds them, and they come one by one through feed_key. */
 static int no_typeahead(void)
 {
-	return dg.pending != EOF;
+	struct tui_diagnose *dg = readline_owner;
+	return dg->pending != EOF;
 }
 
 static void redisplay(void)
@@ -295,13 +312,14 @@ static void redisplay(void)
 
 static char *complete_word(const char *text, int state)
 {
+	struct tui_diagnose *dg = readline_owner;
 	static size_t next, len;
 	if (!state) {
 		next = 0;
 		len = strlen(text);
 	}
-	while (next < dg.nwords) {
-		const char *w = dg.words[next++];
+	while (next < dg->nwords) {
+		const char *w = dg->words[next++];
 		if (strncasecmp(w, text, len) == 0)
 			return xstrdup(w);
 	}
@@ -319,17 +337,18 @@ static char **complete(const char *text, int start, int end)
 /* Several matches: list them in the answer area. */
 static void show_matches(char **matches, int n, int longest)
 {
+	struct tui_diagnose *dg = readline_owner;
 	(void)longest;
 	struct strbuf b = {0};
 	for (int i = 1; i <= n && i < 40; i++) {
 		strbuf_puts(&b, matches[i]);
 		strbuf_puts(&b, "  ");
 	}
-	tui_say(dg.ui, false, "%s", b.s ? b.s : "");
+	tui_say(dg->ui, false, "%s", b.s ? b.s : "");
 	strbuf_free(&b);
 }
 
-static void history_path(void)
+static void history_path(struct tui_diagnose *dg)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	char dir[900];
@@ -348,21 +367,24 @@ static void history_path(void)
 		}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return;
-	snprintf(dg.history, sizeof dg.history, "%s/history", dir);
+	snprintf(dg->history, sizeof dg->history, "%s/history", dir);
 }
 
-static void greet(const struct tui *ui)
+static void greet(struct tui *ui)
 {
-	bool trained = ui->trained_count && strcmp(dg.model, ui->trained_model) == 0;
-	say("model %s%s%s; ask in free text, row N or where EXPR", dg.model, trained ? ", just trained on " : "",
+	struct tui_diagnose *dg = diagnose_of(ui);
+	bool trained = ui->trained_count && strcmp(dg->model, ui->trained_model) == 0;
+	say(dg, "model %s%s%s; ask in free text, row N or where EXPR", dg->model, trained ? ", just trained on " : "",
 	    trained ? ui->data_path : "");
 }
 
 static void setup(struct tui *ui)
 {
-	dg.ui = ui;
-	dg.ready = true;
-	dg.pending = EOF;
+	struct tui_diagnose *dg = diagnose_of(ui);
+	dg->ui = ui;
+	dg->ready = true;
+	dg->pending = EOF;
+	readline_owner = dg;
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_change_environment = 0;
@@ -377,40 +399,42 @@ static void setup(struct tui *ui)
 	rl_readline_name = "lathe";
 	using_history();
 	stifle_history(HISTORY_MAX);
-	history_path();
-	if (dg.history[0])
-		read_history(dg.history);
+	history_path(dg);
+	if (dg->history[0])
+		read_history(dg->history);
 	rl_callback_handler_install("", on_line);
-	dg.trained_seen = ui->trained_count;
+	dg->trained_seen = ui->trained_count;
 	if (ui->trained_count)
-		snprintf(dg.model, sizeof dg.model, "%s", ui->trained_model);
+		snprintf(dg->model, sizeof dg->model, "%s", ui->trained_model);
 	else if (ui->config.has_model)
-		snprintf(dg.model, sizeof dg.model, "%s", ui->config.model);
+		snprintf(dg->model, sizeof dg->model, "%s", ui->config.model);
 	else
-		snprintf(dg.model, sizeof dg.model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
-	if (open_model(ui, dg.model))
+		snprintf(dg->model, sizeof dg->model, "%s/ai4i-tiny.safetensors", datadir_find("models"));
+	if (open_model(ui, dg->model))
 		greet(ui);
 }
 
 /* A model just trained on the Train screen replaces the one in use. */
 static void take_trained(struct tui *ui)
 {
-	dg.trained_seen = ui->trained_count;
-	strbuf_clear(&dg.answer);
+	struct tui_diagnose *dg = diagnose_of(ui);
+	dg->trained_seen = ui->trained_count;
+	strbuf_clear(&dg->answer);
 	if (open_model(ui, ui->trained_model))
 		greet(ui);
 }
 
 static void draw(struct tui *ui)
 {
-	if (!dg.ready)
+	struct tui_diagnose *dg = diagnose_of(ui);
+	if (!dg->ready)
 		setup(ui);
-	if (dg.trained_seen != ui->trained_count)
+	if (dg->trained_seen != ui->trained_count)
 		take_trained(ui);
-	else if (dg.has_model && dg.generation != ui->generation)
-		open_model(ui, dg.model);
+	else if (dg->has_model && dg->generation != ui->generation)
+		open_model(ui, dg->model);
 	int y = 2, prompt_y = LINES - 3;
-	const char *a = dg.answer.s ? dg.answer.s : "";
+	const char *a = dg->answer.s ? dg->answer.s : "";
 	/* the answer's last lines that fit above the prompt */
 	int lines = 0;
 	for (const char *s = a; *s; s++)
@@ -430,7 +454,7 @@ static void draw(struct tui *ui)
 		s += len + (nl ? 1 : 0);
 	}
 	tui_attr_on(ui, TUI_HEADER);
-	tui_put(prompt_y - 1, 1, dg.has_model ? dg.model : "no model", COLS - 2);
+	tui_put(prompt_y - 1, 1, dg->has_model ? dg->model : "no model", COLS - 2);
 	tui_attr_off(ui, TUI_HEADER);
 	const char *prompt = "diagnose> ";
 	mvaddstr(prompt_y, 1, prompt);
@@ -459,7 +483,8 @@ static void draw(struct tui *ui)
  * readline gets the bindings' functions for them. */
 static bool key(struct tui *ui, int ch)
 {
-	if (!dg.ready)
+	struct tui_diagnose *dg = diagnose_of(ui);
+	if (!dg->ready)
 		setup(ui);
 	switch (ch) {
 	case KEY_UP:
@@ -492,23 +517,27 @@ static bool key(struct tui *ui, int ch)
 	}
 	if (ch < 0 || ch > 255)
 		return false;
-	dg.pending = ch;
+	dg->pending = ch;
 	rl_callback_read_char();
 	return true;
 }
 
 static void close_screen(struct tui *ui)
 {
-	(void)ui;
-	if (!dg.ready)
+	struct tui_diagnose *dg = ui->diagnose;
+	if (!dg)
 		return;
-	rl_callback_handler_remove();
-	if (dg.history[0] && write_history(dg.history) != 0)
-		fprintf(stderr, "lathe: cannot keep the diagnosis history in %s\n", dg.history);
-	close_model();
-	strbuf_free(&dg.answer);
-	clear_history();
-	dg.ready = false;
+	if (dg->ready) {
+		rl_callback_handler_remove();
+		if (dg->history[0] && write_history(dg->history) != 0)
+			fprintf(stderr, "lathe: cannot keep the diagnosis history in %s\n", dg->history);
+		clear_history();
+		readline_owner = NULL;
+	}
+	close_model(dg);
+	strbuf_free(&dg->answer);
+	free(dg);
+	ui->diagnose = NULL;
 }
 
 const struct tui_screen tui_diagnose_screen = {

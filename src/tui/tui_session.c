@@ -65,7 +65,7 @@ static const char *known(const char *s, const char *a, const char *b)
 bool tui_record(struct tui *ui, const char *what)
 {
 	/* a training reads the settings while it runs */
-	if (tui_training()) {
+	if (tui_training(ui)) {
 		tui_say(ui, true, "%s: wait until training stops (x stops it)", what);
 		return false;
 	}
@@ -78,7 +78,7 @@ bool tui_record(struct tui *ui, const char *what)
 
 bool tui_undo(struct tui *ui)
 {
-	if (tui_training()) {
+	if (tui_training(ui)) {
 		tui_say(ui, true, "undo: wait until training stops (x stops it)");
 		return false;
 	}

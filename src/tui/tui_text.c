@@ -25,57 +25,66 @@ static const char *const help[] = {
 	NULL,
 };
 
-static struct {
+struct tui_text {
 	unsigned long generation;
 	int fact;
 	struct wordpiece *wp;          /* learned on the training texts, as train would */
 	char error[1024];
 	char **labels;                 /* the label distribution, counted once per load */
 	size_t *counts, nlabels;
-} tx;
+};
 
-static void forget_labels(void)
+/* The workbench's state of this screen, made on first use. */
+static struct tui_text *text_of(struct tui *ui)
 {
-	for (size_t k = 0; k < tx.nlabels; k++)
-		free(tx.labels[k]);
-	free(tx.labels);
-	free(tx.counts);
-	tx.labels = NULL;
-	tx.counts = NULL;
-	tx.nlabels = 0;
+	if (!ui->text)
+		ui->text = xcalloc(1, sizeof *ui->text);
+	return ui->text;
 }
 
-static void count_labels(const struct pipeline *p)
+static void forget_labels(struct tui_text *tx)
 {
-	forget_labels();
+	for (size_t k = 0; k < tx->nlabels; k++)
+		free(tx->labels[k]);
+	free(tx->labels);
+	free(tx->counts);
+	tx->labels = NULL;
+	tx->counts = NULL;
+	tx->nlabels = 0;
+}
+
+static void count_labels(struct tui_text *tx, const struct pipeline *p)
+{
+	forget_labels(tx);
 	if (p->label_col < 0)
 		return;
 	struct table_groups g;
 	table_groups_by(p->t, p->label_col, &g);
-	tx.labels = xcalloc(g.n + 1, sizeof *tx.labels);
-	tx.counts = xcalloc(g.n + 1, sizeof *tx.counts);
+	tx->labels = xcalloc(g.n + 1, sizeof *tx->labels);
+	tx->counts = xcalloc(g.n + 1, sizeof *tx->counts);
 	char buf[256];
 	for (size_t k = 0; k < g.n; k++) {
-		tx.labels[k] = xstrdup(pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf));
-		tx.counts[k] = g.start[k + 1] - g.start[k];
+		tx->labels[k] = xstrdup(pipeline_label(p, g.rows[g.start[k]], buf, sizeof buf));
+		tx->counts[k] = g.start[k + 1] - g.start[k];
 	}
-	tx.nlabels = g.n;
+	tx->nlabels = g.n;
 	table_groups_free(&g);
 }
 
 /* The texts (textualized once, in the background) and a vocabulary. */
 static bool ready(struct tui *ui)
 {
+	struct tui_text *tx = text_of(ui);
 	/* once per load: done, or failed with its message kept */
-	if (tx.generation == ui->generation)
-		return tx.wp && ui->p.texts;
-	tx.generation = ui->generation;
-	count_labels(&ui->p);
-	wordpiece_free(tx.wp);
-	tx.wp = NULL;
-	tx.error[0] = '\0';
+	if (tx->generation == ui->generation)
+		return tx->wp && ui->p.texts;
+	tx->generation = ui->generation;
+	count_labels(tx, &ui->p);
+	wordpiece_free(tx->wp);
+	tx->wp = NULL;
+	tx->error[0] = '\0';
 	if (ui->p.samples || !tui_textualize(ui)) {
-		snprintf(tx.error, sizeof tx.error, "%s",
+		snprintf(tx->error, sizeof tx->error, "%s",
 		         ui->p.samples ? "textualized samples: no textualizer to inspect"
 		         : ui->text_cancelled ? "textualizing was cancelled: t starts it again"
 		                              : ui->status);
@@ -90,22 +99,23 @@ static bool ready(struct tui *ui)
 	for (size_t r = 0; r < ui->p.t->nrows && n < VOCAB_TEXTS; r++)
 		if (ui->p.part[r] == SPLIT_TRAIN)
 			train[n++] = ui->p.texts[r];
-	tx.wp = wordpiece_train(train, n, 1000, &e);
+	tx->wp = wordpiece_train(train, n, 1000, &e);
 	free(train);
-	if (!tx.wp)
-		snprintf(tx.error, sizeof tx.error, "%s", e.msg);
-	return tx.wp != NULL;
+	if (!tx->wp)
+		snprintf(tx->error, sizeof tx->error, "%s", e.msg);
+	return tx->wp != NULL;
 }
 
 static void draw(struct tui *ui)
 {
+	struct tui_text *tx = text_of(ui);
 	ready(ui);
 	const struct pipeline *p = &ui->p;
 	int y = 2;
 	char line[2048];
-	if (tx.error[0] || !p->tz || !p->texts) {
+	if (tx->error[0] || !p->tz || !p->texts) {
 		tui_attr_on(ui, TUI_ERROR);
-		tui_put(y, 1, tx.error[0] ? tx.error : "no texts yet", COLS - 2);
+		tui_put(y, 1, tx->error[0] ? tx->error : "no texts yet", COLS - 2);
 		tui_attr_off(ui, TUI_ERROR);
 		return;
 	}
@@ -115,8 +125,8 @@ static void draw(struct tui *ui)
 	size_t nf = textualize_nfacts(p->tz);
 	struct fact_explain *fx = xcalloc(nf + 1, sizeof *fx);
 	textualize_explain(p->tz, p->t, r, fx);
-	if (tx.fact >= (int)nf)
-		tx.fact = nf ? (int)nf - 1 : 0;
+	if (tx->fact >= (int)nf)
+		tx->fact = nf ? (int)nf - 1 : 0;
 	snprintf(line, sizeof line, "data row %lld in %s  (wording %s, binning %s; %s)", (long long)p->t->source_row[r],
 	         split_part_name(p->part[r]), p->text.lang, p->text.binning == TEXT_BIN_ZSCORE ? "z-score" : "quantile",
 	         p->split_note);
@@ -133,7 +143,7 @@ static void draw(struct tui *ui)
 	tui_attr_off(ui, TUI_DIM);
 	for (size_t i = 0; i < nf && y < LINES / 2; i++) {
 		const char *cell[] = {fx[i].column, fx[i].value, fx[i].name, fx[i].why};
-		if ((int)i == tx.fact)
+		if ((int)i == tx->fact)
 			tui_attr_on(ui, TUI_CURSOR);
 		for (int c = 0; c < 4; c++) {
 			tui_put(y, at[c], cell[c], c < 3 ? at[c + 1] - at[c] - 1 : COLS - 1 - at[c]);
@@ -141,7 +151,7 @@ static void draw(struct tui *ui)
 				addch(' ');
 		}
 		y++;
-		if ((int)i == tx.fact)
+		if ((int)i == tx->fact)
 			tui_attr_off(ui, TUI_CURSOR);
 	}
 	free(fx);
@@ -154,13 +164,13 @@ static void draw(struct tui *ui)
 	tui_attr_off(ui, TUI_ACCENT);
 	if (p->rules && rules_has_textualize(p->rules))
 		tui_put(y++, 3, "(the rules script's textualize() may have rewritten it)", COLS - 4);
-	if (tx.wp) {
+	if (tx->wp) {
 		int32_t ids[512];
-		size_t k = wordpiece_encode(tx.wp, p->texts[r], ids, 512);
+		size_t k = wordpiece_encode(tx->wp, p->texts[r], ids, 512);
 		struct strbuf b = {0};
 		for (size_t i = 0; i < k && i < 512; i++) {
 			strbuf_puts(&b, i ? " " : "");
-			strbuf_puts(&b, wordpiece_token(tx.wp, ids[i]));
+			strbuf_puts(&b, wordpiece_token(tx->wp, ids[i]));
 		}
 		tui_attr_on(ui, TUI_HEADER);
 		snprintf(line, sizeof line, "tokens (%zu)", k + 2);
@@ -171,16 +181,16 @@ static void draw(struct tui *ui)
 		strbuf_free(&b);
 	}
 	/* the label distribution */
-	if (tx.nlabels && y + 2 < LINES - 1) {
+	if (tx->nlabels && y + 2 < LINES - 1) {
 		y++;
 		tui_attr_on(ui, TUI_HEADER);
 		tui_put(y++, 1, "labels", 10);
 		tui_attr_off(ui, TUI_HEADER);
-		for (size_t k = 0; k < tx.nlabels && y < LINES - 1; k++) {
-			double share = (double)tx.counts[k] / (double)p->t->nrows;
+		for (size_t k = 0; k < tx->nlabels && y < LINES - 1; k++) {
+			double share = (double)tx->counts[k] / (double)p->t->nrows;
 			struct strbuf bar = {0};
 			strbuf_repeat(&bar, ui->unicode ? "\xE2\x96\x88" : "#", (size_t)(share * 40 + 0.999));
-			snprintf(line, sizeof line, "%-18.18s %7zu %5.1f%%  %s", tx.labels[k], tx.counts[k], 100.0 * share,
+			snprintf(line, sizeof line, "%-18.18s %7zu %5.1f%%  %s", tx->labels[k], tx->counts[k], 100.0 * share,
 			         bar.s ? bar.s : "");
 			strbuf_free(&bar);
 			tui_put(y++, 3, line, COLS - 4);
@@ -198,10 +208,11 @@ static void reload(struct tui *ui)
 /* Fixed thresholds for the chosen fact, as --levels sets them. */
 static void edit_cuts(struct tui *ui)
 {
+	struct tui_text *tx = text_of(ui);
 	size_t nf = textualize_nfacts(ui->p.tz);
 	struct fact_explain *fx = xcalloc(nf + 1, sizeof *fx);
 	textualize_explain(ui->p.tz, ui->p.t, ui->nview ? ui->view[ui->row] : 0, fx);
-	struct fact_explain *f = tx.fact < (int)nf ? &fx[tx.fact] : NULL;
+	struct fact_explain *f = tx->fact < (int)nf ? &fx[tx->fact] : NULL;
 	if (!f || !f->numeric) {
 		tui_say(ui, true, "only a numeric fact has thresholds");
 		free(fx);
@@ -248,6 +259,7 @@ static void edit_cuts(struct tui *ui)
 
 static bool key(struct tui *ui, int ch)
 {
+	struct tui_text *tx = text_of(ui);
 	char what[64];
 	switch (ch) {
 	case 'n':
@@ -260,12 +272,12 @@ static bool key(struct tui *ui, int ch)
 		return true;
 	case 'j':
 	case KEY_DOWN:
-		tx.fact++;
+		tx->fact++;
 		return true;
 	case 'k':
 	case KEY_UP:
-		if (tx.fact > 0)
-			tx.fact--;
+		if (tx->fact > 0)
+			tx->fact--;
 		return true;
 	case 'w':
 		snprintf(what, sizeof what, "wording %s", strcmp(ui->p.text.lang, "zh") == 0 ? "en" : "zh");
@@ -288,7 +300,7 @@ static bool key(struct tui *ui, int ch)
 	case 't':
 		ui->text_cancelled = false;
 		ui->text_failed = 0;
-		tx.generation = 0;
+		tx->generation = 0;
 		return true;
 	}
 	return false;
@@ -296,10 +308,13 @@ static bool key(struct tui *ui, int ch)
 
 static void close_screen(struct tui *ui)
 {
-	(void)ui;
-	wordpiece_free(tx.wp);
-	tx.wp = NULL;
-	forget_labels();
+	struct tui_text *tx = ui->text;
+	if (!tx)
+		return;
+	wordpiece_free(tx->wp);
+	forget_labels(tx);
+	free(tx);
+	ui->text = NULL;
 }
 
 const struct tui_screen tui_text_screen = {
