@@ -622,8 +622,11 @@ int cmd_run_pipeline(const struct cmd *cmd, struct cmd_args *a, bool text,
 	}
 	if (rc == CMD_OK && text)
 		cmd_say_split(&p);
+	/* The JSON report is machine-readable output: standard output when the
+	 * data went to a file, else beside it on standard error. */
+	bool to_file = a->output && strcmp(a->output, "-") != 0;
 	if (rc == CMD_OK && (a->report || a->json))
-		cmd_print_report(stderr, &p, a->json);
+		cmd_print_report(a->json && to_file ? stdout : stderr, &p, a->json);
 	pipeline_close(&p);
 	atomic_release(&claim);
 	return rc;

@@ -69,7 +69,12 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 			rc = cmd_fail(&e);
 			goto out;
 		}
+		char truth[256];
+		const char *label = pipeline_label(&p, r, truth, sizeof truth);
 		printf("row %ld: %s\n", a->row, p.texts[r]);
+		/* the label the log gives the row, beside the model's answer */
+		if (*label)
+			printf("actual: %s\n", label);
 		print_answer(&l, probs + r * K);
 		goto out;
 	}

@@ -73,6 +73,11 @@ struct tui {
 	char data_buf[1024], rules_buf[1024];
 	char label_buf[256];       /* the label column po.label names, owned here */
 	struct col_stats *stats;       /* per column of p.t */
+	struct tui_common_values {     /* the Data screen's most common values of a text column */
+		unsigned long generation;
+		size_t col;
+		char text[512];
+	} common;
 	size_t *view, nview;
 	char filter[512];              /* "" = every row */
 	long sort_col;                 /* -1 = file order */

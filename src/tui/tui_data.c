@@ -194,9 +194,32 @@ static void summary(struct tui *ui, int y)
 	size_t c = ui->col;
 	const struct col_stats *s = &ui->stats[c];
 	char line[512];
+	/* the shown rows' figures, as the histogram beside them: a filter
+	 * changes both (distinct stays the whole log's) */
+	bool filtered = ui->nview < t->nrows;
+	size_t missing = s->missing, seen = 0;
+	double lo = s->min, hi = s->max, mean = s->mean, sum = 0;
+	if (t->cols[c].type == COL_NUM && filtered) {
+		missing = 0;
+		lo = INFINITY, hi = -INFINITY;
+		for (size_t i = 0; i < ui->nview; i++) {
+			double v = t->cols[c].num[ui->view[i]];
+			if (isnan(v)) {
+				missing++;
+				continue;
+			}
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+			sum += v;
+			seen++;
+		}
+		mean = seen ? sum / (double)seen : NAN;
+		if (!seen)
+			lo = hi = NAN;
+	}
 	if (t->cols[c].type == COL_NUM)
-		snprintf(line, sizeof line, "%s  number  missing %zu  min %.6g  mean %.6g  max %.6g  distinct %zu  ",
-		         t->cols[c].name, s->missing, s->min, s->mean, s->max, s->distinct);
+		snprintf(line, sizeof line, "%s  number  missing %zu  min %.6g  mean %.6g  max %.6g  distinct %zu%s  ",
+		         t->cols[c].name, missing, lo, mean, hi, s->distinct, filtered ? "  (shown rows)" : "");
 	else
 		snprintf(line, sizeof line, "%s  %s  missing %zu  distinct %zu  ", t->cols[c].name,
 		         table_type_name(t->cols[c].type), s->missing, s->distinct);
@@ -204,7 +227,7 @@ static void summary(struct tui *ui, int y)
 	tui_put(y, 0, line, COLS);
 	tui_attr_off(ui, TUI_HEADER);
 	int x = (int)utf8_width(line);
-	if (t->cols[c].type == COL_NUM && s->max > s->min && x + 10 < COLS) {
+	if (t->cols[c].type == COL_NUM && hi > lo && x + 10 < COLS) {
 		/* a histogram of the shown rows in up to 24 bins */
 		int bins = COLS - x - 1 < 24 ? COLS - x - 1 : 24;
 		size_t counts[24] = {0};
@@ -212,7 +235,7 @@ static void summary(struct tui *ui, int y)
 			double v = t->cols[c].num[ui->view[i]];
 			if (isnan(v))
 				continue;
-			int b = (int)((v - s->min) / (s->max - s->min) * bins);
+			int b = (int)((v - lo) / (hi - lo) * bins);
 			counts[b >= bins ? bins - 1 : b < 0 ? 0 : b]++;
 		}
 		tui_attr_on(ui, TUI_ACCENT);
@@ -221,12 +244,8 @@ static void summary(struct tui *ui, int y)
 	} else if (t->cols[c].type == COL_STR) {
 		/* its most common values in the log, counted once per column
 		 * and load (a large log takes a moment) */
-		static struct {
-			unsigned long generation;
-			size_t col;
-			char text[512];
-		} most;
-		if (most.generation != ui->generation || most.col != c) {
+		struct tui_common_values *most = &ui->common;
+		if (most->generation != ui->generation || most->col != c) {
 			struct table_groups g;
 			table_groups_by(t, (long)c, &g);
 			struct {
@@ -243,16 +262,16 @@ static void summary(struct tui *ui, int y)
 			}
 			table_groups_free(&g);
 			char buf[128];
-			most.text[0] = '\0';
+			most->text[0] = '\0';
 			for (int i = 0; i < 3 && top[i].n; i++) {
-				size_t len = strlen(most.text);
-				snprintf(most.text + len, sizeof most.text - len, "%s%s %zu", i ? "  " : "",
+				size_t len = strlen(most->text);
+				snprintf(most->text + len, sizeof most->text - len, "%s%s %zu", i ? "  " : "",
 				         table_cell_text(t, c, top[i].first, buf, sizeof buf), top[i].n);
 			}
-			most.generation = ui->generation;
-			most.col = c;
+			most->generation = ui->generation;
+			most->col = c;
 		}
-		tui_put(y, x, most.text, COLS - x);
+		tui_put(y, x, most->text, COLS - x);
 	}
 	char where[700];
 	snprintf(where, sizeof where, "row %zu of %zu%s%s%s%s%s", ui->nview ? ui->row + 1 : 0, ui->nview,

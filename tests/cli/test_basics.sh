@@ -31,6 +31,8 @@ ok $(test "$rc" -eq 0 && grep -q '"rows": 10000' "$WORK/out" && grep -q '"1": 33
 run "$LATHE" clean "$AI4I" --convert 'Air temperature [K]=K:C' --rename 'Air temperature [K]=air_c' -o "$WORK/c.csv" --report
 ok $(test "$rc" -eq 0 && head -1 "$WORK/c.csv" | grep -q 'air_c' && sed -n 2p "$WORK/c.csv" | grep -q ',24.95,'; echo $?) "clean converts K to C and renames"
 like "$WORK/err" "rows in   10000" "clean --report on stderr"
+run "$LATHE" clean "$AI4I" -o "$WORK/c3.csv" --json
+ok $(test "$rc" -eq 0 && grep -q '"rows_in": 10000' "$WORK/out" && ! grep -q rows_in "$WORK/err"; echo $?) "clean -o FILE --json: the JSON on standard output"
 run "$LATHE" clean "$WORK/c.csv" -o "$WORK/c2.csv"
 ok $(cmp -s "$WORK/c.csv" "$WORK/c2.csv"; echo $?) "clean output reloads to the same CSV"
 

@@ -28,7 +28,7 @@ ok $(test "$rc" -eq 0 && grep -q '"macro_avg"' "$WORK/out" && grep -q '"rows": 1
 run "$LATHE" diagnose "$WORK/m1.safetensors" "type L; torque very high; tool wear high"
 ok $(test "$rc" -eq 0 && grep -q 'no failure *[0-9.]*%' "$WORK/out" && test "$(grep -c '%' "$WORK/out")" -ge 5; echo $?) "diagnose a text: every class's probability"
 run "$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" --row 51
-ok $(test "$rc" -eq 0 && grep -q '^row 51: type L' "$WORK/out"; echo $?) "diagnose one row"
+ok $(test "$rc" -eq 0 && grep -q '^row 51: type L' "$WORK/out" && grep -q '^actual: PWF$' "$WORK/out"; echo $?) "diagnose one row, with the label the log gives it"
 run "$LATHE" info "$WORK/m1.safetensors"
 ok $(test "$rc" -eq 0 && grep -q '^manifest .*"data_sha256":"'"$(sha256sum "$WORK/ai4i.csv" | cut -c1-64)"'"' "$WORK/out"; echo $?) "the manifest holds the data file's SHA-256"
 if command -v python3 >/dev/null 2>&1; then

@@ -68,6 +68,9 @@ keys '/' && sleep 0.2 && keys 'torque > 60 and type == "L"' Enter
 ok $(wait_for '145 of 10000 rows match torque > 60 and type == "L"'; echo $?) "a Lua filter over the grid"
 keys j
 ok $(wait_for 'row 2 of 145 (filtered)'; echo $?) "the cursor moves within the filtered rows"
+keys End Left Left Left Left Left Left Left Left
+ok $(wait_for '^Torque \[Nm\]  number  missing 0  min 60\.[0-9]*  mean [67][0-9.]*  max [0-9.]*  distinct [0-9]*  (shown rows)'; echo $?) "min, mean and max follow the filter, as the histogram does"
+keys Home
 keys '/' && sleep 0.2 && keys C-u 'torq > 1' Enter
 ok $(wait_for "unknown name 'torq'" && screen | grep -q 'row 2 of 145'; echo $?) "a bad filter is an error on the status line; the view stays"
 keys '/' && sleep 0.2 && keys C-u Enter
