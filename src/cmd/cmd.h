@@ -7,26 +7,12 @@
 #include "base/fileio.h"
 #include "core/augment.h"
 #include "core/learn.h"
+#include "core/options.h"
 #include "core/pipeline.h"
 
 enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2 };
 
 /* Option groups a subcommand accepts. */
-enum {
-	CMD_G_LOAD = 1 << 0,   /* how to read the CSV */
-	CMD_G_RULES = 1 << 1,  /* cleaning rules and the rules script */
-	CMD_G_TEXT = 1 << 2,   /* textualization and splits */
-	CMD_G_OUT = 1 << 3,    /* -o, --report, --json */
-	CMD_G_MODEL = 1 << 4,  /* --config, --threads */
-	CMD_G_BENCH = 1 << 5,  /* --steps, --warmup */
-	CMD_G_TRAIN = 1 << 6,  /* --epochs, --batch, --lr ... */
-	CMD_G_DIAGNOSE = 1 << 7, /* --data, --row */
-	CMD_G_EXPORT = 1 << 8, /* --hf */
-	CMD_G_AUGMENT = 1 << 9, /* --augment, --strength, --n ... */
-	CMD_G_PREVIEW = 1 << 10, /* augment --preview */
-	CMD_G_APPLY = 1 << 11,  /* applying a model: --no-rules */
-	CMD_G_INFO = 1 << 12,   /* info on a model file: --script */
-};
 
 /* What the parser collected for a subcommand. */
 /* What the other front ends lend the command line, wired in by main.c so
@@ -43,8 +29,7 @@ struct cmd_args {
 	const char *output;
 	bool report, json;
 	bool script;           /* info --script */
-	const char *config;    /* model shape */
-	int threads, steps, warmup;
+	int steps, warmup;
 	struct learn_opts learn;
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */

@@ -37,9 +37,9 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 {
 	struct model_config c;
 	struct err e;
-	if (learn_config(a->config ? a->config : "tiny", &c, &e))
+	if (learn_config(a->learn.config, &c, &e))
 		return cmd_usage_error(cmd, "%s", e.msg);
-	int B = 32, T = c.max_seq, threads = a->threads ? a->threads : 1;
+	int B = 32, T = c.max_seq, threads = a->learn.threads;
 	bool tiny = c.C <= 128;
 	int steps = a->steps ? a->steps : tiny ? 50 : 15, warmup = a->warmup >= 0 ? a->warmup : 5;
 	ops_cpu.set_threads(threads);
@@ -113,7 +113,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 		qsort(lat, (size_t)n, sizeof *lat, cmp_double);
 		printf("RESULT bench=infer config=%s threads=%d batch=%d seq_per_s=%.1f ms_per_batch=%.2f "
 		       "batch1_median_ms=%.3f batch1_p90_ms=%.3f\n",
-		       a->config ? a->config : "tiny", threads, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
+		       a->learn.config, threads, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
 		free(lat);
 		free(logits);
 	} else {
@@ -131,7 +131,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 		printf("RESULT bench=%s config=%s threads=%d steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
 		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f done_gflop_per_step=%.2f done_gflops=%.1f "
 		       "final_loss=%.3f peak_rss_bytes=%ld\n",
-		       mode, a->config ? a->config : "tiny", threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
+		       mode, a->learn.config, threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
 		       flop / 1e9, flop * steps / dt / 1e9, done / 1e9, done * steps / dt / 1e9, (double)loss,
 		       peak_rss_bytes());
 		if (!isfinite(loss))
@@ -195,7 +195,7 @@ const struct cmd cmd_bench = {
 	.name = "bench",
 	.args = "csv|rules FILE.csv | train|mlm|infer",
 	.summary = "Time loading a CSV, a rules script, or the model (training, masked LM, inference).",
-	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_MODEL | CMD_G_BENCH,
+	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH,
 	.min_args = 1,
 	.max_args = 2,
 	.run = run,

@@ -20,7 +20,7 @@ int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label
 	}
 	/* A bad --config is found before the data is read. */
 	struct model_config shape;
-	if (a->config && learn_config(a->config, &shape, &e))
+	if (learn_config(a->learn.config, &shape, &e))
 		return cmd_fail(&e);
 	int rc = learn_prepare(p, &a->po, a->pos[0], need_label, stderr, &e);
 	if (rc == 0)
@@ -97,8 +97,6 @@ static int print_epoch(void *ctx, const struct learn_epoch *ep, struct err *e)
 struct learn_opts cmd_learn_opts(const struct cmd_args *a)
 {
 	struct learn_opts lo = a->learn;
-	lo.config = a->config ? a->config : "tiny";
-	lo.threads = a->threads ? a->threads : learn_default_threads();
 	lo.seed = a->po.split.seed;
 	lo.on_epoch = print_epoch;
 	lo.on_step = print_step;
@@ -219,7 +217,7 @@ const struct cmd cmd_train = {
 	.name = "train",
 	.args = "FILE.csv",
 	.summary = "Train a classifier on a log: clean, textualize, split, tokenize, fit; write a model file.",
-	.groups = CMD_G_LOAD | CMD_G_RULES | CMD_G_TEXT | CMD_G_OUT | CMD_G_MODEL | CMD_G_TRAIN | CMD_G_AUGMENT,
+	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_TEXT | OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_TRAIN | OPTION_G_AUGMENT,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run,

@@ -50,7 +50,7 @@ void learn_opts_init(struct learn_opts *o)
 	o->ensemble = 1;
 	o->values = LEARN_VALUES_DEFAULT;
 	o->seed = 42;
-	o->threads = 1;
+	o->threads = learn_default_threads();
 }
 
 static bool ends_with(const char *s, const char *tail)

@@ -266,6 +266,17 @@ static void free_texts(struct pipeline *p)
 	p->texts = NULL;
 }
 
+/* Every row's text from the textualizer just set, then the rules'
+ * textualize() over them. */
+static int make_texts(struct pipeline *p, struct err *e)
+{
+	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
+		return err_set(e, "textualizing cancelled");
+	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
+		return -1;
+	return 0;
+}
+
 int pipeline_textualize(struct pipeline *p, struct err *e)
 {
 	int rc;
@@ -278,11 +289,7 @@ int pipeline_textualize(struct pipeline *p, struct err *e)
 	free_texts(p);
 	if (textualize_fit(p->t, p->part, &p->text, p->load_opts.cancel, &p->tz, e))
 		return -1;
-	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
-		return err_set(e, "textualizing cancelled");
-	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
-		return -1;
-	return 0;
+	return make_texts(p, e);
 }
 
 int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e)
@@ -294,11 +301,7 @@ int pipeline_textualize_with(struct pipeline *p, const char *spec, struct err *e
 	free_texts(p);
 	if (textualize_from_spec(spec, p->t, &p->tz, e))
 		return -1;
-	if (!(p->texts = textualize_table_until(p->tz, p->t, p->load_opts.cancel)))
-		return err_set(e, "textualizing cancelled");
-	if (p->rules && rules_textualize(p->rules, p->t, p->texts, e))
-		return -1;
-	return 0;
+	return make_texts(p, e);
 }
 
 const char *pipeline_label(const struct pipeline *p, size_t r, char *buf, size_t size)

@@ -66,7 +66,9 @@ static char **string_list(lua_State *L, int tbl, const char *key, size_t *n, str
 	return list;
 }
 
-int rules_parse_entry(lua_State *L, int idx, struct clean_rule *out, struct err *e)
+/* One entry of a rules list at idx: {NAME, ARG} as lathe.clean makes, or
+ * a rule's name alone. Runs no metamethod. */
+static int rules_parse_entry(lua_State *L, int idx, struct clean_rule *out, struct err *e)
 {
 	idx = lua_absindex(L, idx);
 	if (lua_type(L, idx) == LUA_TSTRING)

@@ -46,9 +46,6 @@ int rules_load(const char *path, long limit, struct rules **out, struct err *e);
  * it in messages. */
 int rules_load_text(const char *path, const char *text, size_t len, long limit, struct rules **out, struct err *e);
 void rules_free(struct rules *r);
-/* One entry of a rules list at idx: {NAME, ARG} as lathe.clean makes, or
- * a rule's name alone. Runs no metamethod. */
-int rules_parse_entry(lua_State *L, int idx, struct clean_rule *out, struct err *e);
 const char *rules_text(const struct rules *r);
 const struct rules_config *rules_config(const struct rules *r);
 const char *rules_path(const struct rules *r);

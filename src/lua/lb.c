@@ -10,6 +10,7 @@
 #include "base/datadir.h"
 #include "base/fileio.h"
 #include "core/augment.h"
+#include "core/options.h"
 #include "hooks/filter.h"
 #include "hooks/rules.h"
 #include "hooks/sandbox.h"
@@ -46,212 +47,167 @@ static void push_frame(lua_State *L, struct table *t)
 
 /* Strings from the options table are kept alive by a registry list
  * (anchors) for as long as the pipeline that uses them. */
-static const char *opt_str(lua_State *L, int opts, const char *key, int anchors)
+/* A Lua value as the text an option takes, kept alive in anchors: numbers
+ * as Lua prints them, booleans as yes or no, a list joined by commas. */
+static const char *option_text(lua_State *L, int value, int anchors, const char *key)
 {
-	if (opts == 0)
-		return NULL;
-	lua_getfield(L, opts, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	if (lua_type(L, -1) != LUA_TSTRING)
-		luaL_error(L, "option '%s' must be a string", key);
-	const char *s = lua_tostring(L, -1);
-	lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
-	return s;
-}
-
-static bool opt_number(lua_State *L, int opts, const char *key, double *v)
-{
-	if (opts == 0)
-		return false;
-	lua_getfield(L, opts, key);
-	bool has = !lua_isnil(L, -1);
-	if (has) {
-		if (!lua_isnumber(L, -1))
-			luaL_error(L, "option '%s' must be a number", key);
-		*v = lua_tonumber(L, -1);
-	}
-	lua_pop(L, 1);
-	return has;
-}
-
-static bool opt_choice(lua_State *L, int opts, const char *key, const char *no, const char *yes, int anchors)
-{
-	const char *s = opt_str(L, opts, key, anchors);
-	if (!s || strcmp(s, no) == 0)
-		return false;
-	if (strcmp(s, yes) != 0)
-		luaL_error(L, "option '%s' must be \"%s\" or \"%s\"", key, no, yes);
-	return true;
-}
-
-static char **opt_list(lua_State *L, int opts, const char *key, size_t *n, int anchors)
-{
-	*n = 0;
-	if (opts == 0)
-		return NULL;
-	lua_getfield(L, opts, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	luaL_checktype(L, -1, LUA_TTABLE);
-	lua_Integer len = luaL_len(L, -1);
-	char **list = xcalloc((size_t)len + 1, sizeof *list);
-	for (lua_Integer i = 1; i <= len; i++) {
-		lua_rawgeti(L, -1, i);
-		if (lua_type(L, -1) != LUA_TSTRING) {
-			free(list);
-			luaL_error(L, "option '%s' must be a list of column names", key);
+	value = lua_absindex(L, value);
+	if (lua_type(L, value) == LUA_TTABLE) {
+		luaL_Buffer b;
+		luaL_buffinit(L, &b);
+		lua_Integer n = (lua_Integer)lua_rawlen(L, value);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, value, i);
+			if (!lua_isstring(L, -1))
+				luaL_error(L, "option '%s': expected a list of numbers or strings", key);
+			if (i > 1)
+				luaL_addchar(&b, ',');
+			luaL_addvalue(&b);
 		}
-		list[(*n)++] = (char *)lua_tostring(L, -1);
-		lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
+		luaL_pushresult(&b);
+	} else if (lua_type(L, value) == LUA_TBOOLEAN) {
+		lua_pushstring(L, lua_toboolean(L, value) ? "yes" : "no");
+	} else if (lua_type(L, value) == LUA_TNUMBER) {
+		if (lua_isinteger(L, value))
+			lua_pushfstring(L, "%I", lua_tointeger(L, value));
+		else
+			lua_pushfstring(L, "%s", lua_tostring(L, value));
+	} else if (lua_type(L, value) == LUA_TSTRING) {
+		lua_pushvalue(L, value);
+	} else {
+		luaL_error(L, "option '%s': expected a number, a string, a boolean or a list, not a %s", key,
+		           luaL_typename(L, value));
 	}
-	lua_pop(L, 1);
-	return list;
+	const char *text = lua_tostring(L, -1);
+	lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
+	return text;
 }
 
-/* Fills pipeline options from a Lua table; raises a Lua error on bad ones.
- * Allocated parts are freed by pipeline_opts_free. */
-static void read_opts(lua_State *L, int opts, int anchors, struct pipeline_opts *po)
+static void set_option(lua_State *L, const struct option_spec *s, struct option_target *t, const char *text,
+                       const char *key)
 {
 	struct err e;
-	const char *s;
-	double v;
-	if ((s = opt_str(L, opts, "delimiter", anchors))) {
-		if (strcmp(s, "tab") == 0)
-			po->load.delimiter = '\t';
-		else if (strcmp(s, "space") == 0 || strcmp(s, " ") == 0)
-			po->load.delimiter = ' ';
-		else if (strlen(s) == 1 && strchr(",;|\t", s[0]))
-			po->load.delimiter = s[0];
-		else
-			luaL_error(L, "option 'delimiter': expected \",\", \";\", \"tab\", \"|\" or \"space\"");
-	}
-	if ((s = opt_str(L, opts, "decimal", anchors)))
-		po->load.decimal = s[0] == ',' || strcmp(s, "comma") == 0 ? ',' : '.';
-	if (opts) {
-		lua_getfield(L, opts, "header");
-		if (lua_isboolean(L, -1))
-			po->load.header = lua_toboolean(L, -1) ? CSVIN_HEADER_YES : CSVIN_HEADER_NO;
-		lua_pop(L, 1);
-		lua_getfield(L, opts, "no_rules");
-		po->no_rules = lua_toboolean(L, -1);
-		lua_pop(L, 1);
-		lua_getfield(L, opts, "types");
-		if (lua_istable(L, -1)) {
+	if (option_set(s, t, text, &e))
+		luaL_error(L, "option '%s'%s%s: %s", key, text ? " " : "", text ? text : "", e.msg);
+}
+
+/* The Lua key of an option: its own, or its name with '_' for '-'. */
+static void lua_key(const struct option_spec *s, char *key, size_t size)
+{
+	snprintf(key, size, "%s", s->lua ? s->lua : s->name);
+	for (char *c = key; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+/* The cleaning rules among the options: the repeatable ones of that group. */
+static bool is_rule(const struct option_spec *s)
+{
+	return (s->group & OPTION_G_RULES) && s->repeat;
+}
+
+/* Keys a Lua options table may hold besides the options: what only Lua
+ * passes (the model file to write, a progress function, a split made
+ * already, cleaning steps). */
+static bool lua_only_key(const char *key)
+{
+	static const char *const keys[] = {"output", "progress", "split", "steps", NULL};
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Reads a Lua options table through the one option list (core/options.h):
+ * the same names (with '_' for '-'), bounds and errors as the command
+ * line. A repeatable option takes a list, or a map whose entries become
+ * KEY=VALUE; cleaning steps come in order as {{"fill", "COL=median"}}.
+ * An unknown key is an error: a typo must not be ignored. Allocated parts
+ * are freed with the options (pipeline_opts_free). */
+static void read_opts(lua_State *L, int opts, int anchors, struct option_target *t)
+{
+	if (!opts)
+		return;
+	char key[64];
+	for (size_t i = 0; i < option_count; i++) {
+		const struct option_spec *s = &option_specs[i];
+		/* cleaning steps come only through steps, which keeps their order */
+		if (is_rule(s))
+			continue;
+		lua_key(s, key, sizeof key);
+		lua_getfield(L, opts, key);
+		int v = lua_gettop(L);
+		if (lua_isnil(L, v)) {
+			lua_pop(L, 1);
+			continue;
+		}
+		if (s->kind == OPTION_FLAG) {
+			if (!lua_isboolean(L, v))
+				luaL_error(L, "option '%s': expected true or false", key);
+			if (lua_toboolean(L, v) != s->lua_false)
+				set_option(L, s, t, NULL, key);
+		} else if (s->repeat && lua_istable(L, v) && lua_rawlen(L, v) > 0) {
+			for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, v); k++) {
+				lua_rawgeti(L, v, k);
+				set_option(L, s, t, option_text(L, -1, anchors, key), key);
+				lua_pop(L, 1);
+			}
+		} else if (s->repeat && lua_istable(L, v)) {
 			lua_pushnil(L);
-			while (lua_next(L, -2)) {
-				char spec[600];
-				snprintf(spec, sizeof spec, "%s=%s", luaL_checkstring(L, -2), luaL_checkstring(L, -1));
-				struct csvin_type *types = (struct csvin_type *)po->load.types;
-				types = xrealloc(types, (po->load.ntypes + 1) * sizeof *types);
-				po->load.types = types;
-				if (csvin_parse_type(spec, &types[po->load.ntypes], &e))
-					lb_fail(L, &e);
-				po->load.ntypes++;
+			while (lua_next(L, v)) {
+				if (lua_type(L, -2) != LUA_TSTRING)
+					luaL_error(L, "option '%s': expected a list, or a table keyed by name", key);
+				lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), option_text(L, -1, anchors, key));
+				const char *entry = lua_tostring(L, -1);
+				lua_rawseti(L, anchors, (lua_Integer)lua_rawlen(L, anchors) + 1);
+				set_option(L, s, t, entry, key);
 				lua_pop(L, 1);
 			}
+		} else {
+			set_option(L, s, t, option_text(L, v, anchors, key), key);
 		}
 		lua_pop(L, 1);
 	}
-	po->load.time_format = opt_str(L, opts, "time_format", anchors);
-	po->load.ragged_pad = opt_choice(L, opts, "ragged", "error", "pad", anchors);
-	po->load.bad_utf8_replace = opt_choice(L, opts, "bad_utf8", "error", "replace", anchors);
-	po->load.bad_number_missing = opt_choice(L, opts, "bad_number", "error", "missing", anchors);
-	po->rules_path = opt_str(L, opts, "rules", anchors);
-	if (opt_number(L, opts, "lua_limit", &v))
-		po->lua_limit = (long)v;
-	po->machine = opt_str(L, opts, "machine", anchors);
-	po->time = opt_str(L, opts, "time", anchors);
-	po->label = opt_str(L, opts, "label", anchors);
-	po->lang = opt_str(L, opts, "lang", anchors);
-	po->binning = opt_str(L, opts, "binning", anchors);
-	po->notes = opt_str(L, opts, "notes", anchors);
-	if (opt_number(L, opts, "window", &v))
-		po->window = (long)v;
-	if (opts) {
-		lua_getfield(L, opts, "clock");
-		po->no_clock = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
-		lua_getfield(L, opts, "force");
-		po->force_row_split = lua_toboolean(L, -1);
-		lua_pop(L, 2);
-	}
-	if (opt_number(L, opts, "value_bins", &v)) {
-		if (!(v >= 0 && v <= TEXT_MAX_VALUE_BINS))
-			luaL_error(L, "value_bins: expected a number of bins from 0 to %d", TEXT_MAX_VALUE_BINS);
-		po->value_bins = (int)v;
-	}
-	po->include = opt_list(L, opts, "include", &po->ninclude, anchors);
-	po->exclude = opt_list(L, opts, "exclude", &po->nexclude, anchors);
-	if (opts) {
-		/* steps = { {"fill", "Torque=median"}, {"dedup"} } as lathe.clean makes */
-		lua_getfield(L, opts, "steps");
-		if (lua_istable(L, -1)) {
-			size_t n = lua_rawlen(L, -1);
-			po->rules = xcalloc(n + 1, sizeof *po->rules);
-			for (size_t i = 1; i <= n; i++) {
-				lua_rawgeti(L, -1, (lua_Integer)i);
-				if (rules_parse_entry(L, -1, &po->rules[po->nrules], &e))
-					luaL_error(L, "steps[%d]: %s", (int)i, e.msg);
-				po->nrules++;
-				lua_pop(L, 1);
+	/* steps = { {"fill", "Torque=median"}, {"dedup"} } as lathe.clean makes */
+	lua_getfield(L, opts, "steps");
+	if (lua_istable(L, -1)) {
+		int steps = lua_gettop(L);
+		for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, steps); i++) {
+			lua_rawgeti(L, steps, i);
+			/* a step is {"rule", "argument"}, or a rule's name alone */
+			if (lua_type(L, -1) == LUA_TSTRING) {
+				lua_pushvalue(L, -1);
+				lua_pushnil(L);
+			} else if (lua_istable(L, -1)) {
+				lua_rawgeti(L, -1, 1);
+				lua_rawgeti(L, -2, 2);
+			} else {
+				luaL_error(L, "steps[%d]: expected {\"rule\", \"argument\"} or a rule's name", (int)i);
 			}
+			const char *name = lua_tostring(L, -2);
+			const struct option_spec *s = name ? option_find(name) : NULL;
+			if (!s || !is_rule(s))
+				luaL_error(L, "steps[%d]: unknown cleaning rule '%s'", (int)i, name ? name : "?");
+			const char *arg = lua_isnil(L, -1) ? NULL : option_text(L, -1, anchors, "steps");
+			struct err e;
+			if (option_set(s, t, arg, &e))
+				luaL_error(L, "steps[%d]: %s: %s", (int)i, name, e.msg);
+			lua_pop(L, 3);
 		}
-		lua_pop(L, 1);
-		lua_getfield(L, opts, "levels");
-		if (lua_isinteger(L, -1)) {
-			po->level_words = (int)lua_tointeger(L, -1);
-			if (po->level_words != 3 && po->level_words != 5 && po->level_words != 7)
-				luaL_error(L, "levels: expected 3, 5 or 7 words, or a table of thresholds by column");
-		} else if (lua_istable(L, -1)) {
-			lua_pushnil(L);
-			while (lua_next(L, -2)) {
-				char spec[900];
-				luaL_checktype(L, -1, LUA_TTABLE);
-				int n = snprintf(spec, sizeof spec, "%s=", luaL_checkstring(L, -2));
-				lua_Integer ncuts = (lua_Integer)lua_rawlen(L, -1);
-				for (lua_Integer k = 1; k <= ncuts && k <= TEXT_MAX_CUTS + 1 && n > 0 && (size_t)n < sizeof spec;
-				     k++) {
-					lua_rawgeti(L, -1, k);
-					n += snprintf(spec + n, sizeof spec - (size_t)n, "%s%.17g", k > 1 ? "," : "",
-					              luaL_checknumber(L, -1));
-					lua_pop(L, 1);
-				}
-				po->levels = xrealloc(po->levels, (po->nlevels + 1) * sizeof *po->levels);
-				if (textualize_parse_levels(spec, &po->levels[po->nlevels], &e))
-					lb_fail(L, &e);
-				po->nlevels++;
-				lua_pop(L, 1);
-			}
-		}
-		lua_pop(L, 1);
 	}
-	const char *method = opt_str(L, opts, "method", anchors);
-	if (method) {
-		if (split_parse_method(method, &po->split.method, &e))
-			lb_fail(L, &e);
-		po->split_set = true;
-	}
-	if (opt_number(L, opts, "seed", &v))
-		po->split.seed = (uint64_t)v;
-	po->split.group = opt_str(L, opts, "group", anchors);
-	if (opts) {
-		lua_getfield(L, opts, "ratios");
-		if (lua_istable(L, -1)) {
-			char spec[128] = "";
-			for (int i = 1; i <= 3; i++) {
-				lua_rawgeti(L, -1, i);
-				size_t len = strlen(spec);
-				snprintf(spec + len, sizeof spec - len, "%s%.17g", i > 1 ? "," : "", lua_tonumber(L, -1));
-				lua_pop(L, 1);
-			}
-			if (split_parse_ratios(spec, po->split.frac, &e))
-				lb_fail(L, &e);
-		}
+	lua_pop(L, 1);
+	/* what is left must be an option */
+	lua_pushnil(L);
+	while (lua_next(L, opts)) {
 		lua_pop(L, 1);
+		const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		bool known = k && lua_only_key(k);
+		for (size_t i = 0; k && !known && i < option_count; i++) {
+			lua_key(&option_specs[i], key, sizeof key);
+			known = !is_rule(&option_specs[i]) && strcmp(k, key) == 0;
+		}
+		if (!known)
+			luaL_error(L, "unknown option '%s' (lathe-lua(7) lists them)", k ? k : luaL_typename(L, -1));
 	}
 }
 
@@ -280,12 +236,15 @@ struct lb_run *lb_begin(lua_State *L, int opts)
 	struct lb_run *r = lua_newuserdatauv(L, sizeof *r, 1);
 	memset(r, 0, sizeof *r);
 	pipeline_opts_init(&r->po);
+	learn_opts_init(&r->learn);
+	augment_opts_init(&r->aug);
 	lb_class(L, "lathe.run", NULL, run_gc);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, anchors);
 	lua_setiuservalue(L, -2, 1);
 	lua_toclose(L, -1);
-	read_opts(L, opts, anchors, &r->po);
+	struct option_target t = {.po = &r->po, .learn = &r->learn, .aug = &r->aug};
+	read_opts(L, opts, anchors, &t);
 	return r;
 }
 
@@ -562,65 +521,6 @@ static void push_samples(lua_State *L, const struct pipeline *p)
 	}
 }
 
-void lb_augment_opts(lua_State *L, int opts, struct augment_opts *o)
-{
-	struct err e;
-	if (!opts || !lua_istable(L, opts))
-		return;
-	static const char *const keys[] = {"augment", "methods"};
-	for (int k = 0; k < 2; k++) {
-		lua_getfield(L, opts, keys[k]);
-		if (lua_istable(L, -1)) {
-			/* a list of names */
-			luaL_Buffer b;
-			luaL_buffinit(L, &b);
-			for (lua_Integer i = 1; i <= luaL_len(L, -2); i++) {
-				lua_rawgeti(L, -2, i);
-				if (i > 1)
-					luaL_addchar(&b, ',');
-				luaL_addvalue(&b);
-			}
-			luaL_pushresult(&b);
-			lua_replace(L, -2);
-		}
-		if (!lua_isnil(L, -1) && augment_parse_methods(luaL_checkstring(L, -1), &o->methods, &e))
-			lb_fail(L, &e);
-		lua_pop(L, 1);
-	}
-	lua_getfield(L, opts, "strength");
-	if (lua_istable(L, -1)) {
-		lua_pushnil(L);
-		while (lua_next(L, -2)) {
-			char spec[96];
-			snprintf(spec, sizeof spec, "%s=%s", lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?",
-			         lua_isnumber(L, -1) ? lua_tostring(L, -1) : "?");
-			if (augment_parse_strength(spec, o, &e))
-				lb_fail(L, &e);
-			lua_pop(L, 1);
-		}
-	}
-	lua_pop(L, 1);
-	lua_getfield(L, opts, "n");
-	if (!lua_isnil(L, -1)) {
-		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 1000)
-			luaL_error(L, "option 'n' must be 1 to 1000 variants");
-		o->n = (int)lua_tointeger(L, -1);
-	}
-	lua_pop(L, 1);
-	lua_getfield(L, opts, "all_classes");
-	o->all_classes = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	/* The strings stay valid while the options table lives. */
-	static const char *const files[] = {"augment_model", "augmenter", "synonyms"};
-	const char **into[] = {&o->model, &o->augmenter, &o->synonyms};
-	for (int k = 0; k < 3; k++) {
-		lua_getfield(L, opts, files[k]);
-		if (!lua_isnil(L, -1))
-			*into[k] = luaL_checkstring(L, -1);
-		lua_pop(L, 1);
-	}
-}
-
 static int frame_textualize(lua_State *L)
 {
 	struct table *t = check_frame(L, 1)->t;
@@ -637,9 +537,7 @@ static int frame_textualize(lua_State *L)
 static int augment_run(lua_State *L, struct lb_run *r)
 {
 	struct err e;
-	struct augment_opts o;
-	augment_opts_init(&o);
-	lb_augment_opts(L, lua_istable(L, 2) ? 2 : 0, &o);
+	struct augment_opts o = r->aug;
 	if (!o.methods)
 		return luaL_error(L, "option 'methods' is required: synonym, swap, delete, insert, jitter, infill, "
 		                     "oversample, lua or all");

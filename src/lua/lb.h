@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "base/err.h"
 #include "core/augment.h"
+#include "core/learn.h"
 #include "core/pipeline.h"
 
 /* The `lathe` Lua module: load_csv, frames with clean/split/textualize,
@@ -15,11 +16,14 @@ int lb_open(lua_State *L);
  * helper path set. NULL when out of memory. */
 lua_State *lb_new_state(void);
 
-/* The options of one call, read from the Lua table at index opts, with a
+/* The options of one call, read from the Lua table at index opts through
+ * the one option list (core/options.h), with a
  * to-be-closed guard on the stack that frees them (and the pipeline, once
  * open is set) even when a Lua error unwinds. */
 struct lb_run {
 	struct pipeline_opts po;
+	struct learn_opts learn;
+	struct augment_opts aug;
 	struct pipeline p;
 	bool open;
 };
@@ -33,10 +37,6 @@ int lb_pcall(lua_State *L, int nargs, int nres, struct err *e);
 void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises the error as a Lua error (never returns). */
 int lb_fail(lua_State *L, const struct err *e);
-/* Reads the augmentation options of a Lua options table (augment or
- * methods, strength, n, all_classes, augment_model, augmenter,
- * synonyms) into o; raises a Lua error on a bad one. */
-void lb_augment_opts(lua_State *L, int opts, struct augment_opts *o);
 /* Adds train, pretrain and load_model to the module table on the stack. */
 void lb_model_register(lua_State *L);
 /* Runs a Lua pipeline script (argv[0]) with its arguments (argv[1..],

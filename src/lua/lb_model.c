@@ -25,40 +25,6 @@ static void set_integer(lua_State *L, const char *key, lua_Integer v)
 
 /* ---- training ---- */
 
-static int opt_int(lua_State *L, int t, const char *key, int dflt, int min)
-{
-	lua_getfield(L, t, key);
-	int v = dflt;
-	if (!lua_isnil(L, -1)) {
-		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < min)
-			luaL_error(L, "option '%s' must be a whole number of at least %d", key, min);
-		v = (int)lua_tointeger(L, -1);
-	}
-	lua_pop(L, 1);
-	return v;
-}
-
-static float opt_float(lua_State *L, int t, const char *key, float dflt)
-{
-	lua_getfield(L, t, key);
-	float v = dflt;
-	if (!lua_isnil(L, -1)) {
-		if (!lua_isnumber(L, -1) || lua_tonumber(L, -1) < 0)
-			luaL_error(L, "option '%s' must be a number of at least 0", key);
-		v = (float)lua_tonumber(L, -1);
-	}
-	lua_pop(L, 1);
-	return v;
-}
-
-static bool opt_bool(lua_State *L, int t, const char *key, bool dflt)
-{
-	lua_getfield(L, t, key);
-	bool v = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return v;
-}
-
 /* Strings stay valid while the options table lives (it is on the stack). */
 static const char *opt_string(lua_State *L, int t, const char *key)
 {
@@ -104,41 +70,16 @@ static int fit(lua_State *L, bool mlm)
 	const char *output = opt_string(L, 2, "output");
 	if (!output)
 		return luaL_error(L, "option 'output' (the model file to write) is required");
-	struct learn_opts lo;
-	learn_opts_init(&lo);
-	lo.config = opt_string(L, 2, "config") ? opt_string(L, 2, "config") : "tiny";
-	lo.epochs = opt_int(L, 2, "epochs", lo.epochs, 0);
-	lo.batch = opt_int(L, 2, "batch", lo.batch, 1);
-	lo.accumulate = opt_int(L, 2, "accumulate", 1, 1);
-	lo.vocab_size = opt_int(L, 2, "vocab", lo.vocab_size, 150);
-	lo.max_seq = opt_int(L, 2, "max_seq", 0, 0);
-	lo.patience = opt_int(L, 2, "patience", lo.patience, 1);
-	lo.threads = opt_int(L, 2, "threads", 1, 1);
-	lo.lr = opt_float(L, 2, "lr", lo.lr);
-	lo.weight_decay = opt_float(L, 2, "weight_decay", lo.weight_decay);
-	lo.dropout = opt_float(L, 2, "dropout", lo.dropout);
-	lo.class_weights = opt_bool(L, 2, "class_weights", true);
-	lo.stack = opt_bool(L, 2, "stack", lo.stack);
-	lo.ensemble = opt_int(L, 2, "ensemble", lo.ensemble, 1);
-	lua_getfield(L, 2, "values");
-	if (!lua_isnil(L, -1))
-		lo.values = lua_toboolean(L, -1) ? 1 : 0;
-	lua_pop(L, 1);
-	lo.init = opt_string(L, 2, "init");
-	lo.checkpoint = opt_string(L, 2, "checkpoint");
-	lo.resume = opt_string(L, 2, "resume");
-	lo.stop_after = opt_int(L, 2, "stop_after", 0, 0);
 	lua_settop(L, 2);
 	struct lb_run *r = lb_begin(L, 2);
+	struct learn_opts lo = r->learn;
 	lo.seed = r->po.split.seed;
 	lo.on_epoch = call_progress;
 	lo.ctx = L;
 	struct err e;
 	r->open = true;
 	struct learn_result res;
-	struct augment_opts ao;
-	augment_opts_init(&ao);
-	lb_augment_opts(L, 2, &ao);
+	struct augment_opts ao = r->aug;
 	ao.seed = r->po.split.seed;
 	ao.lua_limit = r->po.lua_limit;
 	size_t added[AUG_METHODS];

@@ -168,7 +168,7 @@ run "$LATHE" eval "$WORK/ens.safetensors" "$WORK/ai4i.csv"
 ok $(test "$rc" -eq 0 && grep -q '^macro avg' "$WORK/out"; echo $?) "an ensemble evaluates"
 expect_fail 1 "an ensemble of 2 encoders does not export" "an ensemble does not export" \
 	"$LATHE" export "$WORK/e2.safetensors" --hf "$WORK/hfe"
-expect_fail 2 "--ensemble 17: expected a number of encoders from 1 to 16" "--ensemble beyond 16 is a usage error" \
+expect_fail 2 "--ensemble 17: expected a whole number from 1 to 16" "--ensemble beyond 16 is a usage error" \
 	"$LATHE" train "$WORK/ai4i.csv" --ensemble 17 -o "$WORK/x.safetensors"
 expect_fail 2 "an ensemble of classifiers trains in one go: not with --stop-after" "an ensemble keeps no checkpoint" \
 	"$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --ensemble 2 --stop-after 3 -o "$WORK/x.safetensors"
