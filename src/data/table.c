@@ -142,17 +142,28 @@ bool table_is_missing(const struct table *t, size_t col, size_t row)
 	return true;
 }
 
-void table_format_number(double v, char *buf, size_t size)
+/* The shortest of 6 to most significant digits that reads back as v. */
+static void shortest(double v, int most, char *buf, size_t size)
 {
 	if (v == 0) {
 		snprintf(buf, size, "0");
 		return;
 	}
-	for (int prec = 6; prec <= 17; prec++) {
+	for (int prec = 6; prec <= most; prec++) {
 		snprintf(buf, size, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			return;
 	}
+}
+
+void table_format_number(double v, char *buf, size_t size)
+{
+	shortest(v, 17, buf, size);
+}
+
+void table_display_number(double v, char *buf, size_t size)
+{
+	shortest(v, 10, buf, size);
 }
 
 const char *table_cell_text(const struct table *t, size_t col, size_t row, char *buf, size_t size)

@@ -86,5 +86,8 @@ int table_write_csv(const struct table *t, FILE *fp, struct err *e);
 const char *table_type_name(enum col_type type);
 /* Formats a double in the shortest form that reads back the same. */
 void table_format_number(double v, char *buf, size_t size);
+/* The same for the eye: at most 10 significant digits, so arithmetic's
+ * dust (24.950000000000003 after a unit conversion) shows as 24.95. */
+void table_display_number(double v, char *buf, size_t size);
 
 #endif

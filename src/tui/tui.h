@@ -98,6 +98,7 @@ struct tui {
 	size_t nsteps;
 	struct tui_config config;
 	char train_opts[2048];
+	char train_output[1024];       /* where the last training saved its model */
 	bool train_pretrain;
 	/* each screen's own state, made on first use and freed by its close */
 	struct tui_train *train;

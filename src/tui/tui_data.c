@@ -25,6 +25,17 @@ static const char *const help[] = {
 
 enum { WIDTH_MAX = 28, WIDTH_MIN = 3, SAMPLE_ROWS = 500, SUMMARY_LINES = 2 };
 
+/* A cell as the grid shows it: numbers at display precision (the file
+ * and :save keep every digit). */
+static const char *grid_text(const struct table *t, size_t c, size_t r, char *buf, size_t size)
+{
+	if (t->cols[c].type == COL_NUM && !table_is_missing(t, c, r)) {
+		table_display_number(t->cols[c].num[r], buf, size);
+		return buf;
+	}
+	return table_cell_text(t, c, r, buf, size);
+}
+
 static void measure(struct tui *ui)
 {
 	const struct table *t = ui->p.t;
@@ -34,13 +45,13 @@ static void measure(struct tui *ui)
 		size_t w = utf8_width(t->cols[c].name);
 		if (t->cols[c].type == COL_NUM && ui->stats[c].missing < t->nrows) {
 			/* the extremes are often the widest numbers */
-			table_format_number(ui->stats[c].min, buf, sizeof buf);
+			table_display_number(ui->stats[c].min, buf, sizeof buf);
 			w = utf8_width(buf) > w ? utf8_width(buf) : w;
-			table_format_number(ui->stats[c].max, buf, sizeof buf);
+			table_display_number(ui->stats[c].max, buf, sizeof buf);
 			w = utf8_width(buf) > w ? utf8_width(buf) : w;
 		}
 		for (size_t r = 0; r < t->nrows && r < SAMPLE_ROWS; r++) {
-			size_t k = utf8_width(table_cell_text(t, c, r, buf, sizeof buf));
+			size_t k = utf8_width(grid_text(t, c, r, buf, sizeof buf));
 			w = k > w ? k : w;
 		}
 		ui->width[c] = w > WIDTH_MAX ? WIDTH_MAX : w < WIDTH_MIN ? WIDTH_MIN : (int)w;
@@ -316,7 +327,7 @@ static void draw(struct tui *ui)
 			bool cursor = ui->top + (size_t)i == ui->row && c == ui->col;
 			if (cursor)
 				tui_attr_on(ui, TUI_CURSOR);
-			const char *cell = table_cell_text(t, c, r, buf, sizeof buf);
+			const char *cell = grid_text(t, c, r, buf, sizeof buf);
 			/* numbers to the right, as a spreadsheet has them */
 			if (t->cols[c].type == COL_NUM && (int)utf8_width(cell) < w) {
 				int pad = w - (int)utf8_width(cell);

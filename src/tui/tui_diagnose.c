@@ -25,6 +25,7 @@ static const char *const help[] = {
 	"  where EXPR    the rows where a Lua filter holds, predicted and actual",
 	"  model FILE    use another model (default: the one trained last here,",
 	"                else init.lua's, else the shipped one)",
+	"PgUp and PgDn scroll back through the answers.",
 	"Line editing and history as in a shell (kept between runs); Tab completes",
 	"column names and the model's words. Here keys type: F1-F9 change screens,",
 	"and Esc then a key does what it does elsewhere (Esc q quits).",
@@ -45,7 +46,8 @@ struct tui_diagnose {
 	bool applied;
 	unsigned long generation;
 	unsigned long trained_seen;  /* the workbench's trained_count when last looked at */
-	struct strbuf answer;      /* the last answer, lines */
+	struct strbuf answer;      /* the answers so far, lines */
+	int scroll;                /* lines scrolled back from the newest */
 	char history[1024];
 	int pending;               /* the key readline reads next */
 	char **words;              /* for completion */
@@ -242,6 +244,21 @@ static void answer_where(struct tui_diagnose *dg, const char *expr)
 	free(keep);
 }
 
+/* The answers are kept for scrolling back, the newest 256 KB of them. */
+static void keep_recent(struct tui_diagnose *dg)
+{
+	enum { KEEP = 256 * 1024 };
+	if (dg->answer.len <= KEEP)
+		return;
+	const char *from = strchr(dg->answer.s + dg->answer.len - KEEP, '\n');
+	if (!from)
+		return;
+	char *rest = xstrdup(from + 1);
+	strbuf_clear(&dg->answer);
+	strbuf_puts(&dg->answer, rest);
+	free(rest);
+}
+
 /* readline calls this with each finished line. */
 static void on_line(char *line)
 {
@@ -253,7 +270,10 @@ static void on_line(char *line)
 		q++;
 	if (*q) {
 		add_history(q);
-		strbuf_clear(&dg->answer);
+		keep_recent(dg);
+		if (dg->answer.len)
+			say(dg, "%s", "");
+		dg->scroll = 0;
 		say(dg, "> %s", q);
 		char *end;
 		if (strncmp(q, "model ", 6) == 0) {
@@ -396,6 +416,8 @@ static void setup(struct tui *ui)
 	rl_attempted_completion_function = complete;
 	rl_completion_display_matches_hook = show_matches;
 	rl_inhibit_completion = 0;
+	/* one Tab lists the choices when there are several */
+	rl_variable_bind("show-all-if-ambiguous", "on");
 	rl_readline_name = "lathe";
 	using_history();
 	stifle_history(HISTORY_MAX);
@@ -435,11 +457,14 @@ static void draw(struct tui *ui)
 		open_model(ui, dg->model);
 	int y = 2, prompt_y = LINES - 3;
 	const char *a = dg->answer.s ? dg->answer.s : "";
-	/* the answer's last lines that fit above the prompt */
-	int lines = 0;
+	/* the answers' last lines that fit above the prompt, or earlier ones
+	 * as far as PgUp scrolled back */
+	int lines = 0, shown_lines = prompt_y - 1 - y;
 	for (const char *s = a; *s; s++)
 		lines += *s == '\n';
-	int skip = lines - (prompt_y - 1 - y);
+	if (dg->scroll > lines - shown_lines)
+		dg->scroll = lines - shown_lines > 0 ? lines - shown_lines : 0;
+	int skip = lines - shown_lines - dg->scroll;
 	for (const char *s = a; *s && y < prompt_y - 1;) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
@@ -487,6 +512,12 @@ static bool key(struct tui *ui, int ch)
 	if (!dg->ready)
 		setup(ui);
 	switch (ch) {
+	case KEY_PPAGE:
+		dg->scroll += LINES / 2;
+		return true;
+	case KEY_NPAGE:
+		dg->scroll = dg->scroll > LINES / 2 ? dg->scroll - LINES / 2 : 0;
+		return true;
 	case KEY_UP:
 		rl_get_previous_history(1, 0);
 		return true;
@@ -542,7 +573,8 @@ static void close_screen(struct tui *ui)
 
 const struct tui_screen tui_diagnose_screen = {
 	.name = "Diagnose",
-	.hints = "type a question, Enter asks  Tab completes  up/down history  F1-F9 screens  Esc then q quits",
+	.hints = "type a question, Enter asks  Tab completes  up/down history  PgUp/PgDn scroll  F1-F9 screens  "
+	         "Esc then ? helps, q quits",
 	.help = help,
 	.draw = draw,
 	.key = key,

@@ -63,6 +63,9 @@ static void draw_status(struct tui *ui)
 	char line[1024];
 	if (ui->status[0])
 		snprintf(line, sizeof line, " %s", ui->status);
+	else if (screens[ui->screen]->text_input && !ui->escaped)
+		/* keys type here: only what works while typing */
+		snprintf(line, sizeof line, " %s", screens[ui->screen]->hints);
 	else
 		snprintf(line, sizeof line, " %s  Tab next  : command  ? help  q quit", screens[ui->screen]->hints);
 	tui_put(y, 0, line, COLS);

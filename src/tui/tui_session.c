@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/strbuf.h"
+#include <unistd.h>
 #include "base/fileio.h"
 
 /* What a data-changing step changes, kept as it was before the step. */
@@ -142,6 +144,25 @@ static bool lua_string(FILE *fp, const char *s)
 	return true;
 }
 
+/* A path as an absolute one, so the pipeline runs from any directory:
+ * resolved when it exists, else joined to the working directory. */
+static bool lua_path(FILE *fp, const char *path)
+{
+	char *real = realpath(path, NULL), cwd[4096];
+	if (real) {
+		bool ok = lua_string(fp, real);
+		free(real);
+		return ok;
+	}
+	if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return lua_string(fp, path);
+	struct strbuf b = {0};
+	strbuf_printf(&b, "%s/%s", cwd, path);
+	bool ok = lua_string(fp, b.s);
+	strbuf_free(&b);
+	return ok;
+}
+
 int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 {
 	struct atomic_file out;
@@ -156,11 +177,11 @@ int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 	for (size_t i = 0; i < ui->nsteps; i++)
 		fprintf(fp, "--   %s\n", ui->steps[i].what);
 	fprintf(fp, "local lathe = require \"lathe\"\n\nlocal data = ");
-	ok &= lua_string(fp, ui->data_path);
+	ok &= lua_path(fp, ui->data_path);
 	fprintf(fp, "\nlocal opts = {\n");
 	if (ui->rules_path) {
 		fprintf(fp, "  rules = ");
-		ok &= lua_string(fp, ui->rules_path);
+		ok &= lua_path(fp, ui->rules_path);
 		fprintf(fp, ",\n");
 	}
 	if (ui->po.label) {
@@ -198,11 +219,14 @@ int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 	}
 	fprintf(fp, "lathe.write(samples, arg[1] or \"workbench.jsonl\")\n"
 	            "print((\"%%d samples\"):format(#samples))\n");
-	if (ui->train_opts[0])
-		fprintf(fp, "\nlocal train = %s\nfor k, v in pairs(opts) do train[k] = train[k] or v end\n"
+	if (ui->train_opts[0]) {
+		fprintf(fp, "\nlocal train = %s\ntrain.output = ", ui->train_opts);
+		ok &= lua_path(fp, ui->train_output);
+		fprintf(fp, "\nfor k, v in pairs(opts) do train[k] = train[k] or v end\n"
 		            "local res = lathe.%s(data, train)\n"
 		            "print((\"model %%s: best epoch %%d\"):format(train.output, res.best_epoch))\n",
-		        ui->train_opts, ui->train_pretrain ? "pretrain" : "train");
+		        ui->train_pretrain ? "pretrain" : "train");
+	}
 	if (!ok) {
 		atomic_abort(&out);
 		return err_set(e, "%s: a path or filter holds ]==], which a Lua long string cannot", path);

@@ -300,8 +300,9 @@ static void start(struct tui *ui)
 	tui_say(ui, false, "training %s on %s", tr->pretrain ? "(masked LM)" : "a classifier", ui->data_path);
 	/* for :save-pipeline and :export */
 	snprintf(ui->train_opts, sizeof ui->train_opts,
-	         "{ output = [==[%s]==], config = \"%s\", epochs = %d, batch = %d, lr = %.17g%s }", tr->output, tr->config,
-	         tr->epochs, tr->batch, tr->lr, tr->words_only ? ", values = false" : "");
+	         "{ config = \"%s\", epochs = %d, batch = %d, lr = %g%s }", tr->config, tr->epochs, tr->batch, tr->lr,
+	         tr->words_only ? ", values = false" : "");
+	snprintf(ui->train_output, sizeof ui->train_output, "%s", tr->output);
 	ui->train_pretrain = tr->pretrain;
 }
 

@@ -118,8 +118,14 @@ keys 'where torque > 65 and type == "L"' Enter
 ok $(wait_for 'rows where torque > 65 and type == "L"' && shows 'the model agrees with the label on'; echo $?) "Diagnose: where EXPR lists the matching rows"
 keys 'where torq > 1' Enter
 ok $(wait_for "unknown name 'torq'"; echo $?) "Diagnose: a bad filter is answered with its error"
-keys 'w' Tab Tab
-ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: Tab lists the completions"
+keys 'w' Tab
+ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: one Tab lists the completions"
+ok $(! screen | grep -q 'Tab next\|? help  q quit'; echo $?) "Diagnose: the footer offers no key that would type into the prompt"
+keys C-u
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do keys PPage; done
+ok $(wait_for '^ > torque very high, tool wear high'; echo $?) "Diagnose: PgUp scrolls back to the first answer"
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do keys NPage; done
+ok $(wait_for "unknown name 'torq'"; echo $?) "Diagnose: PgDn comes back to the newest"
 keys C-u Escape q
 ok $(wait_for 'EXIT=0' && grep -qx 'row 51' "$WORK/state/lathe/history"; echo $?) "Esc q quits from the prompt; the history is kept"
 
@@ -132,8 +138,9 @@ keys 3 w
 ok $(wait_for 'wording zh' && shows '^   type为L；'; echo $?) "a text setting is a step"
 shown=$(screen | sed -n 's/^   \(type为L；.*\)$/\1/p' | head -1)
 keys ':' && sleep 0.2 && keys "save-pipeline $WORK/session.lua" Enter
-ok $(wait_for "wrote .*session.lua" && "$LATHE" run "$WORK/session.lua" "$WORK/session.jsonl" >/dev/null 2>&1 &&
-	test "$(wc -l <"$WORK/session.jsonl")" -eq 145 && grep -qF "\"text\":\"$shown\"" "$WORK/session.jsonl"; echo $?) ":save-pipeline: lathe run replays the session to the same texts"
+ok $(wait_for "wrote .*session.lua" && (cd "$WORK" && "$LATHE" run session.lua session.jsonl >/dev/null 2>&1) &&
+	grep -q '^local data = \[==\[/' "$WORK/session.lua" &&
+	test "$(wc -l <"$WORK/session.jsonl")" -eq 145 && grep -qF "\"text\":\"$shown\"" "$WORK/session.jsonl"; echo $?) ":save-pipeline: lathe run replays the session to the same texts, from any directory"
 keys ':' && sleep 0.2 && keys "save $WORK/view.csv" Enter
 ok $(wait_for "wrote 145 rows to" && test "$(wc -l <"$WORK/view.csv")" -eq 146; echo $?) ":save writes the shown rows"
 keys u
@@ -185,6 +192,9 @@ keys Escape 5 s
 ok $(wait_for 'tui.safetensors exists: replace it? y/n'; echo $?) "Train: a second run asks before replacing the model"
 keys n
 ok $(wait_for 'not started' && test -s "$WORK/tui.safetensors"; echo $?) "Train: n keeps the model"
+keys ':' && sleep 0.2 && keys "save-pipeline $WORK/trained.lua" Enter
+ok $(wait_for "wrote .*trained.lua" && grep -q 'lr = 0.001[ ,]' "$WORK/trained.lua" &&
+	grep -q '^train.output = \[==\[/.*tui.safetensors\]==\]' "$WORK/trained.lua"; echo $?) ":save-pipeline: the learning rate as typed, the model's path absolute"
 keys q
 ok $(wait_for 'EXIT=0'; echo $?) "quits when training is over"
 

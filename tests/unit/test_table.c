@@ -40,6 +40,13 @@ int main(void)
 	ok(is(some, (size_t[]){0, 2, 5}, 3), "file order of a filtered view");
 	table_sort_rows(t, 0, false, some, 0);
 	ok(true, "an empty view");
+	char buf[64];
+	table_display_number(24.950000000000003, buf, sizeof buf);
+	ok(strcmp(buf, "24.95") == 0, "a converted reading shows as 24.95: %s", buf);
+	table_format_number(24.950000000000003, buf, sizeof buf);
+	ok(strtod(buf, NULL) == 24.950000000000003, "and is written with every digit: %s", buf);
+	table_display_number(1551.123456, buf, sizeof buf);
+	ok(strcmp(buf, "1551.123456") == 0, "a reading's own digits stay: %s", buf);
 	table_free(t);
 
 	/* a large view sorts and comes back: the order is total and stable */
