@@ -80,6 +80,8 @@ struct tui {
 	} common;
 	size_t *view, nview;
 	char filter[512];              /* "" = every row */
+	char find[256];                /* the Data screen's text sought (f, n, N) */
+	long plot_col;                 /* the column the Data screen plots, or -1 */
 	long sort_col;                 /* -1 = file order */
 	bool sort_desc;
 	/* the grid's cursor and scroll */
@@ -128,6 +130,19 @@ bool tui_prompt(struct tui *ui, const char *prompt, char *buf, size_t size);
 const char *tui_base_name(const char *path);
 /* A yes-or-no question at the bottom, answered by one key. */
 bool tui_confirm(struct tui *ui, const char *question);
+/* A plot in braille cells (2x4 dots each; a mark per cell without
+ * UTF-8): the area, the x range, the y range, and a log y axis. */
+struct tui_plot {
+	int x0, y0, w, h;
+	double xmin, xmax, ymin, ymax;
+	bool log;
+};
+/* Axes left of and below the area, with tick labels on y (9 cells left of
+ * x0 - 1) and the first and last x labels below. */
+void tui_plot_axes(const struct tui *ui, const struct tui_plot *pl, const char *xfirst, const char *xlast);
+/* Dots of one series in the role's colour. */
+void tui_plot_series(const struct tui *ui, const struct tui_plot *pl, const double *xs, const double *ys, size_t n,
+                     int role, char mark);
 /* A sparkline of counts in width cells (block characters, or ASCII). */
 void tui_sparkline(const struct tui *ui, int y, int x, const size_t *counts, int n);
 

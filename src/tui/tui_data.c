@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/utf8.h"
+#include "data/numparse.h"
 #include "hooks/filter.h"
 
 static const char *const help[] = {
@@ -17,7 +18,10 @@ static const char *const help[] = {
 	"  g                 go to a data row (its number in the file);  G: the last row",
 	"  s                 sort by the cursor's column; again: descending; again: file order",
 	"  /                 filter by a Lua expression: torque > 60 and type == \"L\"",
-	"                    (columns by fact name, or row[\"Torque [Nm]\"]; empty: every row)",
+	"                    (columns as the header names them, by fact name, or row[\"Torque [Nm]\"];",
+	"                    empty: every row)",
+	"  f                 find a text in the shown cells;  n N: the next or previous match",
+	"  p                 plot the cursor's column over time (or over the rows); any key closes",
 	"The bottom lines sum up the cursor's column: type, missing, min/mean/max and",
 	"a histogram of its values (its most common values for text).",
 	NULL,
@@ -293,9 +297,91 @@ static void summary(struct tui *ui, int y)
 	tui_attr_off(ui, TUI_DIM);
 }
 
+/* The first timestamp column, as the x of a plot over time; -1 when none. */
+static long time_column(const struct table *t)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (t->cols[c].type == COL_TIME)
+			return (long)c;
+	return -1;
+}
+
+/* The cursor's column over time (its first timestamp column), or over the
+ * shown rows in their order when the log has none: every shown reading. */
+static void draw_sensor_plot(struct tui *ui)
+{
+	const struct table *t = ui->p.t;
+	size_t c = (size_t)ui->plot_col;
+	long tc = time_column(t);
+	double *xs = xmalloc((ui->nview + 1) * sizeof *xs), *ys = xmalloc((ui->nview + 1) * sizeof *ys);
+	size_t n = 0;
+	struct tui_plot pl = {.x0 = 11, .y0 = 3, .w = COLS - 14, .h = LINES - 7};
+	pl.xmin = pl.ymin = INFINITY, pl.xmax = pl.ymax = -INFINITY;
+	for (size_t i = 0; i < ui->nview; i++) {
+		size_t r = ui->view[i];
+		if (table_is_missing(t, c, r) || (tc >= 0 && table_is_missing(t, (size_t)tc, r)))
+			continue;
+		xs[n] = tc >= 0 ? (double)t->cols[tc].time[r] : (double)i;
+		ys[n] = t->cols[c].num[r];
+		pl.xmin = fmin(pl.xmin, xs[n]), pl.xmax = fmax(pl.xmax, xs[n]);
+		pl.ymin = fmin(pl.ymin, ys[n]), pl.ymax = fmax(pl.ymax, ys[n]);
+		n++;
+	}
+	char title[600], first[80], last[80];
+	snprintf(title, sizeof title, "%s over %s: %zu readings of %zu shown rows%s  (any key closes)", t->cols[c].name,
+	         tc >= 0 ? t->cols[tc].name : "the shown rows", n, ui->nview, ui->nview < t->nrows ? " (filtered)" : "");
+	tui_attr_on(ui, TUI_HEADER);
+	tui_put(1, 0, title, COLS);
+	tui_attr_off(ui, TUI_HEADER);
+	if (n == 0 || pl.w < 10 || pl.h < 3) {
+		tui_put(3, 1, n ? "the terminal is too small for a plot" : "no readings to plot", COLS - 2);
+	} else {
+		if (!(pl.ymax > pl.ymin))
+			pl.ymin -= 1, pl.ymax += 1;
+		if (tc >= 0) {
+			numparse_format_time((int64_t)pl.xmin, t->cols[tc].time_zone, first, sizeof first);
+			numparse_format_time((int64_t)pl.xmax, t->cols[tc].time_zone, last, sizeof last);
+		} else {
+			snprintf(first, sizeof first, "row 1");
+			snprintf(last, sizeof last, "row %zu", ui->nview);
+		}
+		tui_plot_axes(ui, &pl, first, last);
+		tui_plot_series(ui, &pl, xs, ys, n, TUI_ACCENT, '*');
+	}
+	free(xs);
+	free(ys);
+}
+
+/* The next shown cell (forward, or back) holding the text sought, from the
+ * cursor on, wrapping around; case is ignored. */
+static void find_next(struct tui *ui, bool back)
+{
+	const struct table *t = ui->p.t;
+	if (!ui->find[0] || ui->nview == 0 || t->ncols == 0) {
+		tui_say(ui, true, "nothing to find: f asks for a text");
+		return;
+	}
+	char buf[256];
+	size_t cells = ui->nview * t->ncols, at = ui->row * t->ncols + ui->col;
+	for (size_t k = 1; k <= cells; k++) {
+		size_t i = back ? (at + cells - k) % cells : (at + k) % cells;
+		size_t row = i / t->ncols, c = i % t->ncols;
+		if (strcasestr(grid_text(t, c, ui->view[row], buf, sizeof buf), ui->find)) {
+			ui->row = row;
+			ui->col = c;
+			return;
+		}
+	}
+	tui_say(ui, true, "'%s' is in no shown cell", ui->find);
+}
+
 static void draw(struct tui *ui)
 {
 	const struct table *t = ui->p.t;
+	if (ui->plot_col >= 0 && (size_t)ui->plot_col < t->ncols) {
+		draw_sensor_plot(ui);
+		return;
+	}
 	if (!ui->width)
 		measure(ui);
 	follow(ui);
@@ -375,7 +461,28 @@ static bool key(struct tui *ui, int ch)
 {
 	size_t ncols = ui->p.t->ncols, page = (size_t)(grid_lines() > 1 ? grid_lines() - 1 : 1);
 	char line[600];
+	if (ui->plot_col >= 0) {
+		ui->plot_col = -1;
+		return true;
+	}
 	switch (ch) {
+	case 'f':
+		snprintf(line, sizeof line, "%s", ui->find);
+		if (tui_prompt(ui, "find: ", line, sizeof line) && line[0]) {
+			snprintf(ui->find, sizeof ui->find, "%s", line);
+			find_next(ui, false);
+		}
+		return true;
+	case 'n':
+	case 'N':
+		find_next(ui, ch == 'N');
+		return true;
+	case 'p':
+		if (ncols && ui->p.t->cols[ui->col].type == COL_NUM)
+			ui->plot_col = (long)ui->col;
+		else
+			tui_say(ui, true, "p plots a numeric column: move the cursor to one");
+		return true;
 	case KEY_DOWN:
 	case 'j':
 		if (ui->row + 1 < ui->nview)
@@ -450,7 +557,7 @@ static bool key(struct tui *ui, int ch)
 
 const struct tui_screen tui_data_screen = {
 	.name = "Data",
-	.hints = "arrows move  s sort  / filter  g go to row",
+	.hints = "s sort  / filter  f find  p plot  g row",
 	.help = help,
 	.draw = draw,
 	.key = key,

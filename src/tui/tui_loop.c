@@ -134,7 +134,7 @@ static int screen_key(int ch)
 
 int tui_run(const char *data, struct pipeline_opts *po)
 {
-	struct tui ui = {.sort_col = -1, .po = *po};
+	struct tui ui = {.sort_col = -1, .plot_col = -1, .po = *po};
 	pipeline_opts_init(po);
 	if (ui.po.label) {
 		snprintf(ui.label_buf, sizeof ui.label_buf, "%s", ui.po.label);

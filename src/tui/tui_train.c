@@ -312,58 +312,11 @@ void tui_train_start(struct tui *ui)
 	start(ui);
 }
 
-/* ---- the plot ---- */
-
-struct plot {
-	int x0, y0, w, h;         /* cells */
-	double xmax, ymin, ymax;
-	bool log;
-};
-
-static double scale_y(const struct plot *pl, double v)
-{
-	if (pl->log)
-		return (log10(v > 1e-6 ? v : 1e-6) - log10(pl->ymin)) / (log10(pl->ymax) - log10(pl->ymin));
-	return (v - pl->ymin) / (pl->ymax - pl->ymin);
-}
-
-/* Dots of one series into braille cells (2x4 dots each), or a mark per
- * cell without UTF-8. */
-static void plot_series(const struct tui *ui, const struct plot *pl, const double *xs, const double *ys, size_t n,
-                        int role, char mark)
-{
-	int W = pl->w * 2, H = pl->h * 4;
-	uint8_t *cells = xcalloc((size_t)pl->w * (size_t)pl->h, 1);
-	static const uint8_t bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
-	for (size_t i = 0; i < n; i++) {
-		double fx = xs[i] / (pl->xmax > 0 ? pl->xmax : 1), fy = scale_y(pl, ys[i]);
-		if (!(fx >= 0 && fx <= 1 && fy >= 0 && fy <= 1))
-			continue;
-		int px = (int)(fx * (W - 1) + 0.5), py = H - 1 - (int)(fy * (H - 1) + 0.5);
-		cells[(py / 4) * pl->w + px / 2] |= bit[py % 4][px % 2];
-	}
-	tui_attr_on(ui, role);
-	for (int cy = 0; cy < pl->h; cy++)
-		for (int cx = 0; cx < pl->w; cx++) {
-			uint8_t b = cells[cy * pl->w + cx];
-			if (!b)
-				continue;
-			if (ui->unicode) {
-				char ch[4] = {(char)0xE2, (char)(0xA0 + (b >> 6)), (char)(0x80 + (b & 0x3F)), 0};
-				mvaddstr(pl->y0 + cy, pl->x0 + cx, ch);
-			} else {
-				mvaddch(pl->y0 + cy, pl->x0 + cx, (chtype)mark);
-			}
-		}
-	tui_attr_off(ui, role);
-	free(cells);
-}
-
 static void draw_plot(struct tui *ui, int y0, int h)
 {
 	struct tui_train *tr = train_of(ui);
 	int left = 9;
-	struct plot pl = {.x0 = left + 1, .y0 = y0, .w = COLS - left - 3, .h = h, .log = tr->log_scale};
+	struct tui_plot pl = {.x0 = left + 1, .y0 = y0, .w = COLS - left - 3, .h = h, .log = tr->log_scale};
 	if (pl.w < 10 || pl.h < 3)
 		return;
 	size_t n = tr->nloss;
@@ -379,33 +332,19 @@ static void draw_plot(struct tui *ui, int y0, int h)
 	}
 	if (pl.log)
 		pl.ymin = fmax(pl.ymin, pl.ymax * 1e-4);
-	/* axes with tick labels: top, middle and bottom; first and last step */
-	char tick[32];
-	tui_attr_on(ui, TUI_DIM);
-	for (int k = 0; k < 3; k++) {
-		double f = 1.0 - k / 2.0, v = pl.log ? pow(10, log10(pl.ymin) + f * (log10(pl.ymax) - log10(pl.ymin)))
-		                                     : pl.ymin + f * (pl.ymax - pl.ymin);
-		snprintf(tick, sizeof tick, "%8.4g", v);
-		mvaddstr(y0 + (int)((1 - f) * (h - 1)), 0, tick);
-	}
-	for (int y = 0; y < h; y++)
-		mvaddstr(y0 + y, left, ui->unicode ? "\xE2\x94\x82" : "|");
-	for (int x = 0; x < pl.w; x++)
-		mvaddstr(y0 + h, left + 1 + x, ui->unicode ? "\xE2\x94\x80" : "-");
-	mvaddstr(y0 + h + 1, left + 1, "0");
-	snprintf(tick, sizeof tick, "%.0f steps%s", pl.xmax, pl.log ? ", log scale" : "");
-	mvaddstr(y0 + h + 1, left + 1 + pl.w - (int)strlen(tick), tick);
-	tui_attr_off(ui, TUI_DIM);
+	char label[64];
+	snprintf(label, sizeof label, "%.0f steps%s", pl.xmax, pl.log ? ", log scale" : "");
+	tui_plot_axes(ui, &pl, "0", label);
 	/* raw, smoothed (exponential, span about 1/20 of the run), dev */
 	double *xs = xmalloc((n + 1) * sizeof *xs), *ys = xmalloc((n + 1) * sizeof *ys);
 	for (size_t i = 0; i < n; i++)
 		xs[i] = (double)(i + 1), ys[i] = tr->loss[i];
-	plot_series(ui, &pl, xs, ys, n, TUI_DIM, '.');
+	tui_plot_series(ui, &pl, xs, ys, n, TUI_DIM, '.');
 	double alpha = 2.0 / (pl.xmax / 20 + 1), s = n ? tr->loss[0] : 0;
 	for (size_t i = 0; i < n; i++)
 		ys[i] = s = s + alpha * (tr->loss[i] - s);
-	plot_series(ui, &pl, xs, ys, n, TUI_ACCENT, '*');
-	plot_series(ui, &pl, tr->dev_x, tr->dev_y, (size_t)tr->ndev, TUI_HEADER, 'o');
+	tui_plot_series(ui, &pl, xs, ys, n, TUI_ACCENT, '*');
+	tui_plot_series(ui, &pl, tr->dev_x, tr->dev_y, (size_t)tr->ndev, TUI_HEADER, 'o');
 	free(xs);
 	free(ys);
 }

@@ -157,6 +157,7 @@ bool tui_load(struct tui *ui, const char *path, const char *rules)
 	free(ui->width);
 	ui->width = NULL;
 	ui->sort_col = -1;
+	ui->plot_col = -1;
 	ui->top = ui->row = ui->left = ui->col = 0;
 	if (!tui_data_apply(ui, ui->filter))
 		tui_data_apply(ui, "");

@@ -75,8 +75,8 @@ run "$LATHE" textualize "$WORK/d.csv" --rules "$WORK/levels.lua" --split random
 like "$WORK/out" '"text":"温度很高"' "thresholds and names from Lua"
 # --label picks a column of the log: a script's label() fills its own
 # label_column beside it and never overwrites it.
-head -301 datasets/ai4i2020.csv >"$WORK/a300.csv"
-run "$LATHE" clean "$WORK/a300.csv" --rules lua/ai4i.lua --label "Machine failure"
+head -301 "$srcdir/datasets/ai4i2020.csv" >"$WORK/a300.csv"
+run "$LATHE" clean "$WORK/a300.csv" --rules "$srcdir/lua/ai4i.lua" --label "Machine failure"
 ok $(test "$rc" -eq 0 && head -1 "$WORK/out" | grep -q ',Machine failure,.*,failure$' &&
 	awk -F, 'NR > 1 && $9 != 0 && $9 != 1 { bad++ } END { exit bad > 0 }' "$WORK/out"; echo $?) "--label with a label_column script keeps both columns"
 done_testing

@@ -79,6 +79,14 @@ keys End Left Left Left Left Left Left Left Left s
 ok $(wait_for 'sorted by Torque \[Nm\]' && shows '^Torque \[Nm\]  number  missing 0  min 3.8'; echo $?) "sort by a column; its summary below"
 keys g && sleep 0.2 && keys 2222 Enter
 ok $(wait_for '^2222 '; echo $?) "go to a data row"
+keys f && sleep 0.2 && keys C-u 'L47181' Enter
+ok $(wait_for '^2  *L47181'; echo $?) "f finds a text in the shown cells"
+keys n
+ok $(wait_for '^2  *L47181'; echo $?) "n goes on to the next match (here the only one: it stays)"
+keys End Left Left Left Left Left Left Left Left p
+ok $(wait_for_plot && wait_for 'Torque \[Nm\] over the shown rows: 10000 readings of 10000 shown rows' && wait_for 'row 10000'; echo $?) "p plots the cursor's column over the rows"
+keys x
+ok $(wait_for '^row  *Torque' && wait_for 'sorted by Torque'; echo $?) "any key closes the plot"
 keys '?'
 ok $(wait_for 'Help (any key closes)' && screen | grep -q 'filter by a Lua expression'; echo $?) "? shows the screen's help"
 keys x
