@@ -28,8 +28,8 @@ static int set_delimiter(const struct option_spec *s, struct option_target *t, c
 {
 	(void)s, (void)n;
 	/* a word for the characters a shell or a Lua string makes awkward */
-	static const char *const words[] = {"tab", "\\t", "space", "blank", " ", ",", ";", "|", NULL};
-	static const char chars[] = {'\t', '\t', ' ', ' ', ' ', ',', ';', '|'};
+	static const char *const words[] = {"tab", "\\t", "\t", "space", "blank", " ", ",", ";", "|", NULL};
+	static const char chars[] = {'\t', '\t', '\t', ' ', ' ', ' ', ',', ';', '|'};
 	int i;
 	if (one_of(text, words, &i, e))
 		return err_set(e, "expected , ; | tab or space (blank: runs of blanks)");
