@@ -21,7 +21,7 @@ static const struct cmd *const cmd_table[] = {
 /* The command line's own options; the engine's come from core/options.h,
  * numbered from OPT_SPEC on in the order of option_specs. */
 enum {
-	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT,
+	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT, OPT_WORK_ORDER,
 	OPT_SPEC = 0x1000,
 };
 
@@ -42,6 +42,7 @@ static const struct cmd_opt cmd_only[] = {
 	{OPTION_G_PREVIEW, {"preview", required_argument, NULL, OPT_PREVIEW}, "K", "print K training samples beside their variants instead"},
 	{OPTION_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{OPTION_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
+	{OPTION_G_DIAGNOSE, {"work-order", required_argument, NULL, OPT_WORK_ORDER}, "FILE", "write a work order for every alert: JSON, or plain text for FILE.txt"},
 	{OPTION_G_INFO, {"script", no_argument, NULL, OPT_SCRIPT}, "", "of a model file: print only the rules script it carries"},
 	{OPTION_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
@@ -151,7 +152,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	long v;
 	if (code >= OPT_SPEC && (size_t)(code - OPT_SPEC) < option_count) {
 		struct err e;
-		struct option_target t = {.po = &a->po, .learn = &a->learn, .aug = &a->aug};
+		struct option_target t = {.po = &a->po, .learn = &a->learn, .aug = &a->aug, .diag = &a->diag};
 		if (option_set(&option_specs[code - OPT_SPEC], &t, arg, &e))
 			return cmd_usage_error(cmd, "--%s%s%s: %s", name, arg ? " " : "", arg ? arg : "", e.msg);
 		return 0;
@@ -170,6 +171,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 		return 0;
 	case OPT_DATA: a->data = arg; return 0;
 	case OPT_HF: a->hf = arg; return 0;
+	case OPT_WORK_ORDER: a->work_order = arg; return 0;
 	case OPT_SCRIPT: a->script = true; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
@@ -190,6 +192,7 @@ static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_ar
 	a->warmup = -1;
 	learn_opts_init(&a->learn);
 	augment_opts_init(&a->aug);
+	diagnose_opts_init(&a->diag);
 	*done = false;
 	struct cmd_opt cmd_opts[MAX_OPTS];
 	size_t nopts = all_options(cmd_opts);
@@ -246,6 +249,7 @@ static int cmd_parse(const struct cmd *cmd, int argc, char **argv, struct cmd_ar
 static void cmd_args_free(struct cmd_args *a)
 {
 	pipeline_opts_free(&a->po);
+	diagnose_opts_free(&a->diag);
 }
 
 int cmd_pipeline(struct cmd_args *a, const char *path, bool text, struct pipeline *p, struct err *e)

@@ -33,6 +33,8 @@ struct cmd_args {
 	struct learn_opts learn;
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
+	const char *work_order;  /* diagnose --work-order FILE */
+	struct diagnose_opts diag;
 	long row;
 	struct augment_opts aug;
 	long preview;          /* augment --preview K */

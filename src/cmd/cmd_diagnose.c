@@ -6,118 +6,235 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/fileio.h"
+#include "core/question.h"
+#include "core/workorder.h"
 
-static void print_answer(const struct learner *l, const float *probs)
+/* prefix + text as one RFC 4180 field: quoted when it holds a comma, a
+ * quote or a line break. */
+static void csv_field(FILE *fp, const char *prefix, const char *text)
 {
-	struct strbuf answer = {0};
-	learner_answer(l, probs, true, &answer);
-	if (answer.s)
-		fputs(answer.s, stdout);
-	strbuf_free(&answer);
+	bool quote = strpbrk(text, ",\"\r\n") != NULL;
+	fputs(quote ? "\"" : "", fp);
+	fputs(prefix, fp);
+	for (const char *c = text; *c; c++) {
+		if (*c == '"')
+			fputc('"', fp);
+		fputc(*c, fp);
+	}
+	fputs(quote ? "\"" : "", fp);
 }
 
-static int run(const struct cmd *cmd, struct cmd_args *a)
+/* Work orders for the diagnoses that alert; the rest are counted as
+ * suppressed, and a summary line says both. */
+struct orders {
+	struct diagnosis **list;
+	size_t n, suppressed;
+};
+
+static void keep_order(struct orders *w, struct diagnosis *d)
 {
-	struct err e;
-	if (!a->data) {
-		if (a->npos != 2)
-			return cmd_usage_error(cmd, "give a text to diagnose, or --data FILE.csv");
-		struct learner l;
-		if (learner_load(a->pos[0], 1, &l, &e))
-			return cmd_fail(&e);
-		float *probs = xmalloc(l.mf.nlabels * sizeof *probs);
-		char *text = a->pos[1];
-		learner_predict(&l, &text, 1, probs);
-		cmd_warn_cut(&l);
-		if (a->json) {
-			size_t best = 0;
-			json_t *pj = json_object();
-			for (size_t k = 0; k < l.mf.nlabels; k++) {
-				json_object_set_new(pj, l.mf.labels[k], json_real(probs[k]));
-				if (probs[k] > probs[best])
-					best = k;
-			}
-			json_t *o = json_pack("{s:s, s:s, s:o}", "text", text, "predicted", l.mf.labels[best], "probabilities", pj);
-			json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(o);
-		} else {
-			printf("%s\n", text);
-			print_answer(&l, probs);
-		}
-		free(probs);
-		learner_free(&l);
-		return CMD_OK;
+	if (!d->alert) {
+		w->suppressed++;
+		return;
 	}
-	if (a->npos != 1)
-		return cmd_usage_error(cmd, "with --data, give only the model");
-	struct learner l;
-	struct pipeline p;
-	float *probs;
-	int rc = CMD_OK;
-	if (cmd_apply_model(a, a->pos[0], a->data, &l, &p, &probs, &e)) {
-		rc = cmd_fail(&e);
-		goto out;
-	}
-	size_t K = l.mf.nlabels;
-	if (a->row) {
-		size_t r = 0;
-		while (r < p.t->nrows && p.t->source_row[r] != a->row)
-			r++;
-		if (r == p.t->nrows) {
-			err_at(&e, a->data, 0, "no data row %ld (after cleaning)", a->row);
-			rc = cmd_fail(&e);
-			goto out;
+	w->list = xrealloc(w->list, (w->n + 1) * sizeof *w->list);
+	w->list[w->n++] = d;
+}
+
+static int write_orders(struct cmd_args *a, const struct learner *l, struct orders *w, struct err *e)
+{
+	struct calib_cost c;
+	diagnose_threshold(l, &a->diag, &c);
+	if (workorder_write(a->work_order, l, w->list, w->n, w->suppressed, &c, e))
+		return -1;
+	fprintf(stderr, "lathe: %zu work order%s written to %s; %zu diagnos%s below the alert threshold (P(failure) >= %.3f "
+	                "at costs %g:%g) suppressed\n",
+	        w->n, w->n == 1 ? "" : "s", a->work_order, w->suppressed, w->suppressed == 1 ? "is" : "es", c.threshold,
+	        a->diag.cost_miss, a->diag.cost_false_alarm);
+	return 0;
+}
+
+/* One diagnosis on standard output: JSON, or the text for people. */
+static void print_one(const struct cmd_args *a, const struct learner *l, const struct diagnosis *d,
+                      const struct question *q)
+{
+	if (a->json) {
+		json_t *o = diagnosis_json(l, d);
+		if (q) {
+			json_t *notes = json_array();
+			for (size_t i = 0; i < q->nnotes; i++)
+				json_array_append_new(notes, json_string(q->notes[i]));
+			json_object_set_new(o, "question_notes", notes);
 		}
-		char truth[256];
-		const char *label = pipeline_label(&p, r, truth, sizeof truth);
-		printf("row %ld: %s\n", a->row, p.texts[r]);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+		return;
+	}
+	struct strbuf b = {0};
+	diagnosis_text(l, d, true, &b);
+	fputs(b.s ? b.s : "", stdout);
+	strbuf_free(&b);
+}
+
+static int diagnose_question(struct cmd_args *a, struct learner *l, struct err *e)
+{
+	struct question q;
+	if (question_parse(l, a->pos[1], &q, e))
+		return -1;
+	if (!a->json) {
+		printf("%s\n", q.p.texts[0]);
+		for (size_t i = 0; i < q.nnotes; i++)
+			printf("  note: %s\n", q.notes[i]);
+		if (!q.row)
+			printf("  note: this model reads its texts as they are, so the question went in as typed\n");
+	}
+	struct diagnosis d;
+	int rc = diagnose_row(l, &q.p, 0, &a->diag, &d, e);
+	if (!rc) {
+		print_one(a, l, &d, &q);
+		if (a->work_order) {
+			struct orders w = {0};
+			keep_order(&w, &d);
+			rc = write_orders(a, l, &w, e);
+			free(w.list);
+		}
+	}
+	cmd_warn_cut(l);
+	diagnosis_free(&d);
+	question_free(&q);
+	return rc;
+}
+
+static int diagnose_one_row(struct cmd_args *a, struct learner *l, struct pipeline *p, struct err *e)
+{
+	size_t r = 0;
+	while (r < p->t->nrows && p->t->source_row[r] != a->row)
+		r++;
+	if (r == p->t->nrows)
+		return err_at(e, a->data, 0, "no data row %ld (after cleaning)", a->row);
+	struct diagnosis d;
+	if (diagnose_row(l, p, r, &a->diag, &d, e))
+		return -1;
+	char truth[256];
+	const char *label = pipeline_label(p, r, truth, sizeof truth);
+	if (!a->json) {
+		printf("row %ld: %s\n", a->row, p->texts[r]);
 		/* the label the log gives the row, beside the model's answer */
 		if (*label)
 			printf("actual: %s\n", label);
-		print_answer(&l, probs + r * K);
-		goto out;
 	}
+	print_one(a, l, &d, NULL);
+	int rc = 0;
+	if (a->work_order) {
+		struct orders w = {0};
+		keep_order(&w, &d);
+		rc = write_orders(a, l, &w, e);
+		free(w.list);
+	}
+	diagnosis_free(&d);
+	return rc;
+}
+
+/* Every row: a CSV line (or a JSON object) each, with the calibrated
+ * probabilities, the alert and the strongest evidence. */
+static int diagnose_all(struct cmd_args *a, struct learner *l, struct pipeline *p, struct err *e)
+{
 	struct atomic_file out;
-	if (atomic_open(&out, a->output ? a->output : "-", &e)) {
-		rc = cmd_fail(&e);
-		goto out;
-	}
-	char buf[64];
+	if (atomic_open(&out, a->output ? a->output : "-", e))
+		return -1;
+	size_t K = l->mf.nlabels;
 	if (!a->json) {
-		fprintf(out.fp, "row,label,predicted");
-		for (size_t k = 0; k < K; k++)
-			fprintf(out.fp, ",p_%s", l.mf.labels[k]);
+		fprintf(out.fp, "row,label,predicted,probability,uncertain,alert,evidence");
+		for (size_t k = 0; k < K; k++) {
+			fputs(",", out.fp);
+			csv_field(out.fp, "p_", l->mf.labels[k]);
+		}
 		fputc('\n', out.fp);
 	}
-	for (size_t r = 0; r < p.t->nrows; r++) {
-		const float *pr = probs + r * K;
-		size_t best = 0;
-		for (size_t k = 1; k < K; k++)
-			if (pr[k] > pr[best])
-				best = k;
-		const char *label = pipeline_label(&p, r, buf, sizeof buf);
+	struct orders w = {0};
+	int rc = 0;
+	char buf[256];
+	for (size_t r = 0; r < p->t->nrows && !rc; r++) {
+		struct diagnosis *d = xmalloc(sizeof *d);
+		if ((rc = diagnose_row(l, p, r, &a->diag, d, e))) {
+			free(d);
+			break;
+		}
+		const char *label = pipeline_label(p, r, buf, sizeof buf);
 		if (a->json) {
-			json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "row", (json_int_t)p.t->source_row[r], "text", p.texts[r],
-			                      "label", label, "predicted", l.mf.labels[best]);
-			json_t *pj = json_object();
-			for (size_t k = 0; k < K; k++)
-				json_object_set_new(pj, l.mf.labels[k], json_real(pr[k]));
-			json_object_set_new(o, "probabilities", pj);
+			json_t *o = diagnosis_json(l, d);
+			json_object_set_new(o, "label", json_string(label));
 			json_dumpf(o, out.fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			fputc('\n', out.fp);
 			json_decref(o);
 		} else {
-			fprintf(out.fp, "%lld,%s,%s", (long long)p.t->source_row[r], label, l.mf.labels[best]);
+			struct strbuf ev = {0};
+			for (size_t i = 0; i < d->nev && i < 3; i++)
+				strbuf_printf(&ev, "%s%s %+.3f", i ? "; " : "", d->ev[i].phrase, d->ev[i].contribution);
+			fprintf(out.fp, "%lld,", (long long)d->row);
+			csv_field(out.fp, "", label);
+			fputc(',', out.fp);
+			csv_field(out.fp, "", l->mf.labels[d->top]);
+			fprintf(out.fp, ",%.6f,%d,%d,", (double)d->probs[d->top], d->uncertain, d->alert);
+			csv_field(out.fp, "", ev.s ? ev.s : "");
 			for (size_t k = 0; k < K; k++)
-				fprintf(out.fp, ",%.6f", pr[k]);
+				fprintf(out.fp, ",%.6f", (double)d->probs[k]);
 			fputc('\n', out.fp);
+			strbuf_free(&ev);
+		}
+		if (a->work_order && d->alert) {
+			keep_order(&w, d);
+		} else {
+			w.suppressed += a->work_order != NULL;
+			diagnosis_free(d);
+			free(d);
 		}
 	}
-	if (atomic_commit(&out, &e))
+	if (!rc && a->work_order)
+		rc = write_orders(a, l, &w, e);
+	if (!rc)
+		rc = atomic_commit(&out, e);
+	else
+		atomic_abort(&out);
+	for (size_t i = 0; i < w.n; i++) {
+		diagnosis_free(w.list[i]);
+		free(w.list[i]);
+	}
+	free(w.list);
+	return rc;
+}
+
+static int run(const struct cmd *cmd, struct cmd_args *a)
+{
+	if (!a->data && a->npos != 2)
+		return cmd_usage_error(cmd, "give a text to diagnose, or --data FILE.csv");
+	if (a->data && a->npos != 1)
+		return cmd_usage_error(cmd, "with --data, give only the model");
+	if (a->row && !a->data)
+		return cmd_usage_error(cmd, "--row needs --data");
+	struct err e;
+	struct learner l;
+	struct pipeline p = {0};
+	int rc = CMD_OK;
+	if (learner_load(a->pos[0], 32, &l, &e))
+		return cmd_fail(&e);
+	struct calib_cost c;
+	if (a->work_order && !diagnose_threshold(&l, &a->diag, &c)) {
+		err_set(&e, "%s: the model keeps no dev rows to set an alert threshold on, so it writes no work orders "
+		            "(retrain it with this lathe)",
+		        a->pos[0]);
 		rc = cmd_fail(&e);
-out:
-	free(probs);
+	} else if (diagnose_open_advice(&a->diag, a->po.lua_limit, &e)) {
+		rc = cmd_fail(&e);
+	} else if (!a->data) {
+		if (diagnose_question(a, &l, &e))
+			rc = cmd_fail(&e);
+	} else if (learner_prepare(&l, &a->po, a->data, &p, &e) ||
+	           (a->row ? diagnose_one_row(a, &l, &p, &e) : diagnose_all(a, &l, &p, &e))) {
+		rc = cmd_fail(&e);
+	}
+	cmd_warn_cut(&l);
 	pipeline_close(&p);
 	learner_free(&l);
 	return rc;
@@ -126,8 +243,9 @@ out:
 const struct cmd cmd_diagnose = {
 	.name = "diagnose",
 	.args = "MODEL.safetensors [\"TEXT\"]",
-	.summary = "Diagnose: a text of sensor facts, or every row (or one) of a log, with every class's probability.",
-	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_DIAGNOSE,
+	.summary = "Diagnose a question (facts or readings: \"torque 65 Nm; tool wear 210\") or the rows of a log: "
+	           "calibrated probabilities, evidence, similar past cases, warnings and advice.",
+	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_DIAGNOSE | OPTION_G_COST,
 	.min_args = 1,
 	.max_args = 2,
 	.run = run,

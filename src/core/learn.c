@@ -18,6 +18,8 @@
 #include "hooks/sandbox.h"
 #include "data/split.h"
 #include "prep/value_tokens.h"
+#include "core/cases.h"
+#include "ml/calibration.h"
 
 int learn_default_threads(void)
 {
@@ -263,9 +265,10 @@ static void softmax_rows(float *z, int rows, int K)
 }
 
 /* Probabilities of the encoded sequences idx[0..n) into probs[n, K]: the
- * mean of the nm encoders' (an ensemble's members share one config). */
+ * mean of the nm encoders' (an ensemble's members share one config);
+ * emb (may be NULL) gets the first encoder's pooled vectors [n, C]. */
 static void predict_encoded(struct model *const *models, size_t nm, const struct encoded *x, const size_t *idx,
-                            size_t n, int max_batch, float *probs)
+                            size_t n, int max_batch, float *probs, float *emb)
 {
 	const struct model_config *c = model_config(models[0]);
 	int K = c->classes;
@@ -280,6 +283,8 @@ static void predict_encoded(struct model *const *models, size_t nm, const struct
 		float *out = probs + at * K;
 		for (size_t k = 0; k < nm; k++) {
 			model_step(models[k], &b, false, false, k ? member : out);
+			if (emb && k == 0)
+				memcpy(emb + at * (size_t)c->C, model_pooled(models[0]), (size_t)B * c->C * sizeof *emb);
 			softmax_rows(k ? member : out, B, K);
 			for (size_t i = 0; k && i < (size_t)B * K; i++)
 				out[i] += member[i];
@@ -313,7 +318,7 @@ static double evaluate(struct model *const *models, size_t nm, const struct enco
 	int K = model_config(models[0])->classes;
 	float *probs = xmalloc((n * (size_t)K + 1) * sizeof *probs);
 	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
-	predict_encoded(models, nm, x, idx, n, max_batch, probs);
+	predict_encoded(models, nm, x, idx, n, max_batch, probs, NULL);
 	double l = 0;
 	for (size_t i = 0; i < n; i++) {
 		truth[i] = cls[idx[i]];
@@ -715,7 +720,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			/* The encoder's probabilities only matter to a blend. */
 			if (f->o->stack) {
 				ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
-				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, ep[s]);
+				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, ep[s], NULL);
 			}
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
@@ -754,11 +759,56 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 	free(w);
 }
 
+/* The casebook (io/casebook.h) of a classifier: its dev rows' diagnoses
+ * as learner_predict_rows makes them (encoders, then the trees' share),
+ * and its training rows' embeddings, augmented rows left out. */
+static void fill_casebook(struct fit *f, float blend, struct model_casebook *cb)
+{
+	size_t K = (size_t)f->K, C = (size_t)model_config(f->ensemble[0])->C;
+	size_t ndev = f->count[SPLIT_DEV], n = 0, *dev = f->rows[SPLIT_DEV];
+	size_t *train = xmalloc((f->count[SPLIT_TRAIN] + 1) * sizeof *train);
+	for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++) {
+		size_t r = f->rows[SPLIT_TRAIN][i];
+		if (!f->p->method || !f->p->method[r])
+			train[n++] = r;
+	}
+	/* Beyond CASES_MAX an even stride bounds the file and still spans
+	 * the whole log. */
+	size_t keep = n < CASES_MAX ? n : CASES_MAX;
+	for (size_t i = 0; i < keep && keep < n; i++)
+		train[i] = train[(size_t)((double)i * (double)n / (double)keep)];
+	int32_t *cls = xmalloc((keep + 1) * sizeof *cls), *dev_cls = xmalloc((ndev + 1) * sizeof *dev_cls);
+	for (size_t i = 0; i < keep; i++)
+		cls[i] = f->cls[train[i]];
+	for (size_t i = 0; i < ndev; i++)
+		dev_cls[i] = f->cls[dev[i]];
+	float *emb = xmalloc((keep * C + 1) * sizeof *emb), *probs = xmalloc((keep * K + 1) * sizeof *probs);
+	predict_encoded(f->ensemble, f->nensemble, &f->x, train, keep, f->o->batch, probs, emb);
+	free(probs);
+	float *dev_probs = xmalloc((ndev * K + 1) * sizeof *dev_probs), *dev_emb = xmalloc((ndev * C + 1) * sizeof *dev_emb);
+	predict_encoded(f->ensemble, f->nensemble, &f->x, dev, ndev, f->o->batch, dev_probs, dev_emb);
+	size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
+	if (f->trees.nnodes && blend < 1 && nv == (size_t)f->trees.nfeat) {
+		float *x = xmalloc((ndev * nv + 1) * sizeof *x), *tp = xmalloc((ndev * K + 1) * sizeof *tp);
+		for (size_t i = 0; i < ndev; i++)
+			textualize_readings(f->p->tz, f->p->t, dev[i], x + i * nv);
+		trees_predict(&f->trees, x, ndev, tp);
+		blend_probs(dev_probs, tp, ndev, f->K, blend, dev_probs);
+		free(x);
+		free(tp);
+	}
+	cases_fill(cb, f->p, train, cls, emb, keep, C, dev_probs, dev_cls, dev_emb, ndev);
+	free(dev_emb);
+	free(train);
+}
+
 static int save_model(struct fit *f, const char *data_path, const char *out_path, const struct learn_result *res,
                       struct err *e)
 {
 	struct model_file mf = {.nvocab = wordpiece_size(f->wp), .labels = f->labels, .nlabels = (size_t)f->K,
 	                        .trees = f->trees, .blend = res->blend};
+	if (!f->mlm)
+		fill_casebook(f, res->blend, &mf.casebook);
 	mf.vocab = xmalloc(mf.nvocab * sizeof *mf.vocab);
 	for (size_t i = 0; i < mf.nvocab; i++)
 		mf.vocab[i] = (char *)wordpiece_token(f->wp, (int32_t)i);
@@ -781,6 +831,7 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
 	int rc = model_file_save(out_path, f->ensemble[0], &mf, e);
+	casebook_free(&mf.casebook);
 	free(mf.vocab);
 	free(mf.textualizer);
 	free(mf.pipeline);
@@ -1355,6 +1406,14 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 		l->path = NULL;
 		return -1;
 	}
+	const struct model_casebook *cb = &l->mf.casebook;
+	l->temperature = calib_fit_temperature(cb->dev_probs, cb->dev_label, cb->ndev, (int)l->mf.nlabels);
+	l->normal = -1;
+	size_t *count = xcalloc(l->mf.nlabels + 1, sizeof *count);
+	for (size_t i = 0; i < cb->ndev; i++)
+		if (++count[cb->dev_label[i]] > (l->normal < 0 ? 0 : count[l->normal]))
+			l->normal = cb->dev_label[i];
+	free(count);
 	l->wp = wordpiece_from_tokens((const char *const *)l->mf.vocab, l->mf.nvocab, e);
 	if (!l->wp) {
 		err_prefix(e, "%s: ", path);
@@ -1457,7 +1516,7 @@ int learner_pipeline_opts(const struct learner *l, struct pipeline_opts *po, str
 }
 
 static void predict_texts(struct learner *l, char *const *texts, size_t n, const struct text_values *tv,
-                          float *probs)
+                          float *probs, float *emb)
 {
 	int max_seq = model_config(l->model)->max_seq;
 	struct encoded x;
@@ -1469,7 +1528,7 @@ static void predict_texts(struct learner *l, char *const *texts, size_t n, const
 	struct model *models[MODEL_FILE_MAX_ENSEMBLE] = {l->model};
 	for (size_t k = 0; k < l->mf.nmembers && k + 1 < MODEL_FILE_MAX_ENSEMBLE; k++)
 		models[k + 1] = l->mf.members[k];
-	predict_encoded(models, 1 + l->mf.nmembers, &x, idx, n, l->max_batch, probs);
+	predict_encoded(models, 1 + l->mf.nmembers, &x, idx, n, l->max_batch, probs, emb);
 	free(idx);
 	encoded_free(&x);
 }
@@ -1487,7 +1546,7 @@ bool learner_take_cut_note(struct learner *l, char *buf, size_t size)
 
 void learner_predict(struct learner *l, char *const *texts, size_t n, float *probs)
 {
-	predict_texts(l, texts, n, NULL, probs);
+	predict_texts(l, texts, n, NULL, probs, NULL);
 }
 
 void learner_answer(const struct learner *l, const float *probs, bool unicode, struct strbuf *out)
@@ -1603,7 +1662,18 @@ int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *dat
 
 void learner_predict_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs)
 {
+	learner_embed_rows(l, p, rows, n, probs, NULL);
+}
+
+void learner_embed_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs,
+                        float *emb)
+{
 	const struct model_config *c = model_config(l->model);
+	/* A blend that is all trees needs no encoder pass for its answer. */
+	if (!emb && l->mf.blend == 0 && learner_has_trees(l, p)) {
+		learner_predict_trees(l, p, rows, n, probs);
+		return;
+	}
 	/* Samples carry no readings: their texts alone go in. */
 	bool values = c->values && p->tz;
 	char **texts = xmalloc((n + 1) * sizeof *texts);
@@ -1612,7 +1682,7 @@ void learner_predict_rows(struct learner *l, const struct pipeline *p, const siz
 	struct text_values tv = {0};
 	if (values)
 		tv = table_values(c, value_tokens_new(l->wp, p->tz), p->tz, p->t, rows, n);
-	predict_texts(l, texts, n, values ? &tv : NULL, probs);
+	predict_texts(l, texts, n, values ? &tv : NULL, probs, emb);
 	value_tokens_free(tv.vt);
 	free(tv.x);
 	free(texts);

@@ -129,6 +129,12 @@ struct learner {
 	char rules_name[512];      /* how messages name its rules script */
 	size_t texts_cut;          /* texts predicted so far that were longer than the model's max_seq */
 	int max_batch;
+	/* Fitted on the casebook's dev rows at load (ml/calibration.h): the
+	 * temperature that calibrates the probabilities (1 without a
+	 * casebook), and the normal class, the dev rows' most common, whose
+	 * complement is a failure (-1 without a casebook). */
+	double temperature;
+	int normal;
 };
 
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
@@ -161,6 +167,10 @@ int learner_apply(struct learner *l, struct pipeline_opts *po, const char *data,
 int learner_prepare(struct learner *l, struct pipeline_opts *po, const char *data, struct pipeline *p,
                     struct err *e);
 void learner_predict_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs);
+/* The same, and each row's embedding (the encoder's pooled [CLS]
+ * vector, [n, hidden]) into emb when it is not NULL. */
+void learner_embed_rows(struct learner *l, const struct pipeline *p, const size_t *rows, size_t n, float *probs,
+                        float *emb);
 /* The model's gradient-boosted trees (ml/trees.h) on rows' readings, for
  * showing each part: whether it has them for this data, and their
  * probabilities. learner_predict_rows gives the blend a --stack model

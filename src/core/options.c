@@ -277,6 +277,56 @@ static int set_flag(const struct option_spec *s, struct option_target *t, const 
 	return 0;
 }
 
+static int set_neighbors(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                         struct err *e)
+{
+	(void)s, (void)text, (void)e;
+	t->diag->neighbors = (size_t)n;
+	return 0;
+}
+
+static int set_uncertain(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                         struct err *e)
+{
+	(void)s, (void)text, (void)e;
+	t->diag->uncertain = n;
+	return 0;
+}
+
+static int set_cost_miss(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                         struct err *e)
+{
+	(void)s, (void)text, (void)e;
+	t->diag->cost_miss = n;
+	return 0;
+}
+
+static int set_cost_false_alarm(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                                struct err *e)
+{
+	(void)s, (void)text, (void)e;
+	t->diag->cost_false_alarm = n;
+	return 0;
+}
+
+static int set_advice(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                      struct err *e)
+{
+	(void)s, (void)n, (void)e;
+	struct diagnose_opts *d = t->diag;
+	d->advice_files = xrealloc(d->advice_files, (d->nadvice_files + 1) * sizeof *d->advice_files);
+	d->advice_files[d->nadvice_files++] = text;
+	return 0;
+}
+
+static int set_no_advice(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                         struct err *e)
+{
+	(void)s, (void)text, (void)n, (void)e;
+	t->diag->no_advice = true;
+	return 0;
+}
+
 #define LOAD OPTION_G_LOAD
 #define RULES OPTION_G_RULES
 #define TEXT OPTION_G_TEXT
@@ -352,6 +402,12 @@ const struct option_spec option_specs[] = {
 	{"augmenter", NULL, false, false, AUG, OPTION_TEXT, 0, 0, "FILE.lua", "Lua file with augment(sample, rng) (lua; default: the rules script's)", set_text},
 	{"synonyms", NULL, false, false, AUG, OPTION_TEXT, 0, 0, "FILE.lua", "synonym table (default: the shipped one of the wording)", set_text},
 	{"no-rules", NULL, false, false, OPTION_G_APPLY, OPTION_FLAG, 0, 0, "", "apply the model without the rules script it carries", set_flag},
+	{"neighbors", NULL, false, false, OPTION_G_DIAGNOSE, OPTION_INT, 0, 1000, "K", "similar past cases to show (default 5; 0 = none)", set_neighbors},
+	{"advice", NULL, false, true, OPTION_G_DIAGNOSE, OPTION_TEXT, 0, 0, "FILE.lua", "recommendations: a Lua list of entries, before the shipped lua/lathe/advice.lua (repeat)", set_advice},
+	{"no-advice", NULL, false, false, OPTION_G_DIAGNOSE, OPTION_FLAG, 0, 0, "", "no recommendations, not even the shipped ones", set_no_advice},
+	{"uncertain", NULL, false, false, OPTION_G_COST, OPTION_REAL, 0, 1, "P", "call a diagnosis uncertain below this calibrated probability (default 0.5)", set_uncertain},
+	{"cost-miss", NULL, false, false, OPTION_G_COST, OPTION_REAL, 1e-9, 1e12, "X", "cost of a missed failure, for the alert threshold (default 10)", set_cost_miss},
+	{"cost-false-alarm", NULL, false, false, OPTION_G_COST, OPTION_REAL, 1e-9, 1e12, "X", "cost of a false alarm, for the alert threshold (default 1)", set_cost_false_alarm},
 };
 
 const size_t option_count = sizeof option_specs / sizeof *option_specs;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "base/err.h"
 #include "core/augment_methods.h"
+#include "core/diagnosis.h"
 #include "core/learn.h"
 #include "core/pipeline.h"
 
@@ -23,12 +24,13 @@ enum option_group {
 	OPTION_G_MODEL = 1 << 4,    /* --config, --threads */
 	OPTION_G_BENCH = 1 << 5,    /* --steps, --warmup */
 	OPTION_G_TRAIN = 1 << 6,    /* --epochs, --batch, --lr ... */
-	OPTION_G_DIAGNOSE = 1 << 7, /* --data, --row */
+	OPTION_G_DIAGNOSE = 1 << 7, /* --data, --row, --neighbors, --advice */
 	OPTION_G_EXPORT = 1 << 8,   /* --hf */
 	OPTION_G_AUGMENT = 1 << 9,  /* --augment, --strength, --n ... */
 	OPTION_G_PREVIEW = 1 << 10, /* augment --preview */
 	OPTION_G_APPLY = 1 << 11,   /* applying a model: --no-rules */
 	OPTION_G_INFO = 1 << 12,    /* info on a model file: --script */
+	OPTION_G_COST = 1 << 13,    /* calibrated alerts: --uncertain, --cost-miss, --cost-false-alarm */
 };
 
 enum option_kind {
@@ -39,11 +41,13 @@ enum option_kind {
 	OPTION_MAYBE,   /* a text that may be left out (--drop-missing[=COLS]) */
 };
 
-/* What options set: the pipeline's, the training's and the augmenter's. */
+/* What options set: the pipeline's, the training's, the augmenter's
+ * and the diagnosis's. */
 struct option_target {
 	struct pipeline_opts *po;
 	struct learn_opts *learn;
 	struct augment_opts *aug;
+	struct diagnose_opts *diag;
 };
 
 struct option_spec {

@@ -84,6 +84,8 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 		st_writer_meta(w, "gbdt", gbdt);
 	}
 	free(gbdt);
+	if (!rc)
+		rc = casebook_write(w, &mf->casebook, (int)mf->nlabels, e);
 	free(config);
 	free(vocab);
 	free(labels);
@@ -319,7 +321,8 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 		       c.vocab, c.classes);
 		goto out;
 	}
-	if (read_trees(path, f, (int)mf->nlabels, mf, e))
+	if (read_trees(path, f, (int)mf->nlabels, mf, e) ||
+	    casebook_read(path, f, (int)mf->nlabels, (size_t)c.C, &mf->casebook, e))
 		goto out;
 	mf->textualizer = meta_copy(f, "textualizer");
 	mf->pipeline = meta_copy(f, "pipeline");
@@ -351,6 +354,7 @@ void model_file_free(struct model_file *mf)
 	free(mf->manifest);
 	free(mf->training);
 	trees_free(&mf->trees);
+	casebook_free(&mf->casebook);
 	for (size_t k = 0; k < mf->nmembers; k++)
 		model_free(mf->members[k]);
 	free(mf->members);

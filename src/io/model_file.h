@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include "base/err.h"
+#include "io/casebook.h"
 #include "ml/model.h"
 #include "ml/trees.h"
 #include "ml/ops.h"
@@ -33,6 +34,9 @@ struct model_file {
 	 * in the metadata ("ensemble"). A loaded file's are freed with it. */
 	struct model **members;
 	size_t nmembers;
+	/* The dev rows' predictions and the training rows' embeddings
+	 * (io/casebook.h); freed with the file. */
+	struct model_casebook casebook;
 };
 
 #define MODEL_FILE_FORMAT "lathe-model-1"

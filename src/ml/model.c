@@ -312,6 +312,11 @@ const struct model_config *model_config(const struct model *m)
 	return &m->c;
 }
 
+const float *model_pooled(const struct model *m)
+{
+	return m->pool_out;
+}
+
 size_t model_param_count(const struct model *m)
 {
 	return m->n;

@@ -101,6 +101,10 @@ struct model_batch {
  * layer computes only the positions its head reads, so a step costs
  * about one layer less than the full encoder. */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
+/* The pooled [CLS] vectors [B, C] of the last classification step: what
+ * the classifier reads, so rows it tells apart lie apart (a row's
+ * embedding for finding similar ones). */
+const float *model_pooled(const struct model *m);
 /* Copies every parameter of src that dst has under the same name and
  * shape (an encoder pretrained with another head); returns how many. */
 size_t model_copy_matching(struct model *dst, const struct model *src);

@@ -27,6 +27,13 @@ struct fact_col {
 	double *edges;
 	size_t nedges;
 	bool trend;
+	/* What the training rows held: a level fact's TEXT_QUANTILES
+	 * percentiles (NULL in specs from before they were kept), a
+	 * category's most common values and their shares. */
+	double *quantiles;
+	char **cats;
+	double *shares;
+	size_t ncats;
 };
 
 /* A wording pack: how facts are joined and phrased in one language. */
@@ -295,6 +302,11 @@ static void fit_numeric(struct fact_col *f, const struct table *t, const uint8_t
 	fit_edges(f, v, n, o->value_bins);
 	if (f->kind != FACT_LEVEL)
 		return;
+	if (n) {
+		f->quantiles = xmalloc(TEXT_QUANTILES * sizeof *f->quantiles);
+		for (int k = 0; k < TEXT_QUANTILES; k++)
+			f->quantiles[k] = quantile(v, n, (double)k / (TEXT_QUANTILES - 1));
+	}
 	/* With five levels the middle half is normal and the outer 5% on each
 	 * side "very"; three keep the middle half normal; seven keep five's
 	 * "very" and put "slightly" low and high between the 15th and 35th
@@ -343,6 +355,47 @@ static void add_clock_facts(struct textualizer *tz, const struct table *t, const
 		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
 		tz->facts[tz->nfacts++] = f;
 	}
+}
+
+static int cmp_share(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return (x[0] < y[0]) - (x[0] > y[0]);
+}
+
+/* A category fact's TEXT_MAX_CATEGORIES most common training values and
+ * their shares of the training rows, most common first. */
+static void fit_categories(struct fact_col *f, const struct table *t, const uint8_t *part)
+{
+	if (t->cols[f->col].type != COL_STR)
+		return;
+	size_t ids = strpool_count(t->pool) + 1, total = 0;
+	size_t *count = xcalloc(ids, sizeof *count);
+	for (size_t r = 0; r < t->nrows; r++) {
+		uint32_t id = t->cols[f->col].str[r];
+		if ((!part || part[r] == 0) && id && id < ids) {
+			count[id]++;
+			total++;
+		}
+	}
+	/* (count, id) pairs sorted by count, the larger first */
+	double (*pairs)[2] = xmalloc(ids * sizeof *pairs);
+	size_t n = 0;
+	for (size_t id = 1; id < ids; id++)
+		if (count[id]) {
+			pairs[n][0] = (double)count[id];
+			pairs[n++][1] = (double)id;
+		}
+	qsort(pairs, n, sizeof *pairs, cmp_share);
+	f->ncats = n < TEXT_MAX_CATEGORIES ? n : TEXT_MAX_CATEGORIES;
+	f->cats = xcalloc(f->ncats + 1, sizeof *f->cats);
+	f->shares = xcalloc(f->ncats + 1, sizeof *f->shares);
+	for (size_t i = 0; i < f->ncats; i++) {
+		f->cats[i] = xstrdup(strpool_get(t->pool, (uint32_t)pairs[i][1]));
+		f->shares[i] = pairs[i][0] / (double)total;
+	}
+	free(pairs);
+	free(count);
 }
 
 static void index_values(struct textualizer *tz)
@@ -403,6 +456,8 @@ int textualize_fit(const struct table *t, const uint8_t *part, const struct text
 		f.name = user && user->name ? xstrdup(user->name) : textualize_fact_name(name);
 		if (kind == FACT_LEVEL)
 			fit_numeric(&f, t, part, o, user, v);
+		else
+			fit_categories(&f, t, part);
 		tz->facts = xrealloc(tz->facts, (tz->nfacts + 1) * sizeof *tz->facts);
 		tz->facts[tz->nfacts++] = f;
 	}
@@ -420,6 +475,11 @@ void textualize_free(struct textualizer *tz)
 	for (size_t i = 0; i < tz->nfacts; i++) {
 		free(tz->facts[i].name);
 		free(tz->facts[i].edges);
+		free(tz->facts[i].quantiles);
+		for (size_t k = 0; k < tz->facts[i].ncats; k++)
+			free(tz->facts[i].cats[k]);
+		free(tz->facts[i].cats);
+		free(tz->facts[i].shares);
 	}
 	free(tz->facts);
 	free(tz->value_facts);
@@ -443,6 +503,18 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t)
 			for (int k = 0; k < f->ncuts; k++)  /* infinite cuts (no training values) as null */
 				json_array_append_new(cuts, isfinite(f->cuts[k]) ? json_real(f->cuts[k]) : json_null());
 			json_object_set_new(jf, "cuts", cuts);
+			if (f->quantiles) {
+				json_t *q = json_array();
+				for (int k = 0; k < TEXT_QUANTILES; k++)
+					json_array_append_new(q, json_real(f->quantiles[k]));
+				json_object_set_new(jf, "quantiles", q);
+			}
+		}
+		if (f->ncats) {
+			json_t *cats = json_array();
+			for (size_t k = 0; k < f->ncats; k++)
+				json_array_append_new(cats, json_pack("[s, f]", f->cats[k], f->shares[k]));
+			json_object_set_new(jf, "categories", cats);
 		}
 		if (f->kind != FACT_CATEGORY) {
 			json_object_set_new(jf, "sd", json_real(f->sd));
@@ -493,6 +565,78 @@ static int spec_edges(json_t *a, struct fact_col *f, struct err *e)
 		if (!isfinite(f->edges[k]) || (k && !(f->edges[k] > f->edges[k - 1])))
 			return err_set(e, "\"edges\" must be finite numbers rising strictly");
 		f->nedges = k + 1;
+	}
+	return 0;
+}
+
+/* Adds column name as type unless t has it already. */
+static void blank_column(struct table *t, const char *name, enum col_type type)
+{
+	if (name && table_find(t, name) < 0)
+		table_add_column(t, name, type);
+}
+
+struct table *textualize_blank_table(const char *spec, struct err *e)
+{
+	json_t *o = json_loads(spec ? spec : "", 0, NULL), *facts = json_object_get(o, "facts"), *jf;
+	if (!json_is_array(facts)) {
+		json_decref(o);
+		err_set(e, "textualizer spec: not the JSON lathe writes");
+		return NULL;
+	}
+	static const enum col_type reads[] = {COL_NUM, COL_STR, COL_TIME, COL_TIME};
+	struct table *t = table_new();
+	size_t i;
+	json_array_foreach(facts, i, jf) {
+		const char *kind = json_string_value(json_object_get(jf, "kind"));
+		enum col_type type = COL_STR;
+		for (int k = 0; kind && k < (int)(sizeof kind_names / sizeof *kind_names); k++)
+			if (strcmp(kind, kind_names[k]) == 0)
+				type = reads[k];
+		blank_column(t, json_string_value(json_object_get(jf, "column")), type);
+	}
+	blank_column(t, json_string_value(json_object_get(o, "machine")), COL_STR);
+	blank_column(t, json_string_value(json_object_get(o, "time")), COL_TIME);
+	blank_column(t, json_string_value(json_object_get(o, "notes")), COL_STR);
+	json_decref(o);
+	return t;
+}
+
+/* A fact's training profile from a spec (absent in older specs: none):
+ * TEXT_QUANTILES finite numbers, not falling; categories as [text,
+ * share] pairs with shares in [0, 1]. */
+static int spec_profile(json_t *jf, struct fact_col *f, struct err *e)
+{
+	json_t *q = json_object_get(jf, "quantiles"), *cats = json_object_get(jf, "categories");
+	if (q) {
+		if (!json_is_array(q) || json_array_size(q) != TEXT_QUANTILES || f->kind != FACT_LEVEL)
+			return err_set(e, "\"quantiles\" must be a list of %d numbers on a level fact", TEXT_QUANTILES);
+		f->quantiles = xmalloc(TEXT_QUANTILES * sizeof *f->quantiles);
+		for (int k = 0; k < TEXT_QUANTILES; k++) {
+			json_t *v = json_array_get(q, (size_t)k);
+			f->quantiles[k] = json_is_number(v) ? json_number_value(v) : NAN;
+			if (!isfinite(f->quantiles[k]) || (k && f->quantiles[k] < f->quantiles[k - 1]))
+				return err_set(e, "\"quantiles\" must be finite numbers that never fall");
+		}
+	}
+	if (!cats)
+		return 0;
+	size_t n = json_array_size(cats);
+	if (!json_is_array(cats) || n > TEXT_MAX_CATEGORIES || f->kind != FACT_CATEGORY)
+		return err_set(e, "\"categories\" must be a list of at most %d pairs on a category fact",
+		               TEXT_MAX_CATEGORIES);
+	f->cats = xcalloc(n + 1, sizeof *f->cats);
+	f->shares = xcalloc(n + 1, sizeof *f->shares);
+	for (size_t k = 0; k < n; k++) {
+		json_t *pair = json_array_get(cats, k);
+		const char *text = json_string_value(json_array_get(pair, 0));
+		json_t *share = json_array_get(pair, 1);
+		if (json_array_size(pair) != 2 || !text || !json_is_number(share) || !(json_number_value(share) >= 0) ||
+		    json_number_value(share) > 1)
+			return err_set(e, "\"categories\" entry %zu is not a [text, share] pair", k);
+		f->cats[k] = xstrdup(text);
+		f->shares[k] = json_number_value(share);
+		f->ncats = k + 1;
 	}
 	return 0;
 }
@@ -559,7 +703,8 @@ int textualize_from_spec(const char *text, const struct table *t, struct textual
 		}
 		f.name = xstrdup(name);
 		tz->facts[tz->nfacts++] = f;
-		if (spec_edges(json_object_get(jf, "edges"), &tz->facts[tz->nfacts - 1], e)) {
+		if (spec_edges(json_object_get(jf, "edges"), &tz->facts[tz->nfacts - 1], e) ||
+		    spec_profile(jf, &tz->facts[tz->nfacts - 1], e)) {
 			rc = err_prefix(e, "textualizer spec: fact %zu: ", i);
 			break;
 		}
@@ -850,6 +995,29 @@ bool textualize_reads_column(const struct textualizer *tz, size_t col)
 		if (tz->facts[i].col == col)
 			return true;
 	return false;
+}
+
+void textualize_profile(const struct textualizer *tz, size_t i, struct fact_profile *out)
+{
+	const struct fact_col *f = &tz->facts[i];
+	*out = (struct fact_profile){.name = f->name, .col = f->col, .level = f->kind == FACT_LEVEL,
+	                             .category = f->kind == FACT_CATEGORY, .quantiles = f->quantiles,
+	                             .cuts = f->cuts, .ncuts = f->ncuts, .center = f->center,
+	                             .categories = f->cats, .shares = f->shares, .ncategories = f->ncats};
+}
+
+const char *textualize_level_name(const struct textualizer *tz, size_t i, int level)
+{
+	const struct fact_col *f = &tz->facts[i];
+	return f->kind == FACT_LEVEL && level >= 0 && level <= f->ncuts ? level_word(tz->w, f->ncuts, level) : NULL;
+}
+
+int textualize_level_word(const struct textualizer *tz, size_t i, const char *word)
+{
+	for (int k = 0; textualize_level_name(tz, i, k); k++)
+		if (strcmp(textualize_level_name(tz, i, k), word) == 0)
+			return k;
+	return -1;
 }
 
 size_t textualize_nfacts(const struct textualizer *tz)

@@ -76,6 +76,9 @@ char *textualize_spec(const struct textualizer *tz, const struct table *t);
 /* Rebuilds one from textualize_spec's JSON against a table of the same
  * shape: every named column must exist with a fitting type. */
 int textualize_from_spec(const char *json, const struct table *t, struct textualizer **out, struct err *e);
+/* An empty table with the columns a spec reads, typed as it reads them
+ * (a question's row is filled in it); NULL when the spec is not one. */
+struct table *textualize_blank_table(const char *spec, struct err *e);
 /* Value-aware facts: each level fact with a training spread carries its
  * reading beside its words. nvalues counts those facts; value k is the
  * k-th of them in text order, named as in the text. */
@@ -112,6 +115,32 @@ struct fact_explain {
 };
 
 size_t textualize_nfacts(const struct textualizer *tz);
+/* What the training rows held of fact i, for questions and evidence
+ * that stand in for a reading: a level fact's 0th, 5th, .., 100th
+ * percentiles (quantiles NULL when the model predates them), its cuts
+ * and mean; a category's most common values, most common first, with
+ * their shares. A fact neither level nor category reads the clock. */
+#define TEXT_QUANTILES 21
+#define TEXT_MAX_CATEGORIES 64
+struct fact_profile {
+	const char *name;
+	size_t col;
+	bool level, category;
+	const double *quantiles;
+	const double *cuts;
+	int ncuts;
+	double center;
+	char *const *categories;
+	const double *shares;
+	size_t ncategories;
+};
+
+void textualize_profile(const struct textualizer *tz, size_t i, struct fact_profile *out);
+/* The level (0 lowest .. ncuts) a word names for level fact i ("very
+ * high"), or -1. */
+int textualize_level_word(const struct textualizer *tz, size_t i, const char *word);
+/* The word of level k of level fact i; NULL past its last level. */
+const char *textualize_level_name(const struct textualizer *tz, size_t i, int level);
 /* Whether the texts say anything of table column col: a fact of it, or
  * its notes. */
 bool textualize_reads_column(const struct textualizer *tz, size_t col);

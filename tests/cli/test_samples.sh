@@ -15,6 +15,12 @@ run "$LATHE" eval "$WORK/m.safetensors" "$WORK/s.jsonl" --json
 ok $(test "$rc" -eq 0 && grep -q '"rows": 1500' "$WORK/out"; echo $?) "eval on samples"
 run "$LATHE" diagnose "$WORK/m.safetensors" --data "$WORK/s.jsonl" --row 7
 ok $(test "$rc" -eq 0 && grep -q '^row 7: ' "$WORK/out"; echo $?) "diagnose a sample by its source row"
+# A samples model reads a question as it is typed: one longer than its
+# texts is cut, with a warning.
+long=$(awk 'BEGIN { for (i = 0; i < 40; i++) printf "torque very high; "; print "tool wear high" }')
+run "$LATHE" diagnose "$WORK/m.safetensors" "$long"
+ok $(test "$rc" -eq 0 && grep -q "^lathe: warning: 1 text longer than the model's [0-9]* tokens was cut" "$WORK/err"; echo $?) \
+	"a question longer than the model: a warning"
 expect_fail 1 "learned from textualized samples" "a samples model refuses a CSV" "$LATHE" eval "$WORK/m.safetensors" "$WORK/ai4i.csv"
 # A value-aware model would score its words alone on samples, not the
 # model diagnose runs on the log: refused. A words-only model trained on
