@@ -221,6 +221,7 @@ static int run_gc(lua_State *L)
 	if (r->open)
 		pipeline_close(&r->p);
 	pipeline_opts_free(&r->po);
+	diagnose_opts_free(&r->diag);
 	r->open = false;
 	return 0;
 }
@@ -238,12 +239,13 @@ struct lb_run *lb_begin(lua_State *L, int opts)
 	pipeline_opts_init(&r->po);
 	learn_opts_init(&r->learn);
 	augment_opts_init(&r->aug);
+	diagnose_opts_init(&r->diag);
 	lb_class(L, "lathe.run", NULL, run_gc);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, anchors);
 	lua_setiuservalue(L, -2, 1);
 	lua_toclose(L, -1);
-	struct option_target t = {.po = &r->po, .learn = &r->learn, .aug = &r->aug};
+	struct option_target t = {.po = &r->po, .learn = &r->learn, .aug = &r->aug, .diag = &r->diag};
 	read_opts(L, opts, anchors, &t);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "base/err.h"
 #include "core/augment.h"
+#include "core/diagnosis.h"
 #include "core/learn.h"
 #include "core/pipeline.h"
 
@@ -24,6 +25,7 @@ struct lb_run {
 	struct pipeline_opts po;
 	struct learn_opts learn;
 	struct augment_opts aug;
+	struct diagnose_opts diag;
 	struct pipeline p;
 	bool open;
 };

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
+#include "core/diagnosis.h"
 #include "core/learn.h"
+#include "core/question.h"
 
 #define LB_MODEL "lathe.model"
 
@@ -166,33 +169,120 @@ static void warn_cut(struct learner *l)
 		fprintf(stderr, "lathe: warning: %s\n", note);
 }
 
-static void push_prediction(lua_State *L, const struct learner *l, const float *p)
+/* A JSON value as the Lua value it reads as: objects as tables by key,
+ * arrays as lists, null as nil. */
+static void push_json(lua_State *L, json_t *v)
 {
-	size_t K = l->mf.nlabels, best = 0;
-	lua_createtable(L, 0, 2);
-	lua_createtable(L, 0, (int)K);
-	for (size_t k = 0; k < K; k++) {
-		lua_pushnumber(L, p[k]);
-		lua_setfield(L, -2, l->mf.labels[k]);
-		if (p[k] > p[best])
-			best = k;
+	luaL_checkstack(L, 4, "JSON too deep");
+	const char *key;
+	json_t *item;
+	size_t i;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(v));
+		json_object_foreach(v, key, item) {
+			push_json(L, item);
+			lua_setfield(L, -2, key);
+		}
+		break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(v), 0);
+		json_array_foreach(v, i, item) {
+			push_json(L, item);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	case JSON_STRING: lua_pushlstring(L, json_string_value(v), json_string_length(v)); break;
+	case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(v)); break;
+	case JSON_REAL: lua_pushnumber(L, json_real_value(v)); break;
+	case JSON_TRUE: lua_pushboolean(L, 1); break;
+	case JSON_FALSE: lua_pushboolean(L, 0); break;
+	default: lua_pushnil(L); break;
 	}
-	lua_setfield(L, -2, "probabilities");
-	lua_pushstring(L, l->mf.labels[best]);
-	lua_setfield(L, -2, "label");
 }
 
-/* model:predict("text") -> {label=, probabilities={...}};
+static int json_box_gc(lua_State *L)
+{
+	json_t **box = lua_touserdata(L, 1);
+	json_decref(*box);
+	*box = NULL;
+	return 0;
+}
+
+/* Pushes v as Lua and gives up the reference, even when Lua runs out of
+ * memory half way (a to-be-closed box holds it). */
+static void push_json_owned(lua_State *L, json_t *v)
+{
+	json_t **box = lua_newuserdatauv(L, sizeof *box, 0);
+	*box = v;
+	lb_class(L, "lathe.json", NULL, json_box_gc);
+	lua_setmetatable(L, -2);
+	lua_toclose(L, -1);
+	push_json(L, v);
+}
+
+/* The whole diagnosis of a question, or of data row `row` of the log at
+ * path (row 0: a question), as JSON; NULL with e set. */
+static json_t *diagnose_json(struct learner *l, struct lb_run *r, const char *text, const char *path, long row,
+                             bool whole, struct err *e)
+{
+	if (whole && diagnose_open_advice(&r->diag, r->po.lua_limit, e))
+		return NULL;
+	r->diag.no_evidence = !whole;
+	if (!whole)
+		r->diag.neighbors = 0;
+	struct question q = {0};
+	struct pipeline *p = &q.p;
+	size_t at = 0;
+	if (!path) {
+		if (question_parse(l, text, &q, e))
+			return NULL;
+	} else {
+		r->open = true;
+		if (learner_prepare(l, &r->po, path, &r->p, e))
+			return NULL;
+		p = &r->p;
+		while (at < p->t->nrows && p->t->source_row[at] != row)
+			at++;
+		if (at == p->t->nrows) {
+			err_at(e, path, 0, "no data row %ld (after cleaning)", row);
+			return NULL;
+		}
+	}
+	struct diagnosis d;
+	json_t *o = NULL;
+	if (!diagnose_row(l, p, at, &r->diag, &d, e)) {
+		o = diagnosis_json(l, &d);
+		json_t *notes = json_array();
+		for (size_t i = 0; i < q.nnotes; i++)
+			json_array_append_new(notes, json_string(q.notes[i]));
+		json_object_set_new(o, "notes", notes);
+		if (!whole) {
+			json_object_del(o, "evidence");
+			json_object_del(o, "similar_cases");
+			json_object_del(o, "advice");
+		}
+		diagnosis_free(&d);
+	}
+	question_free(&q);
+	warn_cut(l);
+	return o;
+}
+
+/* model:predict("text" [, options]) -> {label=, probabilities={...},
+ * uncertain=, ...}: the question read as a log row, calibrated;
  * model:predict({"a", "b"}) -> a list of those. */
 static int model_predict(lua_State *L)
 {
 	struct learner *l = check_model(L, 1);
 	bool many = lua_istable(L, 2);
-	size_t n = many ? (size_t)luaL_len(L, 2) : 1;
 	if (!many)
 		luaL_checkstring(L, 2);
-	char **texts = lua_newuserdatauv(L, (n + 1) * sizeof *texts, 0);
-	/* The strings stay referenced by the argument (table or string). */
+	size_t n = many ? (size_t)luaL_len(L, 2) : 1;
+	struct lb_run *r = lb_begin(L, 3);
+	int out = lua_gettop(L) + 1;
+	if (many)
+		lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (many)
 			lua_rawgeti(L, 2, (lua_Integer)i + 1);
@@ -200,22 +290,52 @@ static int model_predict(lua_State *L)
 			lua_pushvalue(L, 2);
 		if (lua_type(L, -1) != LUA_TSTRING)
 			return luaL_error(L, "predict: text %d is not a string", (int)i + 1);
-		texts[i] = (char *)lua_tostring(L, -1);
+		struct err e;
+		json_t *o = diagnose_json(l, r, lua_tostring(L, -1), NULL, 0, false, &e);
 		lua_pop(L, 1);
+		if (!o)
+			return lb_fail(L, &e);
+		json_object_set(o, "label", json_object_get(o, "predicted"));
+		int box = lua_gettop(L) + 1;
+		push_json_owned(L, o);
+		if (!many)
+			return 1;
+		lua_rawseti(L, out, (lua_Integer)i + 1);
+		lua_closeslot(L, box);
+		lua_settop(L, box - 1);
 	}
-	size_t K = l->mf.nlabels;
-	float *probs = lua_newuserdatauv(L, (n * K + 1) * sizeof *probs, 0);
-	learner_predict(l, texts, n, probs);
-	warn_cut(l);
-	if (!many) {
-		push_prediction(L, l, probs);
-		return 1;
-	}
-	lua_createtable(L, (int)n, 0);
-	for (size_t i = 0; i < n; i++) {
-		push_prediction(L, l, probs + i * K);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
+	return 1;
+}
+
+/* model:explain("text" [, options]) -> the whole diagnosis (evidence,
+ * similar cases, warnings, advice...), as diagnose --json gives it. */
+static int model_explain(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	const char *text = luaL_checkstring(L, 2);
+	struct lb_run *r = lb_begin(L, 3);
+	struct err e;
+	json_t *o = diagnose_json(l, r, text, NULL, 0, true, &e);
+	if (!o)
+		return lb_fail(L, &e);
+	push_json_owned(L, o);
+	return 1;
+}
+
+/* model:explain_row(path, row [, options]) -> the whole diagnosis of
+ * data row `row` of a log, through the model's own data path. */
+static int model_explain_row(lua_State *L)
+{
+	struct learner *l = check_model(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	lua_Integer row = luaL_checkinteger(L, 3);
+	luaL_argcheck(L, row >= 1, 3, "a data row number from 1");
+	struct lb_run *r = lb_begin(L, 4);
+	struct err e;
+	json_t *o = diagnose_json(l, r, NULL, path, (long)row, true, &e);
+	if (!o)
+		return lb_fail(L, &e);
+	push_json_owned(L, o);
 	return 1;
 }
 
@@ -303,7 +423,7 @@ static int model_gc(lua_State *L)
 }
 
 static const luaL_Reg model_methods[] = {
-	{"predict", model_predict}, {"eval", model_eval}, {"labels", model_labels}, {"info", model_info}, {NULL, NULL},
+	{"predict", model_predict}, {"explain", model_explain}, {"explain_row", model_explain_row}, {"eval", model_eval}, {"labels", model_labels}, {"info", model_info}, {NULL, NULL},
 };
 
 void lb_model_register(lua_State *L)

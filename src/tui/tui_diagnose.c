@@ -16,12 +16,19 @@
 #include "base/strbuf.h"
 #include "base/utf8.h"
 #include "hooks/filter.h"
+#include "core/diagnosis.h"
 #include "core/learn.h"
+#include "core/question.h"
+#include "core/workorder.h"
 
 static const char *const help[] = {
 	"Diagnose: ask the model",
-	"  free text     torque very high, tool wear high: every class's probability",
-	"  row N         data row N of the log: its text, the prediction and the truth",
+	"  a question    facts or readings (type L; torque 65 Nm; tool wear very high),",
+	"                read as the log row it describes: calibrated probabilities,",
+	"                evidence, similar past cases, warnings and advice",
+	"  row N         data row N of the log, the same way, beside its label",
+	"  order [FILE]  a work order for the last diagnosis, when it alerts",
+	"                (Ctrl-O: to work-order.txt; FILE.json for JSON)",
 	"  where EXPR    the rows where a Lua filter holds, predicted and actual",
 	"  model FILE    use another model (default: the one trained last here,",
 	"                else init.lua's, else the shipped one)",
@@ -52,6 +59,9 @@ struct tui_diagnose {
 	int pending;               /* the key readline reads next */
 	char **words;              /* for completion */
 	size_t nwords;
+	struct diagnose_opts opts; /* neighbours, costs and the advice files (loaded with the model) */
+	struct diagnosis last;     /* the last answer, for its work order */
+	bool has_last;
 };
 
 /* Readline's callback interface is process-wide and its callbacks take
@@ -96,8 +106,17 @@ static void add_word(struct tui_diagnose *dg, const char *w)
 	dg->words[dg->nwords++] = xstrdup(w);
 }
 
+static void forget_last(struct tui_diagnose *dg)
+{
+	if (dg->has_last)
+		diagnosis_free(&dg->last);
+	dg->has_last = false;
+}
+
 static void close_model(struct tui_diagnose *dg)
 {
+	forget_last(dg);
+	diagnose_opts_free(&dg->opts);
 	if (dg->applied)
 		pipeline_close(&dg->p);
 	dg->applied = false;
@@ -146,6 +165,9 @@ static bool open_model(struct tui *ui, const char *path)
 	close_model(dg);
 	dg->l = l;
 	dg->has_model = true;
+	diagnose_opts_init(&dg->opts);
+	if (diagnose_open_advice(&dg->opts, ui->po.lua_limit, &e))
+		say(dg, "no advice: %s", e.msg);
 	if (path != dg->model)
 		snprintf(dg->model, sizeof dg->model, "%s", path);
 	struct prepare_job j = {.dg = dg, .data = ui->data_path};
@@ -170,12 +192,27 @@ static bool open_model(struct tui *ui, const char *path)
 	add_word(dg, "row");
 	add_word(dg, "where");
 	add_word(dg, "model");
+	add_word(dg, "order");
 	for (size_t i = WORDPIECE_SPECIALS; i < dg->l.mf.nvocab; i++) {
 		const char *w = dg->l.mf.vocab[i];
 		if (strlen(w) > 2 && strncmp(w, "##", 2) != 0 && (w[0] & 0x80) == 0)
 			add_word(dg, w);
 	}
 	return true;
+}
+
+/* Diagnoses row r of p and adds the whole answer; kept for its work
+ * order. */
+static void answer(struct tui_diagnose *dg, const struct pipeline *p, size_t r)
+{
+	forget_last(dg);
+	struct err e;
+	if (diagnose_row(&dg->l, p, r, &dg->opts, &dg->last, &e)) {
+		say(dg, "%s", e.msg);
+		return;
+	}
+	dg->has_last = true;
+	diagnosis_text(&dg->l, &dg->last, dg->ui->unicode, &dg->answer);
 }
 
 static void answer_row(struct tui_diagnose *dg, long source)
@@ -185,16 +222,52 @@ static void answer_row(struct tui_diagnose *dg, long source)
 		if (t->source_row[r] != source)
 			continue;
 		char buf[256];
-		float *pr = xmalloc(dg->l.mf.nlabels * sizeof *pr);
-		learner_predict_rows(&dg->l, &dg->p, &r, 1, pr);
 		const char *truth = pipeline_label(&dg->p, r, buf, sizeof buf);
 		say(dg, "data row %ld: %s", source, dg->p.texts[r]);
-		say(dg, "predicted %s%s%s", dg->l.mf.labels[best_of(dg, pr)], *truth ? ", actual " : "", truth);
-		learner_answer(&dg->l, pr, dg->ui->unicode, &dg->answer);
-		free(pr);
+		answer(dg, &dg->p, r);
+		if (dg->has_last)
+			say(dg, "predicted %s%s%s", dg->l.mf.labels[dg->last.top], *truth ? ", actual " : "", truth);
 		return;
 	}
 	say(dg, "no data row %ld (after cleaning)", source);
+}
+
+static void answer_question(struct tui_diagnose *dg, const char *text)
+{
+	struct question q;
+	struct err e;
+	if (question_parse(&dg->l, text, &q, &e)) {
+		say(dg, "%s", e.msg);
+		return;
+	}
+	say(dg, "read as: %s", q.p.texts[0]);
+	for (size_t i = 0; i < q.nnotes; i++)
+		say(dg, "  note: %s", q.notes[i]);
+	answer(dg, &q.p, 0);
+	if (dg->has_last)
+		say(dg, "predicted %s", dg->l.mf.labels[dg->last.top]);
+	question_free(&q);
+}
+
+/* A work order for the last diagnosis, if it alerts. */
+static void write_order(struct tui_diagnose *dg, const char *path)
+{
+	struct calib_cost c;
+	if (!dg->has_last) {
+		say(dg, "no diagnosis yet: ask one first");
+	} else if (!diagnose_threshold(&dg->l, &dg->opts, &c)) {
+		say(dg, "this model keeps no dev rows to set an alert threshold on: no work orders from it");
+	} else if (!dg->last.alert) {
+		say(dg, "no work order: P(failure) %.1f%% is below the alert threshold %.1f%%", 100 * dg->last.p_fail,
+		    100 * c.threshold);
+	} else {
+		struct err e;
+		struct diagnosis *one = &dg->last;
+		if (workorder_write(path, &dg->l, &one, 1, 0, &c, &e))
+			say(dg, "%s", e.msg);
+		else
+			say(dg, "work order written to %s", path);
+	}
 }
 
 static void answer_where(struct tui_diagnose *dg, const char *expr)
@@ -286,17 +359,18 @@ static void on_line(char *line)
 				answer_row(dg, strtol(q + 4, NULL, 10));
 			else
 				say(dg, "the log did not go through this model: only free text");
+		} else if (strcmp(q, "order") == 0 || strncmp(q, "order ", 6) == 0) {
+			const char *path = q + 5;
+			while (*path == ' ')
+				path++;
+			write_order(dg, *path ? path : "work-order.txt");
 		} else if (strncmp(q, "where ", 6) == 0) {
 			if (dg->applied)
 				answer_where(dg, q + 6);
 			else
 				say(dg, "the log did not go through this model: only free text");
 		} else {
-			float *pr = xmalloc(dg->l.mf.nlabels * sizeof *pr);
-			learner_predict(&dg->l, &q, 1, pr);
-			say(dg, "predicted %s", dg->l.mf.labels[best_of(dg, pr)]);
-			learner_answer(&dg->l, pr, dg->ui->unicode, &dg->answer);
-			free(pr);
+			answer_question(dg, q);
 		}
 	}
 	char note[200];
@@ -394,7 +468,7 @@ static void greet(struct tui *ui)
 {
 	struct tui_diagnose *dg = diagnose_of(ui);
 	bool trained = ui->trained_count && strcmp(dg->model, ui->trained_model) == 0;
-	say(dg, "model %s%s%s; ask in free text, row N or where EXPR", dg->model, trained ? ", just trained on " : "",
+	say(dg, "model %s%s%s; ask a question (facts or readings), row N or where EXPR", dg->model, trained ? ", just trained on " : "",
 	    trained ? ui->data_path : "");
 }
 
@@ -545,6 +619,12 @@ static bool key(struct tui *ui, int ch)
 	case KEY_ENTER:
 		ch = '\n';
 		break;
+	case 'O' & 0x1f:
+		keep_recent(dg);
+		say(dg, "%s", "");
+		dg->scroll = 0;
+		write_order(dg, "work-order.txt");
+		return true;
 	}
 	if (ch < 0 || ch > 255)
 		return false;
@@ -573,8 +653,7 @@ static void close_screen(struct tui *ui)
 
 const struct tui_screen tui_diagnose_screen = {
 	.name = "Diagnose",
-	.hints = "type a question, Enter asks  Tab completes  up/down history  PgUp/PgDn scroll  F1-F9 screens  "
-	         "Esc then ? helps, q quits",
+	.hints = "Enter asks  Tab completes  ^O work order  PgUp/PgDn scroll  F1-F9 screens  Esc ? help, q quits",
 	.help = help,
 	.draw = draw,
 	.key = key,
