@@ -83,6 +83,13 @@ void utf8_pad(FILE *fp, const char *s, size_t width)
 		fputc(' ', fp);
 }
 
+void utf8_pad_buf(struct strbuf *b, const char *s, size_t width)
+{
+	strbuf_puts(b, s);
+	for (size_t w = utf8_width(s); w < width; w++)
+		strbuf_puts(b, " ");
+}
+
 char *utf8_fold(const char *s)
 {
 	utf8proc_uint8_t *out = NULL;

@@ -18,6 +18,8 @@ size_t utf8_prefix(const char *s, size_t width, size_t *used);
 size_t utf8_width(const char *s);
 /* Writes s and pads it with spaces to width terminal columns. */
 void utf8_pad(FILE *fp, const char *s, size_t width);
+/* The same into a buffer. */
+void utf8_pad_buf(struct strbuf *b, const char *s, size_t width);
 /* Appends s with every control character (C0 but tab, DEL, C1) written
  * as \xNN, but for newline and carriage return where keep says so: text
  * from a log or a model file must not drive the terminal it is printed

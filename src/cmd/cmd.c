@@ -21,7 +21,7 @@ static const struct cmd *const cmd_table[] = {
 /* The command line's own options; the engine's come from core/options.h,
  * numbered from OPT_SPEC on in the order of option_specs. */
 enum {
-	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT, OPT_WORK_ORDER,
+	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT, OPT_WORK_ORDER, OPT_DRIFT, OPT_SUMMARY,
 	OPT_SPEC = 0x1000,
 };
 
@@ -43,6 +43,8 @@ static const struct cmd_opt cmd_only[] = {
 	{OPTION_G_DIAGNOSE, {"data", required_argument, NULL, OPT_DATA}, "FILE.csv", "diagnose every row of a CSV file"},
 	{OPTION_G_DIAGNOSE, {"row", required_argument, NULL, OPT_ROW}, "N", "only data row N of --data"},
 	{OPTION_G_DIAGNOSE, {"work-order", required_argument, NULL, OPT_WORK_ORDER}, "FILE", "write a work order for every alert: JSON, or plain text for FILE.txt"},
+	{OPTION_G_DIAGNOSE, {"drift", no_argument, NULL, OPT_DRIFT}, "", "with --data: how far each fact's readings moved from the training rows, instead"},
+	{OPTION_G_DIAGNOSE, {"summary", no_argument, NULL, OPT_SUMMARY}, "", "with --data: the machines ranked by risk (recent alerts and their trend), instead"},
 	{OPTION_G_INFO, {"script", no_argument, NULL, OPT_SCRIPT}, "", "of a model file: print only the rules script it carries"},
 	{OPTION_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
@@ -172,6 +174,8 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_DATA: a->data = arg; return 0;
 	case OPT_HF: a->hf = arg; return 0;
 	case OPT_WORK_ORDER: a->work_order = arg; return 0;
+	case OPT_DRIFT: a->drift = true; return 0;
+	case OPT_SUMMARY: a->summary = true; return 0;
 	case OPT_SCRIPT: a->script = true; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))

@@ -34,6 +34,7 @@ struct cmd_args {
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
 	const char *work_order;  /* diagnose --work-order FILE */
+	bool drift, summary;     /* diagnose --drift, --summary */
 	struct diagnose_opts diag;
 	long row;
 	struct augment_opts aug;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/fileio.h"
+#include "core/drift.h"
+#include "core/fleet.h"
 #include "core/question.h"
 #include "core/workorder.h"
 
@@ -205,14 +207,105 @@ static int diagnose_all(struct cmd_args *a, struct learner *l, struct pipeline *
 	return rc;
 }
 
+/* --drift: each fact's shift from the training rows, worst first. */
+static int print_drift(struct cmd_args *a, const struct pipeline *p, struct err *e)
+{
+	size_t nf = p->tz ? textualize_nfacts(p->tz) : 0;
+	struct drift *d = xmalloc((nf + 1) * sizeof *d);
+	size_t n = drift_measure(p, d);
+	struct atomic_file out;
+	if (atomic_open(&out, a->output ? a->output : "-", e)) {
+		free(d);
+		return -1;
+	}
+	if (a->json) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(list, json_pack("{s:s, s:f, s:f, s:I, s:s}", "fact", d[i].fact, "psi", d[i].psi,
+			                                      "outside_training_range", d[i].outside, "rows",
+			                                      (json_int_t)d[i].rows, "verdict", d[i].verdict));
+		json_dumpf(list, out.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out.fp);
+		json_decref(list);
+	} else if (!n) {
+		fprintf(out.fp, "the model kept no profile of its training rows (trained before lathe kept one): "
+		                "nothing to compare with\n");
+	} else {
+		struct strbuf b = {0};
+		drift_text(d, n, &b);
+		fprintf(out.fp, "drift of %s against the model's training rows (population stability index: under 0.1 "
+		                "stable, 0.1-0.25 moderate, above 0.25 major)\n%s",
+		        a->data, b.s);
+		strbuf_free(&b);
+	}
+	free(d);
+	return atomic_commit(&out, e);
+}
+
+/* --summary: the machines ranked by risk. */
+static int print_fleet(struct cmd_args *a, struct learner *l, const struct pipeline *p, struct err *e)
+{
+	size_t n = p->t->nrows;
+	int32_t *pred = xmalloc((n + 1) * sizeof *pred);
+	bool *alert = xmalloc(n + 1);
+	int rc = 0;
+	if (!diagnose_alerts(l, p, &a->diag, pred, alert)) {
+		rc = err_set(e, "%s: the model keeps no casebook to set an alert threshold on (it predates them), so it ranks "
+		                "no machines: retrain it",
+		             l->path);
+		goto out;
+	}
+	struct fleet_machine *m;
+	size_t nm = fleet_rank(l, p, pred, alert, &m);
+	struct atomic_file out;
+	if ((rc = atomic_open(&out, a->output ? a->output : "-", e))) {
+		free(m);
+		goto out;
+	}
+	if (a->json) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < nm; i++) {
+			char when[32];
+			diagnosis_time(m[i].last_time, when, sizeof when);
+			json_array_append_new(
+			        list, json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:o, s:o, s:o}", "machine", m[i].machine, "rows",
+			                        (json_int_t)m[i].rows, "recent", (json_int_t)m[i].recent, "recent_alerts",
+			                        (json_int_t)m[i].recent_alerts, "risk", m[i].risk, "trend", m[i].trend, "failure",
+			                        m[i].failure >= 0 ? json_string(l->mf.labels[m[i].failure]) : json_null(),
+			                        "last_alert_row", m[i].last_row ? json_integer(m[i].last_row) : json_null(),
+			                        "last_alert_time", when[0] ? json_string(when) : json_null()));
+		}
+		json_dumpf(list, out.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out.fp);
+		json_decref(list);
+	} else {
+		struct strbuf b = {0};
+		fleet_text(l, m, nm, 0, &b);
+		struct calib_cost c;
+		diagnose_threshold(l, &a->diag, &c);
+		fprintf(out.fp, "machines by risk: the share of each one's recent rows (its last quarter) that alert "
+		                "(P(failure) >= %.3f), and the change from its earlier rows\n%s",
+		        c.threshold, b.s);
+		strbuf_free(&b);
+	}
+	free(m);
+	rc = atomic_commit(&out, e);
+out:
+	free(pred);
+	free(alert);
+	return rc;
+}
+
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
 	if (!a->data && a->npos != 2)
 		return cmd_usage_error(cmd, "give a text to diagnose, or --data FILE.csv");
 	if (a->data && a->npos != 1)
 		return cmd_usage_error(cmd, "with --data, give only the model");
-	if (a->row && !a->data)
-		return cmd_usage_error(cmd, "--row needs --data");
+	if ((a->row || a->drift || a->summary) && !a->data)
+		return cmd_usage_error(cmd, "--%s needs --data", a->row ? "row" : a->drift ? "drift" : "summary");
+	if ((a->row != 0) + a->drift + a->summary > 1 || ((a->drift || a->summary) && a->work_order))
+		return cmd_usage_error(cmd, "--row, --drift, --summary and --work-order do not go together");
 	struct err e;
 	struct learner l;
 	struct pipeline p = {0};
@@ -221,8 +314,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		return cmd_fail(&e);
 	struct calib_cost c;
 	if (a->work_order && !diagnose_threshold(&l, &a->diag, &c)) {
-		err_set(&e, "%s: the model keeps no dev rows to set an alert threshold on, so it writes no work orders "
-		            "(retrain it with this lathe)",
+		err_set(&e, "%s: the model keeps no casebook to set an alert threshold on (it predates them), so it writes "
+		            "no work orders: retrain it",
 		        a->pos[0]);
 		rc = cmd_fail(&e);
 	} else if (diagnose_open_advice(&a->diag, a->po.lua_limit, &e)) {
@@ -231,7 +324,10 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		if (diagnose_question(a, &l, &e))
 			rc = cmd_fail(&e);
 	} else if (learner_prepare(&l, &a->po, a->data, &p, &e) ||
-	           (a->row ? diagnose_one_row(a, &l, &p, &e) : diagnose_all(a, &l, &p, &e))) {
+	           (a->row       ? diagnose_one_row(a, &l, &p, &e)
+	            : a->drift   ? print_drift(a, &p, &e)
+	            : a->summary ? print_fleet(a, &l, &p, &e)
+	                         : diagnose_all(a, &l, &p, &e))) {
 		rc = cmd_fail(&e);
 	}
 	cmd_warn_cut(&l);

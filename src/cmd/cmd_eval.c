@@ -133,7 +133,7 @@ static void print_calibration(json_t *c)
 	json_t *a = json_object_get(c, "alert");
 	if (a) {
 		printf("alert threshold at costs %g (missed failure) : %g (false alarm): P(failure) >= %.3f; on these rows "
-		       "recall %.3f and %.1f false alarms per 1,000 rows (on dev: %.3f and %.1f)\n",
+		       "recall %.3f and %.1f false alarms per 1,000 rows (on dev: %.3f and %.1f; -1: no dev rows)\n",
 		       json_real_value(json_object_get(a, "cost_miss")), json_real_value(json_object_get(a, "cost_false_alarm")),
 		       json_real_value(json_object_get(a, "threshold")), json_real_value(json_object_get(a, "recall")),
 		       json_real_value(json_object_get(a, "false_alarms_per_1000")),

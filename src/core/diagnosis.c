@@ -41,8 +41,14 @@ void diagnose_opts_free(struct diagnose_opts *o)
 bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, struct calib_cost *out)
 {
 	const struct model_casebook *cb = &l->mf.casebook;
-	if (!cb->ndev || l->normal < 0)
+	if (l->normal < 0)
 		return false;
+	/* Without dev rows (a split that left none) nothing can be weighed:
+	 * a failure more likely than not alerts. */
+	if (!cb->ndev) {
+		*out = (struct calib_cost){.threshold = 0.5, .recall = -1, .false_alarms_per_1000 = -1};
+		return true;
+	}
 	size_t K = l->mf.nlabels;
 	float *cal = xmalloc((cb->ndev * K + 1) * sizeof *cal), *p_fail = xmalloc((cb->ndev + 1) * sizeof *p_fail);
 	bool *failed = xmalloc((cb->ndev + 1) * sizeof *failed);
@@ -56,6 +62,27 @@ bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, 
 	free(p_fail);
 	free(failed);
 	return true;
+}
+
+bool diagnose_alerts(struct learner *l, const struct pipeline *p, const struct diagnose_opts *o, int32_t *pred,
+                     bool *alert)
+{
+	size_t n = p->t->nrows, K = l->mf.nlabels;
+	float *probs = xmalloc((n * K + 1) * sizeof *probs);
+	learner_predict_rows(l, p, NULL, n, probs);
+	calib_apply(probs, n, (int)K, l->temperature, probs);
+	struct calib_cost c;
+	bool has = diagnose_threshold(l, o, &c);
+	for (size_t r = 0; r < n; r++) {
+		const float *pr = probs + r * K;
+		pred[r] = 0;
+		for (size_t k = 1; k < K; k++)
+			if (pr[k] > pr[pred[r]])
+				pred[r] = (int32_t)k;
+		alert[r] = has && 1 - pr[l->normal] >= c.threshold;
+	}
+	free(probs);
+	return has;
 }
 
 void diagnosis_time(int64_t ms, char *buf, size_t size)
@@ -145,8 +172,9 @@ int diagnose_row(struct learner *l, const struct pipeline *p, size_t r, const st
 	d->row = p->t ? p->t->source_row[r] : 0;
 	d->time = INT64_MIN;
 	long mc = p->machine && p->t ? table_find(p->t, p->machine) : -1, tc = p->time && p->t ? table_find(p->t, p->time) : -1;
+	char buf[64];
 	if (mc >= 0)
-		table_cell_text(p->t, (size_t)mc, r, d->machine, sizeof d->machine);
+		snprintf(d->machine, sizeof d->machine, "%s", table_cell_text(p->t, (size_t)mc, r, buf, sizeof buf));
 	if (tc >= 0 && p->t->cols[tc].type == COL_TIME)
 		d->time = p->t->cols[tc].time[r];
 	d->p_fail = -1;
@@ -201,8 +229,10 @@ void diagnosis_text(const struct learner *l, const struct diagnosis *d, bool uni
 	const char *top = l->mf.labels[d->top];
 	if (l->mf.casebook.ndev)
 		strbuf_printf(out, "calibrated on %zu dev rows (temperature %.2f)", l->mf.casebook.ndev, l->temperature);
+	else if (l->mf.casebook.ncases)
+		strbuf_puts(out, "not calibrated: its training split left no dev rows to fit on");
 	else
-		strbuf_puts(out, "not calibrated: the model keeps no dev rows (trained before lathe kept them)");
+		strbuf_puts(out, "not calibrated: the model keeps no casebook (it predates them)");
 	if (d->p_fail >= 0)
 		strbuf_printf(out, "; P(failure) %.1f%%: %s", 100 * d->p_fail, d->alert ? "ALERT" : "below the alert threshold");
 	strbuf_puts(out, "\n");

@@ -63,8 +63,14 @@ int diagnose_open_advice(struct diagnose_opts *o, long lua_limit, struct err *e)
 /* Frees the file list and the loaded advice. */
 void diagnose_opts_free(struct diagnose_opts *o);
 /* The alert threshold the costs imply, chosen on the casebook's dev rows
- * (calibrated); false without a casebook or a normal class. */
+ * (calibrated); 0.5 when the model has no dev rows (out->rows 0); false
+ * without a casebook. */
 bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, struct calib_cost *out);
+/* The quick pass over many rows: each row's calibrated prediction into
+ * pred and, when the model has an alert threshold, whether it alerts
+ * (else false); returns whether it has one. */
+bool diagnose_alerts(struct learner *l, const struct pipeline *p, const struct diagnose_opts *o, int32_t *pred,
+                     bool *alert);
 /* Diagnoses row r of p (a log's, or a question's one row). -1 only when
  * the advice failed (e says why). */
 int diagnose_row(struct learner *l, const struct pipeline *p, size_t r, const struct diagnose_opts *o,

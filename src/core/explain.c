@@ -34,6 +34,48 @@ static void copy_row(struct table *dst, const struct table *src, size_t r)
 	}
 }
 
+/* The rows a trend fact of row r reads before it: up to window - 1 of
+ * its machine's earlier rows, oldest first, into ctx; returns how many. */
+static size_t context_rows(const struct pipeline *p, size_t r, size_t *ctx)
+{
+	size_t w = textualize_window(p->tz), n = 0;
+	long mc = textualize_machine_column(p->tz);
+	const struct table *t = p->t;
+	for (size_t i = r; i-- > 0 && n + 1 < w;) {
+		bool same = mc < 0 || (t->cols[mc].type == COL_STR ? t->cols[mc].str[i] == t->cols[mc].str[r]
+		                                                  : table_is_missing(t, (size_t)mc, i) ==
+		                                                            table_is_missing(t, (size_t)mc, r));
+		if (same && mc >= 0 && t->cols[mc].type == COL_NUM)
+			same = t->cols[mc].num[i] == t->cols[mc].num[r];
+		if (same)
+			ctx[n++] = i;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		size_t x = ctx[i];
+		ctx[i] = ctx[n - 1 - i];
+		ctx[n - 1 - i] = x;
+	}
+	return n;
+}
+
+/* One block: row r after its context, as machine `block` so that blocks
+ * do not run into each other's trends; returns the row of r in t. */
+static size_t copy_block(struct table *t, const struct pipeline *p, size_t r, const size_t *ctx, size_t nctx,
+                         size_t block)
+{
+	long mc = textualize_machine_column(p->tz);
+	char name[32];
+	snprintf(name, sizeof name, "block %zu", block);
+	for (size_t i = 0; i <= nctx; i++) {
+		copy_row(t, p->t, i < nctx ? ctx[i] : r);
+		if (mc >= 0 && t->cols[mc].type == COL_STR)
+			table_set_str(t, (size_t)mc, t->nrows - 1, name);
+		else if (mc >= 0 && t->cols[mc].type == COL_NUM)
+			t->cols[mc].num[t->nrows - 1] = (double)block;
+	}
+	return t->nrows - 1;
+}
+
 static int cmp_strength(const void *a, const void *b)
 {
 	double x = fabs(((const struct evidence *)a)->contribution), y = fabs(((const struct evidence *)b)->contribution);
@@ -44,10 +86,14 @@ size_t explain_row(struct learner *l, const struct pipeline *p, size_t r, int cl
 {
 	if (!p->tz || !p->t)
 		return 0;
-	size_t nf = textualize_nfacts(p->tz), K = l->mf.nlabels, n = 0;
+	size_t nf = textualize_nfacts(p->tz), K = l->mf.nlabels, n = 0, blocks = 0;
 	struct table *t = same_columns(p->t);
-	copy_row(t, p->t, r);
-	/* Per fact: its first stand-in row, how many, and their weights. */
+	size_t *ctx = xmalloc((textualize_window(p->tz) + 1) * sizeof *ctx), nctx = context_rows(p, r, ctx);
+	/* Row 0 of `at` is the row as it is; per fact, its stand-ins follow
+	 * from first[i], count[i] of them with their weights. */
+	size_t *at = xmalloc((1 + nf * EXPLAIN_DRAWS) * sizeof *at);
+	at[blocks] = copy_block(t, p, r, ctx, nctx, blocks);
+	blocks++;
 	size_t *first = xcalloc(nf + 1, sizeof *first), *count = xcalloc(nf + 1, sizeof *count);
 	double *weight = xmalloc((nf * EXPLAIN_DRAWS + 1) * sizeof *weight);
 	for (size_t i = 0; i < nf; i++) {
@@ -56,26 +102,26 @@ size_t explain_row(struct learner *l, const struct pipeline *p, size_t r, int cl
 		if (table_is_missing(p->t, f.col, r) || (f.level && !f.quantiles) || (f.category && !f.ncategories) ||
 		    (!f.level && !f.category))
 			continue;
-		first[i] = t->nrows;
+		first[i] = blocks;
 		size_t draws = f.level ? EXPLAIN_DRAWS : f.ncategories < EXPLAIN_DRAWS ? f.ncategories : EXPLAIN_DRAWS;
 		double total = 0;
 		for (size_t d = 0; d < draws; d++)
 			total += f.level ? 1 : f.shares[d];
 		for (size_t d = 0; d < draws; d++) {
-			size_t at = t->nrows;
-			copy_row(t, p->t, r);
+			size_t row = at[blocks] = copy_block(t, p, r, ctx, nctx, blocks);
+			blocks++;
 			if (f.level)
-				t->cols[f.col].num[at] = f.quantiles[2 * d + 1];
+				t->cols[f.col].num[row] = f.quantiles[2 * d + 1];
 			else
-				table_set_str(t, f.col, at, f.categories[d]);
+				table_set_str(t, f.col, row, f.categories[d]);
 			weight[i * EXPLAIN_DRAWS + d] = (f.level ? 1 : f.shares[d]) / (total > 0 ? total : 1);
 		}
 		count[i] = draws;
 	}
 	struct pipeline view = {.t = t, .tz = p->tz};
 	view.texts = textualize_table(p->tz, t);
-	float *probs = xmalloc((t->nrows * K + 1) * sizeof *probs);
-	learner_predict_rows(l, &view, NULL, t->nrows, probs);
+	float *probs = xmalloc((blocks * K + 1) * sizeof *probs);
+	learner_predict_rows(l, &view, at, blocks, probs);
 	struct fact_explain *fx = xmalloc((nf + 1) * sizeof *fx);
 	textualize_explain(p->tz, p->t, r, fx);
 	for (size_t i = 0; i < nf; i++) {
@@ -103,6 +149,8 @@ size_t explain_row(struct learner *l, const struct pipeline *p, size_t r, int cl
 	free(weight);
 	free(first);
 	free(count);
+	free(at);
+	free(ctx);
 	table_free(t);
 	return n;
 }

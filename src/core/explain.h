@@ -12,8 +12,10 @@
  * contribution is the drop in the probability of the class in question.
  * Occlusion (rather than leaving the fact out) asks the trees and the
  * encoder the same question, neither of which saw a row without it; a
- * fact at its typical value contributes nothing, as it should. Clock
- * and trend facts, which need other rows, are not occluded. */
+ * fact at its typical value contributes nothing, as it should. A row
+ * with trend facts is asked with its machine's earlier rows before it,
+ * so an occluded reading moves its trend too; clock facts are not
+ * occluded. */
 struct evidence {
 	char fact[96];             /* the fact's name */
 	char phrase[160];          /* as the text says it: "torque very high" */

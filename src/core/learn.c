@@ -1409,10 +1409,12 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	const struct model_casebook *cb = &l->mf.casebook;
 	l->temperature = calib_fit_temperature(cb->dev_probs, cb->dev_label, cb->ndev, (int)l->mf.nlabels);
 	l->normal = -1;
-	size_t *count = xcalloc(l->mf.nlabels + 1, sizeof *count);
-	for (size_t i = 0; i < cb->ndev; i++)
-		if (++count[cb->dev_label[i]] > (l->normal < 0 ? 0 : count[l->normal]))
-			l->normal = cb->dev_label[i];
+	/* the dev rows' most common class, or without dev rows the cases' */
+	size_t *count = xcalloc(l->mf.nlabels + 1, sizeof *count), n = cb->ndev ? cb->ndev : cb->ncases;
+	const int32_t *label = cb->ndev ? cb->dev_label : cb->label;
+	for (size_t i = 0; i < n; i++)
+		if (++count[label[i]] > (l->normal < 0 ? 0 : count[l->normal]))
+			l->normal = label[i];
 	free(count);
 	l->wp = wordpiece_from_tokens((const char *const *)l->mf.vocab, l->mf.nvocab, e);
 	if (!l->wp) {

@@ -131,8 +131,9 @@ struct learner {
 	int max_batch;
 	/* Fitted on the casebook's dev rows at load (ml/calibration.h): the
 	 * temperature that calibrates the probabilities (1 without a
-	 * casebook), and the normal class, the dev rows' most common, whose
-	 * complement is a failure (-1 without a casebook). */
+	 * casebook), and the normal class, the dev rows' most common (the
+	 * training cases' without dev rows), whose complement is a failure
+	 * (-1 without a casebook). */
 	double temperature;
 	int normal;
 };

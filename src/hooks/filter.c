@@ -2,6 +2,8 @@
 #include "filter.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +190,46 @@ long row_filter_apply(struct row_filter *f, const struct table *t, const size_t 
 		return -1;
 	}
 	return kept;
+}
+
+int row_filter_values(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, double *num,
+                      char **text, struct err *e)
+{
+	lua_State *L = rules_lua(f->r);
+	struct row_codec rc;
+	lua_settop(L, 0);
+	row_codec_begin(&rc, L, t);
+	size_t failed = 0;
+	struct err first = {0};
+	for (size_t i = 0; i < n; i++) {
+		size_t r = rows ? rows[i] : i;
+		sandbox_get_global(L, "filter");
+		row_push(&rc, t, r);
+		struct err one;
+		char where[64];
+		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[r]);
+		num[i] = NAN;
+		if (text)
+			text[i] = NULL;
+		if (sandbox_pcall(L, 1, 1, where, &one)) {
+			if (failed++ == 0)
+				first = one;
+			continue;
+		}
+		int type = lua_type(L, -1);
+		if (type == LUA_TNUMBER)
+			num[i] = lua_tonumber(L, -1);
+		if (text && (type == LUA_TSTRING || type == LUA_TNUMBER))
+			text[i] = xstrdup(lua_tostring(L, -1));
+		else if (text && type == LUA_TBOOLEAN)
+			text[i] = xstrdup(lua_toboolean(L, -1) ? "true" : "false");
+		lua_pop(L, 1);
+	}
+	row_codec_end(&rc);
+	lua_settop(L, 0);
+	if (n && failed == n) {
+		*e = first;
+		return -1;
+	}
+	return 0;
 }

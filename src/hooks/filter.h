@@ -22,4 +22,11 @@ void row_filter_free(struct row_filter *f);
 long row_filter_apply(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, bool *keep,
                       struct err *e);
 
+/* The expression's value on rows[0..n) (rows NULL: every row): a number
+ * into num[i] (else NAN) and, when text is not NULL, a copy of a string,
+ * a number or a boolean as text into text[i] (else NULL; the caller
+ * frees them). -1 when it failed on every row. */
+int row_filter_values(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, double *num,
+                      char **text, struct err *e);
+
 #endif

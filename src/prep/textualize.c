@@ -1020,6 +1020,16 @@ int textualize_level_word(const struct textualizer *tz, size_t i, const char *wo
 	return -1;
 }
 
+size_t textualize_window(const struct textualizer *tz)
+{
+	return tz->window;
+}
+
+long textualize_machine_column(const struct textualizer *tz)
+{
+	return tz->machine;
+}
+
 size_t textualize_nfacts(const struct textualizer *tz)
 {
 	return tz->nfacts;

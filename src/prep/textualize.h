@@ -115,6 +115,10 @@ struct fact_explain {
 };
 
 size_t textualize_nfacts(const struct textualizer *tz);
+/* Readings per trend fact (0 = none), and the machine column whose rows
+ * they follow (-1 = the whole table in order). */
+size_t textualize_window(const struct textualizer *tz);
+long textualize_machine_column(const struct textualizer *tz);
 /* What the training rows held of fact i, for questions and evidence
  * that stand in for a reading: a level fact's 0th, 5th, .., 100th
  * percentiles (quantiles NULL when the model predates them), its cuts

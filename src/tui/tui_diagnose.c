@@ -16,7 +16,9 @@
 #include "base/strbuf.h"
 #include "base/utf8.h"
 #include "hooks/filter.h"
+#include "core/ask.h"
 #include "core/diagnosis.h"
+#include "core/fleet.h"
 #include "core/learn.h"
 #include "core/question.h"
 #include "core/workorder.h"
@@ -28,6 +30,10 @@ static const char *const help[] = {
 	"                evidence, similar past cases, warnings and advice",
 	"  row N         data row N of the log, the same way, beside its label",
 	"  order [FILE]  a work order for the last diagnosis, when it alerts",
+	"  fleet         the log's machines ranked by risk: recent alerts, trend",
+	"  count [where EXPR] [by EXPR], mean|sum|min|max EXPR [where..] [by..]",
+	"                questions about the log (EXPR as in where; predicted and",
+	"                label name the model's answer and the log's label)",
 	"                (Ctrl-O: to work-order.txt; FILE.json for JSON)",
 	"  where EXPR    the rows where a Lua filter holds, predicted and actual",
 	"  model FILE    use another model (default: the one trained last here,",
@@ -193,6 +199,10 @@ static bool open_model(struct tui *ui, const char *path)
 	add_word(dg, "where");
 	add_word(dg, "model");
 	add_word(dg, "order");
+	add_word(dg, "fleet");
+	add_word(dg, "count");
+	add_word(dg, "mean");
+	add_word(dg, "predicted");
 	for (size_t i = WORDPIECE_SPECIALS; i < dg->l.mf.nvocab; i++) {
 		const char *w = dg->l.mf.vocab[i];
 		if (strlen(w) > 2 && strncmp(w, "##", 2) != 0 && (w[0] & 0x80) == 0)
@@ -249,6 +259,78 @@ static void answer_question(struct tui_diagnose *dg, const char *text)
 	question_free(&q);
 }
 
+/* The log's rows gain a "predicted" column (and "label", when the label
+ * column has another name) the first time a question about the log
+ * names them; at most PREDICT_ALL rows are predicted for it. */
+enum { PREDICT_ALL = 200000 };
+
+static bool add_predictions(struct tui_diagnose *dg)
+{
+	struct table *t = dg->p.t;
+	if (table_find(t, "predicted") >= 0)
+		return true;
+	if (t->nrows > PREDICT_ALL) {
+		say(dg, "the log has %zu rows; questions about predictions take at most %d", t->nrows, PREDICT_ALL);
+		return false;
+	}
+	int32_t *pred = xmalloc((t->nrows + 1) * sizeof *pred);
+	bool *alert = xmalloc(t->nrows + 1);
+	diagnose_alerts(&dg->l, &dg->p, &dg->opts, pred, alert);
+	size_t c = table_add_column(t, "predicted", COL_STR);
+	for (size_t r = 0; r < t->nrows; r++)
+		table_set_str(t, c, r, dg->l.mf.labels[pred[r]]);
+	free(pred);
+	free(alert);
+	if (dg->p.label_col >= 0 && table_find(t, "label") < 0) {
+		size_t lc = table_add_column(t, "label", COL_STR);
+		char buf[256];
+		for (size_t r = 0; r < t->nrows; r++)
+			table_set_str(t, lc, r, pipeline_label(&dg->p, r, buf, sizeof buf));
+	}
+	return true;
+}
+
+/* count / mean / sum / min / max questions about the log; false when the
+ * line is not one. */
+static bool answer_aggregate(struct tui_diagnose *dg, const char *q)
+{
+	struct strbuf out = {0};
+	struct err e;
+	if ((strstr(q, "predicted") || strstr(q, "label")) && dg->applied && !add_predictions(dg))
+		return true;
+	int rc = dg->applied ? ask_log(q, dg->p.t, dg->ui->po.lua_limit, &out, &e) : 0;
+	if (rc < 0)
+		say(dg, "%s", e.msg);
+	else if (rc > 0)
+		strbuf_puts(&dg->answer, out.s);
+	strbuf_free(&out);
+	return rc != 0;
+}
+
+/* The fleet: machines ranked by the share of their recent rows that
+ * alert. */
+static void answer_fleet(struct tui_diagnose *dg)
+{
+	struct table *t = dg->p.t;
+	if (t->nrows > PREDICT_ALL) {
+		say(dg, "the log has %zu rows; the fleet view takes at most %d", t->nrows, PREDICT_ALL);
+		return;
+	}
+	int32_t *pred = xmalloc((t->nrows + 1) * sizeof *pred);
+	bool *alert = xmalloc(t->nrows + 1);
+	if (diagnose_alerts(&dg->l, &dg->p, &dg->opts, pred, alert)) {
+		struct fleet_machine *m;
+		size_t n = fleet_rank(&dg->l, &dg->p, pred, alert, &m);
+		say(dg, "machines by risk: the share of their recent rows (the last quarter) that alert, and its change");
+		fleet_text(&dg->l, m, n, 50, &dg->answer);
+		free(m);
+	} else {
+		say(dg, "this model keeps no casebook to set an alert threshold on (it predates them)");
+	}
+	free(pred);
+	free(alert);
+}
+
 /* A work order for the last diagnosis, if it alerts. */
 static void write_order(struct tui_diagnose *dg, const char *path)
 {
@@ -256,7 +338,7 @@ static void write_order(struct tui_diagnose *dg, const char *path)
 	if (!dg->has_last) {
 		say(dg, "no diagnosis yet: ask one first");
 	} else if (!diagnose_threshold(&dg->l, &dg->opts, &c)) {
-		say(dg, "this model keeps no dev rows to set an alert threshold on: no work orders from it");
+		say(dg, "this model keeps no casebook to set an alert threshold on (it predates them): no work orders");
 	} else if (!dg->last.alert) {
 		say(dg, "no work order: P(failure) %.1f%% is below the alert threshold %.1f%%", 100 * dg->last.p_fail,
 		    100 * c.threshold);
@@ -364,6 +446,13 @@ static void on_line(char *line)
 			while (*path == ' ')
 				path++;
 			write_order(dg, *path ? path : "work-order.txt");
+		} else if (strcmp(q, "fleet") == 0) {
+			if (dg->applied)
+				answer_fleet(dg);
+			else
+				say(dg, "the log did not go through this model: only questions");
+		} else if (answer_aggregate(dg, q)) {
+			/* answered */
 		} else if (strncmp(q, "where ", 6) == 0) {
 			if (dg->applied)
 				answer_where(dg, q + 6);

@@ -91,6 +91,23 @@ expect_fail 1 "missing.lua" "a missing advice file" \
 expect_fail 2 "cost-miss 0: expected a number" "a cost must be positive" \
 	"$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --cost-miss 0
 expect_fail 2 "row needs --data" "--row without --data" "$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --row 3
+# Drift: a log whose deciding column moved is flagged there first.
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $1 = $1 + 0.5; print }' "$WORK/one.csv" >"$WORK/moved.csv"
+run "$LATHE" diagnose "$WORK/one.safetensors" --data "$WORK/moved.csv" --drift
+ok $(test "$rc" -eq 0 && sed -n 3p "$WORK/out" | grep -q '^a  *[0-9.]*  *[0-9.]*%  major shift$' &&
+	grep -q '^b  *0\.0[0-9]*  *[0-9.]*%  stable$' "$WORK/out"; echo $?) "--drift: the moved column first, a major shift; the others stable"
+run "$LATHE" diagnose "$WORK/one.safetensors" --data "$WORK/moved.csv" --drift --json
+ok $(grep -q '"verdict": "major shift"' "$WORK/out"; echo $?) "--drift --json"
+expect_fail 2 "drift needs --data" "--drift without --data" "$LATHE" diagnose "$WORK/one.safetensors" "a 1" --drift
+# The fleet: machines whose recent rows turned to faults rank first.
+awk 'BEGIN { srand(5); print "machine,a,b,state"
+	for (i = 0; i < 1600; i++) { m = "M" (i % 4); late = i >= 1200
+		a = (m == "M2" && late) ? 0.7 + 0.3 * rand() : (m == "M0" ? 0.9 * rand() : 0.6 * rand())
+		printf "%s,%.4f,%.4f,%s\n", m, a, rand(), (a > 0.6 ? "fault" : "ok") } }' >"$WORK/fleet.csv"
+run "$LATHE" train "$WORK/fleet.csv" --label state --machine machine --split stratified --epochs 1 --vocab 150 -o "$WORK/fleet.safetensors"
+run "$LATHE" diagnose "$WORK/fleet.safetensors" --data "$WORK/fleet.csv" --summary
+ok $(test "$rc" -eq 0 && sed -n 3p "$WORK/out" | grep -q '^M2  *400  *100  *[0-9.]*%  *+[0-9.]*%  *fault' &&
+	sed -n 4p "$WORK/out" | grep -q '^M0 '; echo $?) "--summary: the machine turning to faults first, then the one with some"
 # The shipped model: evidence, similar cases, a calibrated probability and
 # advice for a question, out of the box.
 run "$LATHE" diagnose models/ai4i-tiny.safetensors "type L; torque 65 Nm; tool wear 210; rotational speed 1300"

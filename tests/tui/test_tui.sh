@@ -134,6 +134,15 @@ keys 'type L; torque 40; tool wear 20' Enter C-o
 ok $(wait_for 'no work order: P(failure) [0-9.]*% is below the alert threshold'; echo $?) "Diagnose: Ctrl-O writes none below the threshold"
 keys 'where torque > 65 and type == "L"' Enter
 ok $(wait_for 'rows where torque > 65 and type == "L"' && shows 'the model agrees with the label on'; echo $?) "Diagnose: where EXPR lists the matching rows"
+# Questions about the log: the counts agree with the texts' labels.
+hdf_l=$("$LATHE" textualize datasets/ai4i2020.csv --rules lua/ai4i.lua 2>/dev/null | grep '"label":"HDF"' | grep -c '"text":"type L')
+keys 'count where label == "HDF" by type' Enter
+ok $(wait_for 'count where label == "HDF" by type: [0-9]* of 10000 rows' && shows "^   L  *$hdf_l\$"; echo $?) \
+	"Diagnose: count where ... by ... counts the log's rows ($hdf_l HDF of type L)"
+keys 'mean torque where predicted == "OSF"' Enter
+ok $(wait_for 'mean torque where predicted == "OSF": [0-9.]* over [0-9]* rows'; echo $?) "Diagnose: mean EXPR where predicted == ..."
+keys 'fleet' Enter
+ok $(wait_for '^ (the whole log)  *10000  *2500 '; echo $?) "Diagnose: fleet ranks the log's machines by risk"
 keys 'where torq > 1' Enter
 ok $(wait_for "unknown name 'torq'"; echo $?) "Diagnose: a bad filter is answered with its error"
 keys 'w' Tab
