@@ -97,10 +97,13 @@ static long match_fact(const struct textualizer *tz, const struct table *t, cons
 			size_t len = strlen(name);
 			/* a word's end: the phrase's end, a blank, punctuation, or
 			 * any byte of a script without spaces (zh: "温度很高") */
-			unsigned char next = (unsigned char)phrase[len];
-			bool ends = next == 0 || is_blank((char)next) || next == ':' || next == '=' || next >= 0x80 ||
-			            (unsigned char)name[len ? len - 1 : 0] >= 0x80;
-			if (len > best_len && strncmp(phrase, name, len) == 0 && ends) {
+			bool ends = false;
+			if (len > best_len && strncmp(phrase, name, len) == 0) {
+				unsigned char next = (unsigned char)phrase[len];
+				ends = next == 0 || is_blank((char)next) || next == ':' || next == '=' || next >= 0x80 ||
+				       (unsigned char)name[len - 1] >= 0x80;
+			}
+			if (ends) {
 				best = (long)i;
 				best_len = len;
 			}
@@ -293,7 +296,7 @@ int question_parse(const struct learner *l, const char *text, struct question *q
 
 void question_free(struct question *q)
 {
-	for (size_t i = 0; q->p.texts && q->p.texts[i] && i < (q->p.t ? q->p.t->nrows : 1); i++)
+	for (size_t i = 0; q->p.texts && i < (q->p.t ? q->p.t->nrows : 1); i++)
 		free(q->p.texts[i]);
 	free(q->p.texts);
 	textualize_free(q->p.tz);
