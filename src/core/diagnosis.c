@@ -223,6 +223,38 @@ static void case_line(const struct similar_case *c, struct strbuf *out)
 	strbuf_puts(out, "\n");
 }
 
+/* The text with the facts that speak for the diagnosis (a contribution
+ * of 0.05 or more) marked, as DIAGNOSIS_MARK_OPEN ... _CLOSE: the
+ * workbench shows them in colour. */
+static void highlight(const struct diagnosis *d, struct strbuf *out)
+{
+	struct strbuf b = {0};
+	bool any = false;
+	for (const char *s = d->text; *s;) {
+		size_t best = 0;
+		for (size_t i = 0; i < d->nev; i++) {
+			size_t len = strlen(d->ev[i].phrase);
+			/* a whole fact: followed by its separator or the end */
+			if (d->ev[i].contribution >= 0.05 && len > best && strncmp(s, d->ev[i].phrase, len) == 0 &&
+			    (s[len] == 0 || s[len] == ';' || (unsigned char)s[len] >= 0x80))
+				best = len;
+		}
+		if (best) {
+			strbuf_puts(&b, DIAGNOSIS_MARK_OPEN);
+			strbuf_add(&b, s, best);
+			strbuf_puts(&b, DIAGNOSIS_MARK_CLOSE);
+			s += best;
+			any = true;
+		} else {
+			strbuf_add(&b, s, 1);
+			s++;
+		}
+	}
+	if (any)
+		strbuf_printf(out, "why: %s\n", b.s);
+	strbuf_free(&b);
+}
+
 void diagnosis_text(const struct learner *l, const struct diagnosis *d, bool unicode, struct strbuf *out)
 {
 	learner_answer(l, d->probs, unicode, out);
@@ -236,6 +268,7 @@ void diagnosis_text(const struct learner *l, const struct diagnosis *d, bool uni
 	if (d->p_fail >= 0)
 		strbuf_printf(out, "; P(failure) %.1f%%: %s", 100 * d->p_fail, d->alert ? "ALERT" : "below the alert threshold");
 	strbuf_puts(out, "\n");
+	highlight(d, out);
 	if (d->uncertain && d->second >= 0)
 		strbuf_printf(out, "uncertain: %s (%.0f%%) or %s (%.0f%%); the model cannot tell them apart here\n", top,
 		              100 * d->probs[d->top], l->mf.labels[d->second], 100 * d->probs[d->second]);

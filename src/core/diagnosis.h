@@ -76,8 +76,12 @@ bool diagnose_alerts(struct learner *l, const struct pipeline *p, const struct d
 int diagnose_row(struct learner *l, const struct pipeline *p, size_t r, const struct diagnose_opts *o,
                  struct diagnosis *d, struct err *e);
 void diagnosis_free(struct diagnosis *d);
-/* For people: the answer (learner_answer's bars), then uncertainty,
- * evidence, similar cases, warnings and advice, each a titled block. */
+/* For people: the answer (learner_answer's bars), the text with the
+ * facts that speak for it marked (between DIAGNOSIS_MARK_OPEN and
+ * _CLOSE), then uncertainty, evidence, similar cases, warnings and
+ * advice, each a titled block. */
+#define DIAGNOSIS_MARK_OPEN "\xC2\xAB"
+#define DIAGNOSIS_MARK_CLOSE "\xC2\xBB"
 void diagnosis_text(const struct learner *l, const struct diagnosis *d, bool unicode, struct strbuf *out);
 /* For programs: one object with every part. */
 json_t *diagnosis_json(const struct learner *l, const struct diagnosis *d);

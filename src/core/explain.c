@@ -133,11 +133,8 @@ size_t explain_row(struct learner *l, const struct pipeline *p, size_t r, int cl
 		struct evidence *ev = &out[n++];
 		snprintf(ev->fact, sizeof ev->fact, "%s", fx[i].name);
 		snprintf(ev->reading, sizeof ev->reading, "%s", fx[i].value);
-		if (fx[i].numeric && fx[i].level >= 0)
-			snprintf(ev->phrase, sizeof ev->phrase, "%s %s", fx[i].name,
-			         textualize_level_name(p->tz, i, fx[i].level));
-		else
-			snprintf(ev->phrase, sizeof ev->phrase, "%s %s", fx[i].name, fx[i].value);
+		snprintf(ev->phrase, sizeof ev->phrase, "%s%s%s", fx[i].name, textualize_join(p->tz, i),
+		         fx[i].numeric && fx[i].level >= 0 ? textualize_level_name(p->tz, i, fx[i].level) : fx[i].value);
 		ev->contribution = (double)probs[(size_t)cls] - without;
 	}
 	qsort(out, n, sizeof *out, cmp_strength);

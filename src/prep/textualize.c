@@ -1020,6 +1020,11 @@ int textualize_level_word(const struct textualizer *tz, size_t i, const char *wo
 	return -1;
 }
 
+const char *textualize_join(const struct textualizer *tz, size_t i)
+{
+	return tz->facts[i].kind == FACT_LEVEL ? tz->w->level_join : tz->w->category_join;
+}
+
 size_t textualize_window(const struct textualizer *tz)
 {
 	return tz->window;

@@ -115,6 +115,9 @@ struct fact_explain {
 };
 
 size_t textualize_nfacts(const struct textualizer *tz);
+/* What joins fact i's name and its word in a text (" ", or "" and "为"
+ * in Chinese). */
+const char *textualize_join(const struct textualizer *tz, size_t i);
 /* Readings per trend fact (0 = none), and the machine column whose rows
  * they follow (-1 = the whole table in order). */
 size_t textualize_window(const struct textualizer *tz);

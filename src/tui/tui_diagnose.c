@@ -609,6 +609,29 @@ static void take_trained(struct tui *ui)
 		greet(ui);
 }
 
+/* A line of the answers, the facts marked as evidence in colour. */
+static void put_marked(struct tui *ui, int y, const char *line, int width)
+{
+	int x = 1, end = 1 + width;
+	bool marked = false;
+	for (const char *s = line; *s && x < end;) {
+		const char *mark = strstr(s, marked ? DIAGNOSIS_MARK_CLOSE : DIAGNOSIS_MARK_OPEN);
+		size_t len = mark ? (size_t)(mark - s) + (marked ? strlen(DIAGNOSIS_MARK_CLOSE) : 0) : strlen(s);
+		char *part = xstrndup(s, len);
+		if (marked)
+			tui_attr_on(ui, TUI_ACCENT);
+		int w = (int)utf8_width(part);
+		tui_put(y, x, part, w < end - x ? w : end - x);
+		tui_attr_off(ui, TUI_ACCENT);
+		free(part);
+		x += w;
+		s += len;
+		marked = mark && !marked;
+	}
+	if (x < end)
+		tui_put(y, x, "", end - x);
+}
+
 static void draw(struct tui *ui)
 {
 	struct tui_diagnose *dg = diagnose_of(ui);
@@ -635,7 +658,10 @@ static void draw(struct tui *ui)
 			char *line = xstrndup(s, len);
 			if (line[0] == '>')
 				tui_attr_on(ui, TUI_ACCENT);
-			tui_put(y++, 1, line, COLS - 2);
+			if (strstr(line, DIAGNOSIS_MARK_OPEN))
+				put_marked(ui, y++, line, COLS - 2);
+			else
+				tui_put(y++, 1, line, COLS - 2);
 			tui_attr_off(ui, TUI_ACCENT);
 			free(line);
 		}

@@ -32,7 +32,7 @@ ok $(test "$rc" -eq 0 && grep -q 'note: c: not given; assumed 0\.[0-9]*, the med
 	grep -q 'note: "vibration high": the model knows no such fact' "$WORK/out" &&
 	grep -q 'note: "b sky high": b takes a reading or one of its levels (very low, low, normal, high, very high)' "$WORK/out"; echo $?) \
 	"assumed and unknown facts are named"
-ok $(grep -q '^ *+0\.[0-9]*  a high  *0\.9$' "$WORK/out" && grep -q '^similar past cases' "$WORK/out" &&
+ok $(grep -q '^ *+0\.[0-9]*  a high  *0\.9$' "$WORK/out" && grep -q '^why: «a high»; b normal; c normal; d normal$' "$WORK/out" && grep -q '^similar past cases' "$WORK/out" &&
 	grep -q '^calibrated on [0-9]* dev rows' "$WORK/out"; echo $?) "a question's answer has evidence, similar cases and calibration"
 run "$LATHE" diagnose "$WORK/one.safetensors" "a 7.5"
 ok $(grep -q '^  a 7.5 is outside the training range 0' "$WORK/out"; echo $?) "a reading outside the training range is flagged"
