@@ -145,6 +145,23 @@ int split_assign(const struct table *t, const struct split_opts *o, uint8_t *par
 			gpart[order[k]] = at < o->frac[0] ? SPLIT_TRAIN : at < o->frac[0] + o->frac[1] ? SPLIT_DEV : SPLIT_TEST;
 			done += size[order[k]];
 		}
+		/* A part with a share but no group (six machines: each a sixth,
+		 * none falls in dev's tenth) takes the last group before it in
+		 * the order, so that dev can stop training early and calibrate,
+		 * and test can score, while train keeps at least one. */
+		for (int want = SPLIT_DEV; want <= SPLIT_TEST && ng >= 3; want++) {
+			bool has = false;
+			for (size_t k = 0; k < ng && !has; k++)
+				has = gpart[k] == want;
+			size_t train = 0;
+			for (size_t k = 0; k < ng; k++)
+				train += gpart[k] == SPLIT_TRAIN;
+			for (size_t k = ng; o->frac[want] > 0 && !has && train > 1 && k-- > 0;)
+				if (gpart[order[k]] == SPLIT_TRAIN) {
+					gpart[order[k]] = (uint8_t)want;
+					has = true;
+				}
+		}
 		for (size_t i = 0; i < n; i++)
 			part[i] = gpart[g[i]];
 		free(gpart);

@@ -138,7 +138,12 @@ gbdt=$(sed -n "s/^referee: gradient-boosted trees (XGBoost, [0-9]* rounds) on th
 ok $(awk -v f="${gbdt:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the referee, gradient-boosted trees, beside it: test macro-F1 ${gbdt:-?}"
 "$LATHE" info --json "$WORK/floor.safetensors" >"$WORK/info.json"
 like "$WORK/info.json" 'gbdt.*library.*xgboost.*test_macro_f1' "the model file keeps both scores"
+like "$WORK/out" "^stacked: the model blends [0-9]*% encoder" "split by machine, six machines give dev one: --stack weighs the blend"
+run "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --ratios 0.9,0,0.1 --epochs 1 --stack -o "$WORK/nodev.safetensors"
 like "$WORK/err" "^lathe: warning: --stack: no labelled dev rows to weigh the blend on" "--stack without dev rows says so"
+run "$LATHE" diagnose "$WORK/nodev.safetensors" "torque 65"
+like "$WORK/out" "^not calibrated: its training split left no dev rows to fit on; P(failure) [0-9.]*%" \
+	"without dev rows a diagnosis says it is not calibrated, and alerts from 50%"
 run "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 2 --batch 64 --vocab 200 --stack -o "$WORK/stack.safetensors"
 like "$WORK/out" "^stacked: the model blends [0-9]*% encoder and [0-9]*% trees (chosen on dev): dev macro-F1 [0-9.]*, test" \
 	"--stack: the blend chosen on dev"

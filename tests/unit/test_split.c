@@ -55,6 +55,28 @@ int main(void)
 	for (int i = 7; i < 1000; i++)
 		mixed += a[i] != a[i % 7];
 	is_int(mixed, 0, "group: each machine in one part");
+	/* Six machines of a sixth each: by shares alone none would fall in
+	 * dev's tenth; dev and test each get one, train keeps four. */
+	struct table *six = table_new();
+	table_add_column(six, "machine", COL_STR);
+	char name[8];
+	for (size_t r = 0; r < 600; r++) {
+		table_append_row(six, (int64_t)r + 1);
+		snprintf(name, sizeof name, "M%zu", r % 6);
+		table_set_str(six, 0, r, name);
+	}
+	size_t in[3] = {0};
+	uint64_t seed_before = o.seed;
+	for (int seed = 1; seed <= 5; seed++) {
+		o.seed = (uint64_t)seed;
+		split_assign(six, &o, a, &e);
+		for (size_t r = 0; r < 600; r++)
+			in[a[r]]++;
+	}
+	ok(in[SPLIT_TRAIN] == 5 * 400 && in[SPLIT_DEV] == 5 * 100 && in[SPLIT_TEST] == 5 * 100,
+	   "group: every part gets a machine when there are enough (%zu %zu %zu)", in[0], in[1], in[2]);
+	table_free(six);
+	o.seed = seed_before;
 
 	o.method = SPLIT_TIME;
 	split_assign(t, &o, a, &e);
