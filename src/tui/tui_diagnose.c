@@ -31,6 +31,8 @@ static const char *const help[] = {
 	"  row N         data row N of the log, the same way, beside its label",
 	"  order [FILE]  a work order for the last diagnosis, when it alerts",
 	"  fleet         the log's machines ranked by risk: recent alerts, trend",
+	"  costs M F     a missed failure costs M, a false alarm F (default 10 1):",
+	"                the alert threshold that costs least on the dev rows",
 	"  count [where EXPR] [by EXPR], mean|sum|min|max EXPR [where..] [by..]",
 	"                questions about the log (EXPR as in where; predicted and",
 	"                label name the model's answer and the log's label)",
@@ -200,6 +202,7 @@ static bool open_model(struct tui *ui, const char *path)
 	add_word(dg, "model");
 	add_word(dg, "order");
 	add_word(dg, "fleet");
+	add_word(dg, "costs");
 	add_word(dg, "count");
 	add_word(dg, "mean");
 	add_word(dg, "predicted");
@@ -331,6 +334,32 @@ static void answer_fleet(struct tui_diagnose *dg)
 	free(alert);
 }
 
+/* costs MISS FALSE_ALARM: the alert threshold from then on; alone, the
+ * threshold the costs give now and what it catches on the dev rows. */
+static void set_costs(struct tui_diagnose *dg, const char *args)
+{
+	double miss, false_alarm;
+	char extra;
+	int n = sscanf(args, "%lf %lf %c", &miss, &false_alarm, &extra);
+	if (n == 2 && miss > 0 && false_alarm > 0 && miss <= 1e12 && false_alarm <= 1e12) {
+		dg->opts.cost_miss = miss;
+		dg->opts.cost_false_alarm = false_alarm;
+	} else if (n != EOF) {
+		say(dg, "costs MISS FALSE_ALARM: two positive numbers, such as costs 20 1");
+		return;
+	}
+	struct calib_cost c;
+	if (!diagnose_threshold(&dg->l, &dg->opts, &c)) {
+		say(dg, "this model keeps no casebook to set an alert threshold on (it predates them)");
+		return;
+	}
+	say(dg, "a missed failure costs %g, a false alarm %g: alert from P(failure) %.1f%%", dg->opts.cost_miss,
+	    dg->opts.cost_false_alarm, 100 * c.threshold);
+	if (c.rows)
+		say(dg, "  on the %zu dev rows: recall %.3f, %.1f false alarms per 1,000 rows", c.rows, c.recall,
+		    c.false_alarms_per_1000);
+}
+
 /* A work order for the last diagnosis, if it alerts. */
 static void write_order(struct tui_diagnose *dg, const char *path)
 {
@@ -446,6 +475,8 @@ static void on_line(char *line)
 			while (*path == ' ')
 				path++;
 			write_order(dg, *path ? path : "work-order.txt");
+		} else if (strncmp(q, "costs", 5) == 0 && (q[5] == ' ' || q[5] == 0)) {
+			set_costs(dg, q + 5);
 		} else if (strcmp(q, "fleet") == 0) {
 			if (dg->applied)
 				answer_fleet(dg);

@@ -133,6 +133,11 @@ keys NPage "order $WORK/wo.txt" Enter
 ok $(wait_for "work order written to $WORK/wo.txt" && grep -q '^==== WO-Q1 ====' "$WORK/wo.txt"; echo $?) "Diagnose: order FILE writes the alert's work order"
 keys 'type L; torque 40; tool wear 20' Enter C-o
 ok $(wait_for 'no work order: P(failure) [0-9.]*% is below the alert threshold'; echo $?) "Diagnose: Ctrl-O writes none below the threshold"
+keys 'costs 1 50' Enter
+ok $(wait_for 'a missed failure costs 1, a false alarm 50: alert from P(failure) [0-9.]*%' &&
+	shows 'on the 1000 dev rows: recall [0-9.]*, [0-9.]* false alarms per 1,000 rows'; echo $?) "Diagnose: costs sets the alert threshold"
+keys 'costs x' Enter
+ok $(wait_for 'costs MISS FALSE_ALARM: two positive numbers'; echo $?) "Diagnose: costs refuses a bad value"
 keys 'where torque > 65 and type == "L"' Enter
 ok $(wait_for 'rows where torque > 65 and type == "L"' && shows 'the model agrees with the label on'; echo $?) "Diagnose: where EXPR lists the matching rows"
 # Questions about the log: the counts agree with the texts' labels.
