@@ -43,7 +43,7 @@ static void keep_order(struct orders *w, struct diagnosis *d)
 	w->list[w->n++] = d;
 }
 
-static int write_orders(struct cmd_args *a, const struct learner *l, struct orders *w, struct err *e)
+static int write_orders(struct cmd_args *a, struct learner *l, struct orders *w, struct err *e)
 {
 	struct calib_cost c;
 	diagnose_threshold(l, &a->diag, &c);

@@ -68,7 +68,7 @@ static json_t *bins_json(const struct calib_bin *b)
 /* How well the probabilities are calibrated on these rows, before and
  * after the model's temperature, and what the alert threshold at the
  * costs catches here; NULL without labelled rows. */
-static json_t *calibration(const struct learner *l, const struct pipeline *p, const float *probs,
+static json_t *calibration(struct learner *l, const struct pipeline *p, const float *probs,
                            const struct diagnose_opts *o)
 {
 	size_t n = p->t->nrows, K = l->mf.nlabels, m = 0;

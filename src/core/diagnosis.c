@@ -38,11 +38,15 @@ void diagnose_opts_free(struct diagnose_opts *o)
 	o->advice = NULL;
 }
 
-bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, struct calib_cost *out)
+bool diagnose_threshold(struct learner *l, const struct diagnose_opts *o, struct calib_cost *out)
 {
 	const struct model_casebook *cb = &l->mf.casebook;
 	if (l->normal < 0)
 		return false;
+	if (l->threshold_miss == o->cost_miss && l->threshold_false_alarm == o->cost_false_alarm) {
+		*out = l->threshold;
+		return true;
+	}
 	/* Without dev rows (a split that left none) nothing can be weighed:
 	 * a failure more likely than not alerts. */
 	if (!cb->ndev) {
@@ -58,6 +62,9 @@ bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, 
 		failed[i] = cb->dev_label[i] != l->normal;
 	}
 	calib_cost_threshold(p_fail, failed, cb->ndev, o->cost_miss, o->cost_false_alarm, out);
+	l->threshold = *out;
+	l->threshold_miss = o->cost_miss;
+	l->threshold_false_alarm = o->cost_false_alarm;
 	free(cal);
 	free(p_fail);
 	free(failed);
@@ -189,7 +196,12 @@ int diagnose_row(struct learner *l, const struct pipeline *p, size_t r, const st
 	}
 	d->cases = xmalloc((o->neighbors + 1) * sizeof *d->cases);
 	d->ncases = cases_similar(&l->mf, emb, o->neighbors, d->cases);
-	d->distance = cases_distance(&l->mf, emb, &d->unlike);
+	if (d->ncases) {
+		d->distance = 1 - (double)d->cases[0].similarity;
+		d->unlike = d->distance > (double)l->mf.casebook.far;
+	} else {
+		d->distance = cases_distance(&l->mf, emb, &d->unlike);
+	}
 	free(emb);
 	if (p->t)
 		check_ranges(p, r, d);

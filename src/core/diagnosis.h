@@ -63,9 +63,10 @@ int diagnose_open_advice(struct diagnose_opts *o, long lua_limit, struct err *e)
 /* Frees the file list and the loaded advice. */
 void diagnose_opts_free(struct diagnose_opts *o);
 /* The alert threshold the costs imply, chosen on the casebook's dev rows
- * (calibrated); 0.5 when the model has no dev rows (out->rows 0); false
- * without a casebook. */
-bool diagnose_threshold(const struct learner *l, const struct diagnose_opts *o, struct calib_cost *out);
+ * (calibrated), kept in the learner for the next row at the same costs;
+ * 0.5 when the model has no dev rows (out->rows 0); false without a
+ * casebook. */
+bool diagnose_threshold(struct learner *l, const struct diagnose_opts *o, struct calib_cost *out);
 /* The quick pass over many rows: each row's calibrated prediction into
  * pred and, when the model has an alert threshold, whether it alerts
  * (else false); returns whether it has one. */

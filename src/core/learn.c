@@ -1408,6 +1408,7 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	}
 	const struct model_casebook *cb = &l->mf.casebook;
 	l->temperature = calib_fit_temperature(cb->dev_probs, cb->dev_label, cb->ndev, (int)l->mf.nlabels);
+	l->threshold_miss = l->threshold_false_alarm = NAN;
 	l->normal = -1;
 	/* the dev rows' most common class, or without dev rows the cases' */
 	size_t *count = xcalloc(l->mf.nlabels + 1, sizeof *count), n = cb->ndev ? cb->ndev : cb->ncases;

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/strbuf.h"
 #include "io/model_file.h"
+#include "ml/calibration.h"
 #include "ml/metrics.h"
 #include "ml/model.h"
 #include "prep/wordpiece.h"
@@ -136,6 +137,10 @@ struct learner {
 	 * (-1 without a casebook). */
 	double temperature;
 	int normal;
+	/* The alert threshold last chosen, for the costs it was chosen at
+	 * (core/diagnosis.c keeps it, as every row of a log asks again). */
+	double threshold_miss, threshold_false_alarm;
+	struct calib_cost threshold;
 };
 
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
