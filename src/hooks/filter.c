@@ -156,44 +156,11 @@ void row_filter_free(struct row_filter *f)
 	free(f);
 }
 
-long row_filter_apply(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, bool *keep,
-                      struct err *e)
-{
-	lua_State *L = rules_lua(f->r);
-	struct row_codec rc;
-	lua_settop(L, 0);
-	row_codec_begin(&rc, L, t);
-	long kept = 0;
-	size_t failed = 0;
-	struct err first = {0};
-	for (size_t i = 0; i < n; i++) {
-		size_t r = rows ? rows[i] : i;
-		sandbox_get_global(L, "filter");
-		row_push(&rc, t, r);
-		struct err one;
-		char where[64];
-		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[r]);
-		keep[i] = false;
-		if (sandbox_pcall(L, 1, 1, where, &one)) {
-			if (failed++ == 0)
-				first = one;
-			continue;
-		}
-		keep[i] = lua_toboolean(L, -1);
-		kept += keep[i];
-		lua_pop(L, 1);
-	}
-	row_codec_end(&rc);
-	lua_settop(L, 0);
-	if (n && failed == n) {
-		*e = first;
-		return -1;
-	}
-	return kept;
-}
-
-int row_filter_values(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, double *num,
-                      char **text, struct err *e)
+/* Calls the expression on rows[0..n) (rows NULL: every row); take reads
+ * its value at the top of L for row i, or sees it failed (ok false).
+ * -1 with the first error when it failed on every row. */
+static int each_row(struct row_filter *f, const struct table *t, const size_t *rows, size_t n,
+                    void (*take)(lua_State *L, size_t i, bool ok, void *ctx), void *ctx, struct err *e)
 {
 	lua_State *L = rules_lua(f->r);
 	struct row_codec rc;
@@ -208,22 +175,12 @@ int row_filter_values(struct row_filter *f, const struct table *t, const size_t 
 		struct err one;
 		char where[64];
 		snprintf(where, sizeof where, "data row %lld", (long long)t->source_row[r]);
-		num[i] = NAN;
-		if (text)
-			text[i] = NULL;
-		if (sandbox_pcall(L, 1, 1, where, &one)) {
-			if (failed++ == 0)
-				first = one;
-			continue;
-		}
-		int type = lua_type(L, -1);
-		if (type == LUA_TNUMBER)
-			num[i] = lua_tonumber(L, -1);
-		if (text && (type == LUA_TSTRING || type == LUA_TNUMBER))
-			text[i] = xstrdup(lua_tostring(L, -1));
-		else if (text && type == LUA_TBOOLEAN)
-			text[i] = xstrdup(lua_toboolean(L, -1) ? "true" : "false");
-		lua_pop(L, 1);
+		bool ok = sandbox_pcall(L, 1, 1, where, &one) == 0;
+		if (!ok && failed++ == 0)
+			first = one;
+		take(L, i, ok, ctx);
+		if (ok)
+			lua_pop(L, 1);
 	}
 	row_codec_end(&rc);
 	lua_settop(L, 0);
@@ -232,4 +189,47 @@ int row_filter_values(struct row_filter *f, const struct table *t, const size_t 
 		return -1;
 	}
 	return 0;
+}
+
+struct kept {
+	bool *keep;
+	long count;
+};
+
+static void take_truth(lua_State *L, size_t i, bool ok, void *ctx)
+{
+	struct kept *k = ctx;
+	k->keep[i] = ok && lua_toboolean(L, -1);
+	k->count += k->keep[i];
+}
+
+long row_filter_apply(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, bool *keep,
+                      struct err *e)
+{
+	struct kept k = {.keep = keep};
+	return each_row(f, t, rows, n, take_truth, &k, e) ? -1 : k.count;
+}
+
+struct values {
+	double *num;
+	char **text;
+};
+
+static void take_value(lua_State *L, size_t i, bool ok, void *ctx)
+{
+	struct values *v = ctx;
+	int type = ok ? lua_type(L, -1) : LUA_TNIL;
+	v->num[i] = type == LUA_TNUMBER ? lua_tonumber(L, -1) : NAN;
+	if (!v->text)
+		return;
+	v->text[i] = type == LUA_TSTRING || type == LUA_TNUMBER ? xstrdup(lua_tostring(L, -1))
+	             : type == LUA_TBOOLEAN                    ? xstrdup(lua_toboolean(L, -1) ? "true" : "false")
+	                                                       : NULL;
+}
+
+int row_filter_values(struct row_filter *f, const struct table *t, const size_t *rows, size_t n, double *num,
+                      char **text, struct err *e)
+{
+	struct values v = {.num = num, .text = text};
+	return each_row(f, t, rows, n, take_value, &v, e);
 }
