@@ -60,15 +60,12 @@ PY
 
 test_rows "$top/datasets/ai4i2020.csv" "$top/lua/ai4i.lua" 42 "$work/ai4i_test.csv"
 measure "ai4i shipped model" "$top/models/ai4i-tiny.safetensors" "$work/ai4i_test.csv"
-for seed in $seeds; do
-	"$lathe" train "$top/datasets/ai4i2020.csv" --rules "$top/lua/ai4i.lua" --seed "$seed" --threads "$threads" \
-		-o "$work/m.safetensors" >/dev/null 2>&1
-	test_rows "$top/datasets/ai4i2020.csv" "$top/lua/ai4i.lua" "$seed" "$work/ai4i_test.csv"
-	measure "ai4i seed $seed" "$work/m.safetensors" "$work/ai4i_test.csv"
-done
-for seed in $seeds; do
-	"$lathe" train "$top/datasets/synthetic.csv" --rules "$top/lua/synthetic.lua" --seed "$seed" --threads "$threads" \
-		-o "$work/s.safetensors" >/dev/null 2>&1
-	test_rows "$top/datasets/synthetic.csv" "$top/lua/synthetic.lua" "$seed" "$work/syn_test.csv"
-	measure "synthetic seed $seed" "$work/s.safetensors" "$work/syn_test.csv"
+# name, log and rules of each dataset, one per line
+printf '%s\n' "ai4i ai4i2020.csv ai4i.lua" "synthetic synthetic.csv synthetic.lua" | while read -r name log rules; do
+	for seed in $seeds; do
+		"$lathe" train "$top/datasets/$log" --rules "$top/lua/$rules" --seed "$seed" --threads "$threads" \
+			-o "$work/m.safetensors" >/dev/null 2>&1
+		test_rows "$top/datasets/$log" "$top/lua/$rules" "$seed" "$work/test.csv"
+		measure "$name seed $seed" "$work/m.safetensors" "$work/test.csv"
+	done
 done
