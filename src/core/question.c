@@ -255,6 +255,9 @@ static void assume_rest(struct question *q, const bool *given)
 int question_parse(const struct learner *l, const char *text, struct question *q, struct err *e)
 {
 	memset(q, 0, sizeof *q);
+	long bad = utf8_invalid_at(text, strlen(text));
+	if (bad >= 0)
+		return err_set(e, "the question is not valid UTF-8 (byte %ld)", bad + 1);
 	const char *spec = l->mf.textualizer;
 	if (!spec || !*spec || strcmp(spec, "{}") == 0) {
 		q->p.texts = xcalloc(2, sizeof *q->p.texts);

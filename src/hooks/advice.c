@@ -28,6 +28,15 @@ int advice_urgency_rank(const char *urgency)
 	return -1;
 }
 
+/* Whether the string at the top of the stack is valid UTF-8: actions
+ * and parts go into JSON and onto the screen. */
+static bool valid_text(lua_State *L)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, -1, &len);
+	return utf8_invalid_at(s, len) < 0;
+}
+
 /* Every field of every entry of the list at the top of the stack checked
  * (raw access only); an error names the file and the entry. */
 static int check_entries(lua_State *L, const char *name, struct err *e)
@@ -56,6 +65,8 @@ static int check_entries(lua_State *L, const char *name, struct err *e)
 		lua_pushstring(L, "action");
 		if (!bad && lua_rawget(L, -2) != LUA_TSTRING)
 			bad = "action must be a text";
+		else if (!bad && !valid_text(L))
+			bad = "action is not valid UTF-8";
 		lua_pop(L, 1);
 		lua_pushstring(L, "urgency");
 		t = lua_rawget(L, -2);
@@ -67,8 +78,8 @@ static int check_entries(lua_State *L, const char *name, struct err *e)
 		if (!bad && t != LUA_TNIL && t != LUA_TTABLE)
 			bad = "parts must be a list of texts";
 		for (lua_Integer k = 1; !bad && t == LUA_TTABLE && k <= (lua_Integer)lua_rawlen(L, -1); k++) {
-			if (lua_rawgeti(L, -1, k) != LUA_TSTRING)
-				bad = "parts must be a list of texts";
+			if (lua_rawgeti(L, -1, k) != LUA_TSTRING || !valid_text(L))
+				bad = "parts must be a list of texts in UTF-8";
 			lua_pop(L, 1);
 		}
 		lua_pop(L, 1);

@@ -482,14 +482,12 @@ static void on_line(char *line)
 				answer_fleet(dg);
 			else
 				say(dg, "the log did not go through this model: only questions");
-		} else if (answer_aggregate(dg, q)) {
-			/* answered */
 		} else if (strncmp(q, "where ", 6) == 0) {
 			if (dg->applied)
 				answer_where(dg, q + 6);
 			else
 				say(dg, "the log did not go through this model: only free text");
-		} else {
+		} else if (!answer_aggregate(dg, q)) {
 			answer_question(dg, q);
 		}
 	}

@@ -90,6 +90,8 @@ expect_fail 1 "missing.lua" "a missing advice file" \
 	"$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --advice "$WORK/missing.lua"
 expect_fail 2 "cost-miss 0: expected a number" "a cost must be positive" \
 	"$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --cost-miss 0
+expect_fail 1 "the question is not valid UTF-8 (byte 3)" "a question of invalid UTF-8" \
+	"$LATHE" diagnose "$WORK/one.safetensors" "$(printf 'a \377')" --json
 expect_fail 2 "row needs --data" "--row without --data" "$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --row 3
 # Drift: a log whose deciding column moved is flagged there first.
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $1 = $1 + 0.5; print }' "$WORK/one.csv" >"$WORK/moved.csv"
