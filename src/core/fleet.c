@@ -3,10 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include "base/utf8.h"
 #include "data/table.h"
+#include "core/diagnosis.h"
 
 static int cmp_risk(const void *a, const void *b)
 {
@@ -80,12 +80,8 @@ void fleet_text(const struct learner *l, const struct fleet_machine *m, size_t n
 		char when[32] = "";
 		if (f->last_row)
 			snprintf(when, sizeof when, "row %lld", (long long)f->last_row);
-		if (f->last_time != INT64_MIN) {
-			time_t s = (time_t)(f->last_time / 1000 - (f->last_time % 1000 < 0));
-			struct tm tm;
-			if (gmtime_r(&s, &tm))
-				strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-		}
+		if (f->last_time != INT64_MIN)
+			diagnosis_time(f->last_time, when, sizeof when);
 		utf8_pad_buf(out, f->machine, 16);
 		strbuf_printf(out, " %7zu %8zu %7.1f%% %+7.1f%%  ", f->rows, f->recent, 100 * f->risk, 100 * f->trend);
 		utf8_pad_buf(out, f->failure >= 0 ? l->mf.labels[f->failure] : "-", 16);

@@ -39,25 +39,6 @@ int casebook_write(struct st_writer *w, const struct model_casebook *cb, int K, 
 	return 0;
 }
 
-/* Tensor name as exactly rows x cols (cols 0: 1-D) of dtype, copied out
- * (file data may be unaligned). */
-static void *copy_tensor(const char *path, const struct st_file *f, const char *name, enum st_dtype dtype,
-                         size_t rows, size_t cols, struct err *e)
-{
-	const struct st_tensor *t = st_find(f, name);
-	size_t count = rows * (cols ? cols : 1), bytes = count * st_dtype_size(dtype);
-	if (!t || t->dtype != dtype || t->ndim != (cols ? 2 : 1) || (size_t)t->shape[0] != rows ||
-	    (cols && (size_t)t->shape[1] != cols) || t->end - t->begin != bytes) {
-		char shape[48];
-		snprintf(shape, sizeof shape, cols ? "%zux%zu" : "%zu", rows, cols);
-		err_at(e, path, 0, "model file: tensor %s is missing or not %s of %s", name, st_dtype_name(dtype), shape);
-		return NULL;
-	}
-	void *out = xmalloc(bytes + 1);
-	memcpy(out, t->data, bytes);
-	return out;
-}
-
 static bool all_finite(const float *v, size_t n, float lo, float hi)
 {
 	for (size_t i = 0; i < n; i++)
@@ -107,13 +88,13 @@ int casebook_read(const char *path, const struct st_file *f, int K, size_t dim, 
 	cb->ncases = (size_t)emb->shape[0];
 	cb->dim = dim;
 	int rc = -1;
-	if (!(cb->dev_probs = copy_tensor(path, f, "casebook.dev_probs", ST_F32, cb->ndev, (size_t)K, e)) ||
-	    !(cb->dev_label = copy_tensor(path, f, "casebook.dev_label", ST_I32, cb->ndev, 0, e)) ||
-	    !(cb->emb = copy_tensor(path, f, "casebook.embeddings", ST_F32, cb->ncases, dim, e)) ||
-	    !(cb->label = copy_tensor(path, f, "casebook.label", ST_I32, cb->ncases, 0, e)) ||
-	    !(cb->row = copy_tensor(path, f, "casebook.row", ST_I64, cb->ncases, 0, e)) ||
-	    !(cb->time = copy_tensor(path, f, "casebook.time", ST_I64, cb->ncases, 0, e)) ||
-	    !(cb->machine = copy_tensor(path, f, "casebook.machine", ST_I32, cb->ncases, 0, e)))
+	if (!(cb->dev_probs = st_copy(path, f, "casebook.dev_probs", ST_F32, cb->ndev, (size_t)K, e)) ||
+	    !(cb->dev_label = st_copy(path, f, "casebook.dev_label", ST_I32, cb->ndev, 0, e)) ||
+	    !(cb->emb = st_copy(path, f, "casebook.embeddings", ST_F32, cb->ncases, dim, e)) ||
+	    !(cb->label = st_copy(path, f, "casebook.label", ST_I32, cb->ncases, 0, e)) ||
+	    !(cb->row = st_copy(path, f, "casebook.row", ST_I64, cb->ncases, 0, e)) ||
+	    !(cb->time = st_copy(path, f, "casebook.time", ST_I64, cb->ncases, 0, e)) ||
+	    !(cb->machine = st_copy(path, f, "casebook.machine", ST_I32, cb->ncases, 0, e)))
 		goto out;
 	if (!all_finite(cb->dev_probs, cb->ndev * (size_t)K, 0, 1) || !ints_within(cb->dev_label, cb->ndev, 0, K))
 		err_at(e, path, 0, "model file: the casebook's dev rows hold probabilities outside [0, 1] or unknown classes");

@@ -140,21 +140,6 @@ static char *meta_copy(const struct st_file *f, const char *key)
 	return v ? xstrdup(v) : NULL;
 }
 
-/* One 1-D tensor of the trees, copied out: n elements of dtype. */
-static void *tree_array(const char *path, const struct st_file *f, const char *name, enum st_dtype dtype, size_t n,
-                        struct err *e)
-{
-	const struct st_tensor *t = st_find(f, name);
-	if (!t || t->dtype != dtype || t->ndim != 1 || (size_t)t->shape[0] != n || t->end - t->begin != n * 4) {
-		err_at(e, path, 0, "model file: tensor %s is missing or not the %zu-long %s list the trees need", name, n,
-		       dtype == ST_F32 ? "F32" : "I32");
-		return NULL;
-	}
-	void *out = xmalloc(n * 4 + 1);
-	memcpy(out, t->data, n * 4);
-	return out;
-}
-
 /* The trees, when the metadata says there are some: every array present
  * with its length, then trees_check, as a shared file is untrusted. */
 static int read_trees(const char *path, const struct st_file *f, int K, struct model_file *mf, struct err *e)
@@ -183,12 +168,12 @@ static int read_trees(const char *path, const struct st_file *f, int K, struct m
 	json_decref(o);
 	t->ntrees = (size_t)root->shape[0];
 	t->nnodes = (size_t)value->shape[0];
-	if (!(t->root = tree_array(path, f, "gbdt.root", ST_I32, t->ntrees, e)) ||
-	    !(t->feature = tree_array(path, f, "gbdt.feature", ST_I32, t->nnodes, e)) ||
-	    !(t->value = tree_array(path, f, "gbdt.value", ST_F32, t->nnodes, e)) ||
-	    !(t->yes = tree_array(path, f, "gbdt.yes", ST_I32, t->nnodes, e)) ||
-	    !(t->no = tree_array(path, f, "gbdt.no", ST_I32, t->nnodes, e)) ||
-	    !(t->missing = tree_array(path, f, "gbdt.missing", ST_I32, t->nnodes, e)))
+	if (!(t->root = st_copy(path, f, "gbdt.root", ST_I32, t->ntrees, 0, e)) ||
+	    !(t->feature = st_copy(path, f, "gbdt.feature", ST_I32, t->nnodes, 0, e)) ||
+	    !(t->value = st_copy(path, f, "gbdt.value", ST_F32, t->nnodes, 0, e)) ||
+	    !(t->yes = st_copy(path, f, "gbdt.yes", ST_I32, t->nnodes, 0, e)) ||
+	    !(t->no = st_copy(path, f, "gbdt.no", ST_I32, t->nnodes, 0, e)) ||
+	    !(t->missing = st_copy(path, f, "gbdt.missing", ST_I32, t->nnodes, 0, e)))
 		return -1;
 	if (trees_check(t, e))
 		return err_prefix(e, "%s: model file: ", path);

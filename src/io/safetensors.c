@@ -359,3 +359,20 @@ int st_writer_save(const struct st_writer *w, const char *path, struct err *e)
 	}
 	return atomic_commit(&af, e);
 }
+
+void *st_copy(const char *path, const struct st_file *f, const char *name, enum st_dtype dtype, size_t rows,
+              size_t cols, struct err *e)
+{
+	const struct st_tensor *t = st_find(f, name);
+	size_t count = rows * (cols ? cols : 1), bytes = count * st_dtype_size(dtype);
+	if (!t || t->dtype != dtype || t->ndim != (cols ? 2 : 1) || (size_t)t->shape[0] != rows ||
+	    (cols && (size_t)t->shape[1] != cols) || t->end - t->begin != bytes) {
+		char shape[48];
+		snprintf(shape, sizeof shape, cols ? "%zux%zu" : "%zu", rows, cols);
+		err_at(e, path, 0, "model file: tensor %s is missing or not %s of %s", name, st_dtype_name(dtype), shape);
+		return NULL;
+	}
+	void *out = xmalloc(bytes + 1);
+	memcpy(out, t->data, bytes);
+	return out;
+}

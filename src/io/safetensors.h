@@ -37,6 +37,12 @@ void st_close(struct st_file *f);
 size_t st_count(const struct st_file *f);
 const struct st_tensor *st_tensor_at(const struct st_file *f, size_t i);
 const struct st_tensor *st_find(const struct st_file *f, const char *name);
+/* A copy (caller frees) of tensor name when it is exactly dtype and
+ * rows x cols (cols 0: 1-D, rows long); NULL with an error naming path
+ * and the shape it should have. File data may be unaligned: copying
+ * makes it usable. */
+void *st_copy(const char *path, const struct st_file *f, const char *name, enum st_dtype dtype, size_t rows,
+              size_t cols, struct err *e);
 /* A metadata value, or NULL. */
 const char *st_meta(const struct st_file *f, const char *key);
 size_t st_meta_count(const struct st_file *f);
