@@ -11,7 +11,7 @@ for page in lathe.1 lathe-lua.7; do
 done
 sed 's/\\//g' "$srcdir/man/lathe.1" >"$WORK/plain"
 missing=""
-for c in info clean textualize augment run bench train pretrain eval diagnose export workbench; do
+for c in info clean textualize augment run bench train pretrain eval diagnose export compress workbench; do
 	for opt in $("$LATHE" $c --help | sed -n 's/^ *\(-., \)*--\([a-z0-9-]*\).*/\2/p'); do
 		grep -q -- "--$opt\\b" "$WORK/plain" || missing="$missing $c:--$opt"
 	done

@@ -15,14 +15,14 @@
 #include "core/options.h"
 
 static const struct cmd *const cmd_table[] = {
-	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, &cmd_workbench, NULL,
+	&cmd_augment, &cmd_bench, &cmd_clean, &cmd_compress, &cmd_diagnose, &cmd_eval, &cmd_export, &cmd_info, &cmd_pretrain, &cmd_run, &cmd_textualize, &cmd_train, &cmd_workbench, NULL,
 };
 
 /* The command line's own options; the engine's come from core/options.h,
  * numbered from OPT_SPEC on in the order of option_specs. */
 enum {
 	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT, OPT_WORK_ORDER, OPT_DRIFT, OPT_SUMMARY,
-	OPT_SPEC = 0x1000,
+	OPT_INT8, OPT_SPEC = 0x1000,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -47,6 +47,7 @@ static const struct cmd_opt cmd_only[] = {
 	{OPTION_G_DIAGNOSE, {"summary", no_argument, NULL, OPT_SUMMARY}, "", "with --data: the machines ranked by risk (recent alerts and their trend), instead"},
 	{OPTION_G_INFO, {"script", no_argument, NULL, OPT_SCRIPT}, "", "of a model file: print only the rules script it carries"},
 	{OPTION_G_EXPORT, {"hf", required_argument, NULL, OPT_HF}, "DIR", "write config.json, model.safetensors and vocab.txt for transformers"},
+	{OPTION_G_COMPRESS, {"int8", no_argument, NULL, OPT_INT8}, "", "weights as int8 with a scale per row, products in int8 (oneDNN); bench infer: time that form"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
 
@@ -80,7 +81,8 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 	              {OPTION_G_OUT, "Output"}, {OPTION_G_MODEL, "Model"}, {OPTION_G_TRAIN, "Training"},
 	              {OPTION_G_AUGMENT, "Augmentation"}, {OPTION_G_PREVIEW, "Preview"},
 	              {OPTION_G_DIAGNOSE, "Diagnosis"}, {OPTION_G_APPLY, "Applying a model"},
-	              {OPTION_G_INFO, "Model files"}, {OPTION_G_EXPORT, "Export"}, {OPTION_G_BENCH, "Model benchmarks"},
+	              {OPTION_G_INFO, "Model files"}, {OPTION_G_EXPORT, "Export"}, {OPTION_G_COMPRESS, "Compression"},
+	              {OPTION_G_BENCH, "Model benchmarks"},
 	              {0, "Other"}};
 	struct cmd_opt cmd_opts[MAX_OPTS];
 	size_t nopts = all_options(cmd_opts);
@@ -177,6 +179,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_DRIFT: a->drift = true; return 0;
 	case OPT_SUMMARY: a->summary = true; return 0;
 	case OPT_SCRIPT: a->script = true; return 0;
+	case OPT_INT8: a->int8 = true; return 0;
 	case OPT_ROW:
 		if (parse_long(arg, 1, &v))
 			return cmd_usage_error(cmd, "--row %s: expected a data row number from 1", arg);

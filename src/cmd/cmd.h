@@ -33,6 +33,7 @@ struct cmd_args {
 	struct learn_opts learn;
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
+	bool int8;             /* compress --int8 */
 	const char *work_order;  /* diagnose --work-order FILE */
 	bool drift, summary;     /* diagnose --drift, --summary */
 	struct diagnose_opts diag;
@@ -97,6 +98,7 @@ int cmd_augment_training(struct cmd_args *a, struct pipeline *p, struct err *e);
 /* Prints the cleaning report (rows in/out, per rule). */
 void cmd_print_report(FILE *fp, const struct pipeline *p, bool json);
 
+extern const struct cmd cmd_compress;
 extern const struct cmd cmd_info, cmd_clean, cmd_textualize, cmd_run, cmd_bench, cmd_train, cmd_eval, cmd_diagnose,
         cmd_pretrain, cmd_export, cmd_augment, cmd_workbench;
 /* The commands and what each does, for --help. */

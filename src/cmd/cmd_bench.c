@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "base/rng.h"
+#include "core/compress.h"
 #include "ml/model.h"
 
 static double now(void)
@@ -42,10 +43,36 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	int B = 32, T = c.max_seq, threads = a->learn.threads;
 	bool tiny = c.C <= 128;
 	int steps = a->steps ? a->steps : tiny ? 50 : 15, warmup = a->warmup >= 0 ? a->warmup : 5;
-	ops_cpu.set_threads(threads);
-	struct model *m = model_new(&c, &ops_cpu, B, 0, &e);
-	if (!m)
+	const char *note;
+	struct backend *be = backend_cpu_new(threads, a->learn.precision, &note, &e);
+	if (!be)
 		return cmd_fail(&e);
+	if (note)
+		fprintf(stderr, "lathe: %s\n", note);
+	bool infer = strcmp(mode, "infer") == 0;
+	if (a->int8 && !infer) {
+		backend_free(be);
+		return cmd_usage_error(cmd, "--int8 times inference: bench infer");
+	}
+	struct model *m = model_new(&c, be, &(struct model_opts){.max_batch = B, .train = !infer}, &e);
+	if (m && a->int8) {
+		/* the random model's int8 twin, as compress makes it */
+		const struct model_param *p;
+		size_t np = model_params(m, &p);
+		enum dtype *dtype = xcalloc(np + 1, sizeof *dtype);
+		for (size_t i = 0; i < np; i++)
+			dtype[i] = compress_int8_takes(m, i) ? DTYPE_I8 : DTYPE_F32;
+		struct model *q = model_new(&c, be, &(struct model_opts){.max_batch = B, .dtype = dtype}, &e);
+		if (q)
+			model_copy_matching(q, m);
+		free(dtype);
+		model_free(m);
+		m = q;
+	}
+	if (!m) {
+		backend_free(be);
+		return cmd_fail(&e);
+	}
 	struct rng r;
 	rng_seed(&r, 1);
 	int32_t *tok = xmalloc((size_t)B * T * sizeof *tok), *label = xmalloc((size_t)B * sizeof *label);
@@ -91,7 +118,8 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	double done = 3.0 * ((double)B * T * (layer_tok * (c.layers - 1) + 2.0 * 2.0 * c.C * c.C) +
 	                     head_rows * (layer_tok - 2.0 * 2.0 * c.C * c.C) + (mlm ? head_rows * mlm_tok : 0));
 	int rc = CMD_OK;
-	if (strcmp(mode, "infer") == 0) {
+	const char *precision = a->int8 ? "int8" : be->precision == PRECISION_BF16 ? "bf16" : "fp32";
+	if (infer) {
 		float *logits = xmalloc((size_t)B * c.classes * sizeof *logits);
 		for (int i = 0; i < warmup; i++)
 			model_step(m, &batch, false, false, logits);
@@ -111,9 +139,9 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 			lat[i] = (now() - s) * 1e3;
 		}
 		qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-		printf("RESULT bench=infer config=%s threads=%d batch=%d seq_per_s=%.1f ms_per_batch=%.2f "
+		printf("RESULT bench=infer config=%s threads=%d precision=%s batch=%d seq_per_s=%.1f ms_per_batch=%.2f "
 		       "batch1_median_ms=%.3f batch1_p90_ms=%.3f\n",
-		       a->learn.config, threads, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
+		       a->learn.config, threads, precision, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
 		free(lat);
 		free(logits);
 	} else {
@@ -128,10 +156,10 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 			model_adamw(m, 1e-3f, 0.01f, 0.9f, 0.999f, 1e-8f);
 		}
 		double dt = now() - t0;
-		printf("RESULT bench=%s config=%s threads=%d steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
+		printf("RESULT bench=%s config=%s threads=%d precision=%s steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
 		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f done_gflop_per_step=%.2f done_gflops=%.1f "
 		       "final_loss=%.3f peak_rss_bytes=%ld\n",
-		       mode, a->learn.config, threads, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
+		       mode, a->learn.config, threads, precision, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
 		       flop / 1e9, flop * steps / dt / 1e9, done / 1e9, done * steps / dt / 1e9, (double)loss,
 		       peak_rss_bytes());
 		if (!isfinite(loss))
@@ -144,6 +172,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	free(target);
 	free(perm);
 	model_free(m);
+	backend_free(be);
 	return rc;
 }
 
@@ -195,7 +224,7 @@ const struct cmd cmd_bench = {
 	.name = "bench",
 	.args = "csv|rules FILE.csv | train|mlm|infer",
 	.summary = "Time loading a CSV, a rules script, or the model (training, masked LM, inference).",
-	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH,
+	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH | OPTION_G_COMPRESS,
 	.min_args = 1,
 	.max_args = 2,
 	.run = run,

@@ -106,7 +106,41 @@ static void print_script(const struct st_file *f, bool alone)
 	json_decref(m);
 }
 
-/* A model file: its tensors and its metadata (the run manifest). */
+/* The parts of a model file by their tensors' names, and the bytes of
+ * each. */
+enum { PART_ENCODER, PART_ENSEMBLE, PART_TREES, PART_CASEBOOK, PARTS };
+static const char *const part_names[PARTS] = {"encoder", "ensemble", "trees", "casebook"};
+
+static int part_of(const char *name)
+{
+	return strncmp(name, "ensemble.", 9) == 0 ? PART_ENSEMBLE
+	       : strncmp(name, "gbdt.", 5) == 0   ? PART_TREES
+	       : strncmp(name, "casebook.", 9) == 0 ? PART_CASEBOOK
+	                                           : PART_ENCODER;
+}
+
+/* fp32, or what an encoder's matrices were compressed to, with counts. */
+static const char *precision_of(const struct st_file *f, int *low, int *full)
+{
+	*low = *full = 0;
+	const char *p = "fp32";
+	for (size_t i = 0; i < st_count(f); i++) {
+		const struct st_tensor *t = st_tensor_at(f, i);
+		int part = part_of(t->name);
+		if (part != PART_ENCODER && part != PART_ENSEMBLE)
+			continue;
+		if (t->dtype == ST_I8 || t->dtype == ST_BF16) {
+			(*low)++;
+			p = t->dtype == ST_I8 ? "int8" : "bf16";
+		} else {
+			(*full)++;
+		}
+	}
+	return p;
+}
+
+/* A model file: its precision, parts and sizes, its tensors and its
+ * metadata (the run manifest). */
 static int info_model(const char *path, bool json, bool script_only)
 {
 	struct st_file *f;
@@ -118,10 +152,25 @@ static int info_model(const char *path, bool json, bool script_only)
 		st_close(f);
 		return fflush(stdout) == 0 ? CMD_OK : CMD_RUNTIME;
 	}
-	uint64_t params = 0;
-	json_t *o = json_object(), *tensors = json_array(), *meta = json_object();
-	if (!json)
-		printf("file       %s\ntensors    %zu\n\n", path, st_count(f));
+	uint64_t params = 0, bytes[PARTS] = {0};
+	for (size_t i = 0; i < st_count(f); i++)
+		bytes[part_of(st_tensor_at(f, i)->name)] += st_tensor_at(f, i)->end - st_tensor_at(f, i)->begin;
+	int low, full;
+	const char *precision = precision_of(f, &low, &full);
+	json_t *o = json_object(), *tensors = json_array(), *meta = json_object(), *parts = json_object();
+	for (int k = 0; k < PARTS; k++)
+		if (bytes[k])
+			json_object_set_new(parts, part_names[k], json_integer((json_int_t)bytes[k]));
+	if (!json) {
+		printf("file       %s\nprecision  %s", path, precision);
+		if (low)
+			printf(" (%d matrices %s, %d tensors f32)", low, precision, full);
+		printf("\nparts     ");
+		for (int k = 0; k < PARTS; k++)
+			if (bytes[k])
+				printf(" %s %.2f MB", part_names[k], (double)bytes[k] / 1e6);
+		printf("\ntensors    %zu\n\n", st_count(f));
+	}
 	for (size_t i = 0; i < st_count(f); i++) {
 		const struct st_tensor *t = st_tensor_at(f, i);
 		uint64_t n = 1;
@@ -159,6 +208,8 @@ static int info_model(const char *path, bool json, bool script_only)
 	strbuf_free(&tmp);
 	if (json) {
 		json_object_set_new(o, "file", json_string(path));
+		json_object_set_new(o, "precision", json_string(precision));
+		json_object_set_new(o, "parts", parts);
 		json_object_set_new(o, "parameters", json_integer((json_int_t)params));
 		json_object_set_new(o, "tensors", tensors);
 		json_object_set_new(o, "metadata", meta);
@@ -167,6 +218,7 @@ static int info_model(const char *path, bool json, bool script_only)
 	} else {
 		json_decref(tensors);
 		json_decref(meta);
+		json_decref(parts);
 		printf("\nparameters %llu\n", (unsigned long long)params);
 		print_script(f, false);
 	}

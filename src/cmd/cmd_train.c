@@ -125,6 +125,8 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 		                      res->test_macro_f1, "tokens_per_s", res->tokens_per_s, "wall_s", res->wall_s);
 		if (res->encoders > 1)
 			json_object_set_new(o, "encoders", json_integer(res->encoders));
+		if (res->precision)
+			json_object_set_new(o, "precision", json_string(res->precision));
 		if (res->gbdt_rounds > 0)
 			json_object_set_new(o, "gbdt",
 			                    json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "rounds", res->gbdt_rounds, "dev_macro_f1",
@@ -195,10 +197,10 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 		struct learn_opts lo = cmd_learn_opts(a);
 		struct learn_result res;
 		struct err e;
-		if ((mlm ? learn_pretrain : learn_train)(&p, a->pos[0], &lo, a->output, &res, &e))
-			rc = cmd_fail(&e);
-		else
-			rc = cmd_finish_training(a, &res, mlm, &e);
+		int failed = (mlm ? learn_pretrain : learn_train)(&p, a->pos[0], &lo, a->output, &res, &e);
+		if (res.precision_note)
+			fprintf(stderr, "lathe: note: %s\n", res.precision_note);
+		rc = failed ? cmd_fail(&e) : cmd_finish_training(a, &res, mlm, &e);
 		if (rc == CMD_OK && lo.init && !res.interrupted)
 			fprintf(stderr, "lathe: started from %s (%zu tensors)\n", lo.init, res.init_copied);
 	}

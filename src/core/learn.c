@@ -20,6 +20,7 @@
 #include "prep/value_tokens.h"
 #include "core/cases.h"
 #include "ml/calibration.h"
+#include "ml/trainer.h"
 
 int learn_default_threads(void)
 {
@@ -401,6 +402,7 @@ struct fit {
 	int32_t *cls;               /* class of each row, -1 = none (or unused) */
 	size_t *rows[3], count[3];
 	struct wordpiece *wp;
+	struct backend *be;         /* the training's */
 	struct model *m;            /* the encoder in training */
 	/* The trained encoders, once all are: one, or an ensemble's members. */
 	struct model *ensemble[MODEL_FILE_MAX_ENSEMBLE];
@@ -619,7 +621,7 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 		learner_free(&pre);
 		return -1;
 	}
-	f->m = model_new(&c, &ops_cpu, o->batch, seed, e);
+	f->m = model_new(&c, f->be, &(struct model_opts){.max_batch = o->batch, .seed = seed, .train = true}, e);
 	if (f->m && pre.model)
 		res->init_copied = model_copy_matching(f->m, pre.model);
 	learner_free(&pre);
@@ -646,6 +648,7 @@ static void fit_free(struct fit *f)
 	model_free(f->m);
 	for (size_t k = 0; k < f->nensemble; k++)
 		model_free(f->ensemble[k]);
+	backend_free(f->be);
 	wordpiece_free(f->wp);
 }
 
@@ -823,6 +826,8 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	                            res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1", res->test_macro_f1,
 	                            "test_rows", (json_int_t)res->test_rows, "tokens_per_s", res->tokens_per_s, "wall_s",
 	                            res->wall_s, "init", f->o->init ? json_string(f->o->init) : json_null());
+	if (res->precision)
+		json_object_set_new(summary, "precision", json_string(res->precision));
 	if (res->gbdt_rounds > 0)
 		json_object_set_new(summary, "gbdt",
 		                    json_pack("{s:s, s:i, s:f, s:f, s:f}", "library", "xgboost", "rounds", res->gbdt_rounds,
@@ -870,15 +875,19 @@ static int save_checkpoint(struct fit *f, const char *path, const char *data_has
 	struct model_state ms = model_state(f->m);
 	const struct model_param *p;
 	size_t np = model_params(f->m, &p);
-	const float *weights = model_weights(f->m);
+	/* the weights, Adam's moments and the best weights of each parameter */
+	float *host = xmalloc((model_param_count(f->m) + 1) * 3 * sizeof *host);
+	static const char *const prefix[3] = {"", "adam.m.", "adam.v."};
+	static const enum model_slot slot[3] = {MODEL_WEIGHT, MODEL_ADAM_M, MODEL_ADAM_V};
 	char name[128];
 	int rc = 0;
 	for (size_t i = 0; i < np && !rc; i++) {
-		rc = st_writer_add(w, p[i].name, ST_F32, p[i].ndim, p[i].shape, weights + p[i].offset, e);
-		snprintf(name, sizeof name, "adam.m.%s", p[i].name);
-		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, ms.adam_m + p[i].offset, e);
-		snprintf(name, sizeof name, "adam.v.%s", p[i].name);
-		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, ms.adam_v + p[i].offset, e);
+		for (int k = 0; k < 3 && !rc; k++) {
+			float *at = host + k * (model_param_count(f->m) + 1) + p[i].offset;
+			model_read(f->m, slot[k], i, at);
+			snprintf(name, sizeof name, "%s%s", prefix[k], p[i].name);
+			rc = st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, at, e);
+		}
 		snprintf(name, sizeof name, "best.%s", p[i].name);
 		rc = rc ? rc : st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, best + p[i].offset, e);
 	}
@@ -910,6 +919,7 @@ static int save_checkpoint(struct fit *f, const char *path, const char *data_has
 		rc = st_writer_save(w, path, e);
 	st_writer_free(w);
 	free(ord);
+	free(host);
 	return rc;
 }
 
@@ -945,6 +955,14 @@ static int state_real(json_t *meta, const char *key, double *out, bool sign, con
 	return 0;
 }
 
+static bool values_sound(const float *x, size_t n, bool nonnegative)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]) || (nonnegative && x[i] < 0))
+			return false;
+	return true;
+}
+
 static int load_checkpoint(struct fit *f, const char *path, const char *data_hash, struct run_state *st,
                            struct learn_result *res, size_t *order, size_t ntrain, float *best, struct err *e)
 {
@@ -968,22 +986,32 @@ static int load_checkpoint(struct fit *f, const char *path, const char *data_has
 	struct model_state ms = model_state(f->m);
 	const struct model_param *p;
 	size_t np = model_params(f->m, &p);
-	float *weights = model_weights(f->m);
+	float *host = xmalloc((model_param_count(f->m) + 1) * sizeof *host);
+	static const char *const prefix[3] = {"", "adam.m.", "adam.v."};
+	static const enum model_slot slot[3] = {MODEL_WEIGHT, MODEL_ADAM_M, MODEL_ADAM_V};
 	char name[128];
 	for (size_t i = 0; i < np; i++) {
 		size_t bytes = p[i].count * sizeof(float);
-		if (copy_tensor(cf, path, p[i].name, weights + p[i].offset, bytes, e))
-			goto out;
-		snprintf(name, sizeof name, "adam.m.%s", p[i].name);
-		if (copy_tensor(cf, path, name, ms.adam_m + p[i].offset, bytes, e))
-			goto out;
-		snprintf(name, sizeof name, "adam.v.%s", p[i].name);
-		if (copy_tensor(cf, path, name, ms.adam_v + p[i].offset, bytes, e))
-			goto out;
+		for (int k = 0; k < 3; k++) {
+			snprintf(name, sizeof name, "%s%s", prefix[k], p[i].name);
+			/* NaN weights or moments would train on silently as NaN;
+			 * Adam's second moments are never negative */
+			bool read = copy_tensor(cf, path, name, host, bytes, e) == 0;
+			if (read && !values_sound(host, p[i].count, k == 2))
+				err_at(e, path, 0, "checkpoint: its tensors hold NaN, infinite or impossible values");
+			if (!read || !values_sound(host, p[i].count, k == 2)) {
+				free(host);
+				goto out;
+			}
+			model_write(f->m, slot[k], i, host);
+		}
 		snprintf(name, sizeof name, "best.%s", p[i].name);
-		if (copy_tensor(cf, path, name, best + p[i].offset, bytes, e))
+		if (copy_tensor(cf, path, name, best + p[i].offset, bytes, e)) {
+			free(host);
 			goto out;
+		}
 	}
+	free(host);
 	int64_t *ord = xmalloc((ntrain + 1) * sizeof *ord);
 	uint64_t rngs[8];
 	if (copy_tensor(cf, path, "state.order", ord, ntrain * sizeof *ord, e) ||
@@ -1035,15 +1063,10 @@ static int load_checkpoint(struct fit *f, const char *path, const char *data_has
 	res->steps = (int)steps;
 	*ms.adam_t = (int)adam_t;
 	res->best_epoch = (int)best_epoch;
-	/* NaN weights or moments would train on silently as NaN. */
-	const float *arrays[] = {weights, ms.adam_m, ms.adam_v, best};
-	size_t total = model_param_count(f->m);
-	for (size_t k = 0; k < 4; k++)
-		for (size_t i = 0; i < total; i++)
-			if (!isfinite(arrays[k][i]) || (k == 2 && arrays[k][i] < 0)) {
-				err_at(e, path, 0, "checkpoint: its tensors hold NaN, infinite or impossible values");
-				goto out;
-			}
+	if (!values_sound(best, model_param_count(f->m), false)) {
+		err_at(e, path, 0, "checkpoint: its tensors hold NaN, infinite or impossible values");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(meta);
@@ -1060,6 +1083,29 @@ static bool diverged(struct err *e, const char *what, int epoch, long step, cons
 	           "large?); training stopped, no model written%s%s",
 	        epoch, step, what, kept ? "; the last checkpoint is kept: " : "", kept ? ckpt : "");
 	return true;
+}
+
+/* The rows of one optimizer step, handed to the trainer a micro-batch at
+ * a time; counts the rows and tokens it hands out. */
+struct step_rows {
+	struct fit *f;
+	const size_t *order;
+	size_t left, rows;
+	int batch;
+	double tokens;
+};
+
+static int next_micro_batch(void *ctx, int i, struct model_batch *b, struct err *e)
+{
+	(void)e;
+	struct step_rows *sr = ctx;
+	size_t at = (size_t)i * (size_t)sr->batch;
+	int B = sr->left - at < (size_t)sr->batch ? (int)(sr->left - at) : sr->batch;
+	*b = make_batch(sr->f, sr->order + at, B, &sr->f->rng);
+	for (int k = 0; k < B; k++)
+		sr->tokens += sr->f->bb.len[k];
+	sr->rows += (size_t)B;
+	return 0;
 }
 
 /* Trains f->m (made with seed) on the training rows, early-stopped on the
@@ -1079,7 +1125,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	size_t *order = xmalloc(ntrain * sizeof *order);
 	memcpy(order, f->rows[SPLIT_TRAIN], ntrain * sizeof *order);
 	float *best = xmalloc(nparams * sizeof *best);
-	memcpy(best, model_weights(f->m), nparams * sizeof *best);
+	model_snapshot(f->m, MODEL_WEIGHT, best);
+	struct trainer tr = {.m = f->m};
 	rng_seed(&f->rng, seed ^ 0x5EEDull);
 	long micro = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
 	int accum = o->accumulate > 0 ? o->accumulate : 1;
@@ -1108,45 +1155,36 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			st.at = 0;
 		}
 		mid_epoch = false;
-		/* An optimizer step per `accum` micro-batches; a stop waits for
-		 * the step to finish, as checkpoints hold no partial gradients. */
-		int pending = 0;
-		for (; st.at < ntrain; st.at += (size_t)o->batch) {
-			if (!pending && (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
-			                 (o->stop_after && res->steps >= o->stop_after))) {
+		/* An optimizer step per `accum` micro-batches; a stop comes
+		 * between steps, as checkpoints hold no partial gradients. */
+		while (st.at < ntrain) {
+			if (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
+			    (o->stop_after && res->steps >= o->stop_after)) {
 				res->interrupted = true;
 				res->signalled = stop_requested;
 				break;
 			}
-			int B = ntrain - st.at < (size_t)o->batch ? (int)(ntrain - st.at) : o->batch;
-			struct model_batch b = make_batch(f, order + st.at, B, &f->rng);
-			b.accumulate = pending > 0;
-			for (int i = 0; i < B; i++)
-				st.tokens += f->bb.len[i];
-			float loss = model_step(f->m, &b, true, true, NULL);
-			if (!isfinite(loss)) {
-				failed = diverged(e, "loss", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
-				break;
-			}
-			st.sum += loss * (double)B;
-			if (++pending < accum && st.at + (size_t)o->batch < ntrain)
-				continue;
-			if (pending > 1)
-				model_scale_grads(f->m, 1.0f / (float)pending);
-			pending = 0;
-			double norm = model_clip_grads(f->m, o->clip);
-			if (!isfinite(norm)) {
-				failed = diverged(e, "gradient", st.epoch, res->steps + 1, o->resume ? o->resume : ckpt);
-				break;
-			}
-			long s = res->steps++;
+			size_t left = ntrain - st.at, per = (size_t)o->batch;
+			int nmicro = (int)((left + per - 1) / per < (size_t)accum ? (left + per - 1) / per : (size_t)accum);
+			struct step_rows sr = {.f = f, .order = order + st.at, .left = left, .batch = o->batch};
+			long s = res->steps;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
-			model_adamw(f->m, lr, o->weight_decay, 0.9f, 0.999f, 1e-8f);
+			struct trainer_step ts;
+			int r = trainer_step(&tr, nmicro, next_micro_batch, &sr, lr, o->weight_decay, o->clip, &ts, e);
+			if (r) {
+				failed = r < 0 || diverged(e, isfinite(ts.loss) ? "gradient" : "loss", st.epoch, res->steps + 1,
+				                           o->resume ? o->resume : ckpt);
+				break;
+			}
+			st.at += sr.rows;
+			st.tokens += sr.tokens;
+			st.sum += ts.loss * (double)sr.rows;
+			res->steps++;
 			if (o->on_step) {
 				double spent = now() - t0;
 				struct learn_step ls = {.epoch = st.epoch, .epochs = o->epochs, .step = res->steps, .total = total,
-				                        .loss = loss, .lr = lr, .grad_norm = norm,
+				                        .loss = (float)ts.loss, .lr = lr, .grad_norm = ts.grad_norm,
 				                        .tokens_per_s = spent > 0 ? st.tokens / spent : 0,
 				                        .eta_s = spent / (double)res->steps * (double)(total - res->steps)};
 				o->on_step(o->ctx, &ls);
@@ -1162,7 +1200,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			res->best_epoch = st.epoch;
 			res->dev_loss = dev_loss;
 			res->dev_macro_f1 = mlm ? 0 : sc;
-			memcpy(best, model_weights(f->m), nparams * sizeof *best);
+			model_snapshot(f->m, MODEL_WEIGHT, best);
 			st.stale = 0;
 		} else {
 			st.stale++;
@@ -1200,7 +1238,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	}
 	res->tokens_per_s = st.tokens / (now() - t0);
 	res->wall_s = now() - t0;
-	memcpy(model_weights(f->m), best, nparams * sizeof *best);
+	model_restore(f->m, MODEL_WEIGHT, best);
 	free(best);
 	free(order);
 	return 0;
@@ -1210,7 +1248,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
  * own seed, and the pretrained model's weights when it started from one. */
 static int next_member(struct fit *f, uint64_t seed, struct err *e)
 {
-	f->m = model_new(model_config(f->ensemble[0]), &ops_cpu, f->o->batch, seed, e);
+	f->m = model_new(model_config(f->ensemble[0]), f->be,
+	                 &(struct model_opts){.max_batch = f->o->batch, .seed = seed, .train = true}, e);
 	if (!f->m || !f->o->init)
 		return f->m ? 0 : -1;
 	struct learner pre = {0};
@@ -1262,7 +1301,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			        f.count[SPLIT_TRAIN]);
 		goto out;
 	}
-	ops_cpu.set_threads(o->threads);
+	f.be = backend_cpu_new(o->threads, o->precision, &res->precision_note, e);
+	if (!f.be)
+		goto out;
+	res->precision = f.be->precision == PRECISION_BF16 ? "bf16" : "fp32";
 	if (make_model(&f, o->seed, res, e))
 		goto out;
 	const struct model_config *c = model_config(f.m);
@@ -1401,7 +1443,13 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	memset(l, 0, sizeof *l);
 	l->max_batch = max_batch;
 	l->path = xstrdup(path);
-	if (model_file_load(path, &ops_cpu, max_batch, &l->model, &l->mf, e)) {
+	const char *note;
+	/* Threads: the libraries' own (a training sets them); fp32, which
+	 * every processor runs the same way. */
+	l->be = backend_cpu_new(0, PRECISION_ASK_FP32, &note, e);
+	if (!l->be || model_file_load(path, l->be, max_batch, &l->model, &l->mf, e)) {
+		backend_free(l->be);
+		l->be = NULL;
 		free(l->path);
 		l->path = NULL;
 		return -1;
@@ -1442,6 +1490,7 @@ void learner_free(struct learner *l)
 {
 	model_free(l->model);
 	model_file_free(&l->mf);
+	backend_free(l->be);
 	wordpiece_free(l->wp);
 	json_decref(l->settings);
 	free(l->path);

@@ -46,6 +46,9 @@ struct learn_opts {
 	int values;
 	uint64_t seed;
 	int threads;
+	/* the matrix products' precision: auto (bf16 where the processor has
+	 * the units), fp32 or bf16 (fp32 with a note where it has not) */
+	enum precision_choice precision;
 	const char *init;          /* a pretrained model to start from, or NULL */
 	const char *checkpoint;    /* where an interrupted run saves itself (default OUT.ckpt) */
 	const char *resume;        /* a checkpoint to continue from, or NULL */
@@ -79,6 +82,10 @@ struct learn_result {
 	 * blend's scores. */
 	float blend;
 	double stack_dev_macro_f1, stack_test_macro_f1;
+	/* "fp32" or "bf16": what the products ran in; with a note for the
+	 * user when bf16 was asked for and could not be had. */
+	const char *precision;
+	const char *precision_note;
 };
 
 /* Value-aware facts by default: see bench/README.md for why. */
@@ -122,6 +129,7 @@ int learn_pretrain(struct pipeline *p, const char *data_path, const struct learn
 
 /* A trained model, ready to apply. */
 struct learner {
+	struct backend *be;        /* its model's (and members') */
 	struct model *model;
 	struct model_file mf;
 	struct wordpiece *wp;

@@ -62,6 +62,19 @@ static int set_header(const struct option_spec *s, struct option_target *t, cons
 	return 0;
 }
 
+static int set_precision(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                         struct err *e)
+{
+	(void)s, (void)n;
+	static const char *const words[] = {"auto", "fp32", "bf16", NULL};
+	static const enum precision_choice how[] = {PRECISION_AUTO, PRECISION_ASK_FP32, PRECISION_ASK_BF16};
+	int i;
+	if (one_of(text, words, &i, e))
+		return -1;
+	t->learn->precision = how[i];
+	return 0;
+}
+
 static int set_type(const struct option_spec *s, struct option_target *t, const char *text, double n,
                     struct err *e)
 {
@@ -374,6 +387,7 @@ const struct option_spec option_specs[] = {
 	{"group", NULL, false, false, TEXT, OPTION_TEXT, 0, 0, "COL", "group column of --split group (default: --machine)", set_text},
 	{"config", NULL, false, false, OPTION_G_MODEL, OPTION_TEXT, 0, 0, "NAME", "model shape: tiny, small, or a FILE.json/.lua (default tiny)", set_text},
 	{"threads", NULL, false, false, OPTION_G_MODEL, OPTION_INT, 1, 1e9, "N", "threads for the matrix products (default: one per processor, at most 16)", set_number},
+	{"precision", NULL, false, false, OPTION_G_MODEL, OPTION_TEXT, 0, 0, "auto|fp32|bf16", "matrix products in bf16 with fp32 accumulation where the processor has AMX-BF16 or AVX512-BF16 (auto, the default), or fp32", set_precision},
 	{"epochs", NULL, false, false, TRAIN, OPTION_INT, 0, 1000000, "N", "passes over the training rows at most (default: about 4 million tokens' worth, 3 to 20)", set_number},
 	{"batch", NULL, false, false, TRAIN, OPTION_INT, 1, 1000000, "N", "sequences per step (default 32)", set_number},
 	{"accumulate", NULL, false, false, TRAIN, OPTION_INT, 1, 1024, "N", "add up N batches' gradients per optimizer step (default 1)", set_number},

@@ -31,6 +31,7 @@ enum option_group {
 	OPTION_G_APPLY = 1 << 11,   /* applying a model: --no-rules */
 	OPTION_G_INFO = 1 << 12,    /* info on a model file: --script */
 	OPTION_G_COST = 1 << 13,    /* calibrated alerts: --uncertain, --cost-miss, --cost-false-alarm */
+	OPTION_G_COMPRESS = 1 << 14, /* compress --int8 */
 };
 
 enum option_kind {

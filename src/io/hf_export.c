@@ -70,7 +70,10 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 		return err_set(e, "out of memory");
 	const struct model_param *p;
 	size_t np = model_params(m, &p);
-	const float *weights = model_weights(m);
+	/* Hugging Face's BERT reads F32: a compressed model is exported
+	 * dequantized. */
+	float *weights = xmalloc((model_param_count(m) + 1) * sizeof *weights);
+	model_snapshot(m, MODEL_WEIGHT, weights);
 	size_t C = (size_t)c->C;
 	float *token_types = xcalloc(2 * C, sizeof *token_types);
 	int rc = st_writer_add(w, "bert.embeddings.token_type_embeddings.weight", ST_F32, 2, (int64_t[]){2, c->C},
@@ -103,6 +106,7 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 		rc = st_writer_save(w, path, e);
 	st_writer_free(w);
 	free(token_types);
+	free(weights);
 	char *config = config_json(c, mf);
 	if (!rc)
 		rc = config ? write_text(dir, "config.json", config, e) : err_set(e, "out of memory");

@@ -32,24 +32,46 @@ static char *list_json(char *const *items, size_t n)
 	return s;
 }
 
+/* Adds one encoder's parameters, named prefix + each parameter's name,
+ * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it. The
+ * writer keeps pointers until it saves: *keep holds the copies. */
+static int add_encoder(struct st_writer *w, const struct model *m, const char *prefix, char **keep, struct err *e)
+{
+	const struct model_param *p;
+	size_t np = model_params(m, &p), at = 0;
+	*keep = xmalloc(model_param_bytes(m) + 4 * np + 1);
+	int rc = 0;
+	for (size_t i = 0; i < np && !rc; i++) {
+		char name[200];
+		snprintf(name, sizeof name, "%s%s", prefix, p[i].name);
+		size_t elem = p[i].dtype == DTYPE_F32 ? 4 : p[i].dtype == DTYPE_BF16 ? 2 : 1;
+		void *data = *keep + at;
+		at += (p[i].count * elem + 3) & ~(size_t)3;
+		float *scale = p[i].dtype == DTYPE_I8 ? (float *)(*keep + at) : NULL;
+		if (scale)
+			at += (size_t)p[i].shape[0] * sizeof *scale;
+		model_read_stored(m, i, data, scale);
+		enum st_dtype dt = p[i].dtype == DTYPE_F32 ? ST_F32 : p[i].dtype == DTYPE_BF16 ? ST_BF16 : ST_I8;
+		rc = st_writer_add(w, name, dt, p[i].ndim, p[i].shape, data, e);
+		if (!rc && scale) {
+			snprintf(name, sizeof name, "%s%s%s", prefix, p[i].name, MODEL_FILE_SCALE_SUFFIX);
+			rc = st_writer_add(w, name, ST_F32, 1, p[i].shape, scale, e);
+		}
+	}
+	return rc;
+}
+
 int model_file_save(const char *path, struct model *m, const struct model_file *mf, struct err *e)
 {
 	struct st_writer *w = st_writer_new();
 	if (!w)
 		return err_set(e, "out of memory");
-	const struct model_param *p;
-	size_t np = model_params(m, &p);
-	const float *weights = model_weights(m);
-	int rc = 0;
-	for (size_t i = 0; i < np && !rc; i++)
-		rc = st_writer_add(w, p[i].name, ST_F32, p[i].ndim, p[i].shape, weights + p[i].offset, e);
+	char **keep = xcalloc(mf->nmembers + 1, sizeof *keep);
+	int rc = add_encoder(w, m, "", &keep[0], e);
 	for (size_t k = 0; k < mf->nmembers && !rc; k++) {
-		const float *mw = model_weights(mf->members[k]);
-		for (size_t i = 0; i < np && !rc; i++) {
-			char name[160];
-			snprintf(name, sizeof name, "ensemble.%zu.%s", k + 2, p[i].name);
-			rc = st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, mw + p[i].offset, e);
-		}
+		char prefix[32];
+		snprintf(prefix, sizeof prefix, "ensemble.%zu.", k + 2);
+		rc = add_encoder(w, mf->members[k], prefix, &keep[k + 1], e);
 	}
 	if (mf->nmembers) {
 		char count[16];
@@ -67,6 +89,8 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	st_writer_meta(w, "manifest", mf->manifest ? mf->manifest : "{}");
 	if (mf->training)
 		st_writer_meta(w, "training", mf->training);
+	if (mf->compression)
+		st_writer_meta(w, "compression", mf->compression);
 	char *gbdt = NULL;
 	if (!rc && mf->trees.nnodes) {
 		const struct trees *t = &mf->trees;
@@ -92,6 +116,9 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	if (!rc)
 		rc = st_writer_save(w, path, e);
 	st_writer_free(w);
+	for (size_t k = 0; k <= mf->nmembers; k++)
+		free(keep[k]);
+	free(keep);
 	return rc;
 }
 
@@ -193,46 +220,96 @@ static bool floats_finite(const void *data, size_t n)
 	return true;
 }
 
+/* ... and positive */
+static bool floats_positive(const void *data, size_t n)
+{
+	const unsigned char *b = data;
+	for (size_t i = 0; i < n; i++) {
+		float x;
+		memcpy(&x, b + i * sizeof x, sizeof x);
+		if (!isfinite(x) || !(x > 0))
+			return false;
+	}
+	return true;
+}
+
+static bool bf16_finite(const void *data, size_t n)
+{
+	const unsigned char *b = data;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t h;
+		memcpy(&h, b + i * sizeof h, sizeof h);
+		if ((h & 0x7f80u) == 0x7f80u)
+			return false;
+	}
+	return true;
+}
+
 /* The encoder whose tensors are named prefix + each parameter's name.
  * Every tensor is checked against the config before the model is made,
  * so a small file cannot make lathe allocate a large model. */
 static struct model *read_encoder(const char *path, const struct st_file *f, const char *prefix,
-                                  const struct model_config *c, const struct ops *ops, int max_batch, struct err *e)
+                                  const struct model_config *c, struct backend *be, int max_batch, struct err *e)
 {
 	struct model_param *want;
 	size_t nwant = model_layout(c, &want);
-	const struct st_tensor **found = xcalloc(nwant + 1, sizeof *found);
+	const struct st_tensor **found = xcalloc(nwant + 1, sizeof *found), **scale = xcalloc(nwant + 1, sizeof *scale);
+	enum dtype *dtype = xcalloc(nwant + 1, sizeof *dtype);
 	struct model *m = NULL;
 	for (size_t i = 0; i < nwant; i++) {
-		char name[160];
+		char name[200];
 		snprintf(name, sizeof name, "%s%s", prefix, want[i].name);
 		const struct st_tensor *t = found[i] = st_find(f, name);
-		if (!t || t->dtype != ST_F32 || t->ndim != want[i].ndim || t->shape[0] != want[i].shape[0] ||
-		    (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
-			err_at(e, path, 0, "model file: tensor %s is %s", name, t ? "not the F32 shape the config implies" : "missing");
+		if (!t || (t->dtype != ST_F32 && t->dtype != ST_BF16 && t->dtype != ST_I8) || t->ndim != want[i].ndim ||
+		    t->shape[0] != want[i].shape[0] || (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
+			err_at(e, path, 0, "model file: tensor %s is %s", name,
+			       t ? "not of the shape the config implies, in F32, BF16 or I8" : "missing");
 			goto out;
 		}
-		if (!floats_finite(t->data, want[i].count)) {
+		dtype[i] = t->dtype == ST_F32 ? DTYPE_F32 : t->dtype == ST_BF16 ? DTYPE_BF16 : DTYPE_I8;
+		if (dtype[i] == DTYPE_F32 && !floats_finite(t->data, want[i].count)) {
 			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
 			goto out;
 		}
+		if (dtype[i] == DTYPE_BF16 && !bf16_finite(t->data, want[i].count)) {
+			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
+			goto out;
+		}
+		if (dtype[i] == DTYPE_I8) {
+			snprintf(name, sizeof name, "%s%s%s", prefix, want[i].name, MODEL_FILE_SCALE_SUFFIX);
+			const struct st_tensor *s = scale[i] = st_find(f, name);
+			if (!s || s->dtype != ST_F32 || s->ndim != 1 || s->shape[0] != want[i].shape[0] ||
+			    !floats_positive(s->data, (size_t)want[i].shape[0])) {
+				err_at(e, path, 0, "model file: tensor %s is %s", name,
+				       s ? "not an F32 row of finite positive scales, one per row of its I8 tensor" : "missing");
+				goto out;
+			}
+		}
 	}
-	m = model_new(c, ops, max_batch, 0, e);
+	m = model_new(c, be, &(struct model_opts){.max_batch = max_batch, .dtype = dtype}, e);
 	if (!m) {
 		err_prefix(e, "%s: ", path);
 		goto out;
 	}
 	/* model_layout's order is the model's. */
-	float *w = model_weights(m);
-	for (size_t i = 0; i < nwant; i++)
-		memcpy(w + want[i].offset, found[i]->data, want[i].count * sizeof *w);
+	for (size_t i = 0; i < nwant; i++) {
+		float *s = NULL;
+		if (scale[i]) {
+			s = xmalloc((size_t)want[i].shape[0] * sizeof *s);
+			memcpy(s, scale[i]->data, (size_t)want[i].shape[0] * sizeof *s);
+		}
+		model_write_stored(m, i, found[i]->data, s);
+		free(s);
+	}
 out:
 	free(found);
+	free(scale);
+	free(dtype);
 	free(want);
 	return m;
 }
 
-int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
+int model_file_load(const char *path, struct backend *be, int max_batch, struct model **out, struct model_file *mf,
                     struct err *e)
 {
 	*out = NULL;
@@ -287,14 +364,14 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 			goto out;
 		}
 	}
-	if (!(m = read_encoder(path, f, "", &c, ops, max_batch, e)))
+	if (!(m = read_encoder(path, f, "", &c, be, max_batch, e)))
 		goto out;
 	if (members > 1)
 		mf->members = xcalloc((size_t)members, sizeof *mf->members);
 	for (long k = 2; k <= members; k++) {
 		char prefix[32];
 		snprintf(prefix, sizeof prefix, "ensemble.%ld.", k);
-		if (!(mf->members[mf->nmembers] = read_encoder(path, f, prefix, &c, ops, max_batch, e)))
+		if (!(mf->members[mf->nmembers] = read_encoder(path, f, prefix, &c, be, max_batch, e)))
 			goto out;
 		mf->nmembers++;
 	}
@@ -313,6 +390,7 @@ int model_file_load(const char *path, const struct ops *ops, int max_batch, stru
 	mf->pipeline = meta_copy(f, "pipeline");
 	mf->manifest = meta_copy(f, "manifest");
 	mf->training = meta_copy(f, "training");
+	mf->compression = meta_copy(f, "compression");
 	rc = 0;
 out:
 	json_decref(cfg);
@@ -338,6 +416,7 @@ void model_file_free(struct model_file *mf)
 	free(mf->pipeline);
 	free(mf->manifest);
 	free(mf->training);
+	free(mf->compression);
 	trees_free(&mf->trees);
 	casebook_free(&mf->casebook);
 	for (size_t k = 0; k < mf->nmembers; k++)

@@ -22,6 +22,7 @@ struct model_file {
 	char *pipeline;      /* JSON */
 	char *manifest;      /* JSON */
 	char *training;      /* JSON, may be NULL */
+	char *compression;   /* JSON, may be NULL: how a compressed model was made from which */
 	/* The gradient-boosted trees fitted beside the encoder on the value
 	 * facts' readings (none when nnodes is 0), and how much of the
 	 * encoder's probability a diagnosis blends with theirs: 1 = the
@@ -43,14 +44,20 @@ struct model_file {
 /* Encoders in an ensemble at most. */
 #define MODEL_FILE_MAX_ENSEMBLE 16
 
-/* Writes atomically: weights as F32 tensors under the parameter names
- * (an ensemble's other members' under their prefixes), plus the metadata
- * above, "format" and "config". */
+/* An I8 tensor's scales, one per row, are the F32 tensor of its name with
+ * this suffix. */
+#define MODEL_FILE_SCALE_SUFFIX "_scale"
+
+/* Writes atomically: weights under the parameter names as the model
+ * stores them (F32; a compressed model's matrices BF16, or I8 beside their
+ * scales), an ensemble's other members' under their prefixes, plus the
+ * metadata above, "format" and "config". */
 int model_file_save(const char *path, struct model *m, const struct model_file *mf, struct err *e);
 /* Reads a model file written by model_file_save: checks the format, the
- * config, and that every parameter is present with its shape; a model
- * for max_batch sequences is made with its weights. */
-int model_file_load(const char *path, const struct ops *ops, int max_batch, struct model **out, struct model_file *mf,
+ * config, and that every parameter is present with its shape, finite, in
+ * a dtype it may have; an inference model for max_batch sequences is made
+ * on be with its weights. */
+int model_file_load(const char *path, struct backend *be, int max_batch, struct model **out, struct model_file *mf,
                     struct err *e);
 void model_file_free(struct model_file *mf);
 

@@ -39,7 +39,8 @@ int lb_pcall(lua_State *L, int nargs, int nres, struct err *e);
 void lb_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 /* Raises the error as a Lua error (never returns). */
 int lb_fail(lua_State *L, const struct err *e);
-/* Adds train, pretrain and load_model to the module table on the stack. */
+/* Adds train, pretrain, load_model and compress to the module table on
+ * the stack. */
 void lb_model_register(lua_State *L);
 /* Runs a Lua pipeline script (argv[0]) with its arguments (argv[1..],
  * also as the global arg) in a fresh state with the lathe module: the

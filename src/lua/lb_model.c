@@ -1,6 +1,8 @@
 #include "config.h"
 #include "lb.h"
 
+#include "core/compress.h"
+
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,11 +401,24 @@ static int model_labels(lua_State *L)
 	return 1;
 }
 
-/* The model file's metadata as JSON strings: manifest, training, config. */
+/* The model file's metadata as JSON strings: manifest, training, config;
+ * its precision, and how it was compressed (JSON) when it was. */
 static int model_info(lua_State *L)
 {
 	struct learner *l = check_model(L, 1);
-	lua_createtable(L, 0, 3);
+	lua_createtable(L, 0, 5);
+	const struct model_param *p;
+	size_t np = model_params(l->model, &p);
+	const char *precision = "fp32";
+	for (size_t i = 0; i < np; i++)
+		if (p[i].dtype != DTYPE_F32)
+			precision = p[i].dtype == DTYPE_I8 ? "int8" : "bf16";
+	lua_pushstring(L, precision);
+	lua_setfield(L, -2, "precision");
+	if (l->mf.compression) {
+		lua_pushstring(L, l->mf.compression);
+		lua_setfield(L, -2, "compression");
+	}
 	lua_pushstring(L, l->mf.manifest ? l->mf.manifest : "{}");
 	lua_setfield(L, -2, "manifest");
 	lua_pushstring(L, l->mf.training ? l->mf.training : "{}");
@@ -426,6 +441,45 @@ static const luaL_Reg model_methods[] = {
 	{"predict", model_predict}, {"explain", model_explain}, {"explain_row", model_explain_row}, {"eval", model_eval}, {"labels", model_labels}, {"info", model_info}, {NULL, NULL},
 };
 
+/* lathe.compress(MODEL, {int8 = true, output = FILE}): the compressed
+ * model written, and what was done, as compress prints it. */
+static int lb_compress(lua_State *L)
+{
+	const char *in = luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_getfield(L, 2, "output");
+	const char *out = lua_tostring(L, -1);
+	lua_getfield(L, 2, "int8");
+	bool int8 = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1))
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    (strcmp(lua_tostring(L, -2), "output") != 0 && strcmp(lua_tostring(L, -2), "int8") != 0))
+			return luaL_error(L, "compress: unknown option '%s' (int8, output)", luaL_tolstring(L, -2, NULL));
+	if (!out)
+		return luaL_error(L, "compress: option 'output' (the model file to write) is required");
+	if (!int8)
+		return luaL_error(L, "compress: say how: int8 = true");
+	struct compress_report r;
+	struct err e;
+	if (compress_int8(in, out, &r, &e))
+		return luaL_error(L, "%s", e.msg);
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, "int8");
+	lua_setfield(L, -2, "method");
+	lua_pushinteger(L, r.quantized);
+	lua_setfield(L, -2, "quantized");
+	lua_pushinteger(L, r.kept);
+	lua_setfield(L, -2, "kept");
+	lua_pushinteger(L, (lua_Integer)r.bytes_before);
+	lua_setfield(L, -2, "bytes_before");
+	lua_pushinteger(L, (lua_Integer)r.bytes_after);
+	lua_setfield(L, -2, "bytes_after");
+	lua_pushnumber(L, r.worst_error);
+	lua_setfield(L, -2, "worst_error");
+	return 1;
+}
+
 void lb_model_register(lua_State *L)
 {
 	lb_class(L, LB_MODEL, model_methods, model_gc);
@@ -436,4 +490,6 @@ void lb_model_register(lua_State *L)
 	lua_setfield(L, -2, "pretrain");
 	lua_pushcfunction(L, lb_load_model);
 	lua_setfield(L, -2, "load_model");
+	lua_pushcfunction(L, lb_compress);
+	lua_setfield(L, -2, "compress");
 }

@@ -44,13 +44,17 @@ struct model_config {
 int model_config_named(const char *name, struct model_config *c, struct err *e);
 int model_config_check(const struct model_config *c, struct err *e);
 
-/* A named parameter tensor inside the model's one parameter array. */
+/* A named parameter tensor. offset places it in a snapshot of all the
+ * parameters as f32 (model_snapshot); where it is stored is the model's
+ * business. */
 struct model_param {
 	char name[96];
 	int ndim;
 	int64_t shape[2];
 	size_t offset, count;
 	bool decay;            /* weight decay applies */
+	enum dtype dtype;      /* f32, or (an inference model's matrices) bf16 or i8 with a scale per row */
+	size_t store, scale;   /* its place in the model's storage of its dtype, and of its scales */
 };
 
 struct model;
@@ -59,17 +63,53 @@ struct model;
  * a file against them first); the caller frees *list. */
 size_t model_layout(const struct model_config *c, struct model_param **list);
 
+/* How a model is made: work space for batches of up to max_batch
+ * sequences of up to max_seq tokens, allocated once; train: with
+ * gradients, optimizer state and backward scratch (an inference model has
+ * none, and its layers share one set of activations); dtype[i]: each
+ * parameter's (NULL = all f32; only a training model's must be). */
+struct model_opts {
+	int max_batch;
+	uint64_t seed;
+	bool train;
+	const enum dtype *dtype;
+};
+
 /* Parameters initialized as BERT: N(0, 0.02) weights, zero biases, unit
- * layer-norm gains. Work space for batches of up to max_batch sequences of
- * up to max_seq tokens is allocated here, once. */
-struct model *model_new(const struct model_config *c, const struct ops *ops, int max_batch, uint64_t seed,
-                        struct err *e);
+ * layer-norm gains, all in the backend's memory. */
+struct model *model_new(const struct model_config *c, struct backend *be, const struct model_opts *o, struct err *e);
 void model_free(struct model *m);
 const struct model_config *model_config(const struct model *m);
+struct backend *model_backend(const struct model *m);
+bool model_trainable(const struct model *m);
+/* Parameter floats, every dtype counted as one each (a snapshot's size). */
 size_t model_param_count(const struct model *m);
 size_t model_params(const struct model *m, const struct model_param **list);
-float *model_weights(struct model *m);
-float *model_grads(struct model *m);
+/* Bytes the parameters take as stored. */
+size_t model_param_bytes(const struct model *m);
+/* Whether parameter i may be stored in bf16 or i8: the matrices of the
+ * linear layers, the token embeddings and the value directions. */
+bool model_param_quantizable(const struct model *m, size_t i);
+
+/* Parameter i's values as f32 (count floats): its weights (dequantized),
+ * or, in a training model, its gradient or Adam moments. Writing weights
+ * of an i8 parameter quantizes them by rows. -1 for a slot the model has
+ * not (an inference model's gradients). */
+enum model_slot { MODEL_WEIGHT, MODEL_GRAD, MODEL_ADAM_M, MODEL_ADAM_V };
+int model_read(const struct model *m, enum model_slot s, size_t i, float *host);
+int model_write(struct model *m, enum model_slot s, size_t i, const float *host);
+/* Parameter i as stored: f32 floats, bf16 halves, or i8 with one f32
+ * scale per row (scale NULL for the others). */
+void model_read_stored(const struct model *m, size_t i, void *host, float *scale);
+void model_write_stored(struct model *m, size_t i, const void *host, const float *scale);
+/* A slot of every parameter as f32, at each parameter's offset
+ * (model_param_count floats), and back. */
+void model_snapshot(const struct model *m, enum model_slot s, float *host);
+void model_restore(struct model *m, enum model_slot s, const float *host);
+/* The gradients in the backend's memory (model_param_count floats), for a
+ * gradient reduction across processes to sum in place; NULL in an
+ * inference model. */
+float *model_grad_memory(struct model *m);
 
 /* One batch: B sequences of T tokens (tok[B*T], padded), len[B] real
  * lengths. train turns dropout on. */
@@ -89,15 +129,19 @@ struct model_batch {
 	const int32_t *value_fact;
 	const float *value_enc;
 	bool accumulate;            /* add to the gradients instead of replacing them */
+	/* The gradient is that of the batch's mean loss times this (0 = 1):
+	 * a trainer weights micro-batches by their share of the global batch. */
+	float grad_scale;
 };
 
-/* Forward (and, with backward, gradients into model_grads, which it
- * zeroes first). Classification loss when label is set, else masked-LM
+/* Forward (and, with backward, gradients, which it zeroes first unless
+ * the batch accumulates). Classification loss when label is set, else masked-LM
  * loss. logits ([B, classes], or for masked LM [M, vocab]) may be NULL. With
  * accumulate set, the gradients add to those already there. Returns NAN
  * for a batch beyond the sizes the model was made for (B > max_batch,
- * T > max_seq, or more masked positions than a quarter of its tokens)
- * and for masked positions outside the batch or out of order. The last
+ * T > max_seq, or more masked positions than a quarter of its tokens),
+ * for masked positions outside the batch or out of order, and for train
+ * or backward on an inference model. The last
  * layer computes only the positions its head reads, so a step costs
  * about one layer less than the full encoder. */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
@@ -105,8 +149,9 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
  * the classifier reads, so rows it tells apart lie apart (a row's
  * embedding for finding similar ones). */
 const float *model_pooled(const struct model *m);
-/* Copies every parameter of src that dst has under the same name and
- * shape (an encoder pretrained with another head); returns how many. */
+/* Copies the weights of every parameter of src that dst has under the
+ * same name and shape (an encoder pretrained with another head); returns
+ * how many. */
 size_t model_copy_matching(struct model *dst, const struct model *src);
 /* Multiplies the gradients by s (averaging accumulated micro-batches). */
 void model_scale_grads(struct model *m, float s);
@@ -116,10 +161,9 @@ double model_clip_grads(struct model *m, double max_norm);
  * decay, as in BERT. */
 void model_adamw(struct model *m, float lr, float weight_decay, float b1, float b2, float eps);
 int model_adam_step(const struct model *m);
-/* The optimizer's and dropout's state, for checkpoints: Adam's moments
- * (one float per parameter each), its step, and the dropout generator. */
+/* The optimizer's step and dropout's generator, for checkpoints (the
+ * moments are read and written with model_read/model_write). */
 struct model_state {
-	float *adam_m, *adam_v;
 	int *adam_t;
 	struct rng *rng;
 };

@@ -1,41 +1,11 @@
 #include "config.h"
-#include "ops.h"
+#include "cpu.h"
 
 #include <cblas.h>
 #include "base/pool.h"
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
-
-/* The hot loops are built three times, for AVX-512, AVX2 and the baseline,
- * and the widest the processor has is chosen at start (configure.ac). */
-#ifdef HAVE_TARGET_CLONES
-#define WIDE_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WIDE_SIMD
-#endif
-
-/* ---- linear ---- */
-
-static void linear_forward(float *out, const float *in, const float *W, const float *b, int N, int C, int OC)
-{
-	if (b)
-		for (int n = 0; n < N; n++)
-			memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof *out);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, in, C, W, C, b ? 1.0f : 0.0f, out, OC);
-}
-
-WIDE_SIMD static void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in,
-                                      const float *W, int N, int C, int OC)
-{
-	/* din[N,C] = dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
-	if (din)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f, din, C);
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
-	if (db)
-		for (int n = 0; n < N; n++)
-			for (int o = 0; o < OC; o++)
-				db[o] += dout[(size_t)n * OC + o];
-}
 
 /* ---- layer norm ---- */
 
@@ -79,9 +49,10 @@ WIDE_SIMD static void layernorm_forward_rows(void *ctx, size_t first, size_t end
 	}
 }
 
-static void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
+static void layernorm_forward(struct backend *be, float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
                               int N, int C)
 {
+	(void)be;
 	struct pass p = {.out = out, .out2 = mean, .out3 = rstd, .in = in, .in2 = g, .in3 = b, .C = C};
 	pool_for((size_t)N, MIN_CHUNK / (size_t)C + 1, layernorm_forward_rows, &p);
 }
@@ -130,9 +101,10 @@ WIDE_SIMD static void layernorm_backward_params(void *ctx, size_t first, size_t 
 	}
 }
 
-static void layernorm_backward(float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
+static void layernorm_backward(struct backend *be, float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
                                const float *mean, const float *rstd, int N, int C)
 {
+	(void)be;
 	struct pass p = {.out = din, .out2 = dg, .out3 = db, .in = in, .in2 = g, .in3 = dout, .in4 = mean, .in5 = rstd,
 	                 .C = C, .a = (float)N};
 	pool_for((size_t)N, MIN_CHUNK / (size_t)C + 1, layernorm_backward_rows, &p);
@@ -200,8 +172,9 @@ WIDE_SIMD static void gelu_forward_range(void *ctx, size_t first, size_t end)
 	}
 }
 
-static void gelu_forward(float *out, const float *in, size_t n)
+static void gelu_forward(struct backend *be, float *out, const float *in, size_t n)
 {
+	(void)be;
 	pool_for(n, MIN_CHUNK, gelu_forward_range, &(struct pass){.out = out, .in = in});
 }
 
@@ -218,21 +191,24 @@ WIDE_SIMD static void gelu_backward_range(void *ctx, size_t first, size_t end)
 	}
 }
 
-static void gelu_backward(float *din, const float *in, const float *dout, size_t n)
+static void gelu_backward(struct backend *be, float *din, const float *in, const float *dout, size_t n)
 {
+	(void)be;
 	pool_for(n, MIN_CHUNK, gelu_backward_range, &(struct pass){.out = din, .in = in, .in2 = dout});
 }
 
 /* ---- tanh (the pooler) ---- */
 
-static void tanh_forward(float *out, const float *in, size_t n)
+static void tanh_forward(struct backend *be, float *out, const float *in, size_t n)
 {
+	(void)be;
 	for (size_t i = 0; i < n; i++)
 		out[i] = tanhf(in[i]);
 }
 
-static void tanh_backward(float *din, const float *out, const float *dout, size_t n)
+static void tanh_backward(struct backend *be, float *din, const float *out, const float *dout, size_t n)
 {
+	(void)be;
 	for (size_t i = 0; i < n; i++)
 		din[i] = dout[i] * (1.0f - out[i] * out[i]);
 }
@@ -242,9 +218,10 @@ static void tanh_backward(float *din, const float *out, const float *dout, size_
 /* Queries of sequence b are rows qoff[b] .. qoff[b+1] of q (stride 3C,
  * so q may be qkv itself); their probabilities sit in att from row
  * qoff[b] * NH on, one T-wide row per query and head. */
-WIDE_SIMD static void attention_forward(float *out, float *att, const float *q, const float *qkv, const int *qoff,
+WIDE_SIMD static void attention_forward(struct backend *be, float *out, float *att, const float *q, const float *qkv, const int *qoff,
                                         const int *len, int B, int T, int C, int NH)
 {
+	(void)be;
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
 	for (int b = 0; b < B; b++) {
@@ -279,10 +256,11 @@ WIDE_SIMD static void attention_forward(float *out, float *att, const float *q, 
 	}
 }
 
-WIDE_SIMD static void attention_backward(float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
+WIDE_SIMD static void attention_backward(struct backend *be, float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
                                          const float *qkv, const float *att, const int *qoff, int B, int T, int C,
                                          int NH)
 {
+	(void)be;
 	int hs = C / NH, C3 = 3 * C;
 	float scale = 1.0f / sqrtf((float)hs);
 	float *ds = scratch;
@@ -322,21 +300,36 @@ WIDE_SIMD static void attention_backward(float *dq, float *dqkv, float *scratch,
 
 /* ---- embeddings ---- */
 
-WIDE_SIMD static void embedding_forward(float *out, const int32_t *tok, const float *wte, const float *wpe, int B,
-                                        int T, int C)
+WIDE_SIMD static void embedding_forward(struct backend *be, float *out, const int32_t *tok, const struct weight *wte,
+                                        const float *wpe, int B, int T, int C)
 {
+	(void)be;
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {
 			float *o = out + ((size_t)b * T + t) * C;
-			const float *e = wte + (size_t)tok[b * T + t] * C, *p = wpe + (size_t)t * C;
-			for (int i = 0; i < C; i++)
-				o[i] = e[i] + p[i];
+			size_t row = (size_t)tok[b * T + t];
+			const float *p = wpe + (size_t)t * C;
+			if (wte->dtype == DTYPE_F32) {
+				const float *e = (const float *)wte->data + row * C;
+				for (int i = 0; i < C; i++)
+					o[i] = e[i] + p[i];
+			} else if (wte->dtype == DTYPE_BF16) {
+				const uint16_t *e = (const uint16_t *)wte->data + row * C;
+				for (int i = 0; i < C; i++)
+					o[i] = bf16_to_float(e[i]) + p[i];
+			} else {
+				const int8_t *e = (const int8_t *)wte->data + row * C;
+				float s = wte->scale[row];
+				for (int i = 0; i < C; i++)
+					o[i] = s * (float)e[i] + p[i];
+			}
 		}
 }
 
-WIDE_SIMD static void embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T,
+WIDE_SIMD static void embedding_backward(struct backend *be, float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T,
                                          int C)
 {
+	(void)be;
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {
 			const float *d = dout + ((size_t)b * T + t) * C;
@@ -348,9 +341,10 @@ WIDE_SIMD static void embedding_backward(float *dwte, float *dwpe, const float *
 		}
 }
 
-WIDE_SIMD static void value_forward(float *out, const int32_t *fact, const float *enc, int W, const float *dirs,
-                                    size_t n, int C)
+WIDE_SIMD static void value_forward(struct backend *be, float *out, const int32_t *fact, const float *enc, int W,
+                                    const struct weight *dirs, size_t n, int C)
 {
+	(void)be;
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
 			continue;
@@ -359,17 +353,31 @@ WIDE_SIMD static void value_forward(float *out, const int32_t *fact, const float
 			float e = enc[i * W + w];
 			if (e == 0)  /* most piecewise-linear components are */
 				continue;
-			const float *d = dirs + ((size_t)fact[i] * W + w) * C;
+			size_t row = (size_t)fact[i] * W + w;
+			if (dirs->dtype == DTYPE_F32) {
+				const float *d = (const float *)dirs->data + row * C;
 #pragma omp simd
-			for (int j = 0; j < C; j++)
-				o[j] += e * d[j];
+				for (int j = 0; j < C; j++)
+					o[j] += e * d[j];
+			} else if (dirs->dtype == DTYPE_BF16) {
+				const uint16_t *d = (const uint16_t *)dirs->data + row * C;
+				for (int j = 0; j < C; j++)
+					o[j] += e * bf16_to_float(d[j]);
+			} else {
+				const int8_t *d = (const int8_t *)dirs->data + row * C;
+				float es = e * dirs->scale[row];
+#pragma omp simd
+				for (int j = 0; j < C; j++)
+					o[j] += es * (float)d[j];
+			}
 		}
 	}
 }
 
-WIDE_SIMD static void value_backward(float *ddirs, const float *dout, const int32_t *fact, const float *enc, int W,
+WIDE_SIMD static void value_backward(struct backend *be, float *ddirs, const float *dout, const int32_t *fact, const float *enc, int W,
                                      size_t n, int C)
 {
+	(void)be;
 	for (size_t i = 0; i < n; i++) {
 		if (fact[i] < 0)
 			continue;
@@ -388,9 +396,10 @@ WIDE_SIMD static void value_backward(float *ddirs, const float *dout, const int3
 
 /* ---- loss ---- */
 
-WIDE_SIMD static float crossentropy(float *dlogits, const float *logits, const int32_t *target, const float *weight,
-                                    int N, int V)
+WIDE_SIMD static float crossentropy(struct backend *be, float *dlogits, const float *logits, const int32_t *target,
+                                    const float *weight, int N, int V, float grad_scale)
 {
+	(void)be;
 	double loss = 0, total = 0;
 	for (int n = 0; n < N; n++)
 		if (target[n] >= 0)
@@ -412,10 +421,11 @@ WIDE_SIMD static float crossentropy(float *dlogits, const float *logits, const i
 		}
 		float w = (weight ? weight[target[n]] : 1.0f) / (float)total, ws = w / sum;
 		loss += w * (log(sum) - (z[target[n]] - mx));
+		float gs = ws * grad_scale;
 #pragma omp simd
 		for (int v = 0; v < V; v++)
-			dz[v] *= ws;
-		dz[target[n]] -= w;
+			dz[v] *= gs;
+		dz[target[n]] -= w * grad_scale;
 	}
 	return (float)loss;
 }
@@ -439,26 +449,30 @@ WIDE_SIMD static void masked_range(void *ctx, size_t first, size_t end)
 	}
 }
 
-static void add_masked(float *out, const float *a, const float *b, const float *mask, size_t n)
+static void add_masked(struct backend *be, float *out, const float *a, const float *b, const float *mask, size_t n)
 {
+	(void)be;
 	pool_for(n, MIN_CHUNK, masked_range, &(struct pass){.out = out, .in = a, .in2 = b, .in3 = mask});
 }
 
-static void acc_masked(float *dst, const float *src, const float *mask, size_t n)
+static void acc_masked(struct backend *be, float *dst, const float *src, const float *mask, size_t n)
 {
+	(void)be;
 	pool_for(n, MIN_CHUNK, masked_range, &(struct pass){.out = dst, .in2 = src, .in3 = mask});
 }
 
-static double sumsq(const float *x, size_t n)
+static double sumsq(struct backend *be, const float *x, size_t n)
 {
+	(void)be;
 	double s = 0;
 	for (size_t i = 0; i < n; i++)
 		s += (double)x[i] * x[i];
 	return s;
 }
 
-static void scale(float *x, size_t n, float s)
+static void scale(struct backend *be, float *x, size_t n, float s)
 {
+	(void)be;
 	for (size_t i = 0; i < n; i++)
 		x[i] *= s;
 }
@@ -478,25 +492,74 @@ WIDE_SIMD static void adamw_range(void *ctx, size_t first, size_t end)
 	}
 }
 
-static void adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
+static void adamw(struct backend *be, float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
                   float wd, int t)
 {
+	(void)be;
 	struct pass q = {.out = p, .out2 = m, .out3 = v, .in = g, .a = lr, .b = b1, .c = b2, .d = eps, .e = wd,
 	                 .f = 1.0f - powf(b1, (float)t), .g = 1.0f - powf(b2, (float)t)};
 	pool_for(n, MIN_CHUNK, adamw_range, &q);
 }
 
-static void set_threads(int n)
+/* ---- memory: the host's ---- */
+
+static void *cpu_alloc(struct backend *be, size_t bytes)
 {
-	openblas_set_num_threads(n);
-	/* Without workers the passes run on the caller: slower, still right. */
-	(void)pool_set_threads(n);
+	(void)be;
+	return calloc(1, bytes ? bytes : 1);
+}
+
+static void cpu_release(struct backend *be, void *p)
+{
+	(void)be;
+	free(p);
+}
+
+static void cpu_zero(struct backend *be, void *p, size_t bytes)
+{
+	(void)be;
+	memset(p, 0, bytes);
+}
+
+static void cpu_copy(struct backend *be, void *dst, const void *src, size_t bytes)
+{
+	(void)be;
+	memmove(dst, src, bytes);
+}
+
+static void cpu_gather_rows(struct backend *be, float *dst, int dst_stride, const float *src, int src_stride,
+                            const int32_t *rows, int n, int width)
+{
+	(void)be;
+	for (int r = 0; r < n; r++)
+		memcpy(dst + (size_t)r * dst_stride, src + (size_t)rows[r] * src_stride, (size_t)width * sizeof *dst);
+}
+
+WIDE_SIMD static void cpu_scatter_add_rows(struct backend *be, float *dst, int dst_stride, const float *src,
+                                           int src_stride, const int32_t *rows, int n, int width)
+{
+	(void)be;
+	for (int r = 0; r < n; r++) {
+		float *d = dst + (size_t)rows[r] * dst_stride;
+		const float *s = src + (size_t)r * src_stride;
+#pragma omp simd
+		for (int i = 0; i < width; i++)
+			d[i] += s[i];
+	}
 }
 
 const struct ops ops_cpu = {
 	.name = "cpu",
-	.linear_forward = linear_forward,
-	.linear_backward = linear_backward,
+	.alloc = cpu_alloc,
+	.release = cpu_release,
+	.zero = cpu_zero,
+	.copy = cpu_copy,
+	.upload = cpu_copy,
+	.download = cpu_copy,
+	.gather_rows = cpu_gather_rows,
+	.scatter_add_rows = cpu_scatter_add_rows,
+	.linear_forward = cpu_linear_forward,
+	.linear_backward = cpu_linear_backward,
 	.layernorm_forward = layernorm_forward,
 	.layernorm_backward = layernorm_backward,
 	.gelu_forward = gelu_forward,
@@ -515,5 +578,4 @@ const struct ops ops_cpu = {
 	.sumsq = sumsq,
 	.scale = scale,
 	.adamw = adamw,
-	.set_threads = set_threads,
 };

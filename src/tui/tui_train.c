@@ -24,10 +24,13 @@ static const char *const help[] = {
 	NULL,
 };
 
-enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_FACTS, F_DEVICE, F_COUNT };
+enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_FACTS, F_DEVICE, F_PRECISION, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch", "learning rate", "save to",
-                                                 "facts",     "device"};
+                                                 "facts",     "device", "precision"};
+static const char *const precision_words[] = {"auto", "fp32", "bf16"};
+/* the form's fields in two columns of this many rows */
+enum { FORM_ROWS = (F_COUNT + 1) / 2 };
 
 /* The screen's state, the workbench's (struct tui); shared with the
  * training thread under mu. */
@@ -41,6 +44,8 @@ struct tui_train {
 	/* the form */
 	int field;
 	bool pretrain, words_only;
+	enum precision_choice precision;
+	bool bf16_units;                 /* whether the processor has them */
 	char config[64], output[1024];
 	bool output_chosen;              /* typed in the form; else named after the log */
 	char data[1024], rules[1024];   /* the thread's own copies */
@@ -174,6 +179,7 @@ static void *train_thread(void *arg)
 	lo.lr = (float)tr->lr;
 	lo.values = tr->words_only ? 0 : LEARN_VALUES_DEFAULT;
 	lo.threads = learn_default_threads();
+	lo.precision = tr->precision;
 	lo.seed = tr->po.split.seed;
 	lo.on_step = on_step;
 	lo.on_epoch = on_epoch;
@@ -204,6 +210,10 @@ static void *train_thread(void *arg)
 		         res.best_epoch, res.dev_loss);
 	else
 		done_note(tr, &res);
+	if (rc == 0 && res.precision_note) {
+		size_t len = strlen(tr->done_note);
+		snprintf(tr->done_note + len, sizeof tr->done_note - len, "%s(%s)", len ? " " : "", res.precision_note);
+	}
 	tr->running = false;
 	tr->finished = true;
 	tr->news = true;
@@ -234,6 +244,8 @@ static struct tui_train *setup_form(struct tui *ui)
 	snprintf(tr->config, sizeof tr->config, "tiny");
 	struct learn_opts lo;
 	learn_opts_init(&lo);
+	tr->precision = lo.precision;
+	tr->bf16_units = backend_cpu_has_bf16();
 	tr->epochs = lo.epochs;
 	tr->batch = lo.batch;
 	tr->lr = lo.lr;
@@ -300,8 +312,8 @@ static void start(struct tui *ui)
 	tui_say(ui, false, "training %s on %s", tr->pretrain ? "(masked LM)" : "a classifier", ui->data_path);
 	/* for :save-pipeline and :export */
 	snprintf(ui->train_opts, sizeof ui->train_opts,
-	         "{ config = \"%s\", epochs = %d, batch = %d, lr = %g%s }", tr->config, tr->epochs, tr->batch, tr->lr,
-	         tr->words_only ? ", values = false" : "");
+	         "{ config = \"%s\", epochs = %d, batch = %d, lr = %g, precision = \"%s\"%s }", tr->config, tr->epochs,
+	         tr->batch, tr->lr, precision_words[tr->precision], tr->words_only ? ", values = false" : "");
 	snprintf(ui->train_output, sizeof ui->train_output, "%s", tr->output);
 	ui->train_pretrain = tr->pretrain;
 }
@@ -365,6 +377,14 @@ static void field_text(const struct tui_train *tr, enum field f, char *buf, size
 	case F_OUTPUT: snprintf(buf, size, "%s", tr->output); break;
 	case F_FACTS: snprintf(buf, size, "%s", tr->words_only ? "words only (exports to transformers)" : "words and readings"); break;
 	case F_DEVICE: snprintf(buf, size, "CPU (this build has no GPU backend)"); break;
+	case F_PRECISION:
+		if (tr->precision == PRECISION_AUTO)
+			snprintf(buf, size, "auto (%s here)", tr->bf16_units ? "bf16" : "fp32: no bf16 units");
+		else if (tr->precision == PRECISION_ASK_BF16 && !tr->bf16_units)
+			snprintf(buf, size, "bf16 (no units here: trains in fp32)");
+		else
+			snprintf(buf, size, "%s", precision_words[tr->precision]);
+		break;
 	default: buf[0] = '\0';
 	}
 }
@@ -381,7 +401,7 @@ static void draw(struct tui *ui)
 		snprintf(line, sizeof line, "%-14s %s", field_names[f], val);
 		if (f == tr->field)
 			tui_attr_on(ui, TUI_CURSOR);
-		tui_put(y + (f % 4), 1 + (f / 4) * (COLS / 2), line, COLS / 2 - 2);
+		tui_put(y + (f % FORM_ROWS), 1 + (f / FORM_ROWS) * (COLS / 2), line, COLS / 2 - 2);
 		if (f == tr->field)
 			tui_attr_off(ui, TUI_CURSOR);
 	}
@@ -390,10 +410,10 @@ static void draw(struct tui *ui)
 	const char *split = tr->split_note[0] ? tr->split_note : ui->p.split_note;
 	if (split[0]) {
 		tui_attr_on(ui, TUI_DIM);
-		tui_put(y + 4, 1, split, COLS - 2);
+		tui_put(y + FORM_ROWS, 1, split, COLS - 2);
 		tui_attr_off(ui, TUI_DIM);
 	}
-	y += 5;
+	y += FORM_ROWS + 1;
 	const struct learn_step *s = &tr->step;
 	if (tr->running || tr->finished) {
 		snprintf(line, sizeof line,
@@ -464,6 +484,9 @@ static void edit(struct tui *ui)
 		return;
 	case F_DEVICE:
 		tui_say(ui, false, "only the CPU backend is built in");
+		return;
+	case F_PRECISION:
+		tr->precision = (tr->precision + 1) % 3;
 		return;
 	}
 	char prompt[64];

@@ -17,7 +17,7 @@ ok $(test "$rc" -eq 0 && grep -q 'macro avg' "$WORK/out"; echo $?) "eval: the sh
 
 # Model files that lie about themselves.
 tamper "$MODEL" "$WORK/wide.safetensors" json config hidden 4096
-expect_fail 1 "wide.safetensors: model file: tensor .* is not the F32 shape" "a config wider than its tensors" \
+expect_fail 1 "wide.safetensors: model file: tensor .* is not of the shape the config implies" "a config wider than its tensors" \
 	"$LATHE" diagnose "$WORK/wide.safetensors" "torque high"
 tamper "$MODEL" "$WORK/deep.safetensors" json config layers 2147483647
 expect_fail 1 "deep.safetensors: model config: a size is out of range" "a config of 2^31-1 layers" \

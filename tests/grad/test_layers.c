@@ -1,14 +1,20 @@
-/* Finite-difference checks of every backward in the CPU backend, and the
- * cblas matrix products against the naive oracle. */
+/* Finite-difference checks of every backward, run against each backend
+ * (the CPU's in fp32 here), and the matrix products against the naive
+ * oracle: fp32, int8 weights and inputs, and bf16 where the processor
+ * runs it. */
 #include "config.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/rng.h"
+#include "ml/matmul_dnnl.h"
 #include "ml/ops.h"
 #include "../unit/tap.h"
 
 static struct rng rng;
+static struct backend *be;  /* the backend under test */
 
 static float *randn(size_t n, float scale)
 {
@@ -64,7 +70,7 @@ struct lin {
 static double lin_loss(void *p)
 {
 	struct lin *l = p;
-	ops_cpu.linear_forward(l->out, l->in, l->W, l->b, l->N, l->C, l->OC);
+	be->ops->linear_forward(be, l->out, l->in, &(struct weight){.data = l->W}, l->b, l->N, l->C, l->OC);
 	return dot(l->out, l->R, (size_t)l->N * l->OC);
 }
 
@@ -78,7 +84,7 @@ static void test_linear(void)
 	l.R = randn(28, 1);
 	float *din = zeros(35), *dW = zeros(20), *db = zeros(4);
 	lin_loss(&l);
-	ops_cpu.linear_backward(din, dW, db, l.R, l.in, l.W, l.N, l.C, l.OC);
+	be->ops->linear_backward(be, din, dW, db, l.R, l.in, l.W, l.N, l.C, l.OC);
 	check_grad("linear d input", lin_loss, &l, l.in, din, 35);
 	check_grad("linear d weight", lin_loss, &l, l.W, dW, 20);
 	check_grad("linear d bias", lin_loss, &l, l.b, db, 4);
@@ -94,7 +100,7 @@ struct ln {
 static double ln_loss(void *p)
 {
 	struct ln *l = p;
-	ops_cpu.layernorm_forward(l->out, l->mean, l->rstd, l->in, l->g, l->b, l->N, l->C);
+	be->ops->layernorm_forward(be, l->out, l->mean, l->rstd, l->in, l->g, l->b, l->N, l->C);
 	return dot(l->out, l->R, (size_t)l->N * l->C);
 }
 
@@ -110,7 +116,7 @@ static void test_layernorm(void)
 	l.R = randn(32, 1);
 	float *din = zeros(32), *dg = zeros(8), *db = zeros(8);
 	ln_loss(&l);
-	ops_cpu.layernorm_backward(din, dg, db, l.R, l.in, l.g, l.mean, l.rstd, l.N, l.C);
+	be->ops->layernorm_backward(be, din, dg, db, l.R, l.in, l.g, l.mean, l.rstd, l.N, l.C);
 	check_grad("layernorm d input", ln_loss, &l, l.in, din, 32);
 	check_grad("layernorm d gain", ln_loss, &l, l.g, dg, 8);
 	check_grad("layernorm d bias", ln_loss, &l, l.b, db, 8);
@@ -130,7 +136,7 @@ struct gl {
 static double gelu_loss(void *p)
 {
 	struct gl *g = p;
-	ops_cpu.gelu_forward(g->out, g->in, g->n);
+	be->ops->gelu_forward(be, g->out, g->in, g->n);
 	return dot(g->out, g->R, g->n);
 }
 
@@ -142,10 +148,10 @@ static void test_gelu(void)
 	g.R = randn(50, 1);
 	float *din = zeros(50);
 	gelu_loss(&g);
-	ops_cpu.gelu_backward(din, g.in, g.R, g.n);
+	be->ops->gelu_backward(be, din, g.in, g.R, g.n);
 	check_grad("gelu d input", gelu_loss, &g, g.in, din, 50);
 	float x = 1.0f, y;
-	ops_cpu.gelu_forward(&y, &x, 1);
+	be->ops->gelu_forward(be, &y, &x, 1);
 	is_dbl(y, 0.8413447460685429, 1e-6, "gelu(1) = 1 * Phi(1)");
 	free(din), free(g.in), free(g.out), free(g.R);
 }
@@ -160,7 +166,7 @@ struct at {
 static double att_loss(void *p)
 {
 	struct at *a = p;
-	ops_cpu.attention_forward(a->out, a->att, a->q, a->qkv, a->qoff, a->len, a->B, a->T, a->C, a->NH);
+	be->ops->attention_forward(be, a->out, a->att, a->q, a->qkv, a->qoff, a->len, a->B, a->T, a->C, a->NH);
 	return dot(a->out, a->R, (size_t)a->qoff[a->B] * a->C);
 }
 
@@ -175,7 +181,7 @@ static void test_attention(void)
 	a.R = randn(no, 1);
 	float *dqkv = zeros(nq), *scratch = zeros((size_t)a.T * a.T);
 	att_loss(&a);
-	ops_cpu.attention_backward(dqkv, dqkv, scratch, a.R, a.qkv, a.qkv, a.att, a.qoff, a.B, a.T, a.C, a.NH);
+	be->ops->attention_backward(be, dqkv, dqkv, scratch, a.R, a.qkv, a.qkv, a.att, a.qoff, a.B, a.T, a.C, a.NH);
 	check_grad("attention d qkv", att_loss, &a, a.qkv, dqkv, nq);
 	/* A padded key of sequence 1 (t = 4) gets no gradient and no weight. */
 	double padded = 0;
@@ -208,7 +214,7 @@ static void test_attention(void)
 			diff = fmax(diff, fabs(s.out[r * a.C + i] - a.out[sel[r] * a.C + i]));
 	is_dbl(diff, 0, 1e-6, "gathered queries give the rows of the full pass");
 	float *dq = zeros((size_t)3 * 3 * a.C), *dkv = zeros(nq);
-	ops_cpu.attention_backward(dq, dkv, scratch, s.R, s.q, s.qkv, s.att, s.qoff, s.B, s.T, s.C, s.NH);
+	be->ops->attention_backward(be, dq, dkv, scratch, s.R, s.q, s.qkv, s.att, s.qoff, s.B, s.T, s.C, s.NH);
 	check_grad("attention, gathered queries: d q", att_loss, &s, s.q, dq, (size_t)3 * 3 * a.C);
 	check_grad("attention, gathered queries: d keys and values", att_loss, &s, s.qkv, dkv, nq);
 	free(dq), free(dkv), free(s.q), free(s.out), free(s.att), free(s.R);
@@ -226,8 +232,8 @@ struct em {
 static double emb_loss(void *p)
 {
 	struct em *m = p;
-	ops_cpu.embedding_forward(m->out, m->tok, m->wte, m->wpe, m->B, m->T, m->C);
-	ops_cpu.value_forward(m->out, m->fact, m->enc, m->W, m->dirs, (size_t)m->B * m->T, m->C);
+	be->ops->embedding_forward(be, m->out, m->tok, &(struct weight){.data = m->wte}, m->wpe, m->B, m->T, m->C);
+	be->ops->value_forward(be, m->out, m->fact, m->enc, m->W, &(struct weight){.data = m->dirs}, (size_t)m->B * m->T, m->C);
 	return dot(m->out, m->R, (size_t)m->B * m->T * m->C);
 }
 
@@ -244,8 +250,8 @@ static void test_embedding(void)
 	m.R = randn(24, 1);
 	float *dwte = zeros(16), *dwpe = zeros(12), *ddirs = zeros(24);
 	emb_loss(&m);
-	ops_cpu.embedding_backward(dwte, dwpe, m.R, m.tok, m.B, m.T, m.C);
-	ops_cpu.value_backward(ddirs, m.R, m.fact, m.enc, m.W, (size_t)m.B * m.T, m.C);
+	be->ops->embedding_backward(be, dwte, dwpe, m.R, m.tok, m.B, m.T, m.C);
+	be->ops->value_backward(be, ddirs, m.R, m.fact, m.enc, m.W, (size_t)m.B * m.T, m.C);
 	check_grad("embedding d token table (repeated tokens add up)", emb_loss, &m, m.wte, dwte, 16);
 	check_grad("embedding d positions", emb_loss, &m, m.wpe, dwpe, 12);
 	check_grad("value-aware embedding d fact and bin directions", emb_loss, &m, m.dirs, ddirs, 24);
@@ -263,7 +269,7 @@ struct xe {
 static double xe_loss(void *p)
 {
 	struct xe *x = p;
-	return ops_cpu.crossentropy(x->d, x->logits, x->target, x->weight, x->N, x->V);
+	return be->ops->crossentropy(be, x->d, x->logits, x->target, x->weight, x->N, x->V, 1.0f);
 }
 
 static void test_crossentropy(void)
@@ -278,7 +284,7 @@ static void test_crossentropy(void)
 	ok(grad[6] == 0 && grad[7] == 0 && grad[8] == 0, "ignored row has no gradient");
 	float z[3] = {0, 0, 0};
 	int32_t t = 1;
-	is_dbl(ops_cpu.crossentropy(x.d, z, &t, NULL, 1, 3), log(3.0), 1e-6, "uniform logits cost log V");
+	is_dbl(be->ops->crossentropy(be, x.d, z, &t, NULL, 1, 3, 1.0f), log(3.0), 1e-6, "uniform logits cost log V");
 	free(grad), free(x.logits), free(x.d);
 }
 
@@ -288,7 +294,7 @@ static void test_gemm(void)
 	int N = 33, C = 65, OC = 17;
 	float *in = randn((size_t)N * C, 1), *W = randn((size_t)OC * C, 1), *out = zeros((size_t)N * OC),
 	      *ref = zeros((size_t)N * OC);
-	ops_cpu.linear_forward(out, in, W, NULL, N, C, OC);
+	be->ops->linear_forward(be, out, in, &(struct weight){.data = W}, NULL, N, C, OC);
 	ops_ref_gemm(false, true, N, OC, C, in, W, ref);
 	double worst = 0;
 	for (int i = 0; i < N * OC; i++)
@@ -297,9 +303,88 @@ static void test_gemm(void)
 	free(in), free(W), free(out), free(ref);
 }
 
+/* ‖a - b‖ / ‖b‖ */
+static double rel_error(const float *a, const float *b, size_t n)
+{
+	double d = 0, r = 0;
+	for (size_t i = 0; i < n; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		r += (double)b[i] * b[i];
+	}
+	return sqrt(d / fmax(r, 1e-30));
+}
+
+/* int8: weights per output row, inputs per row, both symmetric with 127
+ * steps, so each operand is off by at most half a step (0.4% of its
+ * row's largest value): the product lands within about 1% of fp32. */
+static void test_int8(void)
+{
+	int N = 37, C = 96, OC = 50;
+	float *in = randn((size_t)N * C, 1), *W = randn((size_t)OC * C, 1), *b = randn((size_t)OC, 1);
+	float *out = zeros((size_t)N * OC), *ref = zeros((size_t)N * OC), *scale = zeros((size_t)OC);
+	int8_t *q = malloc((size_t)OC * C);
+	int8_quantize_rows(q, scale, W, (size_t)OC, (size_t)C);
+	be->ops->linear_forward(be, out, in, &(struct weight){.data = q, .scale = scale, .dtype = DTYPE_I8}, b, N, C, OC);
+	ops_ref_gemm(false, true, N, OC, C, in, W, ref);
+	for (int n = 0; n < N; n++)
+		for (int o = 0; o < OC; o++)
+			ref[n * OC + o] += b[o];
+	double err = rel_error(out, ref, (size_t)N * OC);
+	ok(err < 1.5e-2, "int8 linear is within 1.5%% of fp32 (%.2e)", err);
+	/* Where the processor multiplies int8 exactly, the layer's product is
+	 * oneDNN's; elsewhere the layer dequantizes (see matmul_has_int8). */
+	if (!be->int8_products) {
+		tap_skip("int8 products in oneDNN: no VNNI or AMX here, int8 weights multiply in f32");
+	} else {
+		struct err e = {0};
+		struct matmul *mm = matmul_new(&e);
+		int8_t *a = malloc((size_t)N * C);
+		float *as = zeros((size_t)N), *direct = zeros((size_t)N * OC);
+		int8_quantize_rows(a, as, in, (size_t)N, (size_t)C);
+		int rc = mm ? matmul_run(mm, MM_S8, N, OC, C, (struct mm_operand){a, C, 1}, (struct mm_operand){q, 1, C},
+		                         direct, false, scale, &e)
+		            : -1;
+		double worst = 0;
+		for (int n = 0; n < N; n++)
+			for (int o = 0; o < OC; o++)
+				worst = fmax(worst, fabs(direct[n * OC + o] * as[n] + b[o] - out[n * OC + o]));
+		ok(rc == 0 && worst < 1e-4, "oneDNN runs the int8 product, the layer's (%s)", rc ? e.msg : "ok");
+		matmul_free(mm);
+		free(a), free(as), free(direct);
+	}
+	free(in), free(W), free(b), free(out), free(ref), free(scale), free(q);
+}
+
+/* bf16 keeps 8 bits of mantissa: each operand is off by at most 2^-9
+ * relative, and with fp32 accumulation a product of random operands lands
+ * within about 2^-8 (0.4%) of fp32; 1% allows for the sums' cancellation. */
+static void test_bf16(struct backend *bf)
+{
+	int N = 41, C = 80, OC = 24;
+	float *in = randn((size_t)N * C, 1), *W = randn((size_t)OC * C, 1), *dout = randn((size_t)N * OC, 1);
+	float *out = zeros((size_t)N * OC), *ref = zeros((size_t)N * OC);
+	float *din = zeros((size_t)N * C), *din_ref = zeros((size_t)N * C);
+	float *dW = zeros((size_t)OC * C), *dW_ref = zeros((size_t)OC * C);
+	bf->ops->linear_forward(bf, out, in, &(struct weight){.data = W}, NULL, N, C, OC);
+	be->ops->linear_forward(be, ref, in, &(struct weight){.data = W}, NULL, N, C, OC);
+	bf->ops->linear_backward(bf, din, dW, NULL, dout, in, W, N, C, OC);
+	be->ops->linear_backward(be, din_ref, dW_ref, NULL, dout, in, W, N, C, OC);
+	double e1 = rel_error(out, ref, (size_t)N * OC), e2 = rel_error(din, din_ref, (size_t)N * C),
+	       e3 = rel_error(dW, dW_ref, (size_t)OC * C);
+	ok(e1 < 1e-2 && e2 < 1e-2 && e3 < 1e-2, "bf16 linear forward, d input, d weight within 1%% of fp32 (%.1e %.1e %.1e)",
+	   e1, e2, e3);
+	ok(e1 > 0, "bf16 products are not fp32 ones");
+	free(in), free(W), free(dout), free(out), free(ref), free(din), free(din_ref), free(dW), free(dW_ref);
+}
+
 int main(void)
 {
 	rng_seed(&rng, 1234);
+	struct err e = {0};
+	const char *note;
+	be = backend_cpu_new(1, PRECISION_ASK_FP32, &note, &e);
+	if (!be)
+		return fprintf(stderr, "%s\n", e.msg), 1;
 	test_gemm();
 	test_linear();
 	test_layernorm();
@@ -307,5 +392,14 @@ int main(void)
 	test_attention();
 	test_embedding();
 	test_crossentropy();
+	test_int8();
+	struct backend *bf = backend_cpu_new(1, PRECISION_ASK_BF16, &note, &e);
+	if (bf && bf->precision == PRECISION_BF16)
+		test_bf16(bf);
+	else
+		tap_skip("bf16 products: %s", note ? note : e.msg);
+	ok(bf && (bf->precision == PRECISION_BF16) == (note == NULL), "asked for bf16, a backend runs it or says why not");
+	backend_free(bf);
+	backend_free(be);
 	return tap_done();
 }

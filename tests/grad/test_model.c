@@ -1,10 +1,16 @@
 /* The whole model's gradient against finite differences, for the
- * classification and the masked-LM losses, and AdamW against its formula. */
+ * classification and the masked-LM losses; AdamW against its formula; the
+ * trainer's micro-batches against one batch; the inference-only and int8
+ * models against the training one. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include "ml/model.h"
+#include "ml/trainer.h"
 #include "../unit/tap.h"
+
+static struct backend *be;
 
 static const int32_t tok[15] = {2, 7, 9, 11, 3, 2, 8, 3, 0, 0, 2, 12, 5, 3, 0};
 static const int len[3] = {5, 4, 4};
@@ -23,9 +29,9 @@ static void check(struct model *m, const struct model_batch *b, const char *what
 	model_step(m, b, false, true, NULL);
 	const struct model_param *p;
 	size_t np = model_params(m, &p);
-	float *w = model_weights(m);
-	float *g = malloc(model_param_count(m) * sizeof *g);
-	memcpy(g, model_grads(m), model_param_count(m) * sizeof *g);
+	float *w = malloc(model_param_count(m) * sizeof *w), *g = malloc(model_param_count(m) * sizeof *g);
+	model_snapshot(m, MODEL_WEIGHT, w);
+	model_snapshot(m, MODEL_GRAD, g);
 	double worst = 0;
 	const char *worst_name = "";
 	int checked = 0;
@@ -35,10 +41,13 @@ static void check(struct model *m, const struct model_batch *b, const char *what
 			size_t at = p[i].offset + k;
 			float keep = w[at], h = 3e-3f;
 			w[at] = keep + h;
+			model_write(m, MODEL_WEIGHT, i, w + p[i].offset);
 			double up = loss_of(m, b);
 			w[at] = keep - h;
+			model_write(m, MODEL_WEIGHT, i, w + p[i].offset);
 			double down = loss_of(m, b);
 			w[at] = keep;
+			model_write(m, MODEL_WEIGHT, i, w + p[i].offset);
 			double num = (up - down) / (2.0 * h), ana = g[at];
 			double err = fabs(num - ana) / fmax(1e-2, fmax(fabs(num), fabs(ana)));
 			if (err > worst) {
@@ -50,6 +59,137 @@ static void check(struct model *m, const struct model_batch *b, const char *what
 	}
 	ok(worst < 3e-2, "%s: %d gradients, worst relative error %.2e (%s)", what, checked, worst, worst_name);
 	free(g);
+	free(w);
+}
+
+/* Larger weights than BERT's 0.02, so every path carries gradient. */
+static void shake(struct model *m, struct rng *r)
+{
+	float *w = malloc(model_param_count(m) * sizeof *w);
+	model_snapshot(m, MODEL_WEIGHT, w);
+	for (size_t i = 0; i < model_param_count(m); i++)
+		w[i] += (float)((rng_uniform(r) - 0.5) * 0.6);
+	model_restore(m, MODEL_WEIGHT, w);
+	free(w);
+}
+
+static struct model *train_model(const struct model_config *c, int max_batch, uint64_t seed)
+{
+	struct err e;
+	return model_new(c, be, &(struct model_opts){.max_batch = max_batch, .seed = seed, .train = true}, &e);
+}
+
+/* Micro-batches of 2 and 1 rows take the step one batch of 3 takes: the
+ * loss is normalised over the global batch, not per micro-batch; the
+ * gradient reduction runs once per step with the global batch's weight. */
+struct reduce_seen {
+	int calls;
+	double weight;
+};
+
+static int count_reduce(void *ctx, struct backend *b, float *grads, size_t n, double *total, struct err *e)
+{
+	(void)b, (void)grads, (void)n, (void)e;
+	struct reduce_seen *seen = ctx;
+	seen->calls++;
+	seen->weight = *total;
+	return 0;
+}
+
+struct micro {
+	const struct model_batch *parts;
+};
+
+static int next_part(void *ctx, int i, struct model_batch *b, struct err *e)
+{
+	(void)e;
+	*b = ((const struct micro *)ctx)->parts[i];
+	return 0;
+}
+
+static void test_trainer(const struct model_config *c0)
+{
+	struct model_config c = *c0;
+	c.dropout = 0;
+	struct model *one = train_model(&c, 3, 5), *two = train_model(&c, 3, 5);
+	struct rng r1, r2;
+	rng_seed(&r1, 4);
+	rng_seed(&r2, 4);
+	shake(one, &r1);
+	shake(two, &r2);
+	static const int len2[2] = {5, 4}, len1[1] = {4};
+	struct model_batch whole = {.B = 3, .T = 5, .tok = tok, .len = len, .label = label, .class_weight = NULL};
+	struct model_batch parts[2] = {{.B = 2, .T = 5, .tok = tok, .len = len2, .label = label},
+	                               {.B = 1, .T = 5, .tok = tok + 10, .len = len1, .label = label + 2}};
+	struct reduce_seen seen = {0};
+	struct trainer t1 = {.m = one}, t2 = {.m = two, .reduce = count_reduce, .reduce_ctx = &seen};
+	struct trainer_step s1, s2;
+	struct err e;
+	int rc1 = trainer_step(&t1, 1, next_part, &(struct micro){&whole}, 0.01f, 0.01f, 0, &s1, &e);
+	int rc2 = trainer_step(&t2, 2, next_part, &(struct micro){parts}, 0.01f, 0.01f, 0, &s2, &e);
+	/* Adam's first step is the gradient's sign: compare the gradients,
+	 * which the step leaves in place */
+	size_t n = model_param_count(one);
+	float *g1 = malloc(n * sizeof *g1), *g2 = malloc(n * sizeof *g2);
+	model_snapshot(one, MODEL_GRAD, g1);
+	model_snapshot(two, MODEL_GRAD, g2);
+	double d = 0, s = 0;
+	for (size_t i = 0; i < n; i++)
+		d += ((double)g1[i] - g2[i]) * ((double)g1[i] - g2[i]), s += (double)g1[i] * g1[i];
+	double rel = sqrt(d / s);
+	ok(rc1 == 0 && rc2 == 0 && rel < 1e-5 && fabs(s1.loss - s2.loss) < 1e-6,
+	   "micro-batches of 2 and 1 rows give one batch of 3's loss and gradient (within %.1e)", rel);
+	ok(seen.calls == 1 && seen.weight == 3, "one gradient reduction per step, over the global batch's 3 rows");
+	free(g1), free(g2);
+	model_free(one);
+	model_free(two);
+}
+
+/* An inference model (no gradients, optimizer state or backward scratch)
+ * gives the training model's logits; its int8 form comes close. */
+static void test_inference(const struct model_config *c)
+{
+	struct err e;
+	struct model *m = train_model(c, 3, 21);
+	struct rng r;
+	rng_seed(&r, 8);
+	shake(m, &r);
+	size_t n = model_param_count(m);
+	float *w = malloc(n * sizeof *w);
+	model_snapshot(m, MODEL_WEIGHT, w);
+	struct model *inf = model_new(c, be, &(struct model_opts){.max_batch = 3}, &e);
+	model_restore(inf, MODEL_WEIGHT, w);
+	struct model_batch cls = {.B = 3, .T = 5, .tok = tok, .len = len, .label = label};
+	float a[9], b[9], q[9];
+	model_step(m, &cls, false, false, a);
+	model_step(inf, &cls, false, false, b);
+	ok(memcmp(a, b, sizeof a) == 0, "an inference model's logits are the training model's");
+	ok(isnan(model_step(inf, &cls, false, true, NULL)) && isnan(model_step(inf, &cls, true, false, NULL)) &&
+	   model_read(inf, MODEL_GRAD, 0, w) < 0,
+	   "an inference model refuses backward, dropout and gradient reads");
+	const struct model_param *p;
+	size_t np = model_params(m, &p);
+	enum dtype *dt = calloc(np, sizeof *dt);
+	for (size_t i = 0; i < np; i++)
+		dt[i] = model_param_quantizable(m, i) ? DTYPE_I8 : DTYPE_F32;
+	struct model *q8 = model_new(c, be, &(struct model_opts){.max_batch = 3, .dtype = dt}, &e);
+	model_restore(q8, MODEL_WEIGHT, w);
+	model_step(q8, &cls, false, false, q);
+	double d = 0, s = 0;
+	for (int i = 0; i < 9; i++)
+		d += (a[i] - q[i]) * (a[i] - q[i]), s += a[i] * a[i];
+	ok(q8 && sqrt(d / s) < 0.05, "int8 logits within 5%% of fp32 (%.3f)", sqrt(d / s));
+	/* this toy is mostly vectors, which stay f32 */
+	ok(model_param_bytes(q8) * 2 < model_param_bytes(m), "int8 parameters take under half of fp32's (%zu of %zu bytes)",
+	   model_param_bytes(q8), model_param_bytes(m));
+	dt[1] = DTYPE_I8;  /* the position table is read as floats */
+	ok(model_new(c, be, &(struct model_opts){.max_batch = 3, .dtype = dt}, &e) == NULL && strstr(e.msg, "position"),
+	   "a parameter read as floats cannot be int8");
+	free(dt);
+	free(w);
+	model_free(q8);
+	model_free(inf);
+	model_free(m);
 }
 
 int main(void)
@@ -57,14 +197,13 @@ int main(void)
 	struct model_config c = {.vocab = 16, .max_seq = 6, .C = 8, .layers = 2, .heads = 2, .ff = 12, .classes = 3,
 	                         .dropout = 0};
 	struct err e;
-	struct model *m = model_new(&c, &ops_cpu, 3, 7, &e);
+	const char *note;
+	be = backend_cpu_new(1, PRECISION_ASK_FP32, &note, &e);
+	struct model *m = train_model(&c, 3, 7);
 	ok(m != NULL, "model made");
-	/* Larger weights than BERT's 0.02, so every path carries gradient. */
-	float *w = model_weights(m);
 	struct rng r;
 	rng_seed(&r, 3);
-	for (size_t i = 0; i < model_param_count(m); i++)
-		w[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
+	shake(m, &r);
 	struct model_batch cls = {.B = 3, .T = 5, .tok = tok, .len = len, .label = label, .class_weight = weight};
 	check(m, &cls, "classification");
 	struct model_batch mlm = {.B = 3, .T = 5, .tok = tok, .len = len, .M = 3, .mlm_pos = mlm_pos,
@@ -76,10 +215,8 @@ int main(void)
 	struct model_config cv = c;
 	cv.values = 2;
 	cv.value_knots = 2;
-	struct model *mv = model_new(&cv, &ops_cpu, 3, 7, &e);
-	float *wv = model_weights(mv);
-	for (size_t i = 0; i < model_param_count(mv); i++)
-		wv[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
+	struct model *mv = train_model(&cv, 3, 7);
+	shake(mv, &r);
 	static const int32_t fact[15] = {-1, 0, 0, 1, -1, -1, 1, -1, -1, -1, -1, -1, 0, -1, -1};
 	float enc[45] = {0};
 	static const float z[15] = {0, 1.2f, 1.2f, -0.7f, 0, 0, 2.0f, 0, 0, 0, 0, 0, -1.5f, 0, 0};
@@ -112,7 +249,7 @@ int main(void)
 
 	/* Dropout: training differs from evaluation, the same seed repeats. */
 	c.dropout = 0.3f;
-	struct model *d1 = model_new(&c, &ops_cpu, 3, 11, &e), *d2 = model_new(&c, &ops_cpu, 3, 11, &e);
+	struct model *d1 = train_model(&c, 3, 11), *d2 = train_model(&c, 3, 11);
 	float l1 = model_step(d1, &cls, true, false, NULL), l2 = model_step(d2, &cls, true, false, NULL);
 	float l3 = model_step(d1, &cls, false, false, NULL);
 	ok(l1 == l2 && l1 != l3, "dropout: reproducible by seed, off in evaluation");
@@ -122,24 +259,34 @@ int main(void)
 	/* AdamW: the first step moves each weight by lr (m/v normalized to
 	 * sign), plus the decoupled decay on matrices only. */
 	model_step(m, &cls, false, true, NULL);
+	size_t n = model_param_count(m);
+	float *w = malloc(n * sizeof *w), *g = malloc(n * sizeof *g), *after = malloc(n * sizeof *after);
+	model_snapshot(m, MODEL_WEIGHT, w);
+	model_snapshot(m, MODEL_GRAD, g);
 	const struct model_param *p;
 	model_params(m, &p);
 	size_t wi = p[4].offset, bi = p[5].offset;  /* layer 0 qkv weight, bias */
-	float w0 = w[wi], g0 = model_grads(m)[wi], b0 = w[bi], gb = model_grads(m)[bi];
 	model_adamw(m, 0.1f, 0.5f, 0.9f, 0.999f, 1e-8f);
-	double want = w0 - 0.1 * (g0 / (fabs(g0) + 1e-8)) - 0.1 * 0.5 * w0;
-	is_dbl(w[wi], want, 1e-5, "AdamW step with decoupled weight decay");
-	is_dbl(w[bi], b0 - 0.1 * (gb / (fabs(gb) + 1e-8)), 1e-5, "no decay on a bias");
+	model_snapshot(m, MODEL_WEIGHT, after);
+	double want = w[wi] - 0.1 * (g[wi] / (fabs(g[wi]) + 1e-8)) - 0.1 * 0.5 * w[wi];
+	is_dbl(after[wi], want, 1e-5, "AdamW step with decoupled weight decay");
+	is_dbl(after[bi], w[bi] - 0.1 * (g[bi] / (fabs(g[bi]) + 1e-8)), 1e-5, "no decay on a bias");
 	is_int(model_adam_step(m), 1, "step counted");
-	double norm = model_clip_grads(m, 1e-3);
-	ok(norm > 1e-3 && fabs(sqrt(ops_cpu.sumsq(model_grads(m), model_param_count(m))) - 1e-3) < 1e-6,
-	   "clipping scales the gradient to the limit");
+	double norm = model_clip_grads(m, 1e-3), sq = 0;
+	model_snapshot(m, MODEL_GRAD, g);
+	for (size_t i = 0; i < n; i++)
+		sq += (double)g[i] * g[i];
+	ok(norm > 1e-3 && fabs(sqrt(sq) - 1e-3) < 1e-6, "clipping scales the gradient to the limit");
+	free(w), free(g), free(after);
 	struct model_batch big = cls;
 	big.B = 4;
 	ok(isnan(model_step(m, &big, false, false, NULL)), "a batch beyond the model's sizes is refused");
 	model_free(m);
-	ok(model_new(&(struct model_config){.vocab = 16, .max_seq = 4, .C = 6, .layers = 1, .heads = 4, .ff = 4},
-	             &ops_cpu, 1, 1, &e) == NULL && strstr(e.msg, "multiple"),
+	ok(model_new(&(struct model_config){.vocab = 16, .max_seq = 4, .C = 6, .layers = 1, .heads = 4, .ff = 4}, be,
+	             &(struct model_opts){.max_batch = 1}, &e) == NULL && strstr(e.msg, "multiple"),
 	   "heads must divide the hidden size");
+	test_trainer(&c);
+	test_inference(&c);
+	backend_free(be);
 	return tap_done();
 }

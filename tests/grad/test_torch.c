@@ -45,15 +45,17 @@ static void compare(bool mlm)
 	struct model_config c = {.vocab = 16, .max_seq = 6, .C = 8, .layers = 2, .heads = 2, .ff = 12, .classes = 3,
 	                         .dropout = 0};
 	struct err e;
-	struct model *m = model_new(&c, &ops_cpu, 3, 5, &e);
-	float *w = model_weights(m);
+	const char *note;
+	struct backend *be = backend_cpu_new(1, PRECISION_ASK_FP32, &note, &e);
+	struct model *m = model_new(&c, be, &(struct model_opts){.max_batch = 3, .seed = 5, .train = true}, &e);
+	size_t n = model_param_count(m);
+	float *before = malloc(n * sizeof *before), *w = malloc(n * sizeof *w), *g = malloc(n * sizeof *g);
+	model_snapshot(m, MODEL_WEIGHT, before);
 	struct rng r;
 	rng_seed(&r, 9);
-	for (size_t i = 0; i < model_param_count(m); i++)
-		w[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
-	size_t n = model_param_count(m);
-	float *before = malloc(n * sizeof *before);
-	memcpy(before, w, n * sizeof *before);
+	for (size_t i = 0; i < n; i++)
+		before[i] += (float)((rng_uniform(&r) - 0.5) * 0.6);
+	model_restore(m, MODEL_WEIGHT, before);
 	int ilen[3] = {5, 4, 4};
 	struct model_batch b = {.B = 3, .T = 5, .tok = tok, .len = ilen};
 	if (mlm) {
@@ -67,9 +69,11 @@ static void compare(bool mlm)
 	char in[64], out[64];
 	snprintf(in, sizeof in, "/tmp/lathe-torch-in-%d.safetensors", (int)getpid());
 	snprintf(out, sizeof out, "/tmp/lathe-torch-out-%d.safetensors", (int)getpid());
-	save(m, before, model_grads(m), in, mlm, loss);
+	model_snapshot(m, MODEL_GRAD, g);
+	save(m, before, g, in, mlm, loss);
 	model_adamw(m, 0.01f, 0.1f, 0.9f, 0.999f, 1e-8f);
-	save(m, w, model_grads(m), out, mlm, loss);
+	model_snapshot(m, MODEL_WEIGHT, w);
+	save(m, w, g, out, mlm, loss);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/python/torch_step.py %s %s %s",
 	         getenv("srcdir") ? getenv("srcdir") : ".", mlm ? "mlm" : "classify", in, out);
@@ -78,7 +82,10 @@ static void compare(bool mlm)
 	unlink(in);
 	unlink(out);
 	free(before);
+	free(w);
+	free(g);
 	model_free(m);
+	backend_free(be);
 }
 
 int main(void)

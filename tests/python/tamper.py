@@ -9,6 +9,8 @@ could, with the standard library only, to test what lathe refuses.
     tamper.py IN OUT json KEY FIELD JSON       one field of a JSON metadata string
     tamper.py IN OUT fill TENSOR VALUE         every element of an F32 tensor
     tamper.py IN OUT ints TENSOR A,B,...       the first elements of an I64 tensor
+    tamper.py IN OUT rename TENSOR NEW         a tensor's name
+    tamper.py IN OUT retype TENSOR DTYPE       a tensor's dtype (its bytes cut to fit)
 """
 import hashlib
 import json
@@ -56,6 +58,25 @@ def main():
         begin = t["data_offsets"][0]
         for i, v in enumerate(args[1].split(",")):
             data[begin + 8 * i:begin + 8 * i + 8] = struct.pack("<q", int(v))
+    elif what == "rename":
+        header[args[1]] = header.pop(args[0])
+    elif what == "retype":
+        size = {"F32": 4, "BF16": 2, "F16": 2, "I8": 1, "U8": 1}[args[1]]
+        names = sorted((n for n in header if n != "__metadata__"), key=lambda n: header[n]["data_offsets"][0])
+        blob = bytearray()
+        for n in names:
+            t = header[n]
+            begin, end = t["data_offsets"]
+            part = data[begin:end]
+            if n == args[0]:
+                count = 1
+                for d in t["shape"]:
+                    count *= d
+                t["dtype"] = args[1]
+                part = bytes(count * size)
+            t["data_offsets"] = [len(blob), len(blob) + len(part)]
+            blob += part
+        data = blob
     else:
         sys.exit("tamper.py: unknown change " + what)
     text = json.dumps(header).encode("utf-8")

@@ -193,7 +193,9 @@ keys 5
 ok $(wait_for 'save to  *slice.safetensors'; echo $?) "Train: the model is named after the log"
 keys j j Enter && sleep 0.2 && keys C-u 3 Enter
 keys j j j Enter && sleep 0.2 && keys C-u "$WORK/tui.safetensors" Enter
-ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU'; echo $?) "Train: the form"
+ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU' && shows 'precision  *auto (\(bf16\|fp32: no bf16 units\) here)'; echo $?) "Train: the form, the precision by the processor"
+keys j j j Enter
+ok $(wait_for 'precision  *fp32 *$'; echo $?) "Train: Enter switches the precision"
 keys s
 ok $(wait_for '^ training epoch [0-9]/3  step [0-9]*/[0-9]*  loss'; echo $?) "Train: training runs in the background"
 keys p

@@ -1,0 +1,83 @@
+#!/bin/sh
+# Speed by precision: lathe's training step in fp32 and bf16 and its
+# inference in fp32 and int8, against the PyTorch reference (torch_ref.py)
+# in fp32 and in bf16 autocast, on the same random-token workload, in one
+# run. Each figure is the median of ROUNDS runs, lathe's and PyTorch's
+# alternating, since a shared machine drifts by the minute.
+#   bench/precision.sh TORCH_REF.py [CONFIGS] [THREADS] [ROUNDS]
+# defaults: CONFIGS="tiny small", THREADS="1 2", ROUNDS=3; LATHE and PYTHON
+# name the binaries (default: this tree's lathe, /usr/bin/python3). Each
+# line says which precision lathe ran: asked for bf16 on a processor
+# without the units, it runs fp32 and says so.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+lathe=${LATHE:-$here/../lathe}
+py=${PYTHON:-/usr/bin/python3}
+ref=$1
+configs=${2:-tiny small}
+threads=${3:-1 2}
+rounds=${4:-3}
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# lathe_run CONFIG THREADS MODE ARGS...: the RESULT line of the last round,
+# with the median of FIELD in $m
+lathe_med() {
+	c=$1 t=$2 mode=$3 f=$4
+	shift 4
+	vs=""
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		line=$("$lathe" bench "$mode" --config "$c" --threads "$t" "$@" 2>/dev/null | tail -1)
+		vs="$vs $(field "$line" "$f")"
+		i=$((i + 1))
+	done
+	m=$(echo "$vs" | median)
+	used=$(field "$line" precision)
+}
+torch_med() {
+	c=$1 t=$2 mode=$3 f=$4
+	shift 4
+	vs=""
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		line=$(OMP_WAIT_POLICY=PASSIVE "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@" 2>/dev/null | tail -1)
+		vs="$vs $(field "$line" "$f")"
+		i=$((i + 1))
+	done
+	m=$(echo "$vs" | median)
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+echo "Training step, tokens/s (lathe bf16 as run; ratios lathe bf16 / PyTorch)"
+printf '| config | threads | lathe fp32 | lathe bf16 (ran) | PyTorch fp32 | PyTorch bf16 | vs PyTorch bf16 | vs PyTorch fp32 |\n|---|---|---|---|---|---|---|---|\n'
+for c in $configs; do
+	for t in $threads; do
+		lathe_med "$c" "$t" train tokens_per_s --precision fp32
+		lf=$m
+		lathe_med "$c" "$t" train tokens_per_s --precision bf16
+		lb=$m ran=$used
+		torch_med "$c" "$t" train tokens_per_s
+		pf=$m
+		torch_med "$c" "$t" train tokens_per_s --dtype bf16
+		pb=$m
+		printf '| %s | %s | %.0f | %.0f (%s) | %.0f | %.0f | %s | %s |\n' "$c" "$t" "$lf" "$lb" "$ran" "$pf" "$pb" \
+			"$(ratio "$lb" "$pb")" "$(ratio "$lb" "$pf")"
+	done
+done
+echo
+echo "Inference: batch-1 latency (ms, median) and batch-32 sequences/s (ratios PyTorch / lathe int8 latency)"
+printf '| config | threads | lathe fp32 | lathe int8 | PyTorch fp32 | PyTorch bf16 | int8 / PyTorch fp32 | int8 / PyTorch bf16 | batch 32: lathe fp32, int8, PyTorch fp32, bf16 seq/s |\n|---|---|---|---|---|---|---|---|---|\n'
+for c in $configs; do
+	for t in $threads; do
+		lathe_med "$c" "$t" infer batch1_median_ms --precision fp32
+		lf=$m line_f=$line
+		lathe_med "$c" "$t" infer batch1_median_ms --int8
+		lq=$m line_q=$line
+		torch_med "$c" "$t" infer b1_median_ms
+		pf=$m line_pf=$line
+		torch_med "$c" "$t" infer b1_median_ms --dtype bf16
+		pb=$m line_pb=$line
+		printf '| %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %s, %s, %s, %s |\n' "$c" "$t" "$lf" "$lq" "$pf" "$pb" \
+			"$(ratio "$lq" "$pf")" "$(ratio "$lq" "$pb")" "$(field "$line_f" seq_per_s)" "$(field "$line_q" seq_per_s)" \
+			"$(field "$line_pf" seq_per_s)" "$(field "$line_pb" seq_per_s)"
+	done
+done
