@@ -35,6 +35,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		                      "bytes_after", (json_int_t)r.bytes_after, "file_bytes_before",
 		                      (json_int_t)(sized ? in.st_size : -1), "file_bytes_after",
 		                      (json_int_t)(sized ? out.st_size : -1), "worst_error", r.worst_error);
+		if (o)
+			json_object_set_new(o, "trees_only", json_boolean(r.trees_only));
 		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(o);
 		if (!text)
@@ -48,8 +50,12 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	       100.0 * (double)r.bytes_after / (double)(r.bytes_before ? r.bytes_before : 1));
 	if (sized)
 		printf("; file %.2f MB -> %.2f MB", megabytes((size_t)in.st_size), megabytes((size_t)out.st_size));
-	printf("\nlargest weight error %.2f%% (%s); check it on held-out rows: lathe eval %s --data LOG.csv\n",
+	printf("\nlargest weight error %.2f%% (%s); check it on held-out rows: lathe eval %s LOG.csv\n",
 	       100 * r.worst_error, r.worst_name, a->output);
+	if (r.trees_only)
+		fprintf(stderr, "lathe: note: %s diagnoses with its trees alone (blend 0%%): int8 changes its speed and its "
+		                "similar cases' embeddings, not its answers\n",
+		        a->pos[0]);
 	return CMD_OK;
 }
 

@@ -88,6 +88,7 @@ int compress_int8(const char *in, const char *out, struct compress_report *r, st
 			learner_free(&l);
 			return -1;
 		}
+	r->trees_only = l.mf.trees.nnodes > 0 && l.mf.blend == 0;
 	size_t nm = l.mf.nmembers;
 	struct model *encoder = quantize(l.model, r, e), **members = xcalloc(nm + 1, sizeof *members);
 	bool made = encoder != NULL;
