@@ -64,7 +64,7 @@ for c in $configs; do
 	done
 done
 echo
-echo "Inference: batch-1 latency (ms, median) and batch-32 sequences/s (ratios PyTorch / lathe int8 latency)"
+echo "Inference: batch-1 latency (ms, median) and batch-32 sequences/s (ratios lathe int8 / PyTorch latency: below 1 is faster)"
 printf '| config | threads | lathe fp32 | lathe int8 | PyTorch fp32 | PyTorch bf16 | int8 / PyTorch fp32 | int8 / PyTorch bf16 | batch 32: lathe fp32, int8, PyTorch fp32, bf16 seq/s |\n|---|---|---|---|---|---|---|---|---|\n'
 for c in $configs; do
 	for t in $threads; do
