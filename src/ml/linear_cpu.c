@@ -135,8 +135,15 @@ static int backward_bf16(struct backend *be, float *din, float *dW, const float 
 	                  NULL, &e);
 }
 
-WIDE_SIMD void cpu_linear_backward(struct backend *be, float *din, float *dW, float *db, const float *dout,
-                                   const float *in, const float *W, int N, int C, int OC)
+WIDE_SIMD static void add_bias_grad(float *db, const float *dout, int N, int OC)
+{
+	for (int n = 0; n < N; n++)
+		for (int o = 0; o < OC; o++)
+			db[o] += dout[(size_t)n * OC + o];
+}
+
+void cpu_linear_backward(struct backend *be, float *din, float *dW, float *db, const float *dout, const float *in,
+                         const float *W, int N, int C, int OC)
 {
 	/* din[N,C] = dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
 	if (be->precision != PRECISION_BF16 || backward_bf16(be, din, dW, dout, in, W, N, C, OC) != 0) {
@@ -145,7 +152,5 @@ WIDE_SIMD void cpu_linear_backward(struct backend *be, float *din, float *dW, fl
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
 	}
 	if (db)
-		for (int n = 0; n < N; n++)
-			for (int o = 0; o < OC; o++)
-				db[o] += dout[(size_t)n * OC + o];
+		add_bias_grad(db, dout, N, OC);
 }

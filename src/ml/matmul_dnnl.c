@@ -231,8 +231,9 @@ float bf16_to_float(uint16_t h)
 }
 
 /* bf16_from_float, branch-free so that it vectorizes: it runs over every
- * product's operands. */
-WIDE_SIMD void bf16_convert(uint16_t *dst, const float *src, size_t n)
+ * product's operands. (Clones are made of file-local functions only: some
+ * compilers give an exported clone no resolver.) */
+WIDE_SIMD static void convert_bf16(uint16_t *dst, const float *src, size_t n)
 {
 #pragma omp simd
 	for (size_t i = 0; i < n; i++) {
@@ -243,9 +244,14 @@ WIDE_SIMD void bf16_convert(uint16_t *dst, const float *src, size_t n)
 	}
 }
 
+void bf16_convert(uint16_t *dst, const float *src, size_t n)
+{
+	convert_bf16(dst, src, n);
+}
+
 /* Branch-free so that it vectorizes: it runs on every row of every
  * product's input at run time. */
-WIDE_SIMD void int8_quantize_rows(int8_t *q, float *scale, const float *x, size_t rows, size_t cols)
+WIDE_SIMD static void quantize_rows(int8_t *q, float *scale, const float *x, size_t rows, size_t cols)
 {
 	for (size_t r = 0; r < rows; r++) {
 		const float *v = x + r * cols;
@@ -266,4 +272,9 @@ WIDE_SIMD void int8_quantize_rows(int8_t *q, float *scale, const float *x, size_
 		}
 		scale[r] = s;
 	}
+}
+
+void int8_quantize_rows(int8_t *q, float *scale, const float *x, size_t rows, size_t cols)
+{
+	quantize_rows(q, scale, x, rows, cols);
 }
