@@ -17,35 +17,23 @@ ref=$1
 configs=${2:-tiny small}
 threads=${3:-1 2}
 rounds=${4:-3}
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# lathe_run CONFIG THREADS MODE ARGS...: the RESULT line of the last round,
-# with the median of FIELD in $m
-lathe_med() {
-	c=$1 t=$2 mode=$3 f=$4
-	shift 4
+. "$here/stats.sh"
+# med FIELD COMMAND...: runs the command ROUNDS times; m is the median of
+# FIELD in its last line, line the last round's line
+med() {
+	f=$1
+	shift
 	vs=""
 	i=0
 	while [ $i -lt "$rounds" ]; do
-		line=$("$lathe" bench "$mode" --config "$c" --threads "$t" "$@" 2>/dev/null | tail -1)
-		vs="$vs $(field "$line" "$f")"
-		i=$((i + 1))
-	done
-	m=$(echo "$vs" | median)
-	used=$(field "$line" precision)
-}
-torch_med() {
-	c=$1 t=$2 mode=$3 f=$4
-	shift 4
-	vs=""
-	i=0
-	while [ $i -lt "$rounds" ]; do
-		line=$(OMP_WAIT_POLICY=PASSIVE "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@" 2>/dev/null | tail -1)
+		line=$("$@" 2>/dev/null | tail -1)
 		vs="$vs $(field "$line" "$f")"
 		i=$((i + 1))
 	done
 	m=$(echo "$vs" | median)
 }
+lathe_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" "$lathe" bench "$mode" --config "$c" --threads "$t" "$@"; used=$(field "$line" precision); }
+torch_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" env OMP_WAIT_POLICY=PASSIVE "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 echo "Training step, tokens/s (lathe bf16 as run; ratios lathe bf16 / PyTorch)"
 printf '| config | threads | lathe fp32 | lathe bf16 (ran) | PyTorch fp32 | PyTorch bf16 | vs PyTorch bf16 | vs PyTorch fp32 |\n|---|---|---|---|---|---|---|---|\n'

@@ -16,8 +16,7 @@ ref=$1
 configs=${2:-tiny small}
 threads=${3:-1 2}
 rounds=${4:-3}
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$here/stats.sh"
 # measure CONFIG THREADS MODE: sets l and p to the medians of lathe's and
 # PyTorch's figure (tokens/s, or batch-1 milliseconds for infer), and r to
 # "median (lowest-highest)" of the rounds' ratios lathe / PyTorch

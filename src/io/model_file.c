@@ -207,27 +207,15 @@ static int read_trees(const char *path, const struct st_file *f, int K, struct m
 	return 0;
 }
 
-/* Tensor data may be unaligned within the file: read it bytewise. */
-static bool floats_finite(const void *data, size_t n)
+/* Every float finite (and with positive set, above zero). Tensor data may
+ * be unaligned within the file: read it bytewise. */
+static bool floats_sound(const void *data, size_t n, bool positive)
 {
 	const unsigned char *b = data;
 	for (size_t i = 0; i < n; i++) {
 		float x;
 		memcpy(&x, b + i * sizeof x, sizeof x);
-		if (!isfinite(x))
-			return false;
-	}
-	return true;
-}
-
-/* ... and positive */
-static bool floats_positive(const void *data, size_t n)
-{
-	const unsigned char *b = data;
-	for (size_t i = 0; i < n; i++) {
-		float x;
-		memcpy(&x, b + i * sizeof x, sizeof x);
-		if (!isfinite(x) || !(x > 0))
+		if (!isfinite(x) || (positive && !(x > 0)))
 			return false;
 	}
 	return true;
@@ -267,7 +255,7 @@ static struct model *read_encoder(const char *path, const struct st_file *f, con
 			goto out;
 		}
 		dtype[i] = t->dtype == ST_F32 ? DTYPE_F32 : t->dtype == ST_BF16 ? DTYPE_BF16 : DTYPE_I8;
-		if (dtype[i] == DTYPE_F32 && !floats_finite(t->data, want[i].count)) {
+		if (dtype[i] == DTYPE_F32 && !floats_sound(t->data, want[i].count, false)) {
 			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
 			goto out;
 		}
@@ -279,7 +267,7 @@ static struct model *read_encoder(const char *path, const struct st_file *f, con
 			snprintf(name, sizeof name, "%s%s%s", prefix, want[i].name, MODEL_FILE_SCALE_SUFFIX);
 			const struct st_tensor *s = scale[i] = st_find(f, name);
 			if (!s || s->dtype != ST_F32 || s->ndim != 1 || s->shape[0] != want[i].shape[0] ||
-			    !floats_positive(s->data, (size_t)want[i].shape[0])) {
+			    !floats_sound(s->data, (size_t)want[i].shape[0], true)) {
 				err_at(e, path, 0, "model file: tensor %s is %s", name,
 				       s ? "not an F32 row of finite positive scales, one per row of its I8 tensor" : "missing");
 				goto out;
