@@ -377,8 +377,13 @@ ok $(wait_for 'instruction limit exceeded'; echo $?) "Diagnose: a model whose sc
 "${PYTHON3:-python3}" tests/python/tamper.py models/ai4i-tiny.safetensors "$WORK/vocab.safetensors" json config vocab 2000000000
 keys "model $WORK/vocab.safetensors" Enter
 ok $(wait_for 'vocab.safetensors: model config: a size is out of range'; echo $?) "Diagnose: a model claiming a vocabulary of 2e9 is refused"
+"$LATHE" compress models/ai4i-tiny.safetensors --int8 -o "$WORK/q8.safetensors" >/dev/null 2>&1
+keys "model $WORK/q8.safetensors" Enter
+wait_for 'q8.safetensors' >/dev/null
+keys 'type L; torque 65 Nm; tool wear 210' Enter
+ok $(wait_for '^ predicted ' && shows 'q8.safetensors'; echo $?) "Diagnose: an int8 model loads and answers"
 keys 'torque very high' Enter
-ok $(wait_for '^ predicted '; echo $?) "Diagnose: the workbench still answers"
+ok $(wait_for '^ predicted .*' && shows 'torque very high'; echo $?) "Diagnose: the workbench still answers"
 keys Escape q
 ok $(wait_for 'EXIT=0' && test ! -e "$WORK/pwned"; echo $?) "and quits cleanly, with no payload run"
 done_testing
