@@ -221,11 +221,11 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 }
 
 const struct cmd cmd_bench = {
-	.name = "bench",
-	.args = "csv|rules FILE.csv | train|mlm|infer",
-	.summary = "Time loading a CSV, a rules script, or the model (training, masked LM, inference).",
-	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH | OPTION_G_COMPRESS,
-	.min_args = 1,
-	.max_args = 2,
-	.run = run,
+    .name = "bench",
+    .args = "csv|rules FILE.csv | train|mlm|infer",
+    .summary = "Time loading a CSV, a rules script, or the model (training, masked LM, inference).",
+    .groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH | OPTION_G_COMPRESS,
+    .min_args = 1,
+    .max_args = 2,
+    .run = run,
 };

@@ -30,10 +30,10 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	struct stat in, out;
 	bool sized = stat(a->pos[0], &in) == 0 && stat(a->output, &out) == 0;
 	if (a->json) {
-		json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:f}", "output", a->output, "method", "int8",
-		                      "quantized", r.quantized, "kept", r.kept, "bytes_before", (json_int_t)r.bytes_before,
-		                      "bytes_after", (json_int_t)r.bytes_after, "file_bytes_before",
-		                      (json_int_t)(sized ? in.st_size : -1), "file_bytes_after",
+		json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:f}", "output", a->output, "method",
+		                      "int8", "quantized", r.quantized, "kept", r.kept, "bytes_before",
+		                      (json_int_t)r.bytes_before, "bytes_after", (json_int_t)r.bytes_after,
+		                      "file_bytes_before", (json_int_t)(sized ? in.st_size : -1), "file_bytes_after",
 		                      (json_int_t)(sized ? out.st_size : -1), "worst_error", r.worst_error);
 		if (o)
 			json_object_set_new(o, "trees_only", json_boolean(r.trees_only));
@@ -53,18 +53,19 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	printf("\nlargest weight error %.2f%% (%s); check it on held-out rows: lathe eval %s LOG.csv\n",
 	       100 * r.worst_error, r.worst_name, a->output);
 	if (r.trees_only)
-		fprintf(stderr, "lathe: note: %s diagnoses with its trees alone (blend 0%%): int8 changes its speed and its "
-		                "similar cases' embeddings, not its answers\n",
+		fprintf(stderr,
+		        "lathe: note: %s diagnoses with its trees alone (blend 0%%): int8 changes its speed and its "
+		        "similar cases' embeddings, not its answers\n",
 		        a->pos[0]);
 	return CMD_OK;
 }
 
 const struct cmd cmd_compress = {
-	.name = "compress",
-	.args = "MODEL.safetensors",
-	.summary = "Write a smaller, faster form of a trained model.",
-	.groups = OPTION_G_OUT | OPTION_G_COMPRESS,
-	.min_args = 1,
-	.max_args = 1,
-	.run = run,
+    .name = "compress",
+    .args = "MODEL.safetensors",
+    .summary = "Write a smaller, faster form of a trained model.",
+    .groups = OPTION_G_OUT | OPTION_G_COMPRESS,
+    .min_args = 1,
+    .max_args = 1,
+    .run = run,
 };

@@ -113,10 +113,10 @@ static const char *const part_names[PARTS] = {"encoder", "ensemble", "trees", "c
 
 static int part_of(const char *name)
 {
-	return strncmp(name, "ensemble.", 9) == 0 ? PART_ENSEMBLE
-	       : strncmp(name, "gbdt.", 5) == 0   ? PART_TREES
+	return strncmp(name, "ensemble.", 9) == 0   ? PART_ENSEMBLE
+	       : strncmp(name, "gbdt.", 5) == 0     ? PART_TREES
 	       : strncmp(name, "casebook.", 9) == 0 ? PART_CASEBOOK
-	                                           : PART_ENCODER;
+	                                            : PART_ENCODER;
 }
 
 /* fp32, or what an encoder's matrices were compressed to, with counts. */

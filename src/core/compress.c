@@ -25,7 +25,8 @@ static struct model *quantize(struct model *m, struct compress_report *r, struct
 	enum dtype *dtype = xcalloc(np + 1, sizeof *dtype);
 	for (size_t i = 0; i < np; i++)
 		dtype[i] = compress_int8_takes(m, i) ? DTYPE_I8 : DTYPE_F32;
-	struct model *q = model_new(model_config(m), model_backend(m), &(struct model_opts){.max_batch = 1, .dtype = dtype}, e);
+	struct model *q =
+	    model_new(model_config(m), model_backend(m), &(struct model_opts){.max_batch = 1, .dtype = dtype}, e);
 	free(dtype);
 	if (!q)
 		return NULL;
@@ -61,10 +62,10 @@ static struct model *quantize(struct model *m, struct compress_report *r, struct
 static char *compression_json(const char *in, const char *hash, const struct compress_report *r)
 {
 	const char *base = strrchr(in, '/');
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:f}", "method", "int8", "source", base ? base + 1 : in,
-	                      "source_sha256", hash, "quantized", r->quantized, "kept", r->kept, "bytes_before",
-	                      (json_int_t)r->bytes_before, "bytes_after", (json_int_t)r->bytes_after, "worst_error",
-	                      r->worst_error);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:f}", "method", "int8", "source",
+	                      base ? base + 1 : in, "source_sha256", hash, "quantized", r->quantized, "kept", r->kept,
+	                      "bytes_before", (json_int_t)r->bytes_before, "bytes_after", (json_int_t)r->bytes_after,
+	                      "worst_error", r->worst_error);
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
 	json_decref(o);
 	return s;
@@ -84,7 +85,8 @@ int compress_int8(const char *in, const char *out, struct compress_report *r, st
 	size_t np = model_params(l.model, &p);
 	for (size_t i = 0; i < np; i++)
 		if (p[i].dtype != DTYPE_F32) {
-			err_at(e, in, 0, "already compressed (tensor %s is not F32): compress the fp32 model", p[i].name);
+			err_at(e, in, 0, "already compressed (tensor %s is not F32): compress the fp32 model",
+			       p[i].name);
 			learner_free(&l);
 			return -1;
 		}

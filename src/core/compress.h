@@ -10,11 +10,11 @@
  * diagnose, eval, Lua and the workbench load like any other. */
 
 struct compress_report {
-	size_t bytes_before, bytes_after;  /* the encoders' parameters, as stored */
-	int quantized, kept;               /* tensors made int8, and left f32 */
-	double worst_error;                /* the largest ‖W - Q(W)‖ / ‖W‖ of a quantized tensor */
+	size_t bytes_before, bytes_after; /* the encoders' parameters, as stored */
+	int quantized, kept;              /* tensors made int8, and left f32 */
+	double worst_error;               /* the largest ‖W - Q(W)‖ / ‖W‖ of a quantized tensor */
 	char worst_name[96];
-	bool trees_only;                   /* the model answers with its trees alone (blend 0) */
+	bool trees_only; /* the model answers with its trees alone (blend 0) */
 };
 
 /* int8: every matrix of the encoders' linear layers, the token embeddings

@@ -1165,7 +1165,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 				break;
 			}
 			size_t left = ntrain - st.at, per = (size_t)o->batch;
-			int nmicro = (int)((left + per - 1) / per < (size_t)accum ? (left + per - 1) / per : (size_t)accum);
+			int nmicro =
+			    (int)((left + per - 1) / per < (size_t)accum ? (left + per - 1) / per : (size_t)accum);
 			struct step_rows sr = {.f = f, .order = order + st.at, .left = left, .batch = o->batch};
 			long s = res->steps;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
@@ -1173,8 +1174,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			struct trainer_step ts;
 			int r = trainer_step(&tr, nmicro, next_micro_batch, &sr, lr, o->weight_decay, o->clip, &ts, e);
 			if (r) {
-				failed = r < 0 || diverged(e, isfinite(ts.loss) ? "gradient" : "loss", st.epoch, res->steps + 1,
-				                           o->resume ? o->resume : ckpt);
+				failed = r < 0 || diverged(e, isfinite(ts.loss) ? "gradient" : "loss", st.epoch,
+				                           res->steps + 1, o->resume ? o->resume : ckpt);
 				break;
 			}
 			st.at += sr.rows;
@@ -1183,10 +1184,16 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			res->steps++;
 			if (o->on_step) {
 				double spent = now() - t0;
-				struct learn_step ls = {.epoch = st.epoch, .epochs = o->epochs, .step = res->steps, .total = total,
-				                        .loss = (float)ts.loss, .lr = lr, .grad_norm = ts.grad_norm,
+				struct learn_step ls = {.epoch = st.epoch,
+				                        .epochs = o->epochs,
+				                        .step = res->steps,
+				                        .total = total,
+				                        .loss = (float)ts.loss,
+				                        .lr = lr,
+				                        .grad_norm = ts.grad_norm,
 				                        .tokens_per_s = spent > 0 ? st.tokens / spent : 0,
-				                        .eta_s = spent / (double)res->steps * (double)(total - res->steps)};
+				                        .eta_s =
+				                            spent / (double)res->steps * (double)(total - res->steps)};
 				o->on_step(o->ctx, &ls);
 			}
 		}

@@ -129,7 +129,7 @@ int learn_pretrain(struct pipeline *p, const char *data_path, const struct learn
 
 /* A trained model, ready to apply. */
 struct learner {
-	struct backend *be;        /* its model's (and members') */
+	struct backend *be; /* its model's (and members') */
 	struct model *model;
 	struct model_file mf;
 	struct wordpiece *wp;

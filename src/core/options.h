@@ -17,20 +17,20 @@
 
 /* Which commands take an option (a command names the groups it takes). */
 enum option_group {
-	OPTION_G_LOAD = 1 << 0,     /* how to read the CSV */
-	OPTION_G_RULES = 1 << 1,    /* cleaning rules and the rules script */
-	OPTION_G_TEXT = 1 << 2,     /* textualization and splits */
-	OPTION_G_OUT = 1 << 3,      /* -o, --report, --json */
-	OPTION_G_MODEL = 1 << 4,    /* --config, --threads */
-	OPTION_G_BENCH = 1 << 5,    /* --steps, --warmup */
-	OPTION_G_TRAIN = 1 << 6,    /* --epochs, --batch, --lr ... */
-	OPTION_G_DIAGNOSE = 1 << 7, /* --data, --row, --neighbors, --advice */
-	OPTION_G_EXPORT = 1 << 8,   /* --hf */
-	OPTION_G_AUGMENT = 1 << 9,  /* --augment, --strength, --n ... */
-	OPTION_G_PREVIEW = 1 << 10, /* augment --preview */
-	OPTION_G_APPLY = 1 << 11,   /* applying a model: --no-rules */
-	OPTION_G_INFO = 1 << 12,    /* info on a model file: --script */
-	OPTION_G_COST = 1 << 13,    /* calibrated alerts: --uncertain, --cost-miss, --cost-false-alarm */
+	OPTION_G_LOAD = 1 << 0,      /* how to read the CSV */
+	OPTION_G_RULES = 1 << 1,     /* cleaning rules and the rules script */
+	OPTION_G_TEXT = 1 << 2,      /* textualization and splits */
+	OPTION_G_OUT = 1 << 3,       /* -o, --report, --json */
+	OPTION_G_MODEL = 1 << 4,     /* --config, --threads */
+	OPTION_G_BENCH = 1 << 5,     /* --steps, --warmup */
+	OPTION_G_TRAIN = 1 << 6,     /* --epochs, --batch, --lr ... */
+	OPTION_G_DIAGNOSE = 1 << 7,  /* --data, --row, --neighbors, --advice */
+	OPTION_G_EXPORT = 1 << 8,    /* --hf */
+	OPTION_G_AUGMENT = 1 << 9,   /* --augment, --strength, --n ... */
+	OPTION_G_PREVIEW = 1 << 10,  /* augment --preview */
+	OPTION_G_APPLY = 1 << 11,    /* applying a model: --no-rules */
+	OPTION_G_INFO = 1 << 12,     /* info on a model file: --script */
+	OPTION_G_COST = 1 << 13,     /* calibrated alerts: --uncertain, --cost-miss, --cost-false-alarm */
 	OPTION_G_COMPRESS = 1 << 14, /* compress --int8 */
 };
 

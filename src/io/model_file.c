@@ -269,7 +269,8 @@ static struct model *read_encoder(const char *path, const struct st_file *f, con
 			if (!s || s->dtype != ST_F32 || s->ndim != 1 || s->shape[0] != want[i].shape[0] ||
 			    !floats_sound(s->data, (size_t)want[i].shape[0], true)) {
 				err_at(e, path, 0, "model file: tensor %s is %s", name,
-				       s ? "not an F32 row of finite positive scales, one per row of its I8 tensor" : "missing");
+				       s ? "not an F32 row of finite positive scales, one per row of its I8 tensor"
+				         : "missing");
 				goto out;
 			}
 		}

@@ -455,7 +455,8 @@ static int lb_compress(lua_State *L)
 	for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1))
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    (strcmp(lua_tostring(L, -2), "output") != 0 && strcmp(lua_tostring(L, -2), "int8") != 0))
-			return luaL_error(L, "compress: unknown option '%s' (int8, output)", luaL_tolstring(L, -2, NULL));
+			return luaL_error(L, "compress: unknown option '%s' (int8, output)",
+			                  luaL_tolstring(L, -2, NULL));
 	if (!out)
 		return luaL_error(L, "compress: option 'output' (the model file to write) is required");
 	if (!int8)

@@ -52,8 +52,9 @@ struct backend *backend_cpu_new(int threads, enum precision_choice precision, co
 		if (backend_cpu_has_bf16())
 			be->precision = PRECISION_BF16;
 		else if (precision == PRECISION_ASK_BF16)
-			*note = "this processor has no bf16 matrix units (AMX-BF16 or AVX512-BF16) that oneDNN can use: "
-			        "training in fp32";
+			*note =
+			    "this processor has no bf16 matrix units (AMX-BF16 or AVX512-BF16) that oneDNN can use: "
+			    "training in fp32";
 	}
 	/* The threads are process-wide in each library: a backend asked for
 	 * a number sets them; one asked for none (0) leaves them. */

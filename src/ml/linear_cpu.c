@@ -45,8 +45,8 @@ static const float *weight_f32(const struct weight *W, float *dst, int C, int OC
 	return dst;
 }
 
-static int forward_int8(struct backend *be, float *out, const float *in, const struct weight *W, const float *b,
-                        int N, int C, int OC)
+static int forward_int8(struct backend *be, float *out, const float *in, const struct weight *W, const float *b, int N,
+                        int C, int OC)
 {
 	struct matmul *mm = mm_of(be);
 	if (!mm)
@@ -70,8 +70,8 @@ static int forward_int8(struct backend *be, float *out, const float *in, const s
 	return 0;
 }
 
-static int forward_bf16(struct backend *be, float *out, const float *in, const struct weight *W, const float *b,
-                        int N, int C, int OC)
+static int forward_bf16(struct backend *be, float *out, const float *in, const struct weight *W, const float *b, int N,
+                        int C, int OC)
 {
 	struct matmul *mm = mm_of(be);
 	if (!mm)
@@ -92,8 +92,8 @@ static int forward_bf16(struct backend *be, float *out, const float *in, const s
 	                  true, NULL, &e);
 }
 
-void cpu_linear_forward(struct backend *be, float *out, const float *in, const struct weight *W, const float *b,
-                        int N, int C, int OC)
+void cpu_linear_forward(struct backend *be, float *out, const float *in, const struct weight *W, const float *b, int N,
+                        int C, int OC)
 {
 	if (W->dtype == DTYPE_I8 && be->int8_products && forward_int8(be, out, in, W, b, N, C, OC) == 0)
 		return;
@@ -102,7 +102,7 @@ void cpu_linear_forward(struct backend *be, float *out, const float *in, const s
 		return;
 	float *deq = NULL;
 	if (W->dtype != DTYPE_F32 && !(deq = cpu_scratch(be, (size_t)OC * C * sizeof *deq))) {
-		start_with_bias(out, NULL, N, OC);  /* no memory: a defined result, never garbage */
+		start_with_bias(out, NULL, N, OC); /* no memory: a defined result, never garbage */
 		return;
 	}
 	const float *w = weight_f32(W, deq, C, OC);
@@ -110,8 +110,8 @@ void cpu_linear_forward(struct backend *be, float *out, const float *in, const s
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, in, C, w, C, b ? 1.0f : 0.0f, out, OC);
 }
 
-static int backward_bf16(struct backend *be, float *din, float *dW, const float *dout, const float *in,
-                         const float *W, int N, int C, int OC)
+static int backward_bf16(struct backend *be, float *din, float *dW, const float *dout, const float *in, const float *W,
+                         int N, int C, int OC)
 {
 	struct matmul *mm = mm_of(be);
 	if (!mm)
@@ -148,7 +148,8 @@ void cpu_linear_backward(struct backend *be, float *din, float *dW, float *db, c
 	/* din[N,C] = dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
 	if (be->precision != PRECISION_BF16 || backward_bf16(be, din, dW, dout, in, W, N, C, OC) != 0) {
 		if (din)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f, din, C);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f,
+			            din, C);
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
 	}
 	if (db)

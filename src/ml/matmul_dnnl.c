@@ -24,7 +24,7 @@ struct mm_key {
 struct mm_entry {
 	struct mm_key key;
 	dnnl_primitive_t prim;
-	dnnl_memory_t mem[4];  /* A, B, C, the column scales */
+	dnnl_memory_t mem[4]; /* A, B, C, the column scales */
 	bool used;
 };
 
@@ -98,8 +98,8 @@ static int make_entry(struct matmul *mm, const struct mm_key *k, struct mm_entry
 		goto out;
 	}
 	/* scales given at run time: one placeholder, whatever their count */
-	if (k->scaled && dnnl_primitive_attr_set_output_scales(attr, 1, 1 << 1,
-	                                                       (const float[]){DNNL_RUNTIME_F32_VAL})) {
+	if (k->scaled &&
+	    dnnl_primitive_attr_set_output_scales(attr, 1, 1 << 1, (const float[]){DNNL_RUNTIME_F32_VAL})) {
 		err_set(e, "oneDNN: cannot scale a product's columns");
 		goto out;
 	}
@@ -110,8 +110,8 @@ static int make_entry(struct matmul *mm, const struct mm_key *k, struct mm_entry
 	}
 	dnnl_status_t st = dnnl_primitive_desc_create(&pd, &desc, attr, mm->engine, NULL);
 	if (st != dnnl_success) {
-		err_set(e, "oneDNN: no %s matrix product on this processor (status %d)", k->t == MM_BF16 ? "bf16" : "int8",
-		        (int)st);
+		err_set(e, "oneDNN: no %s matrix product on this processor (status %d)",
+		        k->t == MM_BF16 ? "bf16" : "int8", (int)st);
 		goto out;
 	}
 	/* oneDNN's reference bf16 product runs anywhere, far slower than
@@ -165,7 +165,7 @@ int matmul_run(struct matmul *mm, enum mm_type t, int M, int N, int K, struct mm
                float *C, bool accumulate, const float *col_scale, struct err *e)
 {
 	struct mm_key k;
-	memset(&k, 0, sizeof k);  /* the key is compared bytewise, padding too */
+	memset(&k, 0, sizeof k); /* the key is compared bytewise, padding too */
 	k.t = t, k.M = M, k.N = N, k.K = K;
 	k.ars = A.row_stride, k.acs = A.col_stride, k.brs = B.row_stride, k.bcs = B.col_stride;
 	k.accumulate = accumulate, k.scaled = col_scale != NULL;
@@ -217,7 +217,7 @@ uint16_t bf16_from_float(float x)
 	uint32_t u;
 	memcpy(&u, &x, sizeof u);
 	if ((u & 0x7fffffffu) > 0x7f800000u)
-		return (uint16_t)((u >> 16) | 0x40);  /* a NaN stays one */
+		return (uint16_t)((u >> 16) | 0x40); /* a NaN stays one */
 	u += 0x7fffu + ((u >> 16) & 1u);
 	return (uint16_t)(u >> 16);
 }

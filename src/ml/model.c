@@ -24,7 +24,7 @@ struct layer_acts {
 struct model {
 	struct model_config c;
 	struct backend *be;
-	bool train;                 /* has gradients, optimizer state, backward scratch */
+	bool train; /* has gradients, optimizer state, backward scratch */
 	int max_batch;
 	size_t max_masked;          /* masked-LM positions a batch may have */
 	bool dropout_on;            /* in the last forward */
@@ -33,8 +33,8 @@ struct model {
 	/* In the backend's memory: the f32 parameters (weights, gradients,
 	 * Adam moments), and the int8 or bf16 ones with their scales. */
 	float *w, *g, *am, *av;
-	size_t n;                   /* f32 parameter floats */
-	void *wl;                   /* the other dtypes' storage */
+	size_t n; /* f32 parameter floats */
+	void *wl; /* the other dtypes' storage */
 	float *ws;
 	size_t nl_bytes, nscales;
 	/* Where the backend has no exact int8 products, each i8 parameter's
@@ -177,19 +177,20 @@ static float *G(const struct model *m, size_t i)
 }
 
 /* A matrix as the products take it, whatever its dtype. */
-static struct weight PW(const struct model *m, size_t i)
-{
+static struct weight PW(const struct model *m, size_t i) {
 	const struct model_param *p = &m->p[i];
 	if (p->dtype == DTYPE_F32)
 		return (struct weight){.data = m->w + p->store, .dtype = DTYPE_F32};
 	if (m->compute[i] != SIZE_MAX)
 		return (struct weight){.data = m->wf + m->compute[i], .dtype = DTYPE_F32};
 	return (struct weight){.data = (const char *)m->wl + p->store,
-	                       .scale = p->dtype == DTYPE_I8 ? m->ws + p->scale : NULL, .dtype = p->dtype};
+	                       .scale = p->dtype == DTYPE_I8 ? m->ws + p->scale : NULL,
+	                       .dtype = p->dtype};
 }
 
 /* Index of a layer parameter. */
-static size_t LP(int l, int k)
+static size_t
+LP(int l, int k)
 {
 	return 4 + (size_t)l * P_LAYER + (size_t)k;
 }
@@ -289,7 +290,7 @@ static size_t arena_layout(struct model *m, float *base)
 bool model_param_quantizable(const struct model *m, size_t i)
 {
 	if (i == 0 || (m->c.values > 0 && i == value_index(m)))
-		return true;  /* the token embeddings, the value directions: tables read by rows */
+		return true; /* the token embeddings, the value directions: tables read by rows */
 	const char *n = m->p[i].name;
 	size_t len = strlen(n);
 	bool weight = len > 7 && strcmp(n + len - 7, ".weight") == 0;
@@ -419,9 +420,23 @@ void model_free(struct model *m)
 	if (!m)
 		return;
 	struct backend *be = m->be;
-	void *mem[] = {m->w,      m->g,           m->am,          m->av,     m->wl,        m->ws,       m->wf,
-	               m->arena,  m->in_tok,      m->in_value_fact, m->in_value_enc, m->in_label, m->in_target,
-	               m->in_class_weight, m->in_len, m->in_qoff_all, m->in_qoff_head};
+	void *mem[] = {m->w,
+	               m->g,
+	               m->am,
+	               m->av,
+	               m->wl,
+	               m->ws,
+	               m->wf,
+	               m->arena,
+	               m->in_tok,
+	               m->in_value_fact,
+	               m->in_value_enc,
+	               m->in_label,
+	               m->in_target,
+	               m->in_class_weight,
+	               m->in_len,
+	               m->in_qoff_all,
+	               m->in_qoff_head};
 	for (size_t i = 0; i < sizeof mem / sizeof *mem; i++)
 		if (mem[i])
 			be->ops->release(be, mem[i]);
@@ -656,12 +671,14 @@ static void layer_forward(struct model *m, int l, const struct model_batch *b, c
 	o->attention_forward(be, L->ctx, L->att, q, L->qkv, qs->off, m->in_len, B, T, C, m->c.heads);
 	linear(m, L->o, L->ctx, LP(l, P_O_W), P(m, LP(l, P_O_B)), R, C, C);
 	o->add_masked(be, L->res1, resid, L->o, dropout_mask(m, L->o_mask, N), N);
-	o->layernorm_forward(be, L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)), R, C);
+	o->layernorm_forward(be, L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)),
+	                     R, C);
 	linear(m, L->ff1, L->x1, LP(l, P_FF1_W), P(m, LP(l, P_FF1_B)), R, C, F);
 	o->gelu_forward(be, L->gelu, L->ff1, (size_t)R * F);
 	linear(m, L->ff2, L->gelu, LP(l, P_FF2_W), P(m, LP(l, P_FF2_B)), R, F, C);
 	o->add_masked(be, L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, N), N);
-	o->layernorm_forward(be, out, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)), R, C);
+	o->layernorm_forward(be, out, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)), R,
+	                     C);
 }
 
 /* Backward through layer l: m->d_a holds the gradient of its output
@@ -682,12 +699,13 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 	float *dff2 = dx;  /* dx is free now */
 	o->zero(be, dff2, N * sizeof *dff2);
 	o->acc_masked(be, dff2, dres, fmask, N);
-	o->linear_backward(be, dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)), R, F,
-	                   C);
+	o->linear_backward(be, dbig, G(m, LP(l, P_FF2_W)), G(m, LP(l, P_FF2_B)), dff2, L->gelu, P(m, LP(l, P_FF2_W)), R,
+	                   F, C);
 	float *dff1 = L->gelu;  /* the GELU output is no longer needed */
 	o->gelu_backward(be, dff1, L->ff1, dbig, (size_t)R * F);
-	o->linear_backward(be, dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)), R, C, F);
-	o->acc_masked(be, dx1, dres, NULL, N);  /* x1's residual path */
+	o->linear_backward(be, dx1, G(m, LP(l, P_FF1_W)), G(m, LP(l, P_FF1_B)), dff1, L->x1, P(m, LP(l, P_FF1_W)), R, C,
+	                   F);
+	o->acc_masked(be, dx1, dres, NULL, N); /* x1's residual path */
 	/* x1 = LN1(in + drop(o(attention(qkv(in))))); dres keeps the gradient
 	 * of that sum, for in's residual path at the end */
 	o->layernorm_backward(be, dres, G(m, LP(l, P_LN1_G)), G(m, LP(l, P_LN1_B)), dx1, L->res1, P(m, LP(l, P_LN1_G)),
@@ -707,9 +725,9 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 	}
 	o->attention_backward(be, dq, m->d_qkv, m->d_att, dctx, q, L->qkv, L->att, qs->off, B, T, C, m->c.heads);
 	if (qs->sel)
-		o->scatter_add_rows(be, m->d_qkv, 3 * C, dq, 3 * C, qs->sel, R, C);  /* the queries' columns */
-	o->linear_backward(be, dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)), BT, C,
-	                   3 * C);
+		o->scatter_add_rows(be, m->d_qkv, 3 * C, dq, 3 * C, qs->sel, R, C); /* the queries' columns */
+	o->linear_backward(be, dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)),
+	                   BT, C, 3 * C);
 	/* in's residual path: the rows this layer computed */
 	if (qs->sel)
 		o->scatter_add_rows(be, dx, C, dres, C, qs->sel, R, C);
@@ -776,7 +794,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	if (classify) {
 		o->upload(be, m->in_label, b->label, (size_t)B * sizeof *b->label);
 		if (b->class_weight)
-			o->upload(be, m->in_class_weight, b->class_weight, (size_t)c->classes * sizeof *b->class_weight);
+			o->upload(be, m->in_class_weight, b->class_weight,
+			          (size_t)c->classes * sizeof *b->class_weight);
 	} else {
 		o->upload(be, m->in_target, b->mlm_target, (size_t)b->M * sizeof *b->mlm_target);
 	}
@@ -811,10 +830,12 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	} else {
 		linear(m, m->mlm_dense, m->mlm_h, mi, P(m, mi + 1), rows, C, C);
 		o->gelu_forward(be, m->mlm_gelu, m->mlm_dense, (size_t)rows * C);
-		o->layernorm_forward(be, m->mlm_ln, m->mlm_mean, m->mlm_rstd, m->mlm_gelu, P(m, mi + 2), P(m, mi + 3), rows, C);
+		o->layernorm_forward(be, m->mlm_ln, m->mlm_mean, m->mlm_rstd, m->mlm_gelu, P(m, mi + 2), P(m, mi + 3),
+		                     rows, C);
 		/* The decoder is the token embedding table, tied. */
 		linear(m, m->head_logits, m->mlm_ln, 0, P(m, mi + 4), rows, C, out_dim);
-		loss = o->crossentropy(be, m->head_dlogits, m->head_logits, m->in_target, NULL, rows, out_dim, grad_scale);
+		loss =
+		    o->crossentropy(be, m->head_dlogits, m->head_logits, m->in_target, NULL, rows, out_dim, grad_scale);
 	}
 	if (logits)
 		o->download(be, logits, m->head_logits, (size_t)rows * out_dim * sizeof *logits);
@@ -827,13 +848,14 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	if (classify) {
 		size_t hi = head_index(m);
 		float *dpool = m->d_c, *dpre = m->d_big;
-		o->linear_backward(be, dpool, G(m, hi + 2), G(m, hi + 3), m->head_dlogits, m->pool_out, P(m, hi + 2), B, C,
-		                   out_dim);
+		o->linear_backward(be, dpool, G(m, hi + 2), G(m, hi + 3), m->head_dlogits, m->pool_out, P(m, hi + 2), B,
+		                   C, out_dim);
 		o->tanh_backward(be, dpre, m->pool_out, dpool, (size_t)B * C);
 		o->linear_backward(be, dh, G(m, hi), G(m, hi + 1), dpre, m->head_in, P(m, hi), B, C, C);
 	} else {
 		float *d1 = m->d_c, *d2 = m->d_big;
-		o->linear_backward(be, d1, G(m, 0), G(m, mi + 4), m->head_dlogits, m->mlm_ln, P(m, 0), rows, C, out_dim);
+		o->linear_backward(be, d1, G(m, 0), G(m, mi + 4), m->head_dlogits, m->mlm_ln, P(m, 0), rows, C,
+		                   out_dim);
 		o->layernorm_backward(be, d2, G(m, mi + 2), G(m, mi + 3), d1, m->mlm_gelu, P(m, mi + 2), m->mlm_mean,
 		                      m->mlm_rstd, rows, C);
 		o->gelu_backward(be, d1, m->mlm_dense, d2, (size_t)rows * C);
@@ -849,8 +871,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	o->layernorm_backward(be, demb, G(m, 2), G(m, 3), dln, m->emb, P(m, 2), m->emb_mean, m->emb_rstd, (int)BT, C);
 	o->embedding_backward(be, G(m, 0), G(m, 1), demb, m->in_tok, B, T, C);
 	if (values)
-		o->value_backward(be, G(m, value_index(m)), demb, m->in_value_fact, m->in_value_enc, 1 + c->value_knots, BT,
-		                  C);
+		o->value_backward(be, G(m, value_index(m)), demb, m->in_value_fact, m->in_value_enc, 1 + c->value_knots,
+		                  BT, C);
 	return loss;
 }
 
@@ -894,7 +916,7 @@ void model_adamw(struct model *m, float lr, float weight_decay, float b1, float 
 	m->adam_t++;
 	for (size_t i = 0; i < m->np; i++) {
 		size_t off = m->p[i].store;
-		m->be->ops->adamw(m->be, m->w + off, m->g + off, m->am + off, m->av + off, m->p[i].count, lr, b1, b2, eps,
-		                  m->p[i].decay ? weight_decay : 0.0f, m->adam_t);
+		m->be->ops->adamw(m->be, m->w + off, m->g + off, m->am + off, m->av + off, m->p[i].count, lr, b1, b2,
+		                  eps, m->p[i].decay ? weight_decay : 0.0f, m->adam_t);
 	}
 }

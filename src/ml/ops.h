@@ -59,8 +59,8 @@ struct ops {
 	void (*linear_forward)(struct backend *be, float *out, const float *in, const struct weight *W, const float *b,
 	                       int N, int C, int OC);
 	/* W must be f32 here: training keeps f32 master weights. */
-	void (*linear_backward)(struct backend *be, float *din, float *dW, float *db, const float *dout, const float *in,
-	                        const float *W, int N, int C, int OC);
+	void (*linear_backward)(struct backend *be, float *din, float *dW, float *db, const float *dout,
+	                        const float *in, const float *W, int N, int C, int OC);
 	/* out[N,C] = (in - mean) * rstd * g + b per row; keeps mean[N], rstd[N] */
 	void (*layernorm_forward)(struct backend *be, float *out, float *mean, float *rstd, const float *in,
 	                          const float *g, const float *b, int N, int C);
@@ -97,7 +97,7 @@ struct ops {
 	 * n rows with fact[i] >= 0: value-aware token embeddings, each reading
 	 * encoded as W numbers (its z-score, then its piecewise-linear bins).
 	 * dirs may be f32, bf16 or i8 by rows; backward adds enc[i,w] dout[i,:]
- * into ddirs[fact[i]*W + w,:]. */
+	 * into ddirs[fact[i]*W + w,:]. */
 	void (*value_forward)(struct backend *be, float *out, const int32_t *fact, const float *enc, int W,
 	                      const struct weight *dirs, size_t n, int C);
 	void (*value_backward)(struct backend *be, float *ddirs, const float *dout, const int32_t *fact,
@@ -129,7 +129,7 @@ struct ops {
  * per model user; not shared across threads that run at once. */
 struct backend {
 	const struct ops *ops;
-	int threads;                /* 0: the libraries' own */
+	int threads; /* 0: the libraries' own */
 	enum precision precision;
 	/* i8 weights multiply in int8 (else in f32, dequantized once) */
 	bool int8_products;
@@ -146,7 +146,6 @@ struct backend *backend_cpu_new(int threads, enum precision_choice precision, co
 void backend_free(struct backend *be);
 /* Whether this processor and library can run bf16 products. */
 bool backend_cpu_has_bf16(void);
-
 
 /* Plain triple-loop matrix product C[M,N] = A[M,K] B[K,N] (with the
  * operands transposed as asked): the oracle the fast paths are checked

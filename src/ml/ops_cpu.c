@@ -49,8 +49,8 @@ WIDE_SIMD static void layernorm_forward_rows(void *ctx, size_t first, size_t end
 	}
 }
 
-static void layernorm_forward(struct backend *be, float *out, float *mean, float *rstd, const float *in, const float *g, const float *b,
-                              int N, int C)
+static void layernorm_forward(struct backend *be, float *out, float *mean, float *rstd, const float *in, const float *g,
+                              const float *b, int N, int C)
 {
 	(void)be;
 	struct pass p = {.out = out, .out2 = mean, .out3 = rstd, .in = in, .in2 = g, .in3 = b, .C = C};
@@ -101,8 +101,8 @@ WIDE_SIMD static void layernorm_backward_params(void *ctx, size_t first, size_t 
 	}
 }
 
-static void layernorm_backward(struct backend *be, float *din, float *dg, float *db, const float *dout, const float *in, const float *g,
-                               const float *mean, const float *rstd, int N, int C)
+static void layernorm_backward(struct backend *be, float *din, float *dg, float *db, const float *dout, const float *in,
+                               const float *g, const float *mean, const float *rstd, int N, int C)
 {
 	(void)be;
 	struct pass p = {.out = din, .out2 = dg, .out3 = db, .in = in, .in2 = g, .in3 = dout, .in4 = mean, .in5 = rstd,
@@ -218,8 +218,8 @@ static void tanh_backward(struct backend *be, float *din, const float *out, cons
 /* Queries of sequence b are rows qoff[b] .. qoff[b+1] of q (stride 3C,
  * so q may be qkv itself); their probabilities sit in att from row
  * qoff[b] * NH on, one T-wide row per query and head. */
-WIDE_SIMD static void attention_forward(struct backend *be, float *out, float *att, const float *q, const float *qkv, const int *qoff,
-                                        const int *len, int B, int T, int C, int NH)
+WIDE_SIMD static void attention_forward(struct backend *be, float *out, float *att, const float *q, const float *qkv,
+                                        const int *qoff, const int *len, int B, int T, int C, int NH)
 {
 	(void)be;
 	int hs = C / NH, C3 = 3 * C;
@@ -256,9 +256,9 @@ WIDE_SIMD static void attention_forward(struct backend *be, float *out, float *a
 	}
 }
 
-WIDE_SIMD static void attention_backward(struct backend *be, float *dq, float *dqkv, float *scratch, const float *dout, const float *q,
-                                         const float *qkv, const float *att, const int *qoff, int B, int T, int C,
-                                         int NH)
+WIDE_SIMD static void attention_backward(struct backend *be, float *dq, float *dqkv, float *scratch, const float *dout,
+                                         const float *q, const float *qkv, const float *att, const int *qoff, int B,
+                                         int T, int C, int NH)
 {
 	(void)be;
 	int hs = C / NH, C3 = 3 * C;
@@ -326,8 +326,8 @@ WIDE_SIMD static void embedding_forward(struct backend *be, float *out, const in
 		}
 }
 
-WIDE_SIMD static void embedding_backward(struct backend *be, float *dwte, float *dwpe, const float *dout, const int32_t *tok, int B, int T,
-                                         int C)
+WIDE_SIMD static void embedding_backward(struct backend *be, float *dwte, float *dwpe, const float *dout,
+                                         const int32_t *tok, int B, int T, int C)
 {
 	(void)be;
 	for (int b = 0; b < B; b++)
@@ -374,8 +374,8 @@ WIDE_SIMD static void value_forward(struct backend *be, float *out, const int32_
 	}
 }
 
-WIDE_SIMD static void value_backward(struct backend *be, float *ddirs, const float *dout, const int32_t *fact, const float *enc, int W,
-                                     size_t n, int C)
+WIDE_SIMD static void value_backward(struct backend *be, float *ddirs, const float *dout, const int32_t *fact,
+                                     const float *enc, int W, size_t n, int C)
 {
 	(void)be;
 	for (size_t i = 0; i < n; i++) {
@@ -492,8 +492,8 @@ WIDE_SIMD static void adamw_range(void *ctx, size_t first, size_t end)
 	}
 }
 
-static void adamw(struct backend *be, float *p, const float *g, float *m, float *v, size_t n, float lr, float b1, float b2, float eps,
-                  float wd, int t)
+static void adamw(struct backend *be, float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
+                  float b2, float eps, float wd, int t)
 {
 	(void)be;
 	struct pass q = {.out = p, .out2 = m, .out3 = v, .in = g, .a = lr, .b = b1, .c = b2, .d = eps, .e = wd,
@@ -549,33 +549,33 @@ WIDE_SIMD static void cpu_scatter_add_rows(struct backend *be, float *dst, int d
 }
 
 const struct ops ops_cpu = {
-	.name = "cpu",
-	.alloc = cpu_alloc,
-	.release = cpu_release,
-	.zero = cpu_zero,
-	.copy = cpu_copy,
-	.upload = cpu_copy,
-	.download = cpu_copy,
-	.gather_rows = cpu_gather_rows,
-	.scatter_add_rows = cpu_scatter_add_rows,
-	.linear_forward = cpu_linear_forward,
-	.linear_backward = cpu_linear_backward,
-	.layernorm_forward = layernorm_forward,
-	.layernorm_backward = layernorm_backward,
-	.gelu_forward = gelu_forward,
-	.gelu_backward = gelu_backward,
-	.tanh_forward = tanh_forward,
-	.tanh_backward = tanh_backward,
-	.attention_forward = attention_forward,
-	.attention_backward = attention_backward,
-	.embedding_forward = embedding_forward,
-	.embedding_backward = embedding_backward,
-	.value_forward = value_forward,
-	.value_backward = value_backward,
-	.crossentropy = crossentropy,
-	.add_masked = add_masked,
-	.acc_masked = acc_masked,
-	.sumsq = sumsq,
-	.scale = scale,
-	.adamw = adamw,
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .release = cpu_release,
+    .zero = cpu_zero,
+    .copy = cpu_copy,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .gather_rows = cpu_gather_rows,
+    .scatter_add_rows = cpu_scatter_add_rows,
+    .linear_forward = cpu_linear_forward,
+    .linear_backward = cpu_linear_backward,
+    .layernorm_forward = layernorm_forward,
+    .layernorm_backward = layernorm_backward,
+    .gelu_forward = gelu_forward,
+    .gelu_backward = gelu_backward,
+    .tanh_forward = tanh_forward,
+    .tanh_backward = tanh_backward,
+    .attention_forward = attention_forward,
+    .attention_backward = attention_backward,
+    .embedding_forward = embedding_forward,
+    .embedding_backward = embedding_backward,
+    .value_forward = value_forward,
+    .value_backward = value_backward,
+    .crossentropy = crossentropy,
+    .add_masked = add_masked,
+    .acc_masked = acc_masked,
+    .sumsq = sumsq,
+    .scale = scale,
+    .adamw = adamw,
 };

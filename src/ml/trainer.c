@@ -8,7 +8,8 @@ static int gradient_reduce(struct trainer *t, double *weight, struct err *e)
 {
 	if (!t->reduce)
 		return 0;
-	return t->reduce(t->reduce_ctx, model_backend(t->m), model_grad_memory(t->m), model_param_count(t->m), weight, e);
+	return t->reduce(t->reduce_ctx, model_backend(t->m), model_grad_memory(t->m), model_param_count(t->m), weight,
+	                 e);
 }
 
 static double batch_weight(const struct model_batch *b)

@@ -11,12 +11,11 @@
 
 /* Sums grads[n] (the backend's memory) and *weight across the processes
  * training together, in place. A single process has nothing to add. */
-typedef int (*gradient_reduce_fn)(void *ctx, struct backend *be, float *grads, size_t n, double *weight,
-                                  struct err *e);
+typedef int (*gradient_reduce_fn)(void *ctx, struct backend *be, float *grads, size_t n, double *weight, struct err *e);
 
 struct trainer {
 	struct model *m;
-	gradient_reduce_fn reduce;  /* NULL: one process */
+	gradient_reduce_fn reduce; /* NULL: one process */
 	void *reduce_ctx;
 };
 
@@ -25,8 +24,8 @@ struct trainer {
 typedef int (*micro_batch_fn)(void *ctx, int i, struct model_batch *b, struct err *e);
 
 struct trainer_step {
-	double loss;     /* mean over the global batch */
-	double weight;   /* its rows, or masked positions */
+	double loss;   /* mean over the global batch */
+	double weight; /* its rows, or masked positions */
 	double grad_norm;
 };
 

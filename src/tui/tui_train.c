@@ -26,8 +26,8 @@ static const char *const help[] = {
 
 enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_FACTS, F_DEVICE, F_PRECISION, F_COUNT };
 
-static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch", "learning rate", "save to",
-                                                 "facts",     "device", "precision"};
+static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch",    "learning rate",
+                                                 "save to",   "facts",  "device", "precision"};
 static const char *const precision_words[] = {"auto", "fp32", "bf16"};
 /* the form's fields in two columns of this many rows */
 enum { FORM_ROWS = (F_COUNT + 1) / 2 };
@@ -45,7 +45,7 @@ struct tui_train {
 	int field;
 	bool pretrain, words_only;
 	enum precision_choice precision;
-	bool bf16_units;                 /* whether the processor has them */
+	bool bf16_units; /* whether the processor has them */
 	char config[64], output[1024];
 	bool output_chosen;              /* typed in the form; else named after the log */
 	char data[1024], rules[1024];   /* the thread's own copies */

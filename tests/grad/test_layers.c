@@ -14,7 +14,7 @@
 #include "../unit/tap.h"
 
 static struct rng rng;
-static struct backend *be;  /* the backend under test */
+static struct backend *be; /* the backend under test */
 
 static float *randn(size_t n, float scale)
 {
@@ -233,7 +233,8 @@ static double emb_loss(void *p)
 {
 	struct em *m = p;
 	be->ops->embedding_forward(be, m->out, m->tok, &(struct weight){.data = m->wte}, m->wpe, m->B, m->T, m->C);
-	be->ops->value_forward(be, m->out, m->fact, m->enc, m->W, &(struct weight){.data = m->dirs}, (size_t)m->B * m->T, m->C);
+	be->ops->value_forward(be, m->out, m->fact, m->enc, m->W, &(struct weight){.data = m->dirs},
+	                       (size_t)m->B * m->T, m->C);
 	return dot(m->out, m->R, (size_t)m->B * m->T * m->C);
 }
 
@@ -324,7 +325,8 @@ static void test_int8(void)
 	float *out = zeros((size_t)N * OC), *ref = zeros((size_t)N * OC), *scale = zeros((size_t)OC);
 	int8_t *q = malloc((size_t)OC * C);
 	int8_quantize_rows(q, scale, W, (size_t)OC, (size_t)C);
-	be->ops->linear_forward(be, out, in, &(struct weight){.data = q, .scale = scale, .dtype = DTYPE_I8}, b, N, C, OC);
+	be->ops->linear_forward(be, out, in, &(struct weight){.data = q, .scale = scale, .dtype = DTYPE_I8}, b, N, C,
+	                        OC);
 	ops_ref_gemm(false, true, N, OC, C, in, W, ref);
 	for (int n = 0; n < N; n++)
 		for (int o = 0; o < OC; o++)
@@ -341,8 +343,8 @@ static void test_int8(void)
 		int8_t *a = malloc((size_t)N * C);
 		float *as = zeros((size_t)N), *direct = zeros((size_t)N * OC);
 		int8_quantize_rows(a, as, in, (size_t)N, (size_t)C);
-		int rc = mm ? matmul_run(mm, MM_S8, N, OC, C, (struct mm_operand){a, C, 1}, (struct mm_operand){q, 1, C},
-		                         direct, false, scale, &e)
+		int rc = mm ? matmul_run(mm, MM_S8, N, OC, C, (struct mm_operand){a, C, 1},
+		                         (struct mm_operand){q, 1, C}, direct, false, scale, &e)
 		            : -1;
 		double worst = 0;
 		for (int n = 0; n < N; n++)
@@ -371,8 +373,8 @@ static void test_bf16(struct backend *bf)
 	be->ops->linear_backward(be, din_ref, dW_ref, NULL, dout, in, W, N, C, OC);
 	double e1 = rel_error(out, ref, (size_t)N * OC), e2 = rel_error(din, din_ref, (size_t)N * C),
 	       e3 = rel_error(dW, dW_ref, (size_t)OC * C);
-	ok(e1 < 1e-2 && e2 < 1e-2 && e3 < 1e-2, "bf16 linear forward, d input, d weight within 1%% of fp32 (%.1e %.1e %.1e)",
-	   e1, e2, e3);
+	ok(e1 < 1e-2 && e2 < 1e-2 && e3 < 1e-2,
+	   "bf16 linear forward, d input, d weight within 1%% of fp32 (%.1e %.1e %.1e)", e1, e2, e3);
 	ok(e1 > 0, "bf16 products are not fp32 ones");
 	free(in), free(W), free(dout), free(out), free(ref), free(din), free(din_ref), free(dW), free(dW_ref);
 }
@@ -398,7 +400,8 @@ int main(void)
 		test_bf16(bf);
 	else
 		tap_skip("bf16 products: %s", note ? note : e.msg);
-	ok(bf && (bf->precision == PRECISION_BF16) == (note == NULL), "asked for bf16, a backend runs it or says why not");
+	ok(bf && (bf->precision == PRECISION_BF16) == (note == NULL),
+	   "asked for bf16, a backend runs it or says why not");
 	backend_free(bf);
 	backend_free(be);
 	return tap_done();

@@ -165,7 +165,7 @@ static void test_inference(const struct model_config *c)
 	model_step(inf, &cls, false, false, b);
 	ok(memcmp(a, b, sizeof a) == 0, "an inference model's logits are the training model's");
 	ok(isnan(model_step(inf, &cls, false, true, NULL)) && isnan(model_step(inf, &cls, true, false, NULL)) &&
-	   model_read(inf, MODEL_GRAD, 0, w) < 0,
+	       model_read(inf, MODEL_GRAD, 0, w) < 0,
 	   "an inference model refuses backward, dropout and gradient reads");
 	const struct model_param *p;
 	size_t np = model_params(m, &p);
@@ -180,9 +180,9 @@ static void test_inference(const struct model_config *c)
 		d += (a[i] - q[i]) * (a[i] - q[i]), s += a[i] * a[i];
 	ok(q8 && sqrt(d / s) < 0.05, "int8 logits within 5%% of fp32 (%.3f)", sqrt(d / s));
 	/* this toy is mostly vectors, which stay f32 */
-	ok(model_param_bytes(q8) * 2 < model_param_bytes(m), "int8 parameters take under half of fp32's (%zu of %zu bytes)",
-	   model_param_bytes(q8), model_param_bytes(m));
-	dt[1] = DTYPE_I8;  /* the position table is read as floats */
+	ok(model_param_bytes(q8) * 2 < model_param_bytes(m),
+	   "int8 parameters take under half of fp32's (%zu of %zu bytes)", model_param_bytes(q8), model_param_bytes(m));
+	dt[1] = DTYPE_I8; /* the position table is read as floats */
 	ok(model_new(c, be, &(struct model_opts){.max_batch = 3, .dtype = dt}, &e) == NULL && strstr(e.msg, "position"),
 	   "a parameter read as floats cannot be int8");
 	free(dt);
@@ -265,7 +265,7 @@ int main(void)
 	model_snapshot(m, MODEL_GRAD, g);
 	const struct model_param *p;
 	model_params(m, &p);
-	size_t wi = p[4].offset, bi = p[5].offset;  /* layer 0 qkv weight, bias */
+	size_t wi = p[4].offset, bi = p[5].offset; /* layer 0 qkv weight, bias */
 	model_adamw(m, 0.1f, 0.5f, 0.9f, 0.999f, 1e-8f);
 	model_snapshot(m, MODEL_WEIGHT, after);
 	double want = w[wi] - 0.1 * (g[wi] / (fabs(g[wi]) + 1e-8)) - 0.1 * 0.5 * w[wi];
@@ -283,7 +283,8 @@ int main(void)
 	ok(isnan(model_step(m, &big, false, false, NULL)), "a batch beyond the model's sizes is refused");
 	model_free(m);
 	ok(model_new(&(struct model_config){.vocab = 16, .max_seq = 4, .C = 6, .layers = 1, .heads = 4, .ff = 4}, be,
-	             &(struct model_opts){.max_batch = 1}, &e) == NULL && strstr(e.msg, "multiple"),
+	             &(struct model_opts){.max_batch = 1}, &e) == NULL &&
+	       strstr(e.msg, "multiple"),
 	   "heads must divide the hidden size");
 	test_trainer(&c);
 	test_inference(&c);
