@@ -21,15 +21,19 @@ int trainer_step(struct trainer *t, int micro, micro_batch_fn next, void *ctx, f
                  double clip, struct trainer_step *out, struct err *e)
 {
 	double loss = 0, weight = 0;
+	/* One micro-batch in one process is the whole global batch: its mean's
+	 * gradient is the step's as it stands, and scaling it up and back down
+	 * would only round it differently. */
+	bool whole = micro == 1 && !t->reduce;
 	for (int i = 0; i < micro; i++) {
 		struct model_batch b;
 		if (next(ctx, i, &b, e))
 			return -1;
 		double w = batch_weight(&b);
 		b.accumulate = i > 0;
-		/* the sum over the global batch: divided by its size below,
+		/* else the sum over the global batch: divided by its size below,
 		 * once every process's part is in */
-		b.grad_scale = w > 0 ? (float)w : 1.0f;
+		b.grad_scale = whole || w <= 0 ? 1.0f : (float)w;
 		float l = model_step(t->m, &b, true, true, NULL);
 		if (!isfinite(l)) {
 			out->loss = l;
@@ -42,7 +46,7 @@ int trainer_step(struct trainer *t, int micro, micro_batch_fn next, void *ctx, f
 		return -1;
 	out->weight = weight;
 	out->loss = weight > 0 ? loss / weight : 0;
-	if (weight > 0)
+	if (weight > 0 && !whole)
 		model_scale_grads(t->m, (float)(1.0 / weight));
 	out->grad_norm = model_clip_grads(t->m, clip);
 	if (!isfinite(out->grad_norm))
