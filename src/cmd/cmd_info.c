@@ -10,6 +10,7 @@
 #include "base/sha256.h"
 #include "base/utf8.h"
 #include "data/stats.h"
+#include "io/model_file.h"
 #include "io/safetensors.h"
 
 static void format_stat(const struct column *col, double v, char *buf, size_t size)
@@ -127,7 +128,9 @@ static const char *precision_of(const struct st_file *f, int *low, int *full)
 	for (size_t i = 0; i < st_count(f); i++) {
 		const struct st_tensor *t = st_tensor_at(f, i);
 		int part = part_of(t->name);
-		if (part != PART_ENCODER && part != PART_ENSEMBLE)
+		size_t len = strlen(t->name), suffix = strlen(MODEL_FILE_SCALE_SUFFIX);
+		bool scale = len > suffix && strcmp(t->name + len - suffix, MODEL_FILE_SCALE_SUFFIX) == 0;
+		if ((part != PART_ENCODER && part != PART_ENSEMBLE) || scale)
 			continue;
 		if (t->dtype == ST_I8 || t->dtype == ST_BF16) {
 			(*low)++;
@@ -164,7 +167,7 @@ static int info_model(const char *path, bool json, bool script_only)
 	if (!json) {
 		printf("file       %s\nprecision  %s", path, precision);
 		if (low)
-			printf(" (%d matrices %s, %d tensors f32)", low, precision, full);
+			printf(" (%d matrices %s with their scales, %d tensors f32)", low, precision, full);
 		printf("\nparts     ");
 		for (int k = 0; k < PARTS; k++)
 			if (bytes[k])
