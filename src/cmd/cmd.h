@@ -34,6 +34,9 @@ struct cmd_args {
 	const char *data;      /* diagnose --data */
 	const char *hf;        /* export --hf DIR */
 	bool int8;             /* compress --int8 */
+	const char *distill;   /* compress --distill CONFIG */
+	double prune;          /* compress --prune FRACTION */
+	const char *log;       /* compress --log FILE */
 	const char *work_order;  /* diagnose --work-order FILE */
 	bool drift, summary;     /* diagnose --drift, --summary */
 	struct diagnose_opts diag;

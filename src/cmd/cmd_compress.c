@@ -12,12 +12,44 @@ static double megabytes(size_t bytes)
 	return (double)bytes / 1e6;
 }
 
+/* Distillation or pruning: a training, reported as train reports one,
+ * with the sizes and the teacher's score beside it. */
+static int retrain(struct cmd_args *a)
+{
+	struct compress_retrain r = {.log = a->log, .config = a->distill, .prune = a->prune, .notes = stderr};
+	struct learn_opts how = cmd_learn_opts(a);
+	struct err e;
+	struct atomic_claim claim;
+	if (cmd_claim(a->output, &claim) != CMD_OK)
+		return CMD_RUNTIME;
+	int rc = compress_retrain(a->pos[0], a->output, &how, &r, &e);
+	atomic_release(&claim);
+	if (rc)
+		return cmd_fail(&e);
+	int status = cmd_finish_training(a, &r.res, false, &e);
+	if (r.res.interrupted || a->json)
+		return status;
+	printf("%s: %s; encoder weights %.2f MB -> %.2f MB (%.0f%%)", a->output,
+	       a->distill ? "a student distilled from it" : "pruned and fine-tuned", megabytes(r.bytes_before),
+	       megabytes(r.bytes_after), 100.0 * (double)r.bytes_after / (double)(r.bytes_before ? r.bytes_before : 1));
+	if (r.teacher_test_macro_f1 >= 0)
+		printf("; the teacher's test macro-F1 %.4f", r.teacher_test_macro_f1);
+	printf("\n");
+	return status;
+}
+
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	if (!a->int8)
-		return cmd_usage_error(cmd, "say how: --int8");
+	int methods = a->int8 + (a->distill != NULL) + (a->prune > 0);
+	if (methods != 1)
+		return cmd_usage_error(cmd, methods ? "one method at a time: --int8, --distill or --prune"
+		                                    : "say how: --int8, --distill CONFIG or --prune FRACTION");
 	if (!a->output)
 		return cmd_usage_error(cmd, "say where the compressed model goes: -o FILE.safetensors");
+	if (a->log && a->int8)
+		return cmd_usage_error(cmd, "--log is for --distill and --prune, which train again");
+	if (!a->int8)
+		return retrain(a);
 	struct atomic_claim claim;
 	if (cmd_claim(a->output, &claim) != CMD_OK)
 		return CMD_RUNTIME;
@@ -64,7 +96,7 @@ const struct cmd cmd_compress = {
     .name = "compress",
     .args = "MODEL.safetensors",
     .summary = "Write a smaller, faster form of a trained model.",
-    .groups = OPTION_G_OUT | OPTION_G_COMPRESS,
+    .groups = OPTION_G_OUT | OPTION_G_COMPRESS | OPTION_G_RETRAIN,
     .min_args = 1,
     .max_args = 1,
     .run = run,

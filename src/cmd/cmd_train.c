@@ -156,10 +156,10 @@ void cmd_print_training(const struct cmd_args *a, const struct learn_result *res
 			printf("referee: gradient-boosted trees (XGBoost, %d rounds) on the same rows' readings: dev macro-F1 "
 			       "%s, test macro-F1 %s\n",
 			       res->gbdt_rounds, dev, test);
-			if (a->learn.stack && res->stack_dev_macro_f1 < 0)
+			if (res->stacked && res->stack_dev_macro_f1 < 0)
 				fprintf(stderr, "lathe: warning: --stack: no labelled dev rows to weigh the blend on; the model "
 				                "diagnoses with the encoder alone\n");
-			else if (a->learn.stack)
+			else if (res->stacked)
 				printf("stacked: the model blends %.0f%% encoder and %.0f%% trees (chosen on dev): dev macro-F1 %.4f, "
 				       "test macro-F1 %.4f\n",
 				       100 * res->blend, 100 * (1 - res->blend), res->stack_dev_macro_f1, res->stack_test_macro_f1);
@@ -173,6 +173,8 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 {
 	if (mlm && a->learn.init)
 		return cmd_usage_error(cmd, "pretraining starts from scratch (--init is for train)");
+	if (mlm && a->learn.teacher)
+		return cmd_usage_error(cmd, "a teacher teaches a classifier: --teacher is for train");
 	if (!a->output)
 		return cmd_usage_error(cmd, "say where the model goes: -o MODEL.safetensors");
 	if (a->learn.ensemble > 1 && (mlm || a->learn.resume || a->learn.stop_after))
@@ -219,7 +221,7 @@ const struct cmd cmd_train = {
 	.name = "train",
 	.args = "FILE.csv",
 	.summary = "Train a classifier on a log: clean, textualize, split, tokenize, fit; write a model file.",
-	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_TEXT | OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_TRAIN | OPTION_G_AUGMENT,
+	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_TEXT | OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_TRAIN | OPTION_G_DISTILL | OPTION_G_AUGMENT,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run,

@@ -7,6 +7,8 @@
 #include <string.h>
 #include "base/sha256.h"
 #include "core/learn.h"
+#include "data/split.h"
+#include <unistd.h>
 
 /* Which parameters int8 takes: every table and matrix but the output
  * layer, whose errors land on the probabilities unaveraged. */
@@ -114,6 +116,132 @@ int compress_int8(const char *in, const char *out, struct compress_report *r, st
 	for (size_t k = 0; k < nm; k++)
 		model_free(members[k]);
 	free(members);
+	learner_free(&l);
+	return rc;
+}
+
+static double number(json_t *o, const char *key, double otherwise)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : otherwise;
+}
+
+/* The training options the model was made with, from its manifest. */
+static void options_from(json_t *manifest, struct learn_opts *o)
+{
+	json_t *t = json_object_get(manifest, "training");
+	o->seed = (uint64_t)number(manifest, "seed", (double)o->seed);
+	o->batch = (int)number(t, "batch", o->batch);
+	o->lr = (float)number(t, "lr", o->lr);
+	o->weight_decay = (float)number(t, "weight_decay", o->weight_decay);
+	o->warmup = (float)number(t, "warmup", o->warmup);
+	o->clip = (float)number(t, "clip", o->clip);
+	o->patience = (int)number(t, "patience", o->patience);
+	json_t *flag = json_object_get(t, "class_weights");
+	o->class_weights = json_is_boolean(flag) ? json_is_true(flag) : o->class_weights;
+	flag = json_object_get(t, "stack");
+	o->stack = json_is_boolean(flag) ? json_is_true(flag) : o->stack;
+}
+
+/* Opens the model's training log as it was split and textualized. */
+static int reopen_log(struct learner *l, json_t *manifest, const char *path, struct pipeline *p,
+                      struct pipeline_opts *po, struct err *e)
+{
+	const char *hash = json_string_value(json_object_get(manifest, "data_sha256"));
+	if (!path)
+		return err_set(e, "%s does not name its training log: give it with --log FILE", l->path);
+	char have[65];
+	if (access(path, R_OK) != 0)
+		return err_set(e, "%s was trained on %s, which is not readable here: give the log with --log FILE", l->path,
+		               path);
+	if (sha256_file(path, have, e))
+		return -1;
+	if (hash && *hash && strcmp(hash, have) != 0)
+		return err_set(e, "%s is not the log %s was trained on (its SHA-256 differs): give that log with --log FILE",
+		               path, l->path);
+	if (learner_pipeline_opts(l, po, e))
+		return -1;
+	const char *method = json_string_value(json_object_get(manifest, "split"));
+	if (method && split_parse_method(method, &po->split.method, e))
+		return err_prefix(e, "%s: manifest: ", l->path);
+	po->split_set = method != NULL;
+	po->force_row_split = true; /* the model was split so */
+	po->split.seed = (uint64_t)number(manifest, "seed", (double)po->split.seed);
+	json_t *ratios = json_object_get(manifest, "split_ratios");
+	for (size_t i = 0; i < 3 && json_array_size(ratios) == 3; i++)
+		po->split.frac[i] = json_number_value(json_array_get(ratios, i));
+	if (pipeline_open(p, po, e) || pipeline_load(p, path, e) || pipeline_clean(p, e) || pipeline_split(p, e))
+		return -1;
+	if (!p->label)
+		return err_set(e, "%s: the log has no label to learn", path);
+	return l->mf.textualizer ? pipeline_textualize_with(p, l->mf.textualizer, e) : pipeline_textualize(p, e);
+}
+
+int compress_retrain(const char *in, const char *out, const struct learn_opts *how, struct compress_retrain *r,
+                     struct err *e)
+{
+	memset(&r->res, 0, sizeof r->res);
+	r->teacher_test_macro_f1 = -1;
+	if (!r->config == !(r->prune > 0))
+		return err_set(e, "say how: a student's shape to distil into, or a share to prune");
+	struct learner l;
+	if (learner_load(in, 1, &l, e))
+		return -1;
+	int rc = -1;
+	struct pipeline p = {0};
+	struct pipeline_opts po;
+	pipeline_opts_init(&po);
+	json_t *manifest = json_loads(l.mf.manifest ? l.mf.manifest : "", 0, NULL);
+	json_t *training = json_loads(l.mf.training ? l.mf.training : "", 0, NULL);
+	const struct model_param *params;
+	size_t np = model_params(l.model, &params);
+	for (size_t i = 0; i < np; i++)
+		if (params[i].dtype != DTYPE_F32) {
+			err_at(e, in, 0, "an int8 model is a finished form (tensor %s): distil or prune the fp32 model",
+			       params[i].name);
+			goto out;
+		}
+	if (model_config(l.model)->classes < 1) {
+		err_at(e, in, 0, "a pretrained encoder has no diagnoses to teach: compress a classifier");
+		goto out;
+	}
+	if (!json_is_object(manifest)) {
+		err_at(e, in, 0, "its manifest is missing, so its training cannot be repeated");
+		goto out;
+	}
+	r->teacher_test_macro_f1 = number(training, "test_macro_f1", -1);
+	const char *log = r->log ? r->log : json_string_value(json_object_get(manifest, "data_file"));
+	rc = reopen_log(&l, manifest, log, &p, &po, e);
+	if (rc)
+		goto out;
+	if (r->notes && p.split_note[0])
+		fprintf(r->notes, "lathe: note: %s\n", p.split_note);
+	struct learn_opts o = *how;
+	options_from(manifest, &o);
+	o.values = model_config(l.model)->values ? 1 : 0;
+	o.teacher = in;
+	if (r->config) {
+		o.config = r->config;
+	} else {
+		/* a short fine-tune of what is left, from where it is */
+		o.init = in;
+		o.prune = r->prune;
+		o.epochs = LEARN_MIN_EPOCHS;
+	}
+	rc = learn_train(&p, log, &o, out, &r->res, e);
+	struct learner student;
+	if (!rc && !r->res.interrupted && learner_load(out, 1, &student, e) == 0) {
+		r->bytes_before = model_param_bytes(l.model);
+		r->bytes_after = model_param_bytes(student.model);
+		for (size_t k = 0; k < l.mf.nmembers; k++)
+			r->bytes_before += model_param_bytes(l.mf.members[k]);
+		learner_free(&student);
+	}
+out:
+	json_decref(manifest);
+	json_decref(training);
+	pipeline_close(&p);
+	pipeline_opts_free(&po);
 	learner_free(&l);
 	return rc;
 }

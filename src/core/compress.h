@@ -3,7 +3,9 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "base/err.h"
+#include "core/learn.h"
 #include "ml/model.h"
 
 /* Compressed forms of a trained model, each written as a model file that
@@ -23,6 +25,25 @@ struct compress_report {
  * (the classifier) and the vectors (biases, layer norms, the small
  * position table) stay f32. Writes out atomically. */
 int compress_int8(const char *in, const char *out, struct compress_report *r, struct err *e);
+
+/* Distillation and pruning train again, on the model's training log
+ * with its rules, split and training options (its manifest's), its
+ * textualizer and vocabulary: a student of another shape learns the
+ * model's probabilities beside the labels (core/learn.h), or the model
+ * loses a share of its heads and feed-forward neurons (ml/prune.h) and
+ * is fine-tuned, taught by its whole self. */
+struct compress_retrain {
+	const char *log;     /* the training log; NULL: where the manifest says, unchanged since */
+	const char *config;  /* distillation: the student's shape */
+	double prune;        /* pruning: the share removed */
+	FILE *notes;         /* how the log was split, or NULL */
+	struct learn_result res;          /* the new model's training */
+	double teacher_test_macro_f1;     /* the teacher encoder's, from its manifest (-1: unknown) */
+	size_t bytes_before, bytes_after; /* the encoders' parameters */
+};
+/* how: the threads, precision and progress callbacks to train with. */
+int compress_retrain(const char *in, const char *out, const struct learn_opts *how, struct compress_retrain *r,
+                     struct err *e);
 
 /* Whether int8 takes parameter i of m (what compress_int8 quantizes). */
 bool compress_int8_takes(const struct model *m, size_t i);

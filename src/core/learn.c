@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "io/safetensors.h"
 #include "ml/gbdt.h"
+#include "ml/prune.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
 #include "hooks/sandbox.h"
@@ -54,6 +55,8 @@ void learn_opts_init(struct learn_opts *o)
 	o->values = LEARN_VALUES_DEFAULT;
 	o->seed = 42;
 	o->threads = learn_default_threads();
+	o->distill_weight = 0.5f;
+	o->distill_temperature = 2.0f;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -65,15 +68,16 @@ static bool ends_with(const char *s, const char *tail)
 /* Reads the shape's keys from a JSON object. */
 static int config_from_json(json_t *o, const char *path, struct model_config *c, struct err *e)
 {
-	static const char *const keys[] = {"max_seq", "hidden", "layers", "heads", "ff", "vocab", "classes"};
-	int *fields[] = {&c->max_seq, &c->C, &c->layers, &c->heads, &c->ff, &c->vocab, &c->classes};
+	static const char *const keys[] = {"max_seq", "hidden", "layers", "heads", "ff", "vocab", "classes", "head_size"};
+	int *fields[] = {&c->max_seq, &c->C, &c->layers, &c->heads, &c->ff, &c->vocab, &c->classes, &c->head_size};
+	enum { NKEYS = sizeof keys / sizeof *keys };
 	const char *key;
 	json_t *v;
 	json_object_foreach(o, key, v) {
 		size_t i = 0;
-		while (i < 7 && strcmp(keys[i], key) != 0)
+		while (i < NKEYS && strcmp(keys[i], key) != 0)
 			i++;
-		if (i < 7 && json_is_integer(v))
+		if (i < NKEYS && json_is_integer(v))
 			*fields[i] = (int)json_integer_value(v);
 		else if (strcmp(key, "dropout") == 0 && json_is_number(v))
 			c->dropout = (float)json_number_value(v);
@@ -269,7 +273,7 @@ static void softmax_rows(float *z, int rows, int K)
  * mean of the nm encoders' (an ensemble's members share one config);
  * emb (may be NULL) gets the first encoder's pooled vectors [n, C]. */
 static void predict_encoded(struct model *const *models, size_t nm, const struct encoded *x, const size_t *idx,
-                            size_t n, int max_batch, float *probs, float *emb)
+                            size_t n, int max_batch, float temperature, float *probs, float *emb)
 {
 	const struct model_config *c = model_config(models[0]);
 	int K = c->classes;
@@ -283,9 +287,12 @@ static void predict_encoded(struct model *const *models, size_t nm, const struct
 		b.label = dummy;
 		float *out = probs + at * K;
 		for (size_t k = 0; k < nm; k++) {
-			model_step(models[k], &b, false, false, k ? member : out);
+			float *z = k ? member : out;
+			model_step(models[k], &b, false, false, z);
 			if (emb && k == 0)
 				memcpy(emb + at * (size_t)c->C, model_pooled(models[0]), (size_t)B * c->C * sizeof *emb);
+			for (size_t i = 0; temperature != 1 && i < (size_t)B * K; i++)
+				z[i] /= temperature;
 			softmax_rows(k ? member : out, B, K);
 			for (size_t i = 0; k && i < (size_t)B * K; i++)
 				out[i] += member[i];
@@ -319,7 +326,7 @@ static double evaluate(struct model *const *models, size_t nm, const struct enco
 	int K = model_config(models[0])->classes;
 	float *probs = xmalloc((n * (size_t)K + 1) * sizeof *probs);
 	int32_t *truth = xmalloc((n + 1) * sizeof *truth), *pred = xmalloc((n + 1) * sizeof *pred);
-	predict_encoded(models, nm, x, idx, n, max_batch, probs, NULL);
+	predict_encoded(models, nm, x, idx, n, max_batch, 1, probs, NULL);
 	double l = 0;
 	for (size_t i = 0; i < n; i++) {
 		truth[i] = cls[idx[i]];
@@ -361,6 +368,7 @@ static char *manifest_json(const struct pipeline *p, const char *data_path, cons
 	                      "batch", o->batch, "lr", (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup",
 	                      (double)o->warmup, "clip", (double)o->clip, "patience", o->patience, "class_weights",
 	                      o->class_weights, "ensemble", o->ensemble, "stack", o->stack);
+	json_object_set_new(m, "split_ratios", json_pack("[f, f, f]", p->split.frac[0], p->split.frac[1], p->split.frac[2]));
 	char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(m);
 	return s;
@@ -412,6 +420,8 @@ struct fit {
 	struct batch_buffers bb;
 	int32_t *blabel, *mpos, *mtarget;
 	struct value_tokens *vt;    /* value-aware facts, or NULL */
+	struct learner *teacher;    /* distillation's, until its targets are made */
+	float *soft, *bsoft;        /* its probabilities [rows, K], and a batch's */
 	struct trees trees;         /* the referee's, once fitted */
 	float *values;
 	struct rng rng;
@@ -455,6 +465,13 @@ static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, st
 			f->blabel[i] = f->cls[idx[i]];
 		b.label = f->blabel;
 		b.class_weight = f->weights;
+	}
+	if (f->soft) {
+		for (int i = 0; i < B; i++)
+			memcpy(f->bsoft + (size_t)i * f->K, f->soft + idx[i] * (size_t)f->K, (size_t)f->K * sizeof *f->bsoft);
+		b.soft_target = f->bsoft;
+		b.soft_weight = f->o->distill_weight;
+		b.temperature = f->o->distill_temperature;
 	}
 	return b;
 }
@@ -558,18 +575,71 @@ static int longest_text(const struct fit *f, bool all, size_t *row)
 	return longest;
 }
 
-/* The vocabulary and the model: learned here, or a pretrained one's. */
+/* The teacher of a distillation: a classifier of this data's classes, in
+ * the same order. */
+static int load_teacher(struct fit *f, struct err *e)
+{
+	f->teacher = xcalloc(1, sizeof *f->teacher);
+	if (learner_load(f->o->teacher, f->o->batch, f->teacher, e))
+		return -1;
+	const struct model_file *mf = &f->teacher->mf;
+	bool same = mf->nlabels == (size_t)f->K;
+	for (int k = 0; same && k < f->K; k++)
+		same = strcmp(mf->labels[k], f->labels[k]) == 0;
+	if (!same)
+		return err_set(e, "teacher %s does not diagnose this data's %d classes (it knows %zu): distil on the log it "
+		                  "was trained on",
+		               f->o->teacher, f->K, mf->nlabels);
+	return 0;
+}
+
+static bool same_vocabulary(const struct model_file *a, const struct model_file *b)
+{
+	if (a->nvocab != b->nvocab)
+		return false;
+	for (size_t i = 0; i < a->nvocab; i++)
+		if (strcmp(a->vocab[i], b->vocab[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The vocabulary and the model: learned here, or a pretrained model's or
+ * a teacher's (whose vocabulary and text length the model then keeps). */
 static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, struct err *e)
 {
 	const struct learn_opts *o = f->o;
 	struct model_config c;
 	struct learner pre = {0};
+	const char *source = o->init ? o->init : o->teacher;
+	int rc = -1;
+	if (o->teacher && load_teacher(f, e))
+		return -1;
+	struct prune_plan plan = {0};
 	if (o->init) {
 		if (learner_load(o->init, 1, &pre, e))
 			return -1;
 		c = *model_config(pre.model);
+		if (o->prune > 0) {
+			if (prune_plan_make(pre.model, o->prune, &plan, e)) {
+				err_prefix(e, "%s: ", o->init);
+				goto out;
+			}
+			c = plan.c;
+		}
+		if (o->teacher && !same_vocabulary(&pre.mf, &f->teacher->mf)) {
+			err_set(e, "%s and teacher %s have different vocabularies: a student reads its teacher's tokens",
+			        o->init, o->teacher);
+			goto out;
+		}
 		f->wp = pre.wp;
 		pre.wp = NULL;
+	} else if (o->teacher) {
+		if (learn_config(o->config, &c, e))
+			return -1;
+		f->wp = f->teacher->wp;
+		f->teacher->wp = NULL;
+		c.vocab = (int)wordpiece_size(f->wp);
+		c.max_seq = model_config(f->teacher->model)->max_seq;
 	} else {
 		const char **texts = xmalloc((f->count[SPLIT_TRAIN] + 1) * sizeof *texts);
 		for (size_t i = 0; i < f->count[SPLIT_TRAIN]; i++)
@@ -584,23 +654,23 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 	 * as long as the longest text, and a limit that would cut one is an
 	 * error that says so. */
 	size_t longest_row = 0;
-	int longest = longest_text(f, !o->init, &longest_row);
+	int longest = longest_text(f, !source, &longest_row);
 	long long row = f->p->t->nrows ? (long long)f->p->t->source_row[longest_row] : 0;
-	if (o->init && longest > c.max_seq) {
-		learner_free(&pre);
-		return err_set(e, "the longest training text (data row %lld) has %d tokens, more than the %d positions of %s: "
-		                  "pretrain on these texts, or leave facts out (--exclude)",
-		               row, longest, c.max_seq, o->init);
+	if (source && longest > c.max_seq) {
+		err_set(e, "the longest training text (data row %lld) has %d tokens, more than the %d positions of %s: "
+		           "pretrain on these texts, or leave facts out (--exclude)",
+		        row, longest, c.max_seq, source);
+		goto out;
 	}
-	if (!o->init && o->max_seq && o->max_seq < longest)
+	if (!source && o->max_seq && o->max_seq < longest)
 		return err_set(e, "--max-seq %d would cut texts: the longest (data row %lld) has %d tokens; raise it to "
 		                  "%d or leave it out",
 		               o->max_seq, row, longest, longest);
-	if (!o->init && longest > MODEL_MAX_SEQ)
+	if (!source && longest > MODEL_MAX_SEQ)
 		return err_set(e, "the longest text (data row %lld) has %d tokens, more than a model's %d: leave facts "
 		                  "out (--exclude) or shorten textualize()",
 		               row, longest, MODEL_MAX_SEQ);
-	if (!o->init)
+	if (!source)
 		c.max_seq = o->max_seq ? o->max_seq : longest;
 	c.classes = f->K;
 	if (o->dropout >= 0)
@@ -608,8 +678,8 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 	if (o->values != 0) {
 		size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
 		if (nv == 0 && o->values > 0) {
-			learner_free(&pre);
-			return err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
+			err_set(e, "value-aware facts need a CSV log with numeric readings to carry");
+			goto out;
 		}
 		c.values = (int)nv;
 		c.value_knots = nv ? (int)textualize_value_knots(f->p->tz) : 0;
@@ -617,15 +687,47 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 		c.values = 0;
 		c.value_knots = 0;
 	}
-	if (check_values(&c, f->p->tz, e)) {
-		learner_free(&pre);
-		return -1;
+	if (check_values(&c, f->p->tz, e))
+		goto out;
+	if (o->teacher) {
+		const struct model_config *t = model_config(f->teacher->model);
+		if (t->values != c.values || t->value_knots != c.value_knots) {
+			err_set(e, "teacher %s reads %d readings on %d knots, the student would read %d on %d: give it the "
+			           "teacher's --values and --value-bins",
+			        o->teacher, t->values, t->value_knots, c.values, c.value_knots);
+			goto out;
+		}
 	}
 	f->m = model_new(&c, f->be, &(struct model_opts){.max_batch = o->batch, .seed = seed, .train = true}, e);
 	if (f->m && pre.model)
-		res->init_copied = model_copy_matching(f->m, pre.model);
+		res->init_copied = o->prune > 0 ? prune_apply(&plan, pre.model, f->m) : model_copy_matching(f->m, pre.model);
+	rc = f->m ? 0 : -1;
+out:
+	prune_plan_free(&plan);
 	learner_free(&pre);
-	return f->m ? 0 : -1;
+	return rc;
+}
+
+/* The teacher's probabilities at the distillation's temperature for
+ * every training row, made once; the teacher is let go then. */
+static void teach(struct fit *f)
+{
+	struct learner *t = f->teacher;
+	struct model *models[MODEL_FILE_MAX_ENSEMBLE] = {t->model};
+	for (size_t k = 0; k < t->mf.nmembers && k + 1 < MODEL_FILE_MAX_ENSEMBLE; k++)
+		models[k + 1] = t->mf.members[k];
+	size_t n = f->count[SPLIT_TRAIN], K = (size_t)f->K;
+	float *probs = xmalloc((n * K + 1) * sizeof *probs);
+	predict_encoded(models, 1 + t->mf.nmembers, &f->x, f->rows[SPLIT_TRAIN], n, f->o->batch,
+	                f->o->distill_temperature, probs, NULL);
+	f->soft = xcalloc(f->p->t->nrows * K + 1, sizeof *f->soft);
+	for (size_t i = 0; i < n; i++)
+		memcpy(f->soft + f->rows[SPLIT_TRAIN][i] * K, probs + i * K, K * sizeof *probs);
+	f->bsoft = xmalloc(((size_t)f->o->batch * K + 1) * sizeof *f->bsoft);
+	free(probs);
+	learner_free(t);
+	free(t);
+	f->teacher = NULL;
 }
 
 static void fit_free(struct fit *f)
@@ -645,6 +747,11 @@ static void fit_free(struct fit *f)
 	free(f->blabel);
 	free(f->mpos);
 	free(f->mtarget);
+	free(f->soft);
+	free(f->bsoft);
+	if (f->teacher)
+		learner_free(f->teacher);
+	free(f->teacher);
 	model_free(f->m);
 	for (size_t k = 0; k < f->nensemble; k++)
 		model_free(f->ensemble[k]);
@@ -723,7 +830,7 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			/* The encoder's probabilities only matter to a blend. */
 			if (f->o->stack) {
 				ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
-				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, ep[s], NULL);
+				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, 1, ep[s], NULL);
 			}
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
@@ -786,10 +893,10 @@ static void fill_casebook(struct fit *f, float blend, struct model_casebook *cb)
 	for (size_t i = 0; i < ndev; i++)
 		dev_cls[i] = f->cls[dev[i]];
 	float *emb = xmalloc((keep * C + 1) * sizeof *emb), *probs = xmalloc((keep * K + 1) * sizeof *probs);
-	predict_encoded(f->ensemble, f->nensemble, &f->x, train, keep, f->o->batch, probs, emb);
+	predict_encoded(f->ensemble, f->nensemble, &f->x, train, keep, f->o->batch, 1, probs, emb);
 	free(probs);
 	float *dev_probs = xmalloc((ndev * K + 1) * sizeof *dev_probs), *dev_emb = xmalloc((ndev * C + 1) * sizeof *dev_emb);
-	predict_encoded(f->ensemble, f->nensemble, &f->x, dev, ndev, f->o->batch, dev_probs, dev_emb);
+	predict_encoded(f->ensemble, f->nensemble, &f->x, dev, ndev, f->o->batch, 1, dev_probs, dev_emb);
 	size_t nv = f->p->tz ? textualize_nvalues(f->p->tz) : 0;
 	if (f->trees.nnodes && blend < 1 && nv == (size_t)f->trees.nfeat) {
 		float *x = xmalloc((ndev * nv + 1) * sizeof *x), *tp = xmalloc((ndev * K + 1) * sizeof *tp);
@@ -826,6 +933,11 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 	                            res->dev_loss, "dev_macro_f1", res->dev_macro_f1, "test_macro_f1", res->test_macro_f1,
 	                            "test_rows", (json_int_t)res->test_rows, "tokens_per_s", res->tokens_per_s, "wall_s",
 	                            res->wall_s, "init", f->o->init ? json_string(f->o->init) : json_null());
+	if (f->o->teacher)
+		json_object_set_new(summary, "distilled",
+		                    json_pack("{s:s, s:f, s:f}", "teacher", f->o->teacher, "weight",
+		                              (double)f->o->distill_weight, "temperature",
+		                              (double)f->o->distill_temperature));
 	if (res->precision)
 		json_object_set_new(summary, "precision", json_string(res->precision));
 	if (res->gbdt_rounds > 0)
@@ -1290,6 +1402,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	if (o->ensemble > 1 && (mlm || o->resume || o->stop_after))
 		return err_set(e, "an ensemble of classifiers trains in one go: not with %s",
 		               mlm ? "pretraining" : o->resume ? "--resume" : "--stop-after");
+	if (o->prune > 0 && (!o->init || o->ensemble > 1))
+		return err_set(e, "pruning starts from one trained encoder (init), not an ensemble");
+	if (mlm && o->teacher)
+		return err_set(e, "a teacher teaches a classifier: --teacher is for train, not pretraining");
 	struct fit f = {.p = p, .o = o, .mlm = mlm};
 	size_t n = p->t->nrows;
 	int rc = -1;
@@ -1322,6 +1438,8 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		f.values = tv.x;
 	}
 	encode_all(f.wp, p->texts, n, c->max_seq, c->values ? &tv : NULL, &f.x);
+	if (f.teacher)
+		teach(&f);
 	if (chosen.epochs <= 0)
 		chosen.epochs = budget_epochs(&f);
 	/* Class weights: inverse frequency in the training rows. */
@@ -1378,6 +1496,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	if (members > 1 && f.count[SPLIT_DEV] && !mlm)
 		res->dev_macro_f1 = evaluate(f.ensemble, f.nensemble, &f.x, f.rows[SPLIT_DEV], f.cls, f.count[SPLIT_DEV],
 		                             o->batch, &res->dev_loss);
+	res->stacked = o->stack && !mlm;
 	if (!mlm)
 		fit_referee(&f, res);
 	rc = save_model(&f, data_path, out_path, res, e);
@@ -1587,7 +1706,7 @@ static void predict_texts(struct learner *l, char *const *texts, size_t n, const
 	struct model *models[MODEL_FILE_MAX_ENSEMBLE] = {l->model};
 	for (size_t k = 0; k < l->mf.nmembers && k + 1 < MODEL_FILE_MAX_ENSEMBLE; k++)
 		models[k + 1] = l->mf.members[k];
-	predict_encoded(models, 1 + l->mf.nmembers, &x, idx, n, l->max_batch, probs, emb);
+	predict_encoded(models, 1 + l->mf.nmembers, &x, idx, n, l->max_batch, 1, probs, emb);
 	free(idx);
 	encoded_free(&x);
 }

@@ -50,6 +50,16 @@ struct learn_opts {
 	 * the units), fp32 or bf16 (fp32 with a note where it has not) */
 	enum precision_choice precision;
 	const char *init;          /* a pretrained model to start from, or NULL */
+	/* Distillation (Hinton et al., 2015): a trained classifier whose
+	 * probabilities at distill_temperature join the labels with
+	 * distill_weight of the loss. The student keeps the teacher's
+	 * vocabulary and text length, so both read the same tokens; config
+	 * gives its shape. */
+	const char *teacher;
+	float distill_weight, distill_temperature;
+	/* With init: the share of its heads and feed-forward neurons to remove
+	 * first (ml/prune.h), 0 = none; training is then the fine-tune. */
+	double prune;
 	const char *checkpoint;    /* where an interrupted run saves itself (default OUT.ckpt) */
 	const char *resume;        /* a checkpoint to continue from, or NULL */
 	long stop_after;           /* stop (with a checkpoint) after this many steps; 0 = never */
@@ -80,6 +90,7 @@ struct learn_result {
 	char gbdt_error[256];
 	/* --stack: the encoder's share of the saved blend (1 without) and the
 	 * blend's scores. */
+	bool stacked; /* --stack was asked for */
 	float blend;
 	double stack_dev_macro_f1, stack_test_macro_f1;
 	/* "fp32" or "bf16": what the products ran in; with a note for the

@@ -117,11 +117,11 @@ static int set_text(const struct option_spec *s, struct option_target *t, const 
 	(void)n, (void)e;
 	static const char *const names[] = {"time-format", "rules",     "machine",   "time",     "label",
 	                                    "notes",       "group",     "init",      "checkpoint", "resume",
-	                                    "augment-model", "augmenter", "synonyms", "config", NULL};
+	                                    "augment-model", "augmenter", "synonyms", "config", "teacher", NULL};
 	const char **to[] = {&t->po->load.time_format, &t->po->rules_path, &t->po->machine, &t->po->time,
 	                     &t->po->label,            &t->po->notes,      &t->po->split.group, &t->learn->init,
 	                     &t->learn->checkpoint,    &t->learn->resume,  &t->aug->model,  &t->aug->augmenter,
-	                     &t->aug->synonyms,        &t->learn->config};
+	                     &t->aug->synonyms,        &t->learn->config, &t->learn->teacher};
 	for (int i = 0; names[i]; i++)
 		if (strcmp(s->name, names[i]) == 0) {
 			*to[i] = text;
@@ -247,6 +247,10 @@ static int set_number(const struct option_spec *s, struct option_target *t, cons
 		lo->weight_decay = (float)n;
 	} else if (strcmp(name, "dropout") == 0) {
 		lo->dropout = (float)n;
+	} else if (strcmp(name, "distill-weight") == 0) {
+		lo->distill_weight = (float)n;
+	} else if (strcmp(name, "distill-temperature") == 0) {
+		lo->distill_temperature = (float)n;
 	} else if (strcmp(name, "stop-after") == 0) {
 		lo->stop_after = (long)n;
 	} else {
@@ -404,6 +408,9 @@ const struct option_spec option_specs[] = {
 	{"no-stack", "stack", true, false, TRAIN, OPTION_FLAG, 0, 0, "", "diagnose with the encoder alone (the trees still referee)", set_flag},
 	{"ensemble", NULL, false, false, TRAIN, OPTION_INT, 1, MODEL_FILE_MAX_ENSEMBLE, "N", "train N encoders from N seeds into one model, their probabilities averaged (default 1)", set_number},
 	{"init", NULL, false, false, TRAIN, OPTION_TEXT, 0, 0, "MODEL", "start from a pretrained model (its vocabulary and encoder)", set_text},
+	{"teacher", NULL, false, false, OPTION_G_DISTILL, OPTION_TEXT, 0, 0, "MODEL", "distil: learn a trained classifier's probabilities as well as the labels, keeping its vocabulary", set_text},
+	{"distill-weight", NULL, false, false, OPTION_G_DISTILL, OPTION_REAL, 0, 1, "X", "the teacher's share of the loss, the labels' being the rest (default 0.5)", set_number},
+	{"distill-temperature", NULL, false, false, OPTION_G_DISTILL, OPTION_REAL, 0.1, 100, "T", "the temperature that softens the teacher's probabilities and the student's (default 2)", set_number},
 	{"checkpoint", NULL, false, false, TRAIN, OPTION_TEXT, 0, 0, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)", set_text},
 	{"resume", NULL, false, false, TRAIN, OPTION_TEXT, 0, 0, "FILE", "continue a checkpointed run (same data and options)", set_text},
 	{"stop-after", NULL, false, false, TRAIN, OPTION_INT, 1, 1e15, "N", "stop after N steps, saving a checkpoint", set_number},

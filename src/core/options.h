@@ -32,6 +32,8 @@ enum option_group {
 	OPTION_G_INFO = 1 << 12,     /* info on a model file: --script */
 	OPTION_G_COST = 1 << 13,     /* calibrated alerts: --uncertain, --cost-miss, --cost-false-alarm */
 	OPTION_G_COMPRESS = 1 << 14, /* compress --int8 */
+	OPTION_G_RETRAIN = 1 << 15,  /* compress --distill, --prune, --log */
+	OPTION_G_DISTILL = 1 << 16,  /* train --teacher */
 };
 
 enum option_kind {

@@ -17,6 +17,8 @@ static char *config_json(const struct model_config *c)
 		json_object_set_new(o, "values", json_integer(c->values));
 	if (c->value_knots)
 		json_object_set_new(o, "value_knots", json_integer(c->value_knots));
+	if (c->head_size)
+		json_object_set_new(o, "head_size", json_integer(c->head_size));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(o);
 	return s;
@@ -338,6 +340,13 @@ int model_file_load(const char *path, struct backend *be, int max_batch, struct 
 		goto out;
 	}
 	c.value_knots = (int)json_integer_value(bins);
+	json_t *head_size = json_object_get(cfg, "head_size");
+	if (head_size && (!json_is_integer(head_size) || json_integer_value(head_size) < 1 ||
+	                  json_integer_value(head_size) > MODEL_MAX_HIDDEN)) {
+		err_at(e, path, 0, "model file: \"head_size\" in the config is not a width from 1 to %d", MODEL_MAX_HIDDEN);
+		goto out;
+	}
+	c.head_size = (int)json_integer_value(head_size);
 	if (model_config_check(&c, e)) {
 		err_prefix(e, "%s: ", path);
 		goto out;

@@ -441,28 +441,61 @@ static const luaL_Reg model_methods[] = {
 	{"predict", model_predict}, {"explain", model_explain}, {"explain_row", model_explain_row}, {"eval", model_eval}, {"labels", model_labels}, {"info", model_info}, {NULL, NULL},
 };
 
-/* lathe.compress(MODEL, {int8 = true, output = FILE}): the compressed
- * model written, and what was done, as compress prints it. */
+/* lathe.compress(MODEL, {int8 = true | distill = CONFIG | prune = SHARE,
+ * output = FILE [, log = FILE]}): the compressed model written, and what
+ * was done, as compress prints it. */
 static int lb_compress(lua_State *L)
 {
 	const char *in = luaL_checkstring(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
+	static const char *const keys[] = {"output", "int8", "distill", "prune", "log", NULL};
+	for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+		size_t k = 0;
+		while (keys[k] && !(lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), keys[k]) == 0))
+			k++;
+		if (!keys[k])
+			return luaL_error(L, "compress: unknown option '%s' (int8, distill, prune, log, output)",
+			                  luaL_tolstring(L, -2, NULL));
+	}
 	lua_getfield(L, 2, "output");
 	const char *out = lua_tostring(L, -1);
 	lua_getfield(L, 2, "int8");
 	bool int8 = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1))
-		if (lua_type(L, -2) != LUA_TSTRING ||
-		    (strcmp(lua_tostring(L, -2), "output") != 0 && strcmp(lua_tostring(L, -2), "int8") != 0))
-			return luaL_error(L, "compress: unknown option '%s' (int8, output)",
-			                  luaL_tolstring(L, -2, NULL));
+	lua_getfield(L, 2, "distill");
+	const char *distill = lua_tostring(L, -1);
+	lua_getfield(L, 2, "prune");
+	double prune = lua_tonumber(L, -1);
+	lua_getfield(L, 2, "log");
+	const char *log = lua_tostring(L, -1);
 	if (!out)
 		return luaL_error(L, "compress: option 'output' (the model file to write) is required");
-	if (!int8)
-		return luaL_error(L, "compress: say how: int8 = true");
-	struct compress_report r;
+	if (int8 + (distill != NULL) + (prune != 0) != 1)
+		return luaL_error(L, "compress: say how, one of: int8 = true, distill = CONFIG, prune = SHARE");
+	if (prune != 0 && !(prune >= 0.01 && prune <= 0.99))
+		return luaL_error(L, "compress: prune is a share from 0.01 to 0.99, not %g", prune);
 	struct err e;
+	if (!int8) {
+		struct compress_retrain r = {.log = log, .config = distill, .prune = prune};
+		struct learn_opts how;
+		learn_opts_init(&how);
+		if (compress_retrain(in, out, &how, &r, &e))
+			return luaL_error(L, "%s", e.msg);
+		lua_createtable(L, 0, 6);
+		lua_pushstring(L, distill ? "distill" : "prune");
+		lua_setfield(L, -2, "method");
+		lua_pushinteger(L, (lua_Integer)r.bytes_before);
+		lua_setfield(L, -2, "bytes_before");
+		lua_pushinteger(L, (lua_Integer)r.bytes_after);
+		lua_setfield(L, -2, "bytes_after");
+		lua_pushnumber(L, r.res.dev_macro_f1);
+		lua_setfield(L, -2, "dev_macro_f1");
+		lua_pushnumber(L, r.res.test_macro_f1);
+		lua_setfield(L, -2, "test_macro_f1");
+		lua_pushnumber(L, r.teacher_test_macro_f1);
+		lua_setfield(L, -2, "teacher_test_macro_f1");
+		return 1;
+	}
+	struct compress_report r;
 	if (compress_int8(in, out, &r, &e))
 		return luaL_error(L, "%s", e.msg);
 	lua_createtable(L, 0, 6);

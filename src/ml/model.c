@@ -45,7 +45,7 @@ struct model {
 	/* the batch's inputs, uploaded */
 	int32_t *in_tok, *in_value_fact, *in_label, *in_target;
 	int *in_len, *in_qoff_all, *in_qoff_head;
-	float *in_value_enc, *in_class_weight;
+	float *in_value_enc, *in_class_weight, *in_soft;
 	int adam_t;
 	struct rng rng;
 	/* activations */
@@ -78,7 +78,11 @@ int model_config_check(const struct model_config *c, struct err *e)
 		                  "heads <= hidden, ff <= %d, classes <= %d)",
 		               MODEL_MAX_VOCAB, MODEL_MAX_SEQ, MODEL_MAX_HIDDEN, MODEL_MAX_LAYERS, 4 * MODEL_MAX_HIDDEN,
 		               MODEL_MAX_CLASSES);
-	if (c->C % c->heads)
+	if (c->head_size < 0 || c->head_size > MODEL_MAX_HIDDEN || (long)c->head_size * c->heads > 4 * MODEL_MAX_HIDDEN)
+		return err_set(e, "model config: head_size must be from 0 (hidden / heads) to %d, heads * head_size at "
+		                  "most %d",
+		               MODEL_MAX_HIDDEN, 4 * MODEL_MAX_HIDDEN);
+	if (!c->head_size && c->C % c->heads)
 		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
 	if (c->values < 0 || c->values > MODEL_MAX_VALUES)
 		return err_set(e, "model config: values must be from 0 to %d", MODEL_MAX_VALUES);
@@ -87,6 +91,11 @@ int model_config_check(const struct model_config *c, struct err *e)
 	if (c->dropout < 0 || c->dropout >= 1)
 		return err_set(e, "model config: dropout %g is outside [0, 1)", (double)c->dropout);
 	return 0;
+}
+
+int model_attention_width(const struct model_config *c)
+{
+	return c->heads * (c->head_size ? c->head_size : c->C / c->heads);
 }
 
 int model_config_named(const char *name, struct model_config *c, struct err *e)
@@ -137,8 +146,9 @@ static void layout(struct model *m)
 	for (int l = 0; l < c->layers; l++)
 		for (int k = 0; k < P_LAYER; k++) {
 			snprintf(name, sizeof name, "encoder.layer.%d.%s", l, parts[k]);
-			int64_t rows = k == P_QKV_W || k == P_QKV_B ? 3 * c->C : k == P_FF1_W || k == P_FF1_B ? c->ff : c->C;
-			int64_t cols = k == P_FF2_W ? c->ff : c->C;
+			int64_t A = model_attention_width(c);
+			int64_t rows = k == P_QKV_W || k == P_QKV_B ? 3 * A : k == P_FF1_W || k == P_FF1_B ? c->ff : c->C;
+			int64_t cols = k == P_FF2_W ? c->ff : k == P_O_W ? A : c->C;
 			bool matrix = k == P_QKV_W || k == P_O_W || k == P_FF1_W || k == P_FF2_W;
 			add_param(m, name, matrix ? 2 : 1, rows, cols, matrix);
 		}
@@ -228,7 +238,9 @@ static size_t arena_layout(struct model *m, float *base)
 {
 	const struct model_config *c = &m->c;
 	size_t BT = (size_t)m->max_batch * c->max_seq, C = (size_t)c->C, F = (size_t)c->ff, Q = m->max_queries;
-	size_t att = BT * c->heads * c->max_seq, wide = BT * (3 * C > F ? 3 * C : F);
+	size_t A = (size_t)model_attention_width(c), A3 = 3 * A;
+	size_t att = BT * c->heads * c->max_seq, wide = BT * (A3 > F ? A3 : F);
+	wide = wide > BT * C ? wide : BT * C;
 	size_t head = (size_t)m->max_batch * c->classes > m->max_masked * c->vocab ? (size_t)m->max_batch * c->classes
 	                                                                          : m->max_masked * c->vocab;
 	size_t used = 0;
@@ -246,9 +258,9 @@ static size_t arena_layout(struct model *m, float *base)
 			continue;
 		}
 		TAKE(L->in, BT * C);
-		TAKE(L->qkv, BT * 3 * C);
+		TAKE(L->qkv, BT * A3);
 		TAKE(L->att, att);
-		TAKE(L->ctx, BT * C);
+		TAKE(L->ctx, BT * A);
 		TAKE(L->o, BT * C);
 		TAKE(L->o_mask, train ? BT * C : 0);
 		TAKE(L->res1, BT * C);
@@ -263,9 +275,9 @@ static size_t arena_layout(struct model *m, float *base)
 		TAKE(L->ln2_mean, BT);
 		TAKE(L->ln2_rstd, BT);
 	}
-	TAKE(m->q_sel, Q * 3 * C);
+	TAKE(m->q_sel, Q * A3);
 	TAKE(m->in_sel, Q * C);
-	TAKE(m->dq_sel, train ? Q * 3 * C : 0);
+	TAKE(m->dq_sel, train ? Q * A3 : 0);
 	TAKE(m->head_in, Q * C);
 	TAKE(m->pool_pre, Q * C);
 	TAKE(m->pool_out, Q * C);
@@ -281,7 +293,7 @@ static size_t arena_layout(struct model *m, float *base)
 	TAKE(m->d_b, train ? BT * C : 0);
 	TAKE(m->d_c, train ? BT * C : 0);
 	TAKE(m->d_big, train ? wide : 0);
-	TAKE(m->d_qkv, train ? BT * 3 * C : 0);
+	TAKE(m->d_qkv, train ? BT * A3 : 0);
 	TAKE(m->d_att, train ? (size_t)c->max_seq * c->max_seq : 0);
 #undef TAKE
 	return used;
@@ -350,6 +362,7 @@ static bool alloc_inputs(struct model *m)
 	m->in_label = take(m, B * sizeof(int32_t), &failed);
 	m->in_target = take(m, m->max_masked * sizeof(int32_t), &failed);
 	m->in_class_weight = take(m, ((size_t)c->classes + 1) * sizeof(float), &failed);
+	m->in_soft = take(m, (B * (size_t)c->classes + 1) * sizeof(float), &failed);
 	m->in_len = take(m, B * sizeof(int), &failed);
 	m->in_qoff_all = take(m, (B + 1) * sizeof(int), &failed);
 	m->in_qoff_head = take(m, (B + 1) * sizeof(int), &failed);
@@ -434,6 +447,7 @@ void model_free(struct model *m)
 	               m->in_label,
 	               m->in_target,
 	               m->in_class_weight,
+	               m->in_soft,
 	               m->in_len,
 	               m->in_qoff_all,
 	               m->in_qoff_head};
@@ -658,18 +672,18 @@ static void layer_forward(struct model *m, int l, const struct model_batch *b, c
 	struct backend *be = m->be;
 	const struct ops *o = be->ops;
 	struct layer_acts *L = &m->la[l];
-	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows;
+	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows, A = model_attention_width(&m->c);
 	size_t N = (size_t)R * C;
-	linear(m, L->qkv, L->in, LP(l, P_QKV_W), P(m, LP(l, P_QKV_B)), BT, C, 3 * C);
+	linear(m, L->qkv, L->in, LP(l, P_QKV_W), P(m, LP(l, P_QKV_B)), BT, C, 3 * A);
 	const float *q = L->qkv, *resid = L->in;
 	if (qs->sel) {
-		o->gather_rows(be, m->q_sel, 3 * C, L->qkv, 3 * C, qs->sel, R, C);
+		o->gather_rows(be, m->q_sel, 3 * A, L->qkv, 3 * A, qs->sel, R, A);
 		o->gather_rows(be, m->in_sel, C, L->in, C, qs->sel, R, C);
 		q = m->q_sel;
 		resid = m->in_sel;
 	}
-	o->attention_forward(be, L->ctx, L->att, q, L->qkv, qs->off, m->in_len, B, T, C, m->c.heads);
-	linear(m, L->o, L->ctx, LP(l, P_O_W), P(m, LP(l, P_O_B)), R, C, C);
+	o->attention_forward(be, L->ctx, L->att, q, L->qkv, qs->off, m->in_len, B, T, A, m->c.heads);
+	linear(m, L->o, L->ctx, LP(l, P_O_W), P(m, LP(l, P_O_B)), R, A, C);
 	o->add_masked(be, L->res1, resid, L->o, dropout_mask(m, L->o_mask, N), N);
 	o->layernorm_forward(be, L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)),
 	                     R, C);
@@ -688,7 +702,7 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 	struct backend *be = m->be;
 	const struct ops *o = be->ops;
 	struct layer_acts *L = &m->la[l];
-	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows;
+	int B = b->B, T = b->T, C = m->c.C, F = m->c.ff, BT = B * T, R = qs->rows, A = model_attention_width(&m->c);
 	size_t N = (size_t)R * C;
 	const float *omask = m->dropout_on ? L->o_mask : NULL, *fmask = m->dropout_on ? L->ff2_mask : NULL;
 	float *dx = m->d_a, *dres = m->d_b, *dx1 = m->d_c, *dbig = m->d_big;
@@ -714,20 +728,20 @@ static void layer_backward(struct model *m, int l, const struct model_batch *b, 
 	o->zero(be, dout, N * sizeof *dout);
 	o->acc_masked(be, dout, dres, omask, N);
 	float *dctx = dbig;  /* free again */
-	o->linear_backward(be, dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), R, C, C);
-	o->zero(be, m->d_qkv, (size_t)BT * 3 * C * sizeof *m->d_qkv);
+	o->linear_backward(be, dctx, G(m, LP(l, P_O_W)), G(m, LP(l, P_O_B)), dout, L->ctx, P(m, LP(l, P_O_W)), R, A, C);
+	o->zero(be, m->d_qkv, (size_t)BT * 3 * A * sizeof *m->d_qkv);
 	float *dq = m->d_qkv;
 	const float *q = L->qkv;
 	if (qs->sel) {
 		dq = m->dq_sel;
 		q = m->q_sel;
-		o->zero(be, dq, (size_t)R * 3 * C * sizeof *dq);
+		o->zero(be, dq, (size_t)R * 3 * A * sizeof *dq);
 	}
-	o->attention_backward(be, dq, m->d_qkv, m->d_att, dctx, q, L->qkv, L->att, qs->off, B, T, C, m->c.heads);
+	o->attention_backward(be, dq, m->d_qkv, m->d_att, dctx, q, L->qkv, L->att, qs->off, B, T, A, m->c.heads);
 	if (qs->sel)
-		o->scatter_add_rows(be, m->d_qkv, 3 * C, dq, 3 * C, qs->sel, R, C); /* the queries' columns */
+		o->scatter_add_rows(be, m->d_qkv, 3 * A, dq, 3 * A, qs->sel, R, A); /* the queries' columns */
 	o->linear_backward(be, dx, G(m, LP(l, P_QKV_W)), G(m, LP(l, P_QKV_B)), m->d_qkv, L->in, P(m, LP(l, P_QKV_W)),
-	                   BT, C, 3 * C);
+	                   BT, C, 3 * A);
 	/* in's residual path: the rows this layer computed */
 	if (qs->sel)
 		o->scatter_add_rows(be, dx, C, dres, C, qs->sel, R, C);
@@ -774,7 +788,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	size_t BT = (size_t)B * T, N = BT * C;
 	struct queries head;
 	if (B > m->max_batch || T > c->max_seq || (!b->label && (size_t)b->M > m->max_masked) ||
-	    ((train || backward) && !m->train) || !head_queries(m, b, &head))
+	    ((train || backward) && !m->train) || !head_queries(m, b, &head) ||
+	    (b->soft_target && !(b->temperature > 0 && b->soft_weight >= 0 && b->soft_weight <= 1)))
 		return NAN;
 	bool classify = b->label != NULL;
 	bool values = c->values > 0 && b->value_fact;
@@ -796,6 +811,8 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		if (b->class_weight)
 			o->upload(be, m->in_class_weight, b->class_weight,
 			          (size_t)c->classes * sizeof *b->class_weight);
+		if (b->soft_target)
+			o->upload(be, m->in_soft, b->soft_target, (size_t)B * c->classes * sizeof *b->soft_target);
 	} else {
 		o->upload(be, m->in_target, b->mlm_target, (size_t)b->M * sizeof *b->mlm_target);
 	}
@@ -825,8 +842,13 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		linear(m, m->pool_pre, m->head_in, hi, P(m, hi + 1), B, C, C);
 		o->tanh_forward(be, m->pool_out, m->pool_pre, (size_t)B * C);
 		linear(m, m->head_logits, m->pool_out, hi + 2, P(m, hi + 3), B, C, out_dim);
-		loss = o->crossentropy(be, m->head_dlogits, m->head_logits, m->in_label,
-		                       b->class_weight ? m->in_class_weight : NULL, B, out_dim, grad_scale);
+		float soft = b->soft_target ? b->soft_weight : 0.0f;
+		loss = (1 - soft) * o->crossentropy(be, m->head_dlogits, m->head_logits, m->in_label,
+		                                    b->class_weight ? m->in_class_weight : NULL, B, out_dim,
+		                                    (1 - soft) * grad_scale);
+		if (soft > 0)
+			loss += soft * o->soft_crossentropy(be, m->head_dlogits, m->head_logits, m->in_soft, B, out_dim,
+			                                    b->temperature, soft * grad_scale);
 	} else {
 		linear(m, m->mlm_dense, m->mlm_h, mi, P(m, mi + 1), rows, C, C);
 		o->gelu_forward(be, m->mlm_gelu, m->mlm_dense, (size_t)rows * C);

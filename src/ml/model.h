@@ -28,7 +28,13 @@ struct model_config {
 	 * embedding interpolates linearly between learned ones at the knots,
 	 * so it can bend where the data does. */
 	int value_knots;
+	/* Each head's width (0 = C / heads). Pruned heads leave heads *
+	 * head_size, the attention's width, below C. */
+	int head_size;
 };
+
+/* The attention's width: heads * head size. */
+int model_attention_width(const struct model_config *c);
 
 #define MODEL_MAX_VOCAB (1 << 20)
 #define MODEL_MAX_SEQ 4096
@@ -119,6 +125,11 @@ struct model_batch {
 	const int *len;
 	const int32_t *label;       /* [B], classification */
 	const float *class_weight;  /* [classes] or NULL */
+	/* Distillation: a teacher's probabilities at temperature T ([B,
+	 * classes], or NULL); the loss is (1 - soft_weight) of the labels'
+	 * and soft_weight of the soft targets' (ops.h, soft_crossentropy). */
+	const float *soft_target;
+	float soft_weight, temperature;
 	/* Masked LM: M masked positions pos[M] (b*T + t) with targets,
 	 * sequence by sequence (b never decreases). */
 	int M;

@@ -108,6 +108,13 @@ struct ops {
 	 * grad_scale (not +=). */
 	float (*crossentropy)(struct backend *be, float *dlogits, const float *logits, const int32_t *target,
 	                      const float *weight, int N, int V, float grad_scale);
+	/* Distillation's soft part (Hinton et al., 2015): against target
+	 * probabilities [N,V] (a teacher's at temperature T), the mean of
+	 * T^2 KL(target || softmax(logits / T)); ADDS that mean's gradient
+	 * times grad_scale into dlogits, so it joins crossentropy's. The T^2
+	 * keeps its gradients on the labels' scale whatever T is. */
+	float (*soft_crossentropy)(struct backend *be, float *dlogits, const float *logits, const float *target, int N,
+	                           int V, float temperature, float grad_scale);
 	/* out[i] = a[i] + b[i] * mask[i] (mask NULL = 1): a residual branch
 	 * through dropout; out may be a. */
 	void (*add_masked)(struct backend *be, float *out, const float *a, const float *b, const float *mask, size_t n);

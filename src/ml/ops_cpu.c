@@ -430,6 +430,34 @@ WIDE_SIMD static float crossentropy(struct backend *be, float *dlogits, const fl
 	return (float)loss;
 }
 
+/* d/dz of T^2 KL(p || softmax(z/T)) is T (softmax(z/T) - p). */
+WIDE_SIMD static float soft_crossentropy(struct backend *be, float *dlogits, const float *logits, const float *target,
+                                         int N, int V, float temperature, float grad_scale)
+{
+	(void)be;
+	double loss = 0;
+	float inv_t = 1.0f / temperature, g = grad_scale * temperature / (float)N;
+	for (int n = 0; n < N; n++) {
+		const float *z = logits + (size_t)n * V, *p = target + (size_t)n * V;
+		float *dz = dlogits + (size_t)n * V;
+		float mx = -INFINITY;
+		double sum = 0;
+		for (int v = 0; v < V; v++)
+			mx = z[v] > mx ? z[v] : mx;
+		for (int v = 0; v < V; v++)
+			sum += exp((double)(z[v] - mx) * inv_t);
+		double log_sum = log(sum), kl = 0;
+		for (int v = 0; v < V; v++) {
+			double log_q = (double)(z[v] - mx) * inv_t - log_sum;
+			if (p[v] > 0)
+				kl += p[v] * (log(p[v]) - log_q);
+			dz[v] += g * (float)(exp(log_q) - p[v]);
+		}
+		loss += kl;
+	}
+	return N ? (float)(loss * temperature * temperature / N) : 0.0f;
+}
+
 /* ---- elementwise ---- */
 
 /* out = a + b * mask, or with p->a set, out += b * mask (a = out) */
@@ -573,6 +601,7 @@ const struct ops ops_cpu = {
     .value_forward = value_forward,
     .value_backward = value_backward,
     .crossentropy = crossentropy,
+    .soft_crossentropy = soft_crossentropy,
     .add_masked = add_masked,
     .acc_masked = acc_masked,
     .sumsq = sumsq,

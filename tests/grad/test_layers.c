@@ -289,6 +289,43 @@ static void test_crossentropy(void)
 	free(grad), free(x.logits), free(x.d);
 }
 
+/* ---- distillation's soft targets ---- */
+struct soft {
+	int N, V;
+	float T;
+	float *logits, *target, *d;
+};
+
+static double soft_loss(void *p)
+{
+	struct soft *x = p;
+	memset(x->d, 0, (size_t)x->N * x->V * sizeof *x->d);
+	return be->ops->soft_crossentropy(be, x->d, x->logits, x->target, x->N, x->V, x->T, 1.0f);
+}
+
+static void test_soft_crossentropy(void)
+{
+	struct soft x = {.N = 3, .V = 4, .T = 2.5f};
+	x.logits = randn(12, 2);
+	x.d = zeros(12);
+	/* rows of probabilities, one with a zero */
+	float target[12] = {0.1f, 0.2f, 0.3f, 0.4f, 0.7f, 0.1f, 0.2f, 0, 0.25f, 0.25f, 0.25f, 0.25f};
+	x.target = target;
+	float *grad = zeros(12);
+	soft_loss(&x);
+	memcpy(grad, x.d, 12 * sizeof *grad);
+	check_grad("soft cross-entropy d logits (temperature 2.5)", soft_loss, &x, x.logits, grad, 12);
+	/* logits that are the targets' log, times T: nothing left to learn */
+	float z[4];
+	for (int v = 0; v < 4; v++)
+		z[v] = x.T * logf(target[v]);
+	float dz[4] = {1, 1, 1, 1};
+	is_dbl(be->ops->soft_crossentropy(be, dz, z, target, 1, 4, x.T, 1.0f), 0, 1e-6,
+	       "soft targets matched: no loss");
+	is_dbl(dz[0] + dz[1] + dz[2] + dz[3], 4, 1e-5, "soft cross-entropy adds to the gradient there");
+	free(grad), free(x.logits), free(x.d);
+}
+
 /* ---- cblas against the oracle ---- */
 static void test_gemm(void)
 {
@@ -394,6 +431,7 @@ int main(void)
 	test_attention();
 	test_embedding();
 	test_crossentropy();
+	test_soft_crossentropy();
 	test_int8();
 	struct backend *bf = backend_cpu_new(1, PRECISION_ASK_BF16, &note, &e);
 	if (bf && bf->precision == PRECISION_BF16)

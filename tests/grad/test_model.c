@@ -236,6 +236,28 @@ int main(void)
 	ok(isnan(model_step(mv, &vals, false, false, NULL)), "a value fact beyond the model's is refused");
 	model_free(mv);
 
+	/* Heads narrower than hidden / heads, as pruning leaves them: three
+	 * heads of 2 over a hidden size of 8. */
+	struct model_config cn = c;
+	cn.heads = 3;
+	cn.head_size = 2;
+	struct model *mn = train_model(&cn, 3, 7);
+	ok(mn != NULL && model_attention_width(&cn) == 6, "a model with an attention narrower than its hidden size");
+	shake(mn, &r);
+	check(mn, &cls, "classification through narrowed attention");
+	check(mn, &mlm, "masked LM through narrowed attention");
+	model_free(mn);
+
+	/* Distillation: soft targets beside the labels. */
+	static const float soft[9] = {0.7f, 0.2f, 0.1f, 0.1f, 0.1f, 0.8f, 0.3f, 0.3f, 0.4f};
+	struct model_batch dist = cls;
+	dist.soft_target = soft;
+	dist.soft_weight = 0.6f;
+	dist.temperature = 2.0f;
+	check(m, &dist, "classification distilled from soft targets (weight 0.6, temperature 2)");
+	dist.temperature = 0;
+	ok(isnan(model_step(m, &dist, false, false, NULL)), "a distillation without a temperature is refused");
+
 	/* A padded token changes nothing the real tokens see. */
 	float a[9], bl[9];
 	model_step(m, &cls, false, false, a);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Distillation and pruning: each trains again on the model's training log
+# (found by its manifest, checked by its SHA-256), and writes a model that
+# diagnose, eval and Lua read like any other.
+. "$srcdir/tests/lib.sh"
+cd "$srcdir" || exit 1
+head -2001 datasets/ai4i2020.csv >"$WORK/log.csv"
+T="$WORK/teacher.safetensors"
+(cd "$WORK" && "$LATHE" train log.csv --rules "$srcdir/lua/ai4i.lua" --epochs 2 --no-stack --vocab 200 -o teacher.safetensors >/dev/null 2>&1)
+ok $(test -s "$T"; echo $?) "a teacher trained"
+printf '{"hidden": 32, "layers": 1, "heads": 2, "ff": 64}\n' >"$WORK/mini.json"
+
+# Distillation: the log from the manifest (relative to where the teacher
+# was trained), a smaller student that keeps the teacher's vocabulary.
+run sh -c "cd '$WORK' && '$LATHE' compress teacher.safetensors --distill mini.json -o student.safetensors"
+ok $(test "$rc" -eq 0 && grep -q 'student.safetensors: a student distilled from it; encoder weights .* MB -> .* MB' "$WORK/out" &&
+	grep -q "the teacher's test macro-F1" "$WORK/out"; echo $?) "compress --distill trains a student on the teacher's log"
+run "$LATHE" info "$WORK/student.safetensors" --json
+ok $(grep -q 'hidden.":32' "$WORK/out" && grep -q 'distilled.":{.*teacher.":.*teacher.safetensors.*weight.":0.5,.*temperature.":2' "$WORK/out"; echo $?) \
+	"the student has its shape and says whom it learned from"
+svocab=$("$LATHE" info "$WORK/student.safetensors" | sed -n 's/.*"vocab":\([0-9]*\).*/\1/p' | head -1)
+tvocab=$("$LATHE" info "$T" | sed -n 's/.*"vocab":\([0-9]*\).*/\1/p' | head -1)
+ok $(test -n "$tvocab" && test "$tvocab" = "$svocab"; echo $?) "the student keeps the teacher's vocabulary ($tvocab, $svocab)"
+run "$LATHE" eval "$WORK/student.safetensors" "$WORK/log.csv"
+ok $(test "$rc" -eq 0 && grep -q 'macro' "$WORK/out"; echo $?) "eval reads the student"
+run "$LATHE" diagnose "$WORK/student.safetensors" "type L; torque 65 Nm; tool wear 210"
+ok $(test "$rc" -eq 0 && grep -q '^why:' "$WORK/out"; echo $?) "diagnose reads the student"
+
+# train --teacher: the same from the command line.
+run "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --no-stack --teacher "$T" --config "$WORK/mini.json" \
+	--distill-weight 0.8 --distill-temperature 3 -o "$WORK/s2.safetensors"
+ok $(test "$rc" -eq 0 && test -s "$WORK/s2.safetensors"; echo $?) "train --teacher distils"
+expect_fail 2 "unknown option.*--teacher" "pretraining has no teacher" \
+	"$LATHE" pretrain "$WORK/log.csv" --rules lua/ai4i.lua --teacher "$T" -o "$WORK/x.safetensors"
+expect_fail 2 "distill-weight" "a weight beyond 1 is a usage error" \
+	"$LATHE" train "$WORK/log.csv" --teacher "$T" --distill-weight 2 -o "$WORK/x.safetensors"
+
+# Pruning: half the heads and neurons, then a short fine-tune.
+run "$LATHE" compress "$T" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/pruned.safetensors"
+ok $(test "$rc" -eq 0 && grep -q 'pruned and fine-tuned' "$WORK/out"; echo $?) "compress --prune with the log given"
+run "$LATHE" info "$WORK/pruned.safetensors"
+ok $(grep -q '"heads":2' "$WORK/out" && grep -q '"ff":256' "$WORK/out" && grep -q '"head_size":32' "$WORK/out" &&
+	grep -q 'qkv.weight  *F32  *192x128' "$WORK/out" && grep -q 'attention.output.dense.weight  *F32  *128x64' "$WORK/out"; echo $?) \
+	"the pruned model keeps 2 of 4 heads (of 32) and 256 of 512 neurons"
+run "$LATHE" eval "$WORK/pruned.safetensors" "$WORK/log.csv"
+ok $(test "$rc" -eq 0; echo $?) "eval reads the pruned model"
+cat >"$WORK/p.lua" <<LUA
+local lathe = require "lathe"
+local m = lathe.load_model("$WORK/pruned.safetensors")
+print("top " .. m:predict("type L; torque very high; tool wear very high").label)
+LUA
+run "$LATHE" run "$WORK/p.lua"
+ok $(test "$rc" -eq 0 && grep -q '^top ' "$WORK/out"; echo $?) "Lua reads the pruned model"
+cat >"$WORK/d.lua" <<LUA
+local lathe = require "lathe"
+local r = lathe.compress("$T", {distill = "$WORK/mini.json", log = "$WORK/log.csv", output = "$WORK/ld.safetensors"})
+print(r.method, r.bytes_after < r.bytes_before, r.test_macro_f1 >= 0)
+print(pcall(lathe.compress, "$T", {prune = 0.5, int8 = true, output = "$WORK/x.safetensors"}))
+LUA
+run "$LATHE" run "$WORK/d.lua"
+ok $(test "$rc" -eq 0 && grep -q '^distill	true	true$' "$WORK/out" && grep -q '^false.*say how, one of' "$WORK/out" &&
+	test -s "$WORK/ld.safetensors"; echo $?) "Lua distils, and refuses two methods at once"
+expect_fail 1 "BERT's config cannot say that" "a pruned model does not pretend to be BERT on export" \
+	"$LATHE" export "$WORK/pruned.safetensors" --hf "$WORK/hf"
+
+# Refusals: the wrong log, a moved log, two methods, an int8 model.
+head -1001 datasets/ai4i2020.csv >"$WORK/other.csv"
+expect_fail 1 "other.csv is not the log .*teacher.safetensors was trained on" "a log that is not the teacher's is refused" \
+	"$LATHE" compress "$T" --distill "$WORK/mini.json" --log "$WORK/other.csv" -o "$WORK/x.safetensors"
+expect_fail 1 "was trained on log.csv, which is not readable here: give the log with --log" "a log not found says how to give it" \
+	"$LATHE" compress "$T" --distill "$WORK/mini.json" -o "$WORK/x.safetensors"
+expect_fail 2 "one method at a time" "two methods at once are a usage error" \
+	"$LATHE" compress "$T" --int8 --prune 0.5 -o "$WORK/x.safetensors"
+expect_fail 2 "--prune 1: expected a share" "pruning everything is a usage error" \
+	"$LATHE" compress "$T" --prune 1 -o "$WORK/x.safetensors"
+"$LATHE" compress "$T" --int8 -o "$WORK/q.safetensors" >/dev/null 2>&1
+expect_fail 1 "an int8 model is a finished form" "an int8 model is not distilled" \
+	"$LATHE" compress "$WORK/q.safetensors" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/x.safetensors"
+ok $(test ! -e "$WORK/x.safetensors"; echo $?) "and no output file is left"
+done_testing
