@@ -22,7 +22,7 @@ static const struct cmd *const cmd_table[] = {
  * numbered from OPT_SPEC on in the order of option_specs. */
 enum {
 	OPT_REPORT = 256, OPT_JSON, OPT_STEPS, OPT_WARMUP, OPT_PREVIEW, OPT_DATA, OPT_ROW, OPT_HF, OPT_SCRIPT, OPT_WORK_ORDER, OPT_DRIFT, OPT_SUMMARY,
-	OPT_INT8, OPT_DISTILL, OPT_PRUNE, OPT_LOG, OPT_SPEC = 0x1000,
+	OPT_INT8, OPT_DISTILL, OPT_PRUNE, OPT_LOG, OPT_MERGE, OPT_SPEC = 0x1000,
 };
 
 /* One row per option: getopt's entry, its argument name and help. */
@@ -50,6 +50,7 @@ static const struct cmd_opt cmd_only[] = {
 	{OPTION_G_COMPRESS, {"int8", no_argument, NULL, OPT_INT8}, "", "weights as int8 with a scale per row, products in int8 (oneDNN); bench infer: time that form"},
 	{OPTION_G_RETRAIN, {"distill", required_argument, NULL, OPT_DISTILL}, "CONFIG", "train a student of shape CONFIG (tiny, small, FILE.json/.lua) on the model's probabilities and labels"},
 	{OPTION_G_RETRAIN, {"prune", required_argument, NULL, OPT_PRUNE}, "FRACTION", "remove this share of every layer's heads and feed-forward neurons, the weakest, then fine-tune"},
+	{OPTION_G_RETRAIN, {"merge", no_argument, NULL, OPT_MERGE}, "", "of a LoRA adapter file: write the full model, its adapters merged into its base"},
 	{OPTION_G_RETRAIN, {"log", required_argument, NULL, OPT_LOG}, "FILE.csv", "the model's training log, for --distill and --prune (default: the file its manifest names)"},
 	{0, {"help", no_argument, NULL, 'h'}, "", "show this help"},
 };
@@ -85,7 +86,7 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 	              {OPTION_G_AUGMENT, "Augmentation"}, {OPTION_G_PREVIEW, "Preview"},
 	              {OPTION_G_DIAGNOSE, "Diagnosis"}, {OPTION_G_APPLY, "Applying a model"},
 	              {OPTION_G_INFO, "Model files"}, {OPTION_G_EXPORT, "Export"}, {OPTION_G_COMPRESS, "Compression"},
-	              {OPTION_G_RETRAIN, "Compression by training again"}, {OPTION_G_DISTILL, "Distillation"},
+	              {OPTION_G_RETRAIN, "Other forms"}, {OPTION_G_DISTILL, "Distillation and LoRA"},
 	              {OPTION_G_BENCH, "Model benchmarks"},
 	              {0, "Other"}};
 	struct cmd_opt cmd_opts[MAX_OPTS];
@@ -186,6 +187,7 @@ static int take_option(const struct cmd *cmd, int code, const char *name, const 
 	case OPT_INT8: a->int8 = true; return 0;
 	case OPT_DISTILL: a->distill = arg; return 0;
 	case OPT_LOG: a->log = arg; return 0;
+	case OPT_MERGE: a->merge = true; return 0;
 	case OPT_PRUNE: {
 		char *end;
 		a->prune = strtod(arg, &end);

@@ -37,6 +37,7 @@ struct cmd_args {
 	const char *distill;   /* compress --distill CONFIG */
 	double prune;          /* compress --prune FRACTION */
 	const char *log;       /* compress --log FILE */
+	bool merge;            /* compress --merge */
 	const char *work_order;  /* diagnose --work-order FILE */
 	bool drift, summary;     /* diagnose --drift, --summary */
 	struct diagnose_opts diag;

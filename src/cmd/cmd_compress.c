@@ -40,16 +40,28 @@ static int retrain(struct cmd_args *a)
 
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	int methods = a->int8 + (a->distill != NULL) + (a->prune > 0);
+	int methods = a->int8 + (a->distill != NULL) + (a->prune > 0) + a->merge;
 	if (methods != 1)
-		return cmd_usage_error(cmd, methods ? "one method at a time: --int8, --distill or --prune"
-		                                    : "say how: --int8, --distill CONFIG or --prune FRACTION");
+		return cmd_usage_error(cmd, methods ? "one method at a time: --int8, --distill, --prune or --merge"
+		                                    : "say how: --int8, --distill CONFIG, --prune FRACTION or --merge");
 	if (!a->output)
 		return cmd_usage_error(cmd, "say where the compressed model goes: -o FILE.safetensors");
-	if (a->log && a->int8)
+	if (a->log && (a->int8 || a->merge))
 		return cmd_usage_error(cmd, "--log is for --distill and --prune, which train again");
-	if (!a->int8)
+	if (a->distill || a->prune > 0)
 		return retrain(a);
+	if (a->merge) {
+		struct err e;
+		struct atomic_claim claim;
+		if (cmd_claim(a->output, &claim) != CMD_OK)
+			return CMD_RUNTIME;
+		int rc = compress_merge(a->pos[0], a->output, &e);
+		atomic_release(&claim);
+		if (rc)
+			return cmd_fail(&e);
+		printf("%s: the adapters of %s merged into their base\n", a->output, a->pos[0]);
+		return CMD_OK;
+	}
 	struct atomic_claim claim;
 	if (cmd_claim(a->output, &claim) != CMD_OK)
 		return CMD_RUNTIME;

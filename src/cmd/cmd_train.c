@@ -173,6 +173,8 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 {
 	if (mlm && a->learn.init)
 		return cmd_usage_error(cmd, "pretraining starts from scratch (--init is for train)");
+	if (a->learn.lora_rank && !a->learn.init)
+		return cmd_usage_error(cmd, "--lora adapts a pretrained encoder: give it with --init");
 	if (mlm && a->learn.teacher)
 		return cmd_usage_error(cmd, "a teacher teaches a classifier: --teacher is for train");
 	if (!a->output)

@@ -245,3 +245,20 @@ out:
 	learner_free(&l);
 	return rc;
 }
+
+int compress_merge(const char *in, const char *out, struct err *e)
+{
+	struct learner l;
+	if (learner_load(in, 1, &l, e))
+		return -1;
+	int rc = -1;
+	if (!l.mf.adapters) {
+		err_at(e, in, 0, "not a LoRA adapter file: it has nothing to merge");
+	} else {
+		free(l.mf.adapters);
+		l.mf.adapters = NULL;
+		rc = model_file_save(out, l.model, &l.mf, e);
+	}
+	learner_free(&l);
+	return rc;
+}

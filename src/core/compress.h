@@ -45,6 +45,10 @@ struct compress_retrain {
 int compress_retrain(const char *in, const char *out, const struct learn_opts *how, struct compress_retrain *r,
                      struct err *e);
 
+/* A LoRA adapter file's full model: its adapters merged into its base,
+ * written as a model file that needs neither. */
+int compress_merge(const char *in, const char *out, struct err *e);
+
 /* Whether int8 takes parameter i of m (what compress_int8 quantizes). */
 bool compress_int8_takes(const struct model *m, size_t i);
 

@@ -14,6 +14,7 @@
 #include "io/safetensors.h"
 #include "ml/gbdt.h"
 #include "ml/prune.h"
+#include "ml/lora.h"
 #include "base/strpool.h"
 #include "base/utf8.h"
 #include "hooks/sandbox.h"
@@ -421,6 +422,7 @@ struct fit {
 	int32_t *blabel, *mpos, *mtarget;
 	struct value_tokens *vt;    /* value-aware facts, or NULL */
 	struct learner *teacher;    /* distillation's, until its targets are made */
+	struct lora *lora;          /* the adapters that train in the encoder's place, or NULL */
 	float *soft, *bsoft;        /* its probabilities [rows, K], and a batch's */
 	struct trees trees;         /* the referee's, once fitted */
 	float *values;
@@ -752,6 +754,7 @@ static void fit_free(struct fit *f)
 	if (f->teacher)
 		learner_free(f->teacher);
 	free(f->teacher);
+	lora_free(f->lora);
 	model_free(f->m);
 	for (size_t k = 0; k < f->nensemble; k++)
 		model_free(f->ensemble[k]);
@@ -947,7 +950,33 @@ static int save_model(struct fit *f, const char *data_path, const char *out_path
 		                              res->gbdt_test_macro_f1, "blend", (double)res->blend));
 	mf.training = json_dumps(summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(summary);
+	char base_hash[65];
+	const struct model_param *params;
+	size_t np = model_params(f->ensemble[0], &params);
+	if (f->lora) {
+		if (sha256_file(f->o->init, base_hash, e))
+			return -1;
+		json_t *meta = json_pack("{s:s, s:s, s:i, s:f}", "base", f->o->init, "base_sha256", base_hash, "rank",
+		                         lora_rank(f->lora), "alpha", (double)lora_alpha(f->lora));
+		mf.adapters = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(meta);
+		mf.lora_A = xcalloc(np + 1, sizeof *mf.lora_A);
+		mf.lora_B = xcalloc(np + 1, sizeof *mf.lora_B);
+		for (size_t k = 0; k < lora_count(f->lora); k++) {
+			size_t i = lora_get(f->lora, k, NULL, NULL);
+			mf.lora_A[i] = xmalloc((size_t)lora_rank(f->lora) * (size_t)params[i].shape[1] * sizeof(float));
+			mf.lora_B[i] = xmalloc((size_t)lora_rank(f->lora) * (size_t)params[i].shape[0] * sizeof(float));
+			lora_get(f->lora, k, mf.lora_A[i], mf.lora_B[i]);
+		}
+	}
 	int rc = model_file_save(out_path, f->ensemble[0], &mf, e);
+	for (size_t i = 0; f->lora && i < np; i++) {
+		free(mf.lora_A[i]);
+		free(mf.lora_B[i]);
+	}
+	free(mf.lora_A);
+	free(mf.lora_B);
+	free(mf.adapters);
 	casebook_free(&mf.casebook);
 	free(mf.vocab);
 	free(mf.textualizer);
@@ -1238,7 +1267,10 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	memcpy(order, f->rows[SPLIT_TRAIN], ntrain * sizeof *order);
 	float *best = xmalloc(nparams * sizeof *best);
 	model_snapshot(f->m, MODEL_WEIGHT, best);
-	struct trainer tr = {.m = f->m};
+	struct trainer tr = {.m = f->m, .lora = f->lora};
+	float *best_lora = f->lora ? xmalloc((lora_floats(f->lora) + 1) * sizeof *best_lora) : NULL;
+	if (f->lora)
+		lora_snapshot(f->lora, best_lora);
 	rng_seed(&f->rng, seed ^ 0x5EEDull);
 	long micro = (long)((ntrain + (size_t)o->batch - 1) / (size_t)o->batch);
 	int accum = o->accumulate > 0 ? o->accumulate : 1;
@@ -1247,6 +1279,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	struct run_state st = {.epoch = 1, .best_score = -INFINITY};
 	if (o->resume && load_checkpoint(f, o->resume, data_hash, &st, res, order, ntrain, best, e)) {
 		free(best);
+		free(best_lora);
 		free(order);
 		return -1;
 	}
@@ -1320,6 +1353,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			res->dev_loss = dev_loss;
 			res->dev_macro_f1 = mlm ? 0 : sc;
 			model_snapshot(f->m, MODEL_WEIGHT, best);
+			if (f->lora)
+				lora_snapshot(f->lora, best_lora);
 			st.stale = 0;
 		} else {
 			st.stale++;
@@ -1331,6 +1366,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGTERM, &old_term, NULL);
 			free(best);
+			free(best_lora);
 			free(order);
 			return -1;
 		}
@@ -1352,12 +1388,16 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	}
 	if (failed || res->interrupted) {
 		free(best);
+		free(best_lora);
 		free(order);
 		return rc ? -1 : 1;
 	}
 	res->tokens_per_s = st.tokens / (now() - t0);
 	res->wall_s = now() - t0;
 	model_restore(f->m, MODEL_WEIGHT, best);
+	if (f->lora)
+		lora_restore(f->lora, best_lora);
+	free(best_lora);
 	free(best);
 	free(order);
 	return 0;
@@ -1404,6 +1444,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		               mlm ? "pretraining" : o->resume ? "--resume" : "--stop-after");
 	if (o->prune > 0 && (!o->init || o->ensemble > 1))
 		return err_set(e, "pruning starts from one trained encoder (init), not an ensemble");
+	if (o->lora_rank > 0 && (!o->init || o->ensemble > 1 || o->resume || o->stop_after || o->prune > 0 || mlm))
+		return err_set(e, "LoRA adapts one pretrained encoder (--init) in one go: not with %s",
+		               !o->init ? "no --init" : o->ensemble > 1 ? "an ensemble" : mlm ? "pretraining"
+		               : o->prune > 0 ? "pruning" : "checkpoints");
 	if (mlm && o->teacher)
 		return err_set(e, "a teacher teaches a classifier: --teacher is for train, not pretraining");
 	struct fit f = {.p = p, .o = o, .mlm = mlm};
@@ -1429,6 +1473,8 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		goto out;
 	res->precision = f.be->precision == PRECISION_BF16 ? "bf16" : "fp32";
 	if (make_model(&f, o->seed, res, e))
+		goto out;
+	if (o->lora_rank > 0 && !(f.lora = lora_new(f.m, o->lora_rank, 2.0f * (float)o->lora_rank, o->seed, e)))
 		goto out;
 	const struct model_config *c = model_config(f.m);
 	struct text_values tv = {0};

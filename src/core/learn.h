@@ -60,6 +60,10 @@ struct learn_opts {
 	/* With init: the share of its heads and feed-forward neurons to remove
 	 * first (ml/prune.h), 0 = none; training is then the fine-tune. */
 	double prune;
+	/* With init: train low-rank adapters of this rank (alpha twice the
+	 * rank) and the head only, and write an adapter file on top of init
+	 * (ml/lora.h, io/model_file.h); 0 = train everything. */
+	int lora_rank;
 	const char *checkpoint;    /* where an interrupted run saves itself (default OUT.ckpt) */
 	const char *resume;        /* a checkpoint to continue from, or NULL */
 	long stop_after;           /* stop (with a checkpoint) after this many steps; 0 = never */

@@ -255,9 +255,9 @@ static int set_number(const struct option_spec *s, struct option_target *t, cons
 		lo->stop_after = (long)n;
 	} else {
 		static const char *const ints[] = {"epochs", "batch", "accumulate", "vocab", "max-seq",
-		                                   "patience", "ensemble", "threads", NULL};
+		                                   "patience", "ensemble", "threads", "lora", NULL};
 		int *to[] = {&lo->epochs, &lo->batch, &lo->accumulate, &lo->vocab_size, &lo->max_seq,
-		             &lo->patience, &lo->ensemble, &lo->threads};
+		             &lo->patience, &lo->ensemble, &lo->threads, &lo->lora_rank};
 		int i;
 		if (one_of(name, ints, &i, e))
 			return err_set(e, "no such option");
@@ -409,6 +409,7 @@ const struct option_spec option_specs[] = {
 	{"ensemble", NULL, false, false, TRAIN, OPTION_INT, 1, MODEL_FILE_MAX_ENSEMBLE, "N", "train N encoders from N seeds into one model, their probabilities averaged (default 1)", set_number},
 	{"init", NULL, false, false, TRAIN, OPTION_TEXT, 0, 0, "MODEL", "start from a pretrained model (its vocabulary and encoder)", set_text},
 	{"teacher", NULL, false, false, OPTION_G_DISTILL, OPTION_TEXT, 0, 0, "MODEL", "distil: learn a trained classifier's probabilities as well as the labels, keeping its vocabulary", set_text},
+	{"lora", NULL, false, false, OPTION_G_DISTILL, OPTION_INT, 1, 1024, "R", "with --init: train low-rank adapters of rank R and the head only; write an adapter file on top of the pretrained model", set_number},
 	{"distill-weight", NULL, false, false, OPTION_G_DISTILL, OPTION_REAL, 0, 1, "X", "the teacher's share of the loss, the labels' being the rest (default 0.5)", set_number},
 	{"distill-temperature", NULL, false, false, OPTION_G_DISTILL, OPTION_REAL, 0.1, 100, "T", "the temperature that softens the teacher's probabilities and the student's (default 2)", set_number},
 	{"checkpoint", NULL, false, false, TRAIN, OPTION_TEXT, 0, 0, "FILE", "where Ctrl-C or --stop-after saves the run (default: OUT.ckpt)", set_text},

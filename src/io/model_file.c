@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "io/safetensors.h"
+#include "base/sha256.h"
+#include "ml/lora.h"
+#include <unistd.h>
 
 static char *config_json(const struct model_config *c)
 {
@@ -37,13 +40,39 @@ static char *list_json(char *const *items, size_t n)
 /* Adds one encoder's parameters, named prefix + each parameter's name,
  * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it. The
  * writer keeps pointers until it saves: *keep holds the copies. */
-static int add_encoder(struct st_writer *w, const struct model *m, const char *prefix, char **keep, struct err *e)
+/* An adapter file's tensors for parameter i: its A and B, its own
+ * values (the head), or none (the base's). */
+static int add_adapter(struct st_writer *w, const struct model_file *mf, const struct model_param *p, size_t i,
+                       bool *done, struct err *e)
+{
+	*done = true;
+	json_t *o = json_loads(mf->adapters, 0, NULL);
+	int rank = (int)json_integer_value(json_object_get(o, "rank"));
+	json_decref(o);
+	char name[200];
+	if (mf->lora_A[i]) {
+		int64_t a[2] = {rank, p[i].shape[1]}, b[2] = {p[i].shape[0], rank};
+		snprintf(name, sizeof name, "%s.lora_A", p[i].name);
+		if (st_writer_add(w, name, ST_F32, 2, a, mf->lora_A[i], e))
+			return -1;
+		snprintf(name, sizeof name, "%s.lora_B", p[i].name);
+		return st_writer_add(w, name, ST_F32, 2, b, mf->lora_B[i], e);
+	}
+	*done = strncmp(p[i].name, "pooler.", 7) != 0 && strncmp(p[i].name, "classifier.", 11) != 0;
+	return 0;
+}
+
+static int add_encoder(struct st_writer *w, const struct model *m, const struct model_file *mf, const char *prefix,
+                       char **keep, struct err *e)
 {
 	const struct model_param *p;
 	size_t np = model_params(m, &p), at = 0;
 	*keep = xmalloc(model_param_bytes(m) + 4 * np + 1);
 	int rc = 0;
 	for (size_t i = 0; i < np && !rc; i++) {
+		bool done = false;
+		if (mf->adapters && (rc = add_adapter(w, mf, p, i, &done, e)) == 0 && done)
+			continue;
 		char name[200];
 		snprintf(name, sizeof name, "%s%s", prefix, p[i].name);
 		size_t elem = p[i].dtype == DTYPE_F32 ? 4 : p[i].dtype == DTYPE_BF16 ? 2 : 1;
@@ -69,11 +98,11 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	if (!w)
 		return err_set(e, "out of memory");
 	char **keep = xcalloc(mf->nmembers + 1, sizeof *keep);
-	int rc = add_encoder(w, m, "", &keep[0], e);
+	int rc = add_encoder(w, m, mf, "", &keep[0], e);
 	for (size_t k = 0; k < mf->nmembers && !rc; k++) {
 		char prefix[32];
 		snprintf(prefix, sizeof prefix, "ensemble.%zu.", k + 2);
-		rc = add_encoder(w, mf->members[k], prefix, &keep[k + 1], e);
+		rc = add_encoder(w, mf->members[k], mf, prefix, &keep[k + 1], e);
 	}
 	if (mf->nmembers) {
 		char count[16];
@@ -93,6 +122,8 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 		st_writer_meta(w, "training", mf->training);
 	if (mf->compression)
 		st_writer_meta(w, "compression", mf->compression);
+	if (mf->adapters)
+		st_writer_meta(w, "lora", mf->adapters);
 	char *gbdt = NULL;
 	if (!rc && mf->trees.nnodes) {
 		const struct trees *t = &mf->trees;
@@ -238,31 +269,87 @@ static bool bf16_finite(const void *data, size_t n)
 /* The encoder whose tensors are named prefix + each parameter's name.
  * Every tensor is checked against the config before the model is made,
  * so a small file cannot make lathe allocate a large model. */
+/* What a LoRA adapter file reads beside itself. */
+struct base {
+	const struct st_file *f;
+	const char *path;
+	int rank;
+	float alpha;
+};
+
+/* An adapted matrix, W0 + alpha/rank B A, as an F32 tensor of its own
+ * (in *merged, which the caller frees); NULL with e set when its parts
+ * are not sound. */
+static const struct st_tensor *adapted(const char *path, const struct st_file *f, const struct base *base,
+                                       const struct model_param *want, struct st_tensor *merged, struct err *e)
+{
+	char name[200];
+	snprintf(name, sizeof name, "%s.lora_A", want->name);
+	const struct st_tensor *A = st_find(f, name);
+	snprintf(name, sizeof name, "%s.lora_B", want->name);
+	const struct st_tensor *B = st_find(f, name);
+	const struct st_tensor *W0 = st_find(base->f, want->name);
+	int64_t out = want->shape[0], in = want->shape[1];
+	if (!A || !B || A->dtype != ST_F32 || B->dtype != ST_F32 || A->ndim != 2 || B->ndim != 2 ||
+	    A->shape[0] != base->rank || A->shape[1] != in || B->shape[0] != out || B->shape[1] != base->rank ||
+	    !floats_sound(A->data, (size_t)(base->rank * in), false) ||
+	    !floats_sound(B->data, (size_t)(out * base->rank), false))
+		return err_at(e, path, 0, "model file: the adapter %s.lora_A [%d, %lld] and .lora_B [%lld, %d] are %s",
+		              want->name, base->rank, (long long)in, (long long)out, base->rank,
+		              A && B ? "not F32 of those shapes, finite" : "missing"),
+		       NULL;
+	if (!W0 || W0->dtype != ST_F32 || W0->ndim != 2 || W0->shape[0] != out || W0->shape[1] != in ||
+	    !floats_sound(W0->data, want->count, false))
+		return err_at(e, base->path, 0, "model file: tensor %s is not the F32 [%lld, %lld] the adapter file needs",
+		              want->name, (long long)out, (long long)in),
+		       NULL;
+	float *W = xmalloc(want->count * sizeof *W);
+	memcpy(W, W0->data, want->count * sizeof *W);
+	lora_merge(W, A->data, B->data, (int)out, (int)in, base->rank, base->alpha);
+	*merged = *W0;
+	merged->data = W;
+	return merged;
+}
+
 static struct model *read_encoder(const char *path, const struct st_file *f, const char *prefix,
-                                  const struct model_config *c, struct backend *be, int max_batch, struct err *e)
+                                  const struct model_config *c, const struct base *base, struct backend *be,
+                                  int max_batch, struct err *e)
 {
 	struct model_param *want;
 	size_t nwant = model_layout(c, &want);
 	const struct st_tensor **found = xcalloc(nwant + 1, sizeof *found), **scale = xcalloc(nwant + 1, sizeof *scale);
+	struct st_tensor *merged = xcalloc(nwant + 1, sizeof *merged);
 	enum dtype *dtype = xcalloc(nwant + 1, sizeof *dtype);
 	struct model *m = NULL;
 	for (size_t i = 0; i < nwant; i++) {
 		char name[200];
+		const char *where = path;
 		snprintf(name, sizeof name, "%s%s", prefix, want[i].name);
 		const struct st_tensor *t = found[i] = st_find(f, name);
+		if (!t && base) {
+			snprintf(name, sizeof name, "%s.lora_A", want[i].name);
+			if (st_find(f, name)) {
+				if (!(t = found[i] = adapted(path, f, base, &want[i], &merged[i], e)))
+					goto out;
+			} else {
+				t = found[i] = st_find(base->f, want[i].name);
+				where = base->path;
+			}
+			snprintf(name, sizeof name, "%s", want[i].name);
+		}
 		if (!t || (t->dtype != ST_F32 && t->dtype != ST_BF16 && t->dtype != ST_I8) || t->ndim != want[i].ndim ||
 		    t->shape[0] != want[i].shape[0] || (t->ndim > 1 && t->shape[1] != want[i].shape[1])) {
-			err_at(e, path, 0, "model file: tensor %s is %s", name,
+			err_at(e, where, 0, "model file: tensor %s is %s", name,
 			       t ? "not of the shape the config implies, in F32, BF16 or I8" : "missing");
 			goto out;
 		}
 		dtype[i] = t->dtype == ST_F32 ? DTYPE_F32 : t->dtype == ST_BF16 ? DTYPE_BF16 : DTYPE_I8;
 		if (dtype[i] == DTYPE_F32 && !floats_sound(t->data, want[i].count, false)) {
-			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
+			err_at(e, where, 0, "model file: tensor %s holds NaN or infinite weights", name);
 			goto out;
 		}
 		if (dtype[i] == DTYPE_BF16 && !bf16_finite(t->data, want[i].count)) {
-			err_at(e, path, 0, "model file: tensor %s holds NaN or infinite weights", name);
+			err_at(e, where, 0, "model file: tensor %s holds NaN or infinite weights", name);
 			goto out;
 		}
 		if (dtype[i] == DTYPE_I8) {
@@ -270,7 +357,7 @@ static struct model *read_encoder(const char *path, const struct st_file *f, con
 			const struct st_tensor *s = scale[i] = st_find(f, name);
 			if (!s || s->dtype != ST_F32 || s->ndim != 1 || s->shape[0] != want[i].shape[0] ||
 			    !floats_sound(s->data, (size_t)want[i].shape[0], true)) {
-				err_at(e, path, 0, "model file: tensor %s is %s", name,
+				err_at(e, where, 0, "model file: tensor %s is %s", name,
 				       s ? "not an F32 row of finite positive scales, one per row of its I8 tensor"
 				         : "missing");
 				goto out;
@@ -293,11 +380,59 @@ static struct model *read_encoder(const char *path, const struct st_file *f, con
 		free(s);
 	}
 out:
+	for (size_t i = 0; i < nwant; i++)
+		free((void *)merged[i].data);
+	free(merged);
 	free(found);
 	free(scale);
 	free(dtype);
 	free(want);
 	return m;
+}
+
+/* An adapter file's base: beside it, else where it was at training, and
+ * only with the SHA-256 the adapter file names. */
+static int open_base(const char *path, const char *meta, struct st_file **bf, struct base *base, char **base_path,
+                     struct err *e)
+{
+	json_t *o = json_loads(meta, 0, NULL);
+	const char *given = json_string_value(json_object_get(o, "base"));
+	const char *hash = json_string_value(json_object_get(o, "base_sha256"));
+	json_t *rank = json_object_get(o, "rank"), *alpha = json_object_get(o, "alpha");
+	int rc = -1;
+	if (!given || !*given || !hash || strlen(hash) != 64 || !json_is_integer(rank) || json_integer_value(rank) < 1 ||
+	    json_integer_value(rank) > 1024 || !json_is_number(alpha) || !(fabs(json_number_value(alpha)) <= 1e6)) {
+		err_at(e, path, 0, "model file: \"lora\" does not name a base, its SHA-256, a rank from 1 to 1024 and an alpha");
+		goto out;
+	}
+	const char *name = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
+	const char *dir_end = strrchr(path, '/');
+	int dir = dir_end ? (int)(dir_end - path) + 1 : 0;
+	size_t size = (size_t)dir + strlen(name) + 1;
+	*base_path = xmalloc(size > strlen(given) + 1 ? size : strlen(given) + 1);
+	snprintf(*base_path, size, "%.*s%s", dir, path, name);
+	if (access(*base_path, R_OK) != 0)
+		strcpy(*base_path, given);
+	char have[65];
+	if (access(*base_path, R_OK) != 0) {
+		err_at(e, path, 0, "an adapter file for the base model %s, which is neither beside it nor at %s", name, given);
+		goto out;
+	}
+	if (sha256_file(*base_path, have, e))
+		goto out;
+	if (strcmp(have, hash) != 0) {
+		err_at(e, path, 0, "%s is not the base model these adapters were trained on (its SHA-256 differs)",
+		       *base_path);
+		goto out;
+	}
+	if (st_open(*base_path, bf, e))
+		goto out;
+	*base = (struct base){.f = *bf, .path = *base_path, .rank = (int)json_integer_value(rank),
+	                      .alpha = (float)json_number_value(alpha)};
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
 }
 
 int model_file_load(const char *path, struct backend *be, int max_batch, struct model **out, struct model_file *mf,
@@ -311,6 +446,9 @@ int model_file_load(const char *path, struct backend *be, int max_batch, struct 
 	int rc = -1;
 	struct model *m = NULL;
 	json_t *cfg = NULL;
+	struct st_file *base_file = NULL;
+	struct base base;
+	char *base_path = NULL;
 	const char *format = st_meta(f, "format");
 	if (!format || strcmp(format, MODEL_FILE_FORMAT) != 0) {
 		err_at(e, path, 0, "not a lathe model (format %s%s%s; this lathe reads %s)", format ? "\"" : "",
@@ -362,14 +500,21 @@ int model_file_load(const char *path, struct backend *be, int max_batch, struct 
 			goto out;
 		}
 	}
-	if (!(m = read_encoder(path, f, "", &c, be, max_batch, e)))
+	const char *lora = st_meta(f, "lora");
+	if (lora && (ensemble || open_base(path, lora, &base_file, &base, &base_path, e))) {
+		if (ensemble)
+			err_at(e, path, 0, "model file: an ensemble has no adapters");
 		goto out;
+	}
+	if (!(m = read_encoder(path, f, "", &c, lora ? &base : NULL, be, max_batch, e)))
+		goto out;
+	mf->adapters = lora ? xstrdup(lora) : NULL;
 	if (members > 1)
 		mf->members = xcalloc((size_t)members, sizeof *mf->members);
 	for (long k = 2; k <= members; k++) {
 		char prefix[32];
 		snprintf(prefix, sizeof prefix, "ensemble.%ld.", k);
-		if (!(mf->members[mf->nmembers] = read_encoder(path, f, prefix, &c, be, max_batch, e)))
+		if (!(mf->members[mf->nmembers] = read_encoder(path, f, prefix, &c, NULL, be, max_batch, e)))
 			goto out;
 		mf->nmembers++;
 	}
@@ -393,6 +538,9 @@ int model_file_load(const char *path, struct backend *be, int max_batch, struct 
 out:
 	json_decref(cfg);
 	st_close(f);
+	if (base_file)
+		st_close(base_file);
+	free(base_path);
 	if (rc) {
 		model_free(m);
 		model_file_free(mf);
@@ -415,6 +563,7 @@ void model_file_free(struct model_file *mf)
 	free(mf->manifest);
 	free(mf->training);
 	free(mf->compression);
+	free(mf->adapters);
 	trees_free(&mf->trees);
 	casebook_free(&mf->casebook);
 	for (size_t k = 0; k < mf->nmembers; k++)

@@ -38,6 +38,17 @@ struct model_file {
 	/* The dev rows' predictions and the training rows' embeddings
 	 * (io/casebook.h); freed with the file. */
 	struct model_casebook casebook;
+	/* A LoRA adapter file (ml/lora.h) stores only the head's tensors and
+	 * each adapted matrix's A and B ("NAME.lora_A" [rank, in],
+	 * "NAME.lora_B" [out, rank]); every other tensor, and each adapted
+	 * matrix's W0, is the base model's, which "lora" in the metadata names
+	 * with its SHA-256 (looked for beside the adapter file, then where
+	 * it was at training). Loading merges them: W = W0 + alpha/rank B A.
+	 * Saving: set adapters (JSON lora: base, base_sha256, rank, alpha) and
+	 * A and B per parameter (NULL for the others). Loaded: adapters holds
+	 * the JSON, A and B stay NULL. */
+	char *adapters;
+	float **lora_A, **lora_B;
 };
 
 #define MODEL_FILE_FORMAT "lathe-model-1"

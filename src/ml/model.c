@@ -28,6 +28,7 @@ struct model {
 	int max_batch;
 	size_t max_masked;          /* masked-LM positions a batch may have */
 	bool dropout_on;            /* in the last forward */
+	bool *frozen;               /* per parameter; NULL: none is */
 	struct model_param *p;
 	size_t np;
 	/* In the backend's memory: the f32 parameters (weights, gradients,
@@ -455,6 +456,7 @@ void model_free(struct model *m)
 		if (mem[i])
 			be->ops->release(be, mem[i]);
 	free(m->p);
+	free(m->frozen);
 	free(m->compute);
 	free(m->la);
 	free(m->qoff_all);
@@ -921,11 +923,39 @@ void model_scale_grads(struct model *m, float s)
 		m->be->ops->scale(m->be, m->g, m->n, s);
 }
 
+void model_freeze(struct model *m, size_t i, bool frozen)
+{
+	if (!m->frozen)
+		m->frozen = xcalloc(m->np + 1, sizeof *m->frozen);
+	m->frozen[i] = frozen;
+}
+
+float *model_param_memory(struct model *m, enum model_slot s, size_t i)
+{
+	if (m->p[i].dtype != DTYPE_F32 || (s != MODEL_WEIGHT && !m->train))
+		return NULL;
+	float *base = s == MODEL_WEIGHT ? m->w : s == MODEL_GRAD ? m->g : s == MODEL_ADAM_M ? m->am : m->av;
+	return base + m->p[i].store;
+}
+
+double model_grad_sumsq(const struct model *m)
+{
+	if (!m->train)
+		return 0;
+	if (!m->frozen)
+		return m->be->ops->sumsq(m->be, m->g, m->n);
+	double sum = 0;
+	for (size_t i = 0; i < m->np; i++)
+		if (!m->frozen[i])
+			sum += m->be->ops->sumsq(m->be, G(m, i), m->p[i].count);
+	return sum;
+}
+
 double model_clip_grads(struct model *m, double max_norm)
 {
 	if (!m->train)
 		return 0;
-	double norm = sqrt(m->be->ops->sumsq(m->be, m->g, m->n));
+	double norm = sqrt(model_grad_sumsq(m));
 	if (max_norm > 0 && norm > max_norm)
 		m->be->ops->scale(m->be, m->g, m->n, (float)(max_norm / norm));
 	return norm;
@@ -937,6 +967,8 @@ void model_adamw(struct model *m, float lr, float weight_decay, float b1, float 
 		return;
 	m->adam_t++;
 	for (size_t i = 0; i < m->np; i++) {
+		if (m->frozen && m->frozen[i])
+			continue;
 		size_t off = m->p[i].store;
 		m->be->ops->adamw(m->be, m->w + off, m->g + off, m->am + off, m->av + off, m->p[i].count, lr, b1, b2,
 		                  eps, m->p[i].decay ? weight_decay : 0.0f, m->adam_t);

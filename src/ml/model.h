@@ -164,6 +164,14 @@ const float *model_pooled(const struct model *m);
  * same name and shape (an encoder pretrained with another head); returns
  * how many. */
 size_t model_copy_matching(struct model *dst, const struct model *src);
+/* A frozen parameter still gets its gradient (an adapter reads it) but
+ * no update and no part in the clipped norm. */
+void model_freeze(struct model *m, size_t i, bool frozen);
+/* An f32 parameter's slot in the backend's memory (count floats), for
+ * work on it in place (ml/lora.c); NULL for a slot the model has not. */
+float *model_param_memory(struct model *m, enum model_slot s, size_t i);
+/* The squared norm of the trainable parameters' gradients. */
+double model_grad_sumsq(const struct model *m);
 /* Multiplies the gradients by s (averaging accumulated micro-batches). */
 void model_scale_grads(struct model *m, float s);
 /* Clips the gradient to max_norm (0 = no clipping); returns its norm. */

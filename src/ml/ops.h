@@ -54,6 +54,11 @@ struct ops {
 	                    const int32_t *rows, int n, int width);
 	void (*scatter_add_rows)(struct backend *be, float *dst, int dst_stride, const float *src, int src_stride,
 	                         const int32_t *rows, int n, int width);
+	/* C[M,N] = alpha op(A) op(B) + beta C, op transposing where asked
+	 * (A [M,K] or [K,M], B [K,N] or [N,K]): for work on whole matrices,
+	 * such as low-rank adapters (ml/lora.h). */
+	void (*gemm)(struct backend *be, bool ta, bool tb, int M, int N, int K, float alpha, const float *A,
+	             const float *B, float beta, float *C);
 	/* ---- layers, each forward beside its backward ---- */
 	/* out[N,OC] = in[N,C] W[OC,C]^T + b[OC] (b may be NULL) */
 	void (*linear_forward)(struct backend *be, float *out, const float *in, const struct weight *W, const float *b,

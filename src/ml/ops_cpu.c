@@ -394,6 +394,14 @@ WIDE_SIMD static void value_backward(struct backend *be, float *ddirs, const flo
 	}
 }
 
+static void gemm(struct backend *be, bool ta, bool tb, int M, int N, int K, float alpha, const float *A, const float *B,
+                 float beta, float *C)
+{
+	(void)be;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A,
+	            ta ? M : K, B, tb ? K : N, beta, C, N);
+}
+
 /* ---- loss ---- */
 
 WIDE_SIMD static float crossentropy(struct backend *be, float *dlogits, const float *logits, const int32_t *target,
@@ -586,6 +594,7 @@ const struct ops ops_cpu = {
     .download = cpu_copy,
     .gather_rows = cpu_gather_rows,
     .scatter_add_rows = cpu_scatter_add_rows,
+    .gemm = gemm,
     .linear_forward = cpu_linear_forward,
     .linear_backward = cpu_linear_backward,
     .layernorm_forward = layernorm_forward,

@@ -2,6 +2,7 @@
 #include "trainer.h"
 
 #include <math.h>
+#include "ml/lora.h"
 
 /* The gradient reduction of a single process. */
 static int gradient_reduce(struct trainer *t, double *weight, struct err *e)
@@ -48,9 +49,22 @@ int trainer_step(struct trainer *t, int micro, micro_batch_fn next, void *ctx, f
 	out->loss = weight > 0 ? loss / weight : 0;
 	if (weight > 0 && !whole)
 		model_scale_grads(t->m, (float)(1.0 / weight));
-	out->grad_norm = model_clip_grads(t->m, clip);
+	if (!t->lora) {
+		out->grad_norm = model_clip_grads(t->m, clip);
+		if (!isfinite(out->grad_norm))
+			return 1;
+		model_adamw(t->m, lr, weight_decay, 0.9f, 0.999f, 1e-8f);
+		return 0;
+	}
+	/* the adapters and the head, clipped together */
+	out->grad_norm = sqrt(model_grad_sumsq(t->m) + lora_grads(t->lora));
 	if (!isfinite(out->grad_norm))
 		return 1;
+	if (clip > 0 && out->grad_norm > clip) {
+		model_scale_grads(t->m, (float)(clip / out->grad_norm));
+		lora_scale_grads(t->lora, (float)(clip / out->grad_norm));
+	}
 	model_adamw(t->m, lr, weight_decay, 0.9f, 0.999f, 1e-8f);
+	lora_adamw(t->lora, lr, weight_decay, 0.9f, 0.999f, 1e-8f);
 	return 0;
 }

@@ -13,8 +13,11 @@
  * training together, in place. A single process has nothing to add. */
 typedef int (*gradient_reduce_fn)(void *ctx, struct backend *be, float *grads, size_t n, double *weight, struct err *e);
 
+struct lora;
+
 struct trainer {
 	struct model *m;
+	struct lora *lora;         /* NULL, or the low-rank adapters that train in m's place (ml/lora.h) */
 	gradient_reduce_fn reduce; /* NULL: one process */
 	void *reduce_ctx;
 };

@@ -59,7 +59,7 @@ run "$LATHE" run "$WORK/c.lua"
 ok $(test "$rc" -eq 0 && grep -q '^int8	[0-9]*	true	int8$' "$WORK/out" && grep -q "^false.*option 'output'" "$WORK/out"; echo $?) "Lua compresses, and says what is missing"
 
 # Refusals, each one line, nothing written.
-expect_fail 2 "say how: --int8" "compress without a method is a usage error" "$LATHE" compress "$MODEL" -o "$WORK/x.safetensors"
+expect_fail 2 "say how: --int8, --distill" "compress without a method is a usage error" "$LATHE" compress "$MODEL" -o "$WORK/x.safetensors"
 expect_fail 2 "say where" "compress without -o is a usage error" "$LATHE" compress "$MODEL" --int8
 expect_fail 1 "q.safetensors: already compressed" "an int8 model is not compressed again" "$LATHE" compress "$Q" --int8 -o "$WORK/x.safetensors"
 expect_fail 1 "ai4i.csv" "a CSV file is not a model" "$LATHE" compress "$WORK/ai4i.csv" --int8 -o "$WORK/x.safetensors"

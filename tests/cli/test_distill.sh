@@ -63,6 +63,38 @@ ok $(test "$rc" -eq 0 && grep -q '^distill	true	true$' "$WORK/out" && grep -q '^
 expect_fail 1 "BERT's config cannot say that" "a pruned model does not pretend to be BERT on export" \
 	"$LATHE" export "$WORK/pruned.safetensors" --hf "$WORK/hf"
 
+# LoRA: adapters on a pretrained encoder; the adapter file holds the head
+# and the adapters only, reads its base beside it (checked by SHA-256),
+# answers as its merged form does.
+mkdir -p "$WORK/lora"
+"$LATHE" pretrain "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --vocab 200 -o "$WORK/lora/base.safetensors" >/dev/null 2>&1
+run "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 2 --no-stack --init "$WORK/lora/base.safetensors" --lora 4 \
+	-o "$WORK/lora/adapted.safetensors"
+ok $(test "$rc" -eq 0 && test -s "$WORK/lora/adapted.safetensors"; echo $?) "train --init --lora writes an adapter file"
+run "$LATHE" info "$WORK/lora/adapted.safetensors"
+ok $(grep -q 'qkv.weight.lora_A  *F32  *4x128' "$WORK/out" && grep -q 'qkv.weight.lora_B  *F32  *384x4' "$WORK/out" &&
+	grep -q 'classifier.weight  *F32' "$WORK/out" && ! grep -q 'word_embeddings' "$WORK/out" &&
+	grep -q '^lora  *{"base":' "$WORK/out"; echo $?) "the adapter file holds the adapters and the head, and names its base"
+run "$LATHE" compress "$WORK/lora/adapted.safetensors" --merge -o "$WORK/merged.safetensors"
+ok $(test "$rc" -eq 0 && grep -q 'merged into their base' "$WORK/out"; echo $?) "compress --merge writes the full model"
+ok $(test "$(wc -c <"$WORK/lora/adapted.safetensors")" -lt "$(wc -c <"$WORK/merged.safetensors")"; echo $?) "the adapter file is smaller than the full model"
+Q="type L; torque 65 Nm; tool wear 210"
+"$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q" --no-advice >"$WORK/a.txt" 2>&1
+"$LATHE" diagnose "$WORK/merged.safetensors" "$Q" --no-advice >"$WORK/m.txt" 2>&1
+ok $(test -s "$WORK/a.txt" && cmp -s "$WORK/a.txt" "$WORK/m.txt"; echo $?) "the adapter file answers as its merged model does"
+run "$LATHE" eval "$WORK/lora/adapted.safetensors" "$WORK/log.csv"
+ok $(test "$rc" -eq 0; echo $?) "eval reads the adapter file"
+mv "$WORK/lora/base.safetensors" "$WORK/base.moved"
+expect_fail 1 "an adapter file for the base model base.safetensors, which is neither beside it nor at" \
+	"an adapter file without its base says which it needs" "$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q"
+cp "$WORK/teacher.safetensors" "$WORK/lora/base.safetensors"
+expect_fail 1 "base.safetensors is not the base model these adapters were trained on" "a changed base is refused" \
+	"$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q"
+expect_fail 1 "not a LoRA adapter file" "merging a full model is refused" \
+	"$LATHE" compress "$T" --merge -o "$WORK/x.safetensors"
+expect_fail 2 "--lora adapts a pretrained encoder" "--lora without --init is refused" \
+	"$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --lora 4 -o "$WORK/x.safetensors"
+
 # Refusals: the wrong log, a moved log, two methods, an int8 model.
 head -1001 datasets/ai4i2020.csv >"$WORK/other.csv"
 expect_fail 1 "other.csv is not the log .*teacher.safetensors was trained on" "a log that is not the teacher's is refused" \

@@ -327,6 +327,33 @@ static void test_soft_crossentropy(void)
 }
 
 /* ---- cblas against the oracle ---- */
+static void test_backend_gemm(void)
+{
+	int M = 7, N = 5, K = 9;
+	float *A = randn((size_t)M * K, 1), *B = randn((size_t)K * N, 1), *ref = zeros((size_t)M * N);
+	ops_ref_gemm(false, false, M, N, K, A, B, ref);
+	for (int ta = 0; ta < 2; ta++)
+		for (int tb = 0; tb < 2; tb++) {
+			/* the operands stored transposed where asked */
+			float *a = zeros((size_t)M * K), *b = zeros((size_t)K * N), *c = zeros((size_t)M * N);
+			for (int i = 0; i < M; i++)
+				for (int k = 0; k < K; k++)
+					a[ta ? (size_t)k * M + i : (size_t)i * K + k] = A[(size_t)i * K + k];
+			for (int k = 0; k < K; k++)
+				for (int j = 0; j < N; j++)
+					b[tb ? (size_t)j * K + k : (size_t)k * N + j] = B[(size_t)k * N + j];
+			for (int i = 0; i < M * N; i++)
+				c[i] = 1;
+			be->ops->gemm(be, ta, tb, M, N, K, 2.0f, a, b, 0.5f, c);
+			double worst = 0;
+			for (int i = 0; i < M * N; i++)
+				worst = fmax(worst, fabs(c[i] - (2 * ref[i] + 0.5)));
+			ok(worst < 1e-4, "gemm (transposed A %d, B %d) = 2 A B + C / 2 (worst %.2g)", ta, tb, worst);
+			free(a), free(b), free(c);
+		}
+	free(A), free(B), free(ref);
+}
+
 static void test_gemm(void)
 {
 	int N = 33, C = 65, OC = 17;
@@ -432,6 +459,7 @@ int main(void)
 	test_embedding();
 	test_crossentropy();
 	test_soft_crossentropy();
+	test_backend_gemm();
 	test_int8();
 	struct backend *bf = backend_cpu_new(1, PRECISION_ASK_BF16, &note, &e);
 	if (bf && bf->precision == PRECISION_BF16)

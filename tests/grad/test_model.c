@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "ml/model.h"
 #include "ml/trainer.h"
+#include "ml/lora.h"
 #include "../unit/tap.h"
 
 static struct backend *be;
@@ -257,6 +258,67 @@ int main(void)
 	check(m, &dist, "classification distilled from soft targets (weight 0.6, temperature 2)");
 	dist.temperature = 0;
 	ok(isnan(model_step(m, &dist, false, false, NULL)), "a distillation without a temperature is refused");
+
+	/* LoRA: the adapters' gradients, from the model's, against finite
+	 * differences of the loss in A and B. */
+	{
+		struct model *ml = train_model(&c, 3, 7);
+		shake(ml, &r);
+		float before[9], after[9];
+		model_step(ml, &cls, false, false, before);
+		struct lora *lo = lora_new(ml, 2, 4.0f, 11, &e);
+		ok(lo != NULL && lora_count(lo) == 8, "LoRA adapts the 4 matrices of each of 2 layers");
+		model_step(ml, &cls, false, false, after);
+		ok(memcmp(before, after, sizeof before) == 0, "LoRA starts where the base is (B = 0)");
+		size_t n = lora_floats(lo);
+		float *x = malloc(n * sizeof *x), *g = malloc(n * sizeof *g);
+		lora_snapshot(lo, x);
+		for (size_t i = 0; i < n; i++)
+			x[i] += (float)(0.3 * (rng_uniform(&r) - 0.5));
+		lora_restore(lo, x);
+		model_step(ml, &cls, false, true, NULL);
+		lora_grads(lo);
+		lora_read_grads(lo, g);
+		double worst = 0;
+		for (size_t i = 0; i < n; i += n / 23) {
+			float keep = x[i], h = 1e-2f;
+			x[i] = keep + h;
+			lora_restore(lo, x);
+			double up = model_step(ml, &cls, false, false, NULL);
+			x[i] = keep - h;
+			lora_restore(lo, x);
+			double down = model_step(ml, &cls, false, false, NULL);
+			x[i] = keep;
+			double fd = (up - down) / (2 * h), err = fabs(fd - g[i]) / fmax(1e-3, fabs(fd) + fabs(g[i]));
+			worst = fmax(worst, err);
+		}
+		lora_restore(lo, x);
+		ok(worst < 2e-2, "LoRA d A and d B against finite differences: worst relative error %.2e", worst);
+		/* a step moves the adapters and the head, nothing frozen */
+		float *w0 = malloc(model_param_count(ml) * sizeof *w0), *w1 = malloc(model_param_count(ml) * sizeof *w1);
+		model_snapshot(ml, MODEL_WEIGHT, w0);
+		struct trainer tr = {.m = ml, .lora = lo};
+		struct trainer_step ts;
+		trainer_step(&tr, 1, next_part, &(struct micro){&cls}, 1e-2f, 0, 1.0, &ts, &e);
+		model_snapshot(ml, MODEL_WEIGHT, w1);
+		const struct model_param *p;
+		size_t np = model_params(ml, &p);
+		bool frozen_kept = true, head_moved = false, adapted_moved = false;
+		for (size_t i = 0; i < np; i++) {
+			bool same = memcmp(w0 + p[i].offset, w1 + p[i].offset, p[i].count * sizeof *w0) == 0;
+			if (strncmp(p[i].name, "classifier.", 11) == 0)
+				head_moved |= !same;
+			else if (lora_adapts(ml, i))
+				adapted_moved |= !same;
+			else if (strncmp(p[i].name, "pooler.", 7) != 0)
+				frozen_kept &= same;
+		}
+		ok(frozen_kept && head_moved && adapted_moved,
+		   "a LoRA step moves the head and the adapted matrices (as W0 + s B A), nothing else");
+		free(w0), free(w1), free(x), free(g);
+		lora_free(lo);
+		model_free(ml);
+	}
 
 	/* A padded token changes nothing the real tokens see. */
 	float a[9], bl[9];
