@@ -9,6 +9,7 @@
 #include "io/safetensors.h"
 #include "base/sha256.h"
 #include "ml/lora.h"
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *config_json(const struct model_config *c)
@@ -390,6 +391,12 @@ out:
 	return m;
 }
 
+static bool regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
 /* An adapter file's base: beside it, else where it was at training, and
  * only with the SHA-256 the adapter file names. */
 static int open_base(const char *path, const char *meta, struct st_file **bf, struct base *base, char **base_path,
@@ -410,11 +417,13 @@ static int open_base(const char *path, const char *meta, struct st_file **bf, st
 	int dir = dir_end ? (int)(dir_end - path) + 1 : 0;
 	size_t size = (size_t)dir + strlen(name) + 1;
 	*base_path = xmalloc(size > strlen(given) + 1 ? size : strlen(given) + 1);
+	/* The names come from the file, untrusted: only a regular file is
+	 * read (a device or a pipe could stall the hash forever). */
 	snprintf(*base_path, size, "%.*s%s", dir, path, name);
-	if (access(*base_path, R_OK) != 0)
+	if (!regular_file(*base_path))
 		strcpy(*base_path, given);
 	char have[65];
-	if (access(*base_path, R_OK) != 0) {
+	if (!regular_file(*base_path)) {
 		err_at(e, path, 0, "an adapter file for the base model %s, which is neither beside it nor at %s", name, given);
 		goto out;
 	}

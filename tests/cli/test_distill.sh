@@ -84,6 +84,8 @@ Q="type L; torque 65 Nm; tool wear 210"
 ok $(test -s "$WORK/a.txt" && cmp -s "$WORK/a.txt" "$WORK/m.txt"; echo $?) "the adapter file answers as its merged model does"
 run "$LATHE" eval "$WORK/lora/adapted.safetensors" "$WORK/log.csv"
 ok $(test "$rc" -eq 0; echo $?) "eval reads the adapter file"
+run "$LATHE" diagnose tests/fuzz/corpus/model/lora_adapters "torque very high" --no-advice
+ok $(test "$rc" -eq 0 && grep -q '%' "$WORK/out"; echo $?) "the fuzz corpus's adapter file loads with its base, so fuzzing reaches the merge"
 mv "$WORK/lora/base.safetensors" "$WORK/base.moved"
 expect_fail 1 "an adapter file for the base model base.safetensors, which is neither beside it nor at" \
 	"an adapter file without its base says which it needs" "$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q"
