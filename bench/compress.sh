@@ -36,11 +36,7 @@ for set in $sets; do
 		"$lathe" train "$data" $args --no-stack --seed "$seed" --threads "$threads" -o "$work/m.safetensors" \
 			>/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
 		"$lathe" compress "$work/m.safetensors" --int8 -o "$work/q.safetensors" --json >"$work/c.json"
-		# the test rows: the split's, as data rows of the CSV (line = row + 1)
-		# shellcheck disable=SC2086
-		"$lathe" textualize "$data" $args --seed "$seed" -o "$work/split.jsonl" 2>/dev/null
-		sed -n 's/.*"row":\([0-9]*\).*"split":"test".*/\1/p' "$work/split.jsonl" >"$work/rows"
-		awk 'NR == FNR { keep[$1 + 1] = 1; next } FNR == 1 || keep[FNR]' "$work/rows" "$data" >"$work/test.csv"
+		test_rows "$seed"
 		score "$work/m.safetensors"
 		sf=$s tf=$t
 		score "$work/q.safetensors"

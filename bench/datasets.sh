@@ -49,3 +49,12 @@ dataset() {
 	esac
 }
 
+
+# The split's test rows of the dataset last named, for a seed, as a CSV of
+# their own in $work/test.csv (a data row's line is its number + 1).
+test_rows() {
+	# shellcheck disable=SC2086
+	"$lathe" textualize "$data" $args --seed "$1" -o "$work/split.jsonl" 2>/dev/null
+	sed -n 's/.*"row":\([0-9]*\).*"split":"test".*/\1/p' "$work/split.jsonl" >"$work/rows"
+	awk 'NR == FNR { keep[$1 + 1] = 1; next } FNR == 1 || keep[FNR]' "$work/rows" "$data" >"$work/test.csv"
+}

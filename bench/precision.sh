@@ -8,7 +8,12 @@
 # defaults: CONFIGS="tiny small", THREADS="1 2", ROUNDS=3; LATHE and PYTHON
 # name the binaries (default: this tree's lathe, /usr/bin/python3). Each
 # line says which precision lathe ran: asked for bf16 on a processor
-# without the units, it runs fp32 and says so.
+# without the units, it runs fp32 and says so. PARTS picks the tables
+# (default "train infer"; "compressed" adds inference by compressed shape:
+# bench/student.json, a distilled student's, and bench/pruned.json, tiny
+# with half its heads and neurons pruned, each in fp32 and int8, beside
+# tiny's).
+parts=${PARTS:-train infer}
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 lathe=${LATHE:-$here/../lathe}
@@ -35,6 +40,8 @@ med() {
 lathe_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" "$lathe" bench "$mode" --config "$c" --threads "$t" "$@"; used=$(field "$line" precision); }
 torch_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" env OMP_WAIT_POLICY=PASSIVE "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+if has train; then
 echo "Training step, tokens/s (lathe bf16 as run; ratios lathe bf16 / PyTorch)"
 printf '| config | threads | lathe fp32 | lathe bf16 (ran) | PyTorch fp32 | PyTorch bf16 | vs PyTorch bf16 | vs PyTorch fp32 |\n|---|---|---|---|---|---|---|---|\n'
 for c in $configs; do
@@ -52,20 +59,45 @@ for c in $configs; do
 	done
 done
 echo
+fi
+if has infer; then
 echo "Inference: batch-1 latency (ms, median) and batch-32 sequences/s (ratios lathe int8 / PyTorch latency: below 1 is faster)"
-printf '| config | threads | lathe fp32 | lathe int8 | PyTorch fp32 | PyTorch bf16 | int8 / PyTorch fp32 | int8 / PyTorch bf16 | batch 32: lathe fp32, int8, PyTorch fp32, bf16 seq/s |\n|---|---|---|---|---|---|---|---|---|\n'
+printf '| config | threads | lathe fp32 | lathe bf16 (ran) | lathe int8 | PyTorch fp32 | PyTorch bf16 | int8 / PyTorch fp32 | int8 / PyTorch bf16 | batch 32: lathe fp32, bf16, int8, PyTorch fp32, bf16 seq/s |\n|---|---|---|---|---|---|---|---|---|---|\n'
 for c in $configs; do
 	for t in $threads; do
 		lathe_med "$c" "$t" infer batch1_median_ms --precision fp32
 		lf=$m line_f=$line
+		lathe_med "$c" "$t" infer batch1_median_ms --precision bf16
+		lb=$m line_b=$line ran=$used
 		lathe_med "$c" "$t" infer batch1_median_ms --int8
 		lq=$m line_q=$line
 		torch_med "$c" "$t" infer b1_median_ms
 		pf=$m line_pf=$line
 		torch_med "$c" "$t" infer b1_median_ms --dtype bf16
 		pb=$m line_pb=$line
-		printf '| %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %s, %s, %s, %s |\n' "$c" "$t" "$lf" "$lq" "$pf" "$pb" \
-			"$(ratio "$lq" "$pf")" "$(ratio "$lq" "$pb")" "$(field "$line_f" seq_per_s)" "$(field "$line_q" seq_per_s)" \
-			"$(field "$line_pf" seq_per_s)" "$(field "$line_pb" seq_per_s)"
+		printf '| %s | %s | %.3f | %.3f (%s) | %.3f | %.3f | %.3f | %s | %s | %s, %s, %s, %s, %s |\n' "$c" "$t" "$lf" "$lb" \
+			"$ran" "$lq" "$pf" "$pb" "$(ratio "$lq" "$pf")" "$(ratio "$lq" "$pb")" "$(field "$line_f" seq_per_s)" \
+			"$(field "$line_b" seq_per_s)" "$(field "$line_q" seq_per_s)" "$(field "$line_pf" seq_per_s)" \
+			"$(field "$line_pb" seq_per_s)"
 	done
 done
+echo
+fi
+if has compressed; then
+echo "Inference by compressed shape: batch-1 latency (ms, median), batch-32 sequences/s; speed-up against lathe tiny fp32, and latency against PyTorch tiny fp32"
+printf '| shape | form | threads | batch-1 ms | batch-32 seq/s | speed-up (batch 1) | / PyTorch tiny fp32 (batch 1) |\n|---|---|---|---|---|---|---|\n'
+for t in $threads; do
+	torch_med tiny "$t" infer b1_median_ms
+	pf=$m
+	lathe_med tiny "$t" infer batch1_median_ms --precision fp32
+	base=$m
+	for shape in tiny "$here/student.json" "$here/pruned.json"; do
+		for form in fp32 int8; do
+			if [ "$form" = int8 ]; then lathe_med "$shape" "$t" infer batch1_median_ms --int8
+			else lathe_med "$shape" "$t" infer batch1_median_ms --precision fp32; fi
+			printf '| %s | %s | %s | %.3f | %s | %s | %s |\n' "$(basename "$shape" .json)" "$form" "$t" "$m" \
+				"$(field "$line" seq_per_s)" "$(ratio "$base" "$m")" "$(ratio "$m" "$pf")"
+		done
+	done
+done
+fi

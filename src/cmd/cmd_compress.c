@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include "core/compress.h"
 
@@ -46,6 +47,8 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 		                                    : "say how: --int8, --distill CONFIG, --prune FRACTION or --merge");
 	if (!a->output)
 		return cmd_usage_error(cmd, "say where the compressed model goes: -o FILE.safetensors");
+	if (strcmp(a->learn.config, "tiny") != 0)
+		return cmd_usage_error(cmd, "--config: a student's shape is --distill's argument");
 	if (a->log && (a->int8 || a->merge))
 		return cmd_usage_error(cmd, "--log is for --distill and --prune, which train again");
 	if (a->distill || a->prune > 0)
@@ -108,7 +111,7 @@ const struct cmd cmd_compress = {
     .name = "compress",
     .args = "MODEL.safetensors",
     .summary = "Write a smaller, faster form of a trained model.",
-    .groups = OPTION_G_OUT | OPTION_G_COMPRESS | OPTION_G_RETRAIN,
+    .groups = OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_COMPRESS | OPTION_G_RETRAIN,
     .min_args = 1,
     .max_args = 1,
     .run = run,
