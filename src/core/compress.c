@@ -167,6 +167,7 @@ static int reopen_log(struct learner *l, json_t *manifest, const char *path, str
 	po->split_set = method != NULL;
 	po->force_row_split = true; /* the model was split so */
 	po->split.seed = (uint64_t)number(manifest, "seed", (double)po->split.seed);
+	po->split.group = json_string_value(json_object_get(manifest, "split_group"));
 	json_t *ratios = json_object_get(manifest, "split_ratios");
 	for (size_t i = 0; i < 3 && json_array_size(ratios) == 3; i++)
 		po->split.frac[i] = json_number_value(json_array_get(ratios, i));
@@ -238,10 +239,10 @@ int compress_retrain(const char *in, const char *out, const struct learn_opts *h
 		learner_free(&student);
 	}
 out:
-	json_decref(manifest);
-	json_decref(training);
 	pipeline_close(&p);
 	pipeline_opts_free(&po);
+	json_decref(manifest);
+	json_decref(training);
 	learner_free(&l);
 	return rc;
 }

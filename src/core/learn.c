@@ -369,6 +369,8 @@ static char *manifest_json(const struct pipeline *p, const char *data_path, cons
 	                      "batch", o->batch, "lr", (double)o->lr, "weight_decay", (double)o->weight_decay, "warmup",
 	                      (double)o->warmup, "clip", (double)o->clip, "patience", o->patience, "class_weights",
 	                      o->class_weights, "ensemble", o->ensemble, "stack", o->stack);
+	if (p->split.group)
+		json_object_set_new(m, "split_group", json_string(p->split.group));
 	json_object_set_new(m, "split_ratios", json_pack("[f, f, f]", p->split.frac[0], p->split.frac[1], p->split.frac[2]));
 	char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(m);

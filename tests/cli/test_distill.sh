@@ -26,6 +26,12 @@ ok $(test "$rc" -eq 0 && grep -q 'macro' "$WORK/out"; echo $?) "eval reads the s
 run "$LATHE" diagnose "$WORK/student.safetensors" "type L; torque 65 Nm; tool wear 210"
 ok $(test "$rc" -eq 0 && grep -q '^why:' "$WORK/out"; echo $?) "diagnose reads the student"
 
+# A split by a group column is made again as it was.
+"$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --no-stack --vocab 200 --split group --group "Product ID" \
+	-o "$WORK/grouped.safetensors" >/dev/null 2>&1
+run "$LATHE" compress "$WORK/grouped.safetensors" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/gp.safetensors"
+ok $(test "$rc" -eq 0 && grep -q 'split 80/10/10 by machine (as asked)' "$WORK/err"; echo $?) "a model split by a group column prunes on the same split"
+
 # train --teacher: the same from the command line.
 run "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --no-stack --teacher "$T" --config "$WORK/mini.json" \
 	--distill-weight 0.8 --distill-temperature 3 -o "$WORK/s2.safetensors"
