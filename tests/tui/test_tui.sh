@@ -382,6 +382,10 @@ keys "model $WORK/q8.safetensors" Enter
 wait_for 'q8.safetensors' >/dev/null
 keys 'type L; torque 65 Nm; tool wear 210' Enter
 ok $(wait_for '^ predicted ' && shows 'q8.safetensors'; echo $?) "Diagnose: an int8 model loads and answers"
+keys "model tests/fuzz/corpus/model/lora_adapters" Enter
+wait_for 'lora_adapters' >/dev/null
+keys 'type L; torque 65 Nm; tool wear 210' Enter
+ok $(wait_for '^ predicted ' && shows 'lora_adapters'; echo $?) "Diagnose: a LoRA adapter file loads on its base and answers"
 keys 'torque very high' Enter
 ok $(wait_for '^ predicted .*' && shows 'torque very high'; echo $?) "Diagnose: the workbench still answers"
 keys Escape q
