@@ -152,13 +152,14 @@ static int reopen_log(struct learner *l, json_t *manifest, const char *path, str
 		return err_set(e, "%s does not name its training log: give it with --log FILE", l->path);
 	char have[65];
 	if (access(path, R_OK) != 0)
-		return err_set(e, "%s was trained on %s, which is not readable here: give the log with --log FILE", l->path,
-		               path);
+		return err_set(e, "%s was trained on %s, which is not readable here: give the log with --log FILE",
+		               l->path, path);
 	if (sha256_file(path, have, e))
 		return -1;
 	if (hash && *hash && strcmp(hash, have) != 0)
-		return err_set(e, "%s is not the log %s was trained on (its SHA-256 differs): give that log with --log FILE",
-		               path, l->path);
+		return err_set(
+		    e, "%s is not the log %s was trained on (its SHA-256 differs): give that log with --log FILE", path,
+		    l->path);
 	if (learner_pipeline_opts(l, po, e))
 		return -1;
 	const char *method = json_string_value(json_object_get(manifest, "split"));

@@ -33,10 +33,10 @@ int compress_int8(const char *in, const char *out, struct compress_report *r, st
  * loses a share of its heads and feed-forward neurons (ml/prune.h) and
  * is fine-tuned, taught by its whole self. */
 struct compress_retrain {
-	const char *log;     /* the training log; NULL: where the manifest says, unchanged since */
-	const char *config;  /* distillation: the student's shape */
-	double prune;        /* pruning: the share removed */
-	FILE *notes;         /* how the log was split, or NULL */
+	const char *log;                  /* the training log; NULL: where the manifest says, unchanged since */
+	const char *config;               /* distillation: the student's shape */
+	double prune;                     /* pruning: the share removed */
+	FILE *notes;                      /* how the log was split, or NULL */
 	struct learn_result res;          /* the new model's training */
 	double teacher_test_macro_f1;     /* the teacher encoder's, from its manifest (-1: unknown) */
 	size_t bytes_before, bytes_after; /* the encoders' parameters */

@@ -69,7 +69,8 @@ static bool ends_with(const char *s, const char *tail)
 /* Reads the shape's keys from a JSON object. */
 static int config_from_json(json_t *o, const char *path, struct model_config *c, struct err *e)
 {
-	static const char *const keys[] = {"max_seq", "hidden", "layers", "heads", "ff", "vocab", "classes", "head_size"};
+	static const char *const keys[] = {"max_seq", "hidden", "layers",  "heads",
+	                                   "ff",      "vocab",  "classes", "head_size"};
 	int *fields[] = {&c->max_seq, &c->C, &c->layers, &c->heads, &c->ff, &c->vocab, &c->classes, &c->head_size};
 	enum { NKEYS = sizeof keys / sizeof *keys };
 	const char *key;
@@ -371,7 +372,8 @@ static char *manifest_json(const struct pipeline *p, const char *data_path, cons
 	                      o->class_weights, "ensemble", o->ensemble, "stack", o->stack);
 	if (p->split.group)
 		json_object_set_new(m, "split_group", json_string(p->split.group));
-	json_object_set_new(m, "split_ratios", json_pack("[f, f, f]", p->split.frac[0], p->split.frac[1], p->split.frac[2]));
+	json_object_set_new(m, "split_ratios",
+	                    json_pack("[f, f, f]", p->split.frac[0], p->split.frac[1], p->split.frac[2]));
 	char *s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(m);
 	return s;
@@ -472,7 +474,8 @@ static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, st
 	}
 	if (f->soft) {
 		for (int i = 0; i < B; i++)
-			memcpy(f->bsoft + (size_t)i * f->K, f->soft + idx[i] * (size_t)f->K, (size_t)f->K * sizeof *f->bsoft);
+			memcpy(f->bsoft + (size_t)i * f->K, f->soft + idx[i] * (size_t)f->K,
+			       (size_t)f->K * sizeof *f->bsoft);
 		b.soft_target = f->bsoft;
 		b.soft_weight = f->o->distill_weight;
 		b.temperature = f->o->distill_temperature;
@@ -591,9 +594,11 @@ static int load_teacher(struct fit *f, struct err *e)
 	for (int k = 0; same && k < f->K; k++)
 		same = strcmp(mf->labels[k], f->labels[k]) == 0;
 	if (!same)
-		return err_set(e, "teacher %s does not diagnose this data's %d classes (it knows %zu): distil on the log it "
-		                  "was trained on",
-		               f->o->teacher, f->K, mf->nlabels);
+		return err_set(
+		    e,
+		    "teacher %s does not diagnose this data's %d classes (it knows %zu): distil on the log it "
+		    "was trained on",
+		    f->o->teacher, f->K, mf->nlabels);
 	return 0;
 }
 
@@ -631,7 +636,8 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 			c = plan.c;
 		}
 		if (o->teacher && !same_vocabulary(&pre.mf, &f->teacher->mf)) {
-			err_set(e, "%s and teacher %s have different vocabularies: a student reads its teacher's tokens",
+			err_set(e,
+			        "%s and teacher %s have different vocabularies: a student reads its teacher's tokens",
 			        o->init, o->teacher);
 			goto out;
 		}
@@ -661,8 +667,9 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 	int longest = longest_text(f, !source, &longest_row);
 	long long row = f->p->t->nrows ? (long long)f->p->t->source_row[longest_row] : 0;
 	if (source && longest > c.max_seq) {
-		err_set(e, "the longest training text (data row %lld) has %d tokens, more than the %d positions of %s: "
-		           "pretrain on these texts, or leave facts out (--exclude)",
+		err_set(e,
+		        "the longest training text (data row %lld) has %d tokens, more than the %d positions of %s: "
+		        "pretrain on these texts, or leave facts out (--exclude)",
 		        row, longest, c.max_seq, source);
 		goto out;
 	}
@@ -696,15 +703,18 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 	if (o->teacher) {
 		const struct model_config *t = model_config(f->teacher->model);
 		if (t->values != c.values || t->value_knots != c.value_knots) {
-			err_set(e, "teacher %s reads %d readings on %d knots, the student would read %d on %d: give it the "
-			           "teacher's --values and --value-bins",
-			        o->teacher, t->values, t->value_knots, c.values, c.value_knots);
+			err_set(
+			    e,
+			    "teacher %s reads %d readings on %d knots, the student would read %d on %d: give it the "
+			    "teacher's --values and --value-bins",
+			    o->teacher, t->values, t->value_knots, c.values, c.value_knots);
 			goto out;
 		}
 	}
 	f->m = model_new(&c, f->be, &(struct model_opts){.max_batch = o->batch, .seed = seed, .train = true}, e);
 	if (f->m && pre.model)
-		res->init_copied = o->prune > 0 ? prune_apply(&plan, pre.model, f->m) : model_copy_matching(f->m, pre.model);
+		res->init_copied =
+		    o->prune > 0 ? prune_apply(&plan, pre.model, f->m) : model_copy_matching(f->m, pre.model);
 	rc = f->m ? 0 : -1;
 out:
 	prune_plan_free(&plan);
@@ -835,7 +845,8 @@ static void fit_referee(struct fit *f, struct learn_result *res)
 			/* The encoder's probabilities only matter to a blend. */
 			if (f->o->stack) {
 				ep[s] = xmalloc((m[s] * K + 1) * sizeof *ep[s]);
-				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, 1, ep[s], NULL);
+				predict_encoded(f->ensemble, f->nensemble, &f->x, idx[s], m[s], f->o->batch, 1, ep[s],
+				                NULL);
 			}
 			*(s == SPLIT_DEV ? &res->gbdt_dev_macro_f1 : &res->gbdt_test_macro_f1) =
 			        m[s] ? metrics_macro_f1(tp[s], y[s], m[s], f->K) : -1;
@@ -1448,8 +1459,11 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		return err_set(e, "pruning starts from one trained encoder (init), not an ensemble");
 	if (o->lora_rank > 0 && (!o->init || o->ensemble > 1 || o->resume || o->stop_after || o->prune > 0 || mlm))
 		return err_set(e, "LoRA adapts one pretrained encoder (--init) in one go: not with %s",
-		               !o->init ? "no --init" : o->ensemble > 1 ? "an ensemble" : mlm ? "pretraining"
-		               : o->prune > 0 ? "pruning" : "checkpoints");
+		               !o->init          ? "no --init"
+		               : o->ensemble > 1 ? "an ensemble"
+		               : mlm             ? "pretraining"
+		               : o->prune > 0    ? "pruning"
+		                                 : "checkpoints");
 	if (mlm && o->teacher)
 		return err_set(e, "a teacher teaches a classifier: --teacher is for train, not pretraining");
 	struct fit f = {.p = p, .o = o, .mlm = mlm};

@@ -48,9 +48,11 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 {
 	const struct model_config *c = model_config(m);
 	if (model_attention_width(c) != c->C)
-		return err_set(e, "this model's attention (%d heads of %d) is narrower than its hidden size %d, as pruning "
-		                  "left it; BERT's config cannot say that",
-		               c->heads, c->head_size, c->C);
+		return err_set(
+		    e,
+		    "this model's attention (%d heads of %d) is narrower than its hidden size %d, as pruning "
+		    "left it; BERT's config cannot say that",
+		    c->heads, c->head_size, c->C);
 	if (c->classes < 1)
 		return err_set(e, "only a classifier exports as BertForSequenceClassification (this model has no labels)");
 	if (mf->nmembers)

@@ -301,8 +301,9 @@ static const struct st_tensor *adapted(const char *path, const struct st_file *f
 		       NULL;
 	if (!W0 || W0->dtype != ST_F32 || W0->ndim != 2 || W0->shape[0] != out || W0->shape[1] != in ||
 	    !floats_sound(W0->data, want->count, false))
-		return err_at(e, base->path, 0, "model file: tensor %s is not the F32 [%lld, %lld] the adapter file needs",
-		              want->name, (long long)out, (long long)in),
+		return err_at(e, base->path, 0,
+		              "model file: tensor %s is not the F32 [%lld, %lld] the adapter file needs", want->name,
+		              (long long)out, (long long)in),
 		       NULL;
 	float *W = xmalloc(want->count * sizeof *W);
 	memcpy(W, W0->data, want->count * sizeof *W);
@@ -407,9 +408,11 @@ static int open_base(const char *path, const char *meta, struct st_file **bf, st
 	const char *hash = json_string_value(json_object_get(o, "base_sha256"));
 	json_t *rank = json_object_get(o, "rank"), *alpha = json_object_get(o, "alpha");
 	int rc = -1;
-	if (!given || !*given || !hash || strlen(hash) != 64 || !json_is_integer(rank) || json_integer_value(rank) < 1 ||
-	    json_integer_value(rank) > 1024 || !json_is_number(alpha) || !(fabs(json_number_value(alpha)) <= 1e6)) {
-		err_at(e, path, 0, "model file: \"lora\" does not name a base, its SHA-256, a rank from 1 to 1024 and an alpha");
+	if (!given || !*given || !hash || strlen(hash) != 64 || !json_is_integer(rank) ||
+	    json_integer_value(rank) < 1 || json_integer_value(rank) > 1024 || !json_is_number(alpha) ||
+	    !(fabs(json_number_value(alpha)) <= 1e6)) {
+		err_at(e, path, 0,
+		       "model file: \"lora\" does not name a base, its SHA-256, a rank from 1 to 1024 and an alpha");
 		goto out;
 	}
 	const char *name = strrchr(given, '/') ? strrchr(given, '/') + 1 : given;
@@ -424,7 +427,8 @@ static int open_base(const char *path, const char *meta, struct st_file **bf, st
 		strcpy(*base_path, given);
 	char have[65];
 	if (!regular_file(*base_path)) {
-		err_at(e, path, 0, "an adapter file for the base model %s, which is neither beside it nor at %s", name, given);
+		err_at(e, path, 0, "an adapter file for the base model %s, which is neither beside it nor at %s", name,
+		       given);
 		goto out;
 	}
 	if (sha256_file(*base_path, have, e))
@@ -436,7 +440,9 @@ static int open_base(const char *path, const char *meta, struct st_file **bf, st
 	}
 	if (st_open(*base_path, bf, e))
 		goto out;
-	*base = (struct base){.f = *bf, .path = *base_path, .rank = (int)json_integer_value(rank),
+	*base = (struct base){.f = *bf,
+	                      .path = *base_path,
+	                      .rank = (int)json_integer_value(rank),
 	                      .alpha = (float)json_number_value(alpha)};
 	rc = 0;
 out:
@@ -490,7 +496,8 @@ int model_file_load(const char *path, struct backend *be, int max_batch, struct 
 	json_t *head_size = json_object_get(cfg, "head_size");
 	if (head_size && (!json_is_integer(head_size) || json_integer_value(head_size) < 1 ||
 	                  json_integer_value(head_size) > MODEL_MAX_HIDDEN)) {
-		err_at(e, path, 0, "model file: \"head_size\" in the config is not a width from 1 to %d", MODEL_MAX_HIDDEN);
+		err_at(e, path, 0, "model file: \"head_size\" in the config is not a width from 1 to %d",
+		       MODEL_MAX_HIDDEN);
 		goto out;
 	}
 	c.head_size = (int)json_integer_value(head_size);

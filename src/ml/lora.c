@@ -146,7 +146,8 @@ double lora_grads(struct lora *l)
 		/* dA [rank, in] = s B^T dW; dB [out, rank] = s dW A^T */
 		o->gemm(l->be, true, false, l->rank, a->in, a->out, s, a->B, dW, 0.0f, a->gA);
 		o->gemm(l->be, false, true, a->out, l->rank, a->in, s, dW, a->A, 0.0f, a->gB);
-		sum += o->sumsq(l->be, a->gA, (size_t)l->rank * a->in) + o->sumsq(l->be, a->gB, (size_t)a->out * l->rank);
+		sum +=
+		    o->sumsq(l->be, a->gA, (size_t)l->rank * a->in) + o->sumsq(l->be, a->gB, (size_t)a->out * l->rank);
 	}
 	return sum;
 }
@@ -166,8 +167,10 @@ void lora_adamw(struct lora *l, float lr, float weight_decay, float b1, float b2
 	l->t++;
 	for (size_t k = 0; k < l->n; k++) {
 		struct adapter *a = &l->ad[k];
-		o->adamw(l->be, a->A, a->gA, a->mA, a->vA, (size_t)l->rank * a->in, lr, b1, b2, eps, weight_decay, l->t);
-		o->adamw(l->be, a->B, a->gB, a->mB, a->vB, (size_t)a->out * l->rank, lr, b1, b2, eps, weight_decay, l->t);
+		o->adamw(l->be, a->A, a->gA, a->mA, a->vA, (size_t)l->rank * a->in, lr, b1, b2, eps, weight_decay,
+		         l->t);
+		o->adamw(l->be, a->B, a->gB, a->mB, a->vB, (size_t)a->out * l->rank, lr, b1, b2, eps, weight_decay,
+		         l->t);
 		merge(l, a);
 	}
 }

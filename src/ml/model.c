@@ -80,8 +80,9 @@ int model_config_check(const struct model_config *c, struct err *e)
 		               MODEL_MAX_VOCAB, MODEL_MAX_SEQ, MODEL_MAX_HIDDEN, MODEL_MAX_LAYERS, 4 * MODEL_MAX_HIDDEN,
 		               MODEL_MAX_CLASSES);
 	if (c->head_size < 0 || c->head_size > MODEL_MAX_HIDDEN || (long)c->head_size * c->heads > 4 * MODEL_MAX_HIDDEN)
-		return err_set(e, "model config: head_size must be from 0 (hidden / heads) to %d, heads * head_size at "
-		                  "most %d",
+		return err_set(e,
+		               "model config: head_size must be from 0 (hidden / heads) to %d, heads * head_size at "
+		               "most %d",
 		               MODEL_MAX_HIDDEN, 4 * MODEL_MAX_HIDDEN);
 	if (!c->head_size && c->C % c->heads)
 		return err_set(e, "model config: hidden size %d is not a multiple of %d heads", c->C, c->heads);
@@ -148,7 +149,9 @@ static void layout(struct model *m)
 		for (int k = 0; k < P_LAYER; k++) {
 			snprintf(name, sizeof name, "encoder.layer.%d.%s", l, parts[k]);
 			int64_t A = model_attention_width(c);
-			int64_t rows = k == P_QKV_W || k == P_QKV_B ? 3 * A : k == P_FF1_W || k == P_FF1_B ? c->ff : c->C;
+			int64_t rows = k == P_QKV_W || k == P_QKV_B   ? 3 * A
+			               : k == P_FF1_W || k == P_FF1_B ? c->ff
+			                                              : c->C;
 			int64_t cols = k == P_FF2_W ? c->ff : k == P_O_W ? A : c->C;
 			bool matrix = k == P_QKV_W || k == P_O_W || k == P_FF1_W || k == P_FF2_W;
 			add_param(m, name, matrix ? 2 : 1, rows, cols, matrix);

@@ -106,7 +106,8 @@ int prune_plan_make(const struct model *m, double fraction, struct prune_plan *p
 		float *in = layer_weights(m, l, "intermediate.dense.weight", &in_cols);
 		float *out = layer_weights(m, l, "output.dense.weight", &out_cols);
 		for (int j = 0; j < F; j++)
-			score[j] = row_norm(in, in_cols, (size_t)j) * column_norm(out, (size_t)c->C, out_cols, (size_t)j);
+			score[j] =
+			    row_norm(in, in_cols, (size_t)j) * column_norm(out, (size_t)c->C, out_cols, (size_t)j);
 		keep_strongest(score, F, plan->c.ff, plan->neurons + (size_t)l * plan->c.ff);
 		free(in);
 		free(out);
@@ -135,7 +136,8 @@ static void copy_kept(const struct model *from, struct model *to, int l, const c
 	for (int p = 0; p < parts; p++)
 		for (int k = 0; k < nkeep; k++)
 			for (int i = 0; i < width; i++) {
-				size_t s = (size_t)(p * groups + keep[k]) * width + i, t = (size_t)(p * nkeep + k) * width + i;
+				size_t s = (size_t)(p * groups + keep[k]) * width + i,
+				       t = (size_t)(p * nkeep + k) * width + i;
 				if (by_rows)
 					memcpy(dst + t * dst_cols, src + s * src_cols, dst_cols * sizeof *dst);
 				else

@@ -295,7 +295,8 @@ int main(void)
 		lora_restore(lo, x);
 		ok(worst < 2e-2, "LoRA d A and d B against finite differences: worst relative error %.2e", worst);
 		/* a step moves the adapters and the head, nothing frozen */
-		float *w0 = malloc(model_param_count(ml) * sizeof *w0), *w1 = malloc(model_param_count(ml) * sizeof *w1);
+		float *w0 = malloc(model_param_count(ml) * sizeof *w0),
+		      *w1 = malloc(model_param_count(ml) * sizeof *w1);
 		model_snapshot(ml, MODEL_WEIGHT, w0);
 		struct trainer tr = {.m = ml, .lora = lo};
 		struct trainer_step ts;
