@@ -715,6 +715,9 @@ static int make_model(struct fit *f, uint64_t seed, struct learn_result *res, st
 	if (f->m && pre.model)
 		res->init_copied =
 		    o->prune > 0 ? prune_apply(&plan, pre.model, f->m) : model_copy_matching(f->m, pre.model);
+	if (f->m && o->lora_rank > 0 && pre.model &&
+	    !(f->lora = lora_new(f->m, pre.model, o->lora_rank, 2.0f * (float)o->lora_rank, seed, e)))
+		goto out;
 	rc = f->m ? 0 : -1;
 out:
 	prune_plan_free(&plan);
@@ -1489,8 +1492,6 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		goto out;
 	res->precision = f.be->precision == PRECISION_BF16 ? "bf16" : "fp32";
 	if (make_model(&f, o->seed, res, e))
-		goto out;
-	if (o->lora_rank > 0 && !(f.lora = lora_new(f.m, o->lora_rank, 2.0f * (float)o->lora_rank, o->seed, e)))
 		goto out;
 	const struct model_config *c = model_config(f.m);
 	struct text_values tv = {0};

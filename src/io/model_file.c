@@ -42,9 +42,9 @@ static char *list_json(char *const *items, size_t n)
  * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it. The
  * writer keeps pointers until it saves: *keep holds the copies. */
 /* An adapter file's tensors for parameter i: its A and B, its own
- * values (the head), or none (the base's). */
-static int add_adapter(struct st_writer *w, const struct model_file *mf, const struct model_param *p, size_t i,
-                       bool *done, struct err *e)
+ * values (what trained whole), or none (frozen: the base's). */
+static int add_adapter(struct st_writer *w, const struct model *m, const struct model_file *mf,
+                       const struct model_param *p, size_t i, bool *done, struct err *e)
 {
 	*done = true;
 	json_t *o = json_loads(mf->adapters, 0, NULL);
@@ -59,7 +59,7 @@ static int add_adapter(struct st_writer *w, const struct model_file *mf, const s
 		snprintf(name, sizeof name, "%s.lora_B", p[i].name);
 		return st_writer_add(w, name, ST_F32, 2, b, mf->lora_B[i], e);
 	}
-	*done = strncmp(p[i].name, "pooler.", 7) != 0 && strncmp(p[i].name, "classifier.", 11) != 0;
+	*done = model_frozen(m, i);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ static int add_encoder(struct st_writer *w, const struct model *m, const struct 
 	int rc = 0;
 	for (size_t i = 0; i < np && !rc; i++) {
 		bool done = false;
-		if (mf->adapters && (rc = add_adapter(w, mf, p, i, &done, e)) == 0 && done)
+		if (mf->adapters && (rc = add_adapter(w, m, mf, p, i, &done, e)) == 0 && done)
 			continue;
 		char name[200];
 		snprintf(name, sizeof name, "%s%s", prefix, p[i].name);

@@ -39,9 +39,19 @@ bool lora_adapts(const struct model *m, size_t i)
 	return false;
 }
 
-static bool head_param(const char *name)
+/* Whether parameter i of m came from base, which it then keeps: not the
+ * head, new to the task, nor a tensor base has not. */
+static bool from_base(const struct model *m, size_t i, const struct model *base)
 {
-	return strncmp(name, "pooler.", 7) == 0 || strncmp(name, "classifier.", 11) == 0;
+	const struct model_param *p, *q;
+	model_params(m, &p);
+	size_t nq = model_params(base, &q);
+	if (strncmp(p[i].name, "pooler.", 7) == 0 || strncmp(p[i].name, "classifier.", 11) == 0)
+		return false;
+	for (size_t j = 0; j < nq; j++)
+		if (strcmp(p[i].name, q[j].name) == 0 && p[i].count == q[j].count && p[i].shape[0] == q[j].shape[0])
+			return true;
+	return false;
 }
 
 static float scaling(const struct lora *l)
@@ -58,7 +68,8 @@ static void merge(struct lora *l, struct adapter *a)
 	o->gemm(l->be, false, false, a->out, a->in, l->rank, scaling(l), a->B, a->A, 1.0f, W);
 }
 
-struct lora *lora_new(struct model *m, int rank, float alpha, uint64_t seed, struct err *e)
+struct lora *lora_new(struct model *m, const struct model *base, int rank, float alpha, uint64_t seed,
+                      struct err *e)
 {
 	if (!model_trainable(m))
 		return err_set(e, "low-rank adapters train on a training model"), NULL;
@@ -77,8 +88,9 @@ struct lora *lora_new(struct model *m, int rank, float alpha, uint64_t seed, str
 	const struct ops *o = l->be->ops;
 	bool failed = false;
 	for (size_t i = 0; i < np; i++) {
-		model_freeze(m, i, !head_param(p[i].name));
-		if (!lora_adapts(m, i))
+		bool frozen = from_base(m, i, base);
+		model_freeze(m, i, frozen);
+		if (!frozen || !lora_adapts(m, i))
 			continue;
 		struct adapter *a = &l->ad[l->n++];
 		a->param = i;

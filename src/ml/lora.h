@@ -18,8 +18,11 @@
  * it is. */
 struct lora;
 
-/* Adapts m (a training model holding the base weights) and freezes it. */
-struct lora *lora_new(struct model *m, int rank, float alpha, uint64_t seed, struct err *e);
+/* Adapts m (a training model holding base's weights) and freezes what
+ * it took from base: a tensor base has not (value directions it was
+ * pretrained without) trains whole, as the head does. */
+struct lora *lora_new(struct model *m, const struct model *base, int rank, float alpha, uint64_t seed,
+                      struct err *e);
 void lora_free(struct lora *l);
 int lora_rank(const struct lora *l);
 float lora_alpha(const struct lora *l);

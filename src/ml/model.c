@@ -933,6 +933,11 @@ void model_freeze(struct model *m, size_t i, bool frozen)
 	m->frozen[i] = frozen;
 }
 
+bool model_frozen(const struct model *m, size_t i)
+{
+	return m->frozen && m->frozen[i];
+}
+
 float *model_param_memory(struct model *m, enum model_slot s, size_t i)
 {
 	if (m->p[i].dtype != DTYPE_F32 || (s != MODEL_WEIGHT && !m->train))

@@ -167,6 +167,7 @@ size_t model_copy_matching(struct model *dst, const struct model *src);
 /* A frozen parameter still gets its gradient (an adapter reads it) but
  * no update and no part in the clipped norm. */
 void model_freeze(struct model *m, size_t i, bool frozen);
+bool model_frozen(const struct model *m, size_t i);
 /* An f32 parameter's slot in the backend's memory (count floats), for
  * work on it in place (ml/lora.c); NULL for a slot the model has not. */
 float *model_param_memory(struct model *m, enum model_slot s, size_t i);

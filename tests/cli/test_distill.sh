@@ -90,6 +90,16 @@ Q="type L; torque 65 Nm; tool wear 210"
 ok $(test -s "$WORK/a.txt" && cmp -s "$WORK/a.txt" "$WORK/m.txt"; echo $?) "the adapter file answers as its merged model does"
 run "$LATHE" eval "$WORK/lora/adapted.safetensors" "$WORK/log.csv"
 ok $(test "$rc" -eq 0; echo $?) "eval reads the adapter file"
+# A tensor the base lacks (value directions, pretrained without readings)
+# trains whole and travels in the adapter file.
+"$LATHE" pretrain "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --vocab 200 --no-values -o "$WORK/lora/words.safetensors" >/dev/null 2>&1
+"$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 1 --no-stack --init "$WORK/lora/words.safetensors" --lora 2 \
+	-o "$WORK/lora/valued.safetensors" >/dev/null 2>&1
+run "$LATHE" info "$WORK/lora/valued.safetensors"
+ok $(grep -q 'embeddings.value_directions  *F32' "$WORK/out" && grep -q 'lora_A' "$WORK/out"; echo $?) \
+	"value directions the base lacks are stored whole in the adapter file"
+run "$LATHE" diagnose "$WORK/lora/valued.safetensors" "$Q" --no-advice
+ok $(test "$rc" -eq 0 && grep -q '%' "$WORK/out"; echo $?) "and it loads on its base and answers"
 run "$LATHE" diagnose tests/fuzz/corpus/model/lora_adapters "torque very high" --no-advice
 ok $(test "$rc" -eq 0 && grep -q '%' "$WORK/out"; echo $?) "the fuzz corpus's adapter file loads with its base, so fuzzing reaches the merge"
 mv "$WORK/lora/base.safetensors" "$WORK/base.moved"

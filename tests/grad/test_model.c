@@ -266,7 +266,7 @@ int main(void)
 		shake(ml, &r);
 		float before[9], after[9];
 		model_step(ml, &cls, false, false, before);
-		struct lora *lo = lora_new(ml, 2, 4.0f, 11, &e);
+		struct lora *lo = lora_new(ml, ml, 2, 4.0f, 11, &e);
 		ok(lo != NULL && lora_count(lo) == 8, "LoRA adapts the 4 matrices of each of 2 layers");
 		model_step(ml, &cls, false, false, after);
 		ok(memcmp(before, after, sizeof before) == 0, "LoRA starts where the base is (B = 0)");
