@@ -7,6 +7,7 @@
 #include <string.h>
 #include "base/sha256.h"
 #include "core/learn.h"
+#include "core/options.h"
 #include "data/split.h"
 #include <unistd.h>
 
@@ -126,21 +127,45 @@ static double number(json_t *o, const char *key, double otherwise)
 	return json_is_number(v) ? json_number_value(v) : otherwise;
 }
 
+/* A training option from the manifest, held to the bounds the command
+ * line holds it to: the file is not trusted to ask for a batch of a
+ * billion rows. */
+static int bounded(json_t *t, const char *key, const char *option, double *value, const char *path, struct err *e)
+{
+	const struct option_spec *s = option_find(option);
+	double v = number(t, key, *value);
+	if (!(v >= s->min && v <= s->max) || (s->kind == OPTION_INT && v != floor(v)))
+		return err_at(e, path, 0, "manifest: training %s %g is outside [%g, %g]", key, v, s->min, s->max);
+	*value = v;
+	return 0;
+}
+
 /* The training options the model was made with, from its manifest. */
-static void options_from(json_t *manifest, struct learn_opts *o)
+static int options_from(json_t *manifest, struct learn_opts *o, const char *path, struct err *e)
 {
 	json_t *t = json_object_get(manifest, "training");
-	o->seed = (uint64_t)number(manifest, "seed", (double)o->seed);
-	o->batch = (int)number(t, "batch", o->batch);
-	o->lr = (float)number(t, "lr", o->lr);
-	o->weight_decay = (float)number(t, "weight_decay", o->weight_decay);
-	o->warmup = (float)number(t, "warmup", o->warmup);
-	o->clip = (float)number(t, "clip", o->clip);
-	o->patience = (int)number(t, "patience", o->patience);
+	double seed = (double)o->seed, batch = o->batch, lr = o->lr, wd = o->weight_decay, warmup = o->warmup,
+	       patience = o->patience;
+	if (bounded(manifest, "seed", "seed", &seed, path, e) || bounded(t, "batch", "batch", &batch, path, e) ||
+	    bounded(t, "lr", "lr", &lr, path, e) || bounded(t, "weight_decay", "weight-decay", &wd, path, e) ||
+	    bounded(t, "patience", "patience", &patience, path, e))
+		return -1;
+	warmup = number(t, "warmup", warmup);
+	double clip = number(t, "clip", o->clip);
+	if (!(warmup >= 0 && warmup < 1) || !(clip >= 0 && clip <= 1e6))
+		return err_at(e, path, 0, "manifest: training warmup %g or clip %g is out of range", warmup, clip);
+	o->seed = (uint64_t)seed;
+	o->batch = (int)batch;
+	o->lr = (float)lr;
+	o->weight_decay = (float)wd;
+	o->warmup = (float)warmup;
+	o->clip = (float)clip;
+	o->patience = (int)patience;
 	json_t *flag = json_object_get(t, "class_weights");
 	o->class_weights = json_is_boolean(flag) ? json_is_true(flag) : o->class_weights;
 	flag = json_object_get(t, "stack");
 	o->stack = json_is_boolean(flag) ? json_is_true(flag) : o->stack;
+	return 0;
 }
 
 /* Opens the model's training log as it was split and textualized. */
@@ -170,8 +195,15 @@ static int reopen_log(struct learner *l, json_t *manifest, const char *path, str
 	po->split.seed = (uint64_t)number(manifest, "seed", (double)po->split.seed);
 	po->split.group = json_string_value(json_object_get(manifest, "split_group"));
 	json_t *ratios = json_object_get(manifest, "split_ratios");
-	for (size_t i = 0; i < 3 && json_array_size(ratios) == 3; i++)
-		po->split.frac[i] = json_number_value(json_array_get(ratios, i));
+	double sum = 0;
+	for (size_t i = 0; i < 3 && json_array_size(ratios) == 3; i++) {
+		double v = json_number_value(json_array_get(ratios, i));
+		if (!(v >= 0 && v <= 1))
+			return err_at(e, l->path, 0, "manifest: split_ratios are not three shares summing to 1");
+		sum += po->split.frac[i] = v;
+	}
+	if (ratios && fabs(sum - 1) > 1e-6)
+		return err_at(e, l->path, 0, "manifest: split_ratios are not three shares summing to 1");
 	if (pipeline_open(p, po, e) || pipeline_load(p, path, e) || pipeline_clean(p, e) || pipeline_split(p, e))
 		return -1;
 	if (!p->label)
@@ -213,13 +245,14 @@ int compress_retrain(const char *in, const char *out, const struct learn_opts *h
 	}
 	r->teacher_test_macro_f1 = number(training, "test_macro_f1", -1);
 	const char *log = r->log ? r->log : json_string_value(json_object_get(manifest, "data_file"));
-	rc = reopen_log(&l, manifest, log, &p, &po, e);
+	struct learn_opts o = *how;
+	rc = options_from(manifest, &o, in, e);
+	if (!rc)
+		rc = reopen_log(&l, manifest, log, &p, &po, e);
 	if (rc)
 		goto out;
 	if (r->notes && p.split_note[0])
 		fprintf(r->notes, "lathe: note: %s\n", p.split_note);
-	struct learn_opts o = *how;
-	options_from(manifest, &o);
 	o.values = model_config(l.model)->values ? 1 : 0;
 	o.teacher = in;
 	if (r->config) {

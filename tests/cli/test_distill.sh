@@ -126,5 +126,13 @@ expect_fail 2 "--prune 1: expected a share" "pruning everything is a usage error
 "$LATHE" compress "$T" --int8 -o "$WORK/q.safetensors" >/dev/null 2>&1
 expect_fail 1 "an int8 model is a finished form" "an int8 model is not distilled" \
 	"$LATHE" compress "$WORK/q.safetensors" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/x.safetensors"
+# The manifest is the file's, not trusted: its training options are held
+# to the command line's bounds.
+"${PYTHON3:-python3}" tests/python/tamper.py "$T" "$WORK/huge.safetensors" json manifest training '{"batch": 1e12}'
+expect_fail 1 "huge.safetensors: manifest: training batch 1e+12 is outside" "a manifest asking for a huge batch is refused" \
+	"$LATHE" compress "$WORK/huge.safetensors" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/x.safetensors"
+"${PYTHON3:-python3}" tests/python/tamper.py "$T" "$WORK/ratios.safetensors" json manifest split_ratios '[0.9, 0.9, -0.8]'
+expect_fail 1 "ratios.safetensors: manifest: split_ratios are not three shares" "a manifest with impossible split shares is refused" \
+	"$LATHE" compress "$WORK/ratios.safetensors" --prune 0.5 --log "$WORK/log.csv" -o "$WORK/x.safetensors"
 ok $(test ! -e "$WORK/x.safetensors"; echo $?) "and no output file is left"
 done_testing
