@@ -310,7 +310,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	struct learner l;
 	struct pipeline p = {0};
 	int rc = CMD_OK;
-	if (learner_load(a->pos[0], 32, &l, &e))
+	if (learner_load_classifier(a->pos[0], 32, &l, &e))
 		return cmd_fail(&e);
 	struct calib_cost c;
 	if (a->work_order && !diagnose_threshold(&l, &a->diag, &c)) {

@@ -12,7 +12,7 @@ int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, str
 {
 	memset(p, 0, sizeof *p);
 	*probs = NULL;
-	if (learner_load(model, 32, l, e) || learner_apply(l, &a->po, data, p, probs, e))
+	if (learner_load_classifier(model, 32, l, e) || learner_apply(l, &a->po, data, p, probs, e))
 		return -1;
 	cmd_warn_cut(l);
 	return 0;

@@ -160,6 +160,8 @@ int diagnose_row(struct learner *l, const struct pipeline *p, size_t r, const st
                  struct diagnosis *d, struct err *e)
 {
 	memset(d, 0, sizeof *d);
+	if (l->mf.nlabels == 0)
+		return err_set(e, "%s has no classes to diagnose", l->path);
 	size_t K = d->K = l->mf.nlabels, C = (size_t)model_config(l->model)->C;
 	d->raw = xmalloc(K * sizeof *d->raw);
 	d->probs = xmalloc(K * sizeof *d->probs);

@@ -1675,6 +1675,18 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	return 0;
 }
 
+int learner_load_classifier(const char *path, int max_batch, struct learner *l, struct err *e)
+{
+	if (learner_load(path, max_batch, l, e))
+		return -1;
+	if (l->mf.nlabels > 0)
+		return 0;
+	learner_free(l);
+	return err_set(e, "%s is a pretrained encoder with no classes to diagnose: fine-tune it on labelled data "
+	                  "(lathe train LOG --init %s)",
+	               path, path);
+}
+
 void learner_free(struct learner *l)
 {
 	model_free(l->model);

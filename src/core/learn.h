@@ -167,6 +167,9 @@ struct learner {
 };
 
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
+/* learner_load for diagnosing: a pretrained encoder, which has no classes,
+ * is refused with a line that says what to do with it. */
+int learner_load_classifier(const char *path, int max_batch, struct learner *l, struct err *e);
 void learner_free(struct learner *l);
 /* Fills pipeline options from the model (label, columns, rules script), so
  * new data goes through the same path; the strings are the learner's,

@@ -157,7 +157,7 @@ static int lb_load_model(lua_State *L)
 	memset(m, 0, sizeof *m);
 	luaL_setmetatable(L, LB_MODEL);
 	struct err e;
-	if (learner_load(path, 32, &m->l, &e))
+	if (learner_load_classifier(path, 32, &m->l, &e))
 		return lb_fail(L, &e);
 	m->loaded = true;
 	return 1;

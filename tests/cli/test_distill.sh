@@ -108,6 +108,10 @@ expect_fail 1 "an adapter file for the base model base.safetensors, which is nei
 cp "$WORK/teacher.safetensors" "$WORK/lora/base.safetensors"
 expect_fail 1 "base.safetensors is not the base model these adapters were trained on" "a changed base is refused" \
 	"$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q"
+expect_fail 1 "words.safetensors is a pretrained encoder with no classes to diagnose: fine-tune it" \
+	"diagnosing with a pretrained encoder says what to do with it" "$LATHE" diagnose "$WORK/lora/words.safetensors" "$Q"
+expect_fail 1 "words.safetensors is a pretrained encoder" "and so does eval" \
+	"$LATHE" eval "$WORK/lora/words.safetensors" "$WORK/log.csv"
 expect_fail 1 "not a LoRA adapter file" "merging a full model is refused" \
 	"$LATHE" compress "$T" --merge -o "$WORK/x.safetensors"
 expect_fail 2 "--lora adapts a pretrained encoder" "--lora without --init is refused" \
