@@ -38,20 +38,17 @@ static char *list_json(char *const *items, size_t n)
 	return s;
 }
 
-/* Adds one encoder's parameters, named prefix + each parameter's name,
- * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it. The
- * writer keeps pointers until it saves: *keep holds the copies. */
 /* An adapter file's tensors for parameter i: its A and B, its own
  * values (what trained whole), or none (frozen: the base's). */
 static int add_adapter(struct st_writer *w, const struct model *m, const struct model_file *mf,
                        const struct model_param *p, size_t i, bool *done, struct err *e)
 {
 	*done = true;
-	json_t *o = json_loads(mf->adapters, 0, NULL);
-	int rank = (int)json_integer_value(json_object_get(o, "rank"));
-	json_decref(o);
 	char name[200];
 	if (mf->lora_A[i]) {
+		json_t *o = json_loads(mf->adapters, 0, NULL);
+		int rank = (int)json_integer_value(json_object_get(o, "rank"));
+		json_decref(o);
 		int64_t a[2] = {rank, p[i].shape[1]}, b[2] = {p[i].shape[0], rank};
 		snprintf(name, sizeof name, "%s.lora_A", p[i].name);
 		if (st_writer_add(w, name, ST_F32, 2, a, mf->lora_A[i], e))
@@ -63,6 +60,10 @@ static int add_adapter(struct st_writer *w, const struct model *m, const struct 
 	return 0;
 }
 
+/* Adds one encoder's parameters, named prefix + each parameter's name,
+ * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it (of
+ * an adapter file, only what add_adapter keeps). The writer keeps
+ * pointers until it saves: *keep holds the copies. */
 static int add_encoder(struct st_writer *w, const struct model *m, const struct model_file *mf, const char *prefix,
                        char **keep, struct err *e)
 {
@@ -267,9 +268,6 @@ static bool bf16_finite(const void *data, size_t n)
 	return true;
 }
 
-/* The encoder whose tensors are named prefix + each parameter's name.
- * Every tensor is checked against the config before the model is made,
- * so a small file cannot make lathe allocate a large model. */
 /* What a LoRA adapter file reads beside itself. */
 struct base {
 	const struct st_file *f;
@@ -308,11 +306,19 @@ static const struct st_tensor *adapted(const char *path, const struct st_file *f
 	float *W = xmalloc(want->count * sizeof *W);
 	memcpy(W, W0->data, want->count * sizeof *W);
 	lora_merge(W, A->data, B->data, (int)out, (int)in, base->rank, base->alpha);
+	if (!floats_sound(W, want->count, false)) {
+		free(W);
+		return err_at(e, path, 0, "model file: the adapters of %s make weights beyond floats", want->name), NULL;
+	}
 	*merged = *W0;
 	merged->data = W;
 	return merged;
 }
 
+/* The encoder whose tensors are named prefix + each parameter's name
+ * (of an adapter file, what it lacks from its base, its adapted matrices
+ * merged). Every tensor is checked against the config before the model
+ * is made, so a small file cannot make lathe allocate a large model. */
 static struct model *read_encoder(const char *path, const struct st_file *f, const char *prefix,
                                   const struct model_config *c, const struct base *base, struct backend *be,
                                   int max_batch, struct err *e)

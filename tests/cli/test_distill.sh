@@ -102,6 +102,14 @@ run "$LATHE" diagnose "$WORK/lora/valued.safetensors" "$Q" --no-advice
 ok $(test "$rc" -eq 0 && grep -q '%' "$WORK/out"; echo $?) "and it loads on its base and answers"
 run "$LATHE" diagnose tests/fuzz/corpus/model/lora_adapters "torque very high" --no-advice
 ok $(test "$rc" -eq 0 && grep -q '%' "$WORK/out"; echo $?) "the fuzz corpus's adapter file loads with its base, so fuzzing reaches the merge"
+cp "$WORK/lora/adapted.safetensors" "$WORK/lora/big.safetensors"
+"${PYTHON3:-python3}" tests/python/tamper.py "$WORK/lora/adapted.safetensors" "$WORK/lora/big1.safetensors" fill encoder.layer.0.attention.self.qkv.weight.lora_A 1e30
+"${PYTHON3:-python3}" tests/python/tamper.py "$WORK/lora/big1.safetensors" "$WORK/lora/big.safetensors" fill encoder.layer.0.attention.self.qkv.weight.lora_B 1e30
+expect_fail 1 "big.safetensors: model file: the adapters of encoder.layer.0.attention.self.qkv.weight make weights beyond floats" \
+	"adapters whose product overflows are refused" "$LATHE" diagnose "$WORK/lora/big.safetensors" "$Q"
+"${PYTHON3:-python3}" tests/python/tamper.py "$WORK/lora/adapted.safetensors" "$WORK/lora/rank.safetensors" json lora rank 3
+expect_fail 1 "rank.safetensors: model file: the adapter .*lora_A \[3, " "adapters of another rank than the metadata's are refused" \
+	"$LATHE" diagnose "$WORK/lora/rank.safetensors" "$Q"
 mv "$WORK/lora/base.safetensors" "$WORK/base.moved"
 expect_fail 1 "an adapter file for the base model base.safetensors, which is neither beside it nor at" \
 	"an adapter file without its base says which it needs" "$LATHE" diagnose "$WORK/lora/adapted.safetensors" "$Q"
