@@ -74,6 +74,17 @@ static char *compression_json(const char *in, const char *hash, const struct com
 	return s;
 }
 
+/* The first tensor of m not stored as F32 (a compressed model's), or NULL. */
+static const char *compressed_tensor(const struct model *m)
+{
+	const struct model_param *p;
+	size_t np = model_params(m, &p);
+	for (size_t i = 0; i < np; i++)
+		if (p[i].dtype != DTYPE_F32)
+			return p[i].name;
+	return NULL;
+}
+
 int compress_int8(const char *in, const char *out, struct compress_report *r, struct err *e)
 {
 	memset(r, 0, sizeof *r);
@@ -84,15 +95,12 @@ int compress_int8(const char *in, const char *out, struct compress_report *r, st
 	if (learner_load(in, 1, &l, e))
 		return -1;
 	int rc = -1;
-	const struct model_param *p;
-	size_t np = model_params(l.model, &p);
-	for (size_t i = 0; i < np; i++)
-		if (p[i].dtype != DTYPE_F32) {
-			err_at(e, in, 0, "already compressed (tensor %s is not F32): compress the fp32 model",
-			       p[i].name);
-			learner_free(&l);
-			return -1;
-		}
+	const char *stored = compressed_tensor(l.model);
+	if (stored) {
+		err_at(e, in, 0, "already compressed (tensor %s is not F32): compress the fp32 model", stored);
+		learner_free(&l);
+		return -1;
+	}
 	r->trees_only = l.mf.trees.nnodes > 0 && l.mf.blend == 0;
 	size_t nm = l.mf.nmembers;
 	struct model *encoder = quantize(l.model, r, e), **members = xcalloc(nm + 1, sizeof *members);
@@ -227,14 +235,11 @@ int compress_retrain(const char *in, const char *out, const struct learn_opts *h
 	pipeline_opts_init(&po);
 	json_t *manifest = json_loads(l.mf.manifest ? l.mf.manifest : "", 0, NULL);
 	json_t *training = json_loads(l.mf.training ? l.mf.training : "", 0, NULL);
-	const struct model_param *params;
-	size_t np = model_params(l.model, &params);
-	for (size_t i = 0; i < np; i++)
-		if (params[i].dtype != DTYPE_F32) {
-			err_at(e, in, 0, "an int8 model is a finished form (tensor %s): distil or prune the fp32 model",
-			       params[i].name);
-			goto out;
-		}
+	const char *stored = compressed_tensor(l.model);
+	if (stored) {
+		err_at(e, in, 0, "an int8 model is a finished form (tensor %s): distil or prune the fp32 model", stored);
+		goto out;
+	}
 	if (model_config(l.model)->classes < 1) {
 		err_at(e, in, 0, "a pretrained encoder has no diagnoses to teach: compress a classifier");
 		goto out;

@@ -40,15 +40,12 @@ static char *list_json(char *const *items, size_t n)
 
 /* An adapter file's tensors for parameter i: its A and B, its own
  * values (what trained whole), or none (frozen: the base's). */
-static int add_adapter(struct st_writer *w, const struct model *m, const struct model_file *mf,
+static int add_adapter(struct st_writer *w, const struct model *m, const struct model_file *mf, int rank,
                        const struct model_param *p, size_t i, bool *done, struct err *e)
 {
 	*done = true;
 	char name[200];
 	if (mf->lora_A[i]) {
-		json_t *o = json_loads(mf->adapters, 0, NULL);
-		int rank = (int)json_integer_value(json_object_get(o, "rank"));
-		json_decref(o);
 		int64_t a[2] = {rank, p[i].shape[1]}, b[2] = {p[i].shape[0], rank};
 		snprintf(name, sizeof name, "%s.lora_A", p[i].name);
 		if (st_writer_add(w, name, ST_F32, 2, a, mf->lora_A[i], e))
@@ -64,8 +61,8 @@ static int add_adapter(struct st_writer *w, const struct model *m, const struct 
  * as stored: F32, BF16, or I8 with an F32 "_scale" per row beside it (of
  * an adapter file, only what add_adapter keeps). The writer keeps
  * pointers until it saves: *keep holds the copies. */
-static int add_encoder(struct st_writer *w, const struct model *m, const struct model_file *mf, const char *prefix,
-                       char **keep, struct err *e)
+static int add_encoder(struct st_writer *w, const struct model *m, const struct model_file *mf, int rank,
+                       const char *prefix, char **keep, struct err *e)
 {
 	const struct model_param *p;
 	size_t np = model_params(m, &p), at = 0;
@@ -73,7 +70,7 @@ static int add_encoder(struct st_writer *w, const struct model *m, const struct 
 	int rc = 0;
 	for (size_t i = 0; i < np && !rc; i++) {
 		bool done = false;
-		if (mf->adapters && (rc = add_adapter(w, m, mf, p, i, &done, e)) == 0 && done)
+		if (mf->adapters && (rc = add_adapter(w, m, mf, rank, p, i, &done, e)) == 0 && done)
 			continue;
 		char name[200];
 		snprintf(name, sizeof name, "%s%s", prefix, p[i].name);
@@ -100,11 +97,14 @@ int model_file_save(const char *path, struct model *m, const struct model_file *
 	if (!w)
 		return err_set(e, "out of memory");
 	char **keep = xcalloc(mf->nmembers + 1, sizeof *keep);
-	int rc = add_encoder(w, m, mf, "", &keep[0], e);
+	json_t *lora = mf->adapters ? json_loads(mf->adapters, 0, NULL) : NULL;
+	int rank = (int)json_integer_value(json_object_get(lora, "rank"));
+	json_decref(lora);
+	int rc = add_encoder(w, m, mf, rank, "", &keep[0], e);
 	for (size_t k = 0; k < mf->nmembers && !rc; k++) {
 		char prefix[32];
 		snprintf(prefix, sizeof prefix, "ensemble.%zu.", k + 2);
-		rc = add_encoder(w, mf->members[k], mf, prefix, &keep[k + 1], e);
+		rc = add_encoder(w, mf->members[k], mf, rank, prefix, &keep[k + 1], e);
 	}
 	if (mf->nmembers) {
 		char count[16];
