@@ -9,6 +9,12 @@ static uint64_t splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+uint64_t rng_hash(uint64_t key, uint64_t i)
+{
+	uint64_t x = key + i * 0x9E3779B97F4A7C15ull;
+	return splitmix64(&x);
+}
+
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)

@@ -18,5 +18,9 @@ double rng_uniform(struct rng *r);
 uint64_t rng_below(struct rng *r, uint64_t n);
 /* Fisher-Yates shuffle of n indices. */
 void rng_shuffle(struct rng *r, size_t *idx, size_t n);
+/* Draw i of the stream named key (splitmix64's mix of key + i): random
+ * bits that any process, thread or device computes alike and in any
+ * order, where a shared generator would hand them out by turn. */
+uint64_t rng_hash(uint64_t key, uint64_t i);
 
 #endif

@@ -87,6 +87,7 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 	              {OPTION_G_DIAGNOSE, "Diagnosis"}, {OPTION_G_APPLY, "Applying a model"},
 	              {OPTION_G_INFO, "Model files"}, {OPTION_G_EXPORT, "Export"}, {OPTION_G_COMPRESS, "Compression"},
 	              {OPTION_G_RETRAIN, "Other forms"}, {OPTION_G_DISTILL, "Distillation and LoRA"},
+	              {OPTION_G_DEVICE, "Device"},
 	              {OPTION_G_BENCH, "Model benchmarks"},
 	              {0, "Other"}};
 	struct cmd_opt cmd_opts[MAX_OPTS];

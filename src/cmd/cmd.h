@@ -10,7 +10,8 @@
 #include "core/options.h"
 #include "core/pipeline.h"
 
-enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2 };
+/* exit statuses; an interrupted run ends as a program killed by SIGINT does */
+enum { CMD_OK = 0, CMD_RUNTIME = 1, CMD_USAGE = 2, CMD_INTERRUPTED = 130 };
 
 /* Option groups a subcommand accepts. */
 

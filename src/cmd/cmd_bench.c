@@ -44,7 +44,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	bool tiny = c.C <= 128;
 	int steps = a->steps ? a->steps : tiny ? 50 : 15, warmup = a->warmup >= 0 ? a->warmup : 5;
 	const char *note;
-	struct backend *be = backend_cpu_new(threads, a->learn.precision, &note, &e);
+	struct backend *be = backend_new(a->learn.device, threads, a->learn.precision, &note, &e);
 	if (!be)
 		return cmd_fail(&e);
 	if (note)
@@ -224,7 +224,7 @@ const struct cmd cmd_bench = {
     .name = "bench",
     .args = "csv|rules FILE.csv | train|mlm|infer",
     .summary = "Time loading a CSV, a rules script, or the model (training, masked LM, inference).",
-    .groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH | OPTION_G_COMPRESS,
+    .groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_MODEL | OPTION_G_BENCH | OPTION_G_COMPRESS | OPTION_G_DEVICE,
     .min_args = 1,
     .max_args = 2,
     .run = run,

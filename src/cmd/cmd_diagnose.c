@@ -310,7 +310,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	struct learner l;
 	struct pipeline p = {0};
 	int rc = CMD_OK;
-	if (learner_load_classifier(a->pos[0], 32, &l, &e))
+	if (learner_load_classifier(a->pos[0], a->learn.device, 32, &l, &e))
 		return cmd_fail(&e);
 	struct calib_cost c;
 	if (a->work_order && !diagnose_threshold(&l, &a->diag, &c)) {
@@ -341,7 +341,7 @@ const struct cmd cmd_diagnose = {
 	.args = "MODEL.safetensors [\"TEXT\"]",
 	.summary = "Diagnose a question (facts or readings: \"torque 65 Nm; tool wear 210\") or the rows of a log: "
 	           "calibrated probabilities, evidence, similar past cases, warnings and advice.",
-	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_DIAGNOSE | OPTION_G_COST,
+	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_DIAGNOSE | OPTION_G_COST | OPTION_G_DEVICE,
 	.min_args = 1,
 	.max_args = 2,
 	.run = run,

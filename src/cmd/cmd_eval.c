@@ -12,7 +12,7 @@ int cmd_apply_model(struct cmd_args *a, const char *model, const char *data, str
 {
 	memset(p, 0, sizeof *p);
 	*probs = NULL;
-	if (learner_load_classifier(model, 32, l, e) || learner_apply(l, &a->po, data, p, probs, e))
+	if (learner_load_classifier(model, a->learn.device, 32, l, e) || learner_apply(l, &a->po, data, p, probs, e))
 		return -1;
 	cmd_warn_cut(l);
 	return 0;
@@ -238,7 +238,7 @@ const struct cmd cmd_eval = {
 	.args = "MODEL.safetensors FILE.csv",
 	.summary = "Evaluate a model on every row of a log: per-class precision, recall, F1, confusion matrix, "
 	           "calibration and the alert threshold's recall and false alarms.",
-	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_COST,
+	.groups = OPTION_G_LOAD | OPTION_G_OUT | OPTION_G_APPLY | OPTION_G_COST | OPTION_G_DEVICE,
 	.min_args = 2,
 	.max_args = 2,
 	.run = run,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
+#include "ml/dist.h"
 
 int cmd_training_data(const struct cmd *cmd, struct cmd_args *a, bool need_label, struct pipeline *p)
 {
@@ -109,7 +110,7 @@ int cmd_finish_training(const struct cmd_args *a, const struct learn_result *res
 	if (res->interrupted) {
 		/* Ctrl-C ends as an interrupted program does; a planned stop is fine. */
 		fprintf(stderr, "lathe: %s\n", e->msg);
-		return res->signalled ? 130 : CMD_OK;
+		return res->signalled ? CMD_INTERRUPTED : CMD_OK;
 	}
 	cmd_print_training(a, res, mlm);
 	return CMD_OK;
@@ -182,16 +183,22 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 	if (a->learn.ensemble > 1 && (mlm || a->learn.resume || a->learn.stop_after))
 		return cmd_usage_error(cmd, "an ensemble of classifiers trains in one go: not with %s",
 		                       mlm ? "pretraining" : a->learn.resume ? "--resume" : "--stop-after");
+	/* a GPU that is not there is found before the data is read */
+	char gpu[256];
+	struct err e;
+	if (a->learn.device.kind == DEVICE_CUDA && backend_cuda_describe(a->learn.device.index, gpu, sizeof gpu, &e))
+		return cmd_fail(&e);
 	/* Both outputs are claimed before the data is read: a directory that
 	 * cannot be written, or a run already writing there, is found now
 	 * rather than after the training. */
 	char ckpt[4200];
 	snprintf(ckpt, sizeof ckpt, "%s%s", a->learn.checkpoint ? a->learn.checkpoint : a->output,
 	         a->learn.checkpoint ? "" : ".ckpt");
-	struct atomic_claim out_claim, ckpt_claim;
-	if (cmd_claim(a->output, &out_claim))
+	struct atomic_claim out_claim = {.fd = -1}, ckpt_claim = {.fd = -1};
+	/* Under mpirun, rank 0 alone writes them. */
+	if (dist_rank() == 0 && cmd_claim(a->output, &out_claim))
 		return CMD_RUNTIME;
-	if (cmd_claim(ckpt, &ckpt_claim)) {
+	if (dist_rank() == 0 && cmd_claim(ckpt, &ckpt_claim)) {
 		atomic_release(&out_claim);
 		return CMD_RUNTIME;
 	}
@@ -200,7 +207,6 @@ int cmd_fit(const struct cmd *cmd, struct cmd_args *a, bool mlm)
 	if (rc == CMD_OK) {
 		struct learn_opts lo = cmd_learn_opts(a);
 		struct learn_result res;
-		struct err e;
 		int failed = (mlm ? learn_pretrain : learn_train)(&p, a->pos[0], &lo, a->output, &res, &e);
 		if (res.precision_note)
 			fprintf(stderr, "lathe: note: %s\n", res.precision_note);
@@ -223,7 +229,7 @@ const struct cmd cmd_train = {
 	.name = "train",
 	.args = "FILE.csv",
 	.summary = "Train a classifier on a log: clean, textualize, split, tokenize, fit; write a model file.",
-	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_TEXT | OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_TRAIN | OPTION_G_DISTILL | OPTION_G_AUGMENT,
+	.groups = OPTION_G_LOAD | OPTION_G_RULES | OPTION_G_TEXT | OPTION_G_OUT | OPTION_G_MODEL | OPTION_G_TRAIN | OPTION_G_DISTILL | OPTION_G_AUGMENT | OPTION_G_DEVICE,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run,

@@ -4,13 +4,16 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "base/datadir.h"
+#include "ml/dist.h"
 
 /* The workbench needs a terminal; without one, say what it would have
  * opened and what works instead. */
 static int run(const struct cmd *cmd, struct cmd_args *a)
 {
-	(void)cmd;
 	const char *file = a->npos ? a->pos[0] : NULL;
+	if (dist_size() > 1)
+		return cmd_usage_error(cmd, "the workbench is one process: run 'mpirun lathe train ...' for training "
+		                            "across processes");
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		return a->front->workbench(file, &a->po);
 	char shipped[8300];

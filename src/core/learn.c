@@ -23,10 +23,12 @@
 #include "core/cases.h"
 #include "ml/calibration.h"
 #include "ml/trainer.h"
+#include "ml/dist.h"
 
+/* Processes training together on one machine share its processors. */
 int learn_default_threads(void)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN) / dist_local_size();
 	return cpus > 0 ? (int)(cpus < 16 ? cpus : 16) : 1;
 }
 
@@ -206,6 +208,7 @@ struct batch_buffers {
 	int32_t *tok, *fact;
 	float *enc;      /* W numbers per token */
 	int *len;
+	uint64_t *key; /* each row's dropout key (ml/model.h) */
 };
 
 static void batch_buffers_init(struct batch_buffers *bb, int B, int T, size_t W)
@@ -214,6 +217,7 @@ static void batch_buffers_init(struct batch_buffers *bb, int B, int T, size_t W)
 	bb->fact = xmalloc((size_t)B * T * sizeof *bb->fact);
 	bb->enc = xmalloc((size_t)B * T * W * sizeof *bb->enc);
 	bb->len = xmalloc((size_t)B * sizeof *bb->len);
+	bb->key = xmalloc((size_t)B * sizeof *bb->key);
 }
 
 static void batch_buffers_free(struct batch_buffers *bb)
@@ -222,6 +226,7 @@ static void batch_buffers_free(struct batch_buffers *bb)
 	free(bb->fact);
 	free(bb->enc);
 	free(bb->len);
+	free(bb->key);
 }
 
 /* Gathers the sequences idx[0..B) into a padded batch. */
@@ -292,7 +297,7 @@ static void predict_encoded(struct model *const *models, size_t nm, const struct
 			float *z = k ? member : out;
 			model_step(models[k], &b, false, false, z);
 			if (emb && k == 0)
-				memcpy(emb + at * (size_t)c->C, model_pooled(models[0]), (size_t)B * c->C * sizeof *emb);
+				model_pooled(models[0], B, emb + at * (size_t)c->C);
 			for (size_t i = 0; temperature != 1 && i < (size_t)B * K; i++)
 				z[i] /= temperature;
 			softmax_rows(k ? member : out, B, K);
@@ -434,36 +439,50 @@ struct fit {
 };
 
 /* Masks a batch for masked LM: each text's tokens (not [CLS]/[SEP]) are
- * picked with probability 0.15, at least one, and shown as [MASK] (80%),
- * a random token (10%) or themselves (10%). */
-static int mask_batch(struct fit *f, int B, int T, struct rng *r)
+ * picked with probability 0.15, at least one and at most a quarter (as
+ * the model's buffers allow), and shown as [MASK] (80%), a random token
+ * (10%) or themselves (10%). Row b draws from its own generator, seeded
+ * by mask_key[b], so its masking does not depend on the rows beside it. */
+static int mask_batch(struct fit *f, int B, int T, const uint64_t *mask_key)
 {
 	int M = 0, vocab = (int)wordpiece_size(f->wp);
-	size_t cap = (size_t)B * T / 4 + (size_t)B;
 	for (int b = 0; b < B; b++) {
-		int L = f->bb.len[b], first = M;
-		for (int t = 1; t < L - 1 && (size_t)M < cap; t++) {
-			if (rng_uniform(r) >= 0.15 && !(t == L - 2 && M == first))
+		struct rng r;
+		rng_seed(&r, mask_key[b]);
+		int L = f->bb.len[b], first = M, cap = M + L / 4 + 1;
+		for (int t = 1; t < L - 1 && M < cap; t++) {
+			if (rng_uniform(&r) >= 0.15 && !(t == L - 2 && M == first))
 				continue;
 			int32_t *at = f->bb.tok + (size_t)b * T + t;
 			f->mpos[M] = b * T + t;
 			f->mtarget[M++] = *at;
-			double u = rng_uniform(r);
+			double u = rng_uniform(&r);
 			if (u < 0.8)
 				*at = WORDPIECE_MASK;
 			else if (u < 0.9)
-				*at = WORDPIECE_SPECIALS + (int32_t)rng_below(r, (uint64_t)(vocab - WORDPIECE_SPECIALS));
+				*at =
+				    WORDPIECE_SPECIALS + (int32_t)rng_below(&r, (uint64_t)(vocab - WORDPIECE_SPECIALS));
 		}
 	}
 	return M;
 }
 
-/* Fills the batch of rows idx[0..B) for a step. */
-static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, struct rng *r)
+/* Fills the batch of rows idx[0..B) for a step. The random draws of row
+ * idx[i] (its masking, its dropout) come from salt and the row alone, so
+ * a row is trained alike whichever micro-batch or process it falls in.
+ * The masking keys are the dropout keys' odd neighbours. */
+static struct model_batch make_batch(struct fit *f, const size_t *idx, int B, uint64_t salt)
 {
 	struct model_batch b = fill_batch(&f->x, idx, B, &f->bb);
+	uint64_t *key = f->bb.key;
+	for (int i = 0; i < B; i++)
+		key[i] = rng_hash(salt, 2 * (uint64_t)idx[i] + 1);
+	if (f->mlm)
+		b.M = mask_batch(f, B, b.T, key);
+	for (int i = 0; i < B; i++)
+		key[i] = rng_hash(salt, 2 * (uint64_t)idx[i]);
+	b.row_key = key;
 	if (f->mlm) {
-		b.M = mask_batch(f, B, b.T, r);
 		b.mlm_pos = f->mpos;
 		b.mlm_target = f->mtarget;
 	} else {
@@ -490,12 +509,10 @@ static double score(struct fit *f, const size_t *idx, size_t n, double *loss)
 {
 	if (!f->mlm)
 		return evaluate(&f->m, 1, &f->x, idx, f->cls, n, f->o->batch, loss);
-	struct rng r;
-	rng_seed(&r, 0xD0E5);
 	double sum = 0;
 	for (size_t at = 0; at < n; at += (size_t)f->o->batch) {
 		int B = n - at < (size_t)f->o->batch ? (int)(n - at) : f->o->batch;
-		struct model_batch b = make_batch(f, idx + at, B, &r);
+		struct model_batch b = make_batch(f, idx + at, B, 0xD0E5);
 		sum += model_step(f->m, &b, false, false, NULL) * (double)B;
 	}
 	*loss = n ? sum / (double)n : 0;
@@ -1243,25 +1260,77 @@ static bool diverged(struct err *e, const char *what, int epoch, long step, cons
 }
 
 /* The rows of one optimizer step, handed to the trainer a micro-batch at
- * a time; counts the rows and tokens it hands out. */
+ * a time; counts the rows and tokens of the step, in every process.
+ * Processes training together each take their share of every
+ * micro-batch: rank r of n the rows from r/n to (r+1)/n of it. */
 struct step_rows {
 	struct fit *f;
 	const size_t *order;
 	size_t left, rows;
-	int batch;
+	int batch, micro, rank, ranks;
+	uint64_t salt;
 	double tokens;
 };
+
+/* The class weights of rows idx[0..n) summed. */
+static double class_weight_sum(const struct fit *f, const size_t *idx, size_t n)
+{
+	double w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += f->weights[f->cls[idx[i]]];
+	return w;
+}
 
 static int next_micro_batch(void *ctx, int i, struct model_batch *b, struct err *e)
 {
 	(void)e;
 	struct step_rows *sr = ctx;
 	size_t at = (size_t)i * (size_t)sr->batch;
-	int B = sr->left - at < (size_t)sr->batch ? (int)(sr->left - at) : sr->batch;
-	*b = make_batch(sr->f, sr->order + at, B, &sr->f->rng);
-	for (int k = 0; k < B; k++)
-		sr->tokens += sr->f->bb.len[k];
-	sr->rows += (size_t)B;
+	size_t B = sr->left - at < (size_t)sr->batch ? sr->left - at : (size_t)sr->batch;
+	size_t first = B * (size_t)sr->rank / (size_t)sr->ranks, end = B * (size_t)(sr->rank + 1) / (size_t)sr->ranks;
+	*b = make_batch(sr->f, sr->order + at + first, (int)(end - first), sr->salt);
+	if (b->soft_target && end > first) {
+		/* the soft part's share of the step is by rows, the labels' by
+		 * class weight, over every process's rows of the step */
+		size_t step = sr->left < (size_t)sr->batch * sr->micro ? sr->left : (size_t)sr->batch * sr->micro;
+		double wb = class_weight_sum(sr->f, sr->order + at + first, end - first);
+		double ws = class_weight_sum(sr->f, sr->order, step);
+		b->soft_scale = (float)(((double)(end - first) * ws) / (wb * (double)step));
+	}
+	for (size_t k = 0; k < B; k++)
+		sr->tokens += sr->f->x.len[sr->order[at + k]];
+	sr->rows += B;
+	return 0;
+}
+
+/* The trainer's reduction across processes: MPI's, on host memory; a
+ * device's gradients travel through it (ctx: a host buffer, made at the
+ * first step), as Debian's Open MPI reads no device memory. */
+static int reduce_across_processes(void *ctx, struct backend *be, float *grads, size_t n, double *sums, struct err *e)
+{
+	float **host = ctx;
+	if (be->ops->host_memory)
+		return dist_allreduce(grads, n, sums, STEP_SUMS, e);
+	if (!*host)
+		*host = xmalloc((n + 1) * sizeof **host);
+	be->ops->download(be, *host, grads, n * sizeof **host);
+	if (dist_allreduce(*host, n, sums, STEP_SUMS, e))
+		return -1;
+	be->ops->upload(be, grads, *host, n * sizeof **host);
+	return 0;
+}
+
+/* The early-stopping score, computed by rank 0 and sent to the others,
+ * so that every process takes the same decisions from it. */
+static int agreed_score(struct fit *f, const size_t *idx, size_t n, double *sc, double *loss, struct err *e)
+{
+	double both[2] = {0, 0};
+	if (dist_rank() == 0)
+		both[0] = score(f, idx, n, &both[1]);
+	if (dist_broadcast(both, sizeof both, e))
+		return -1;
+	*sc = both[0];
+	*loss = both[1];
 	return 0;
 }
 
@@ -1283,7 +1352,13 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	memcpy(order, f->rows[SPLIT_TRAIN], ntrain * sizeof *order);
 	float *best = xmalloc(nparams * sizeof *best);
 	model_snapshot(f->m, MODEL_WEIGHT, best);
-	struct trainer tr = {.m = f->m, .lora = f->lora};
+	/* Under mpirun: the processes train one model together, each on its
+	 * share of every step's rows; rank 0 alone reports and writes. */
+	int rank = dist_rank(), ranks = dist_size();
+	bool writer = rank == 0;
+	float *staged = NULL;
+	struct trainer tr = {
+	    .m = f->m, .lora = f->lora, .reduce = ranks > 1 ? reduce_across_processes : NULL, .reduce_ctx = &staged};
 	float *best_lora = f->lora ? xmalloc((lora_floats(f->lora) + 1) * sizeof *best_lora) : NULL;
 	if (f->lora)
 		lora_snapshot(f->lora, best_lora);
@@ -1309,7 +1384,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	stop_requested = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	for (; st.epoch <= o->epochs && !res->interrupted; st.epoch++) {
+	for (; st.epoch <= o->epochs && !res->interrupted && !failed; st.epoch++) {
 		if (!mid_epoch) {
 			rng_shuffle(&f->rng, order, ntrain);
 			st.sum = 0;
@@ -1319,16 +1394,26 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 		/* An optimizer step per `accum` micro-batches; a stop comes
 		 * between steps, as checkpoints hold no partial gradients. */
 		while (st.at < ntrain) {
-			if (stop_requested || (o->cancel && atomic_load(o->cancel)) ||
-			    (o->stop_after && res->steps >= o->stop_after)) {
+			/* Processes training together stop at the step where one of
+			 * them asked to, which the step's reduction tells them all. */
+			bool asked = stop_requested || (o->cancel && atomic_load(o->cancel));
+			if ((asked && !tr.reduce) || tr.stop || (o->stop_after && res->steps >= o->stop_after)) {
 				res->interrupted = true;
-				res->signalled = stop_requested;
+				res->signalled = asked || tr.stop;
 				break;
 			}
+			tr.stop = asked;
 			size_t left = ntrain - st.at, per = (size_t)o->batch;
 			int nmicro =
 			    (int)((left + per - 1) / per < (size_t)accum ? (left + per - 1) / per : (size_t)accum);
-			struct step_rows sr = {.f = f, .order = order + st.at, .left = left, .batch = o->batch};
+			struct step_rows sr = {.f = f,
+			                       .order = order + st.at,
+			                       .left = left,
+			                       .batch = o->batch,
+			                       .micro = nmicro,
+			                       .rank = rank,
+			                       .ranks = ranks,
+			                       .salt = rng_hash(seed, (uint64_t)st.epoch)};
 			long s = res->steps;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
@@ -1343,7 +1428,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			st.tokens += sr.tokens;
 			st.sum += ts.loss * (double)sr.rows;
 			res->steps++;
-			if (o->on_step) {
+			if (o->on_step && writer) {
 				double spent = now() - t0;
 				struct learn_step ls = {.epoch = st.epoch,
 				                        .epochs = o->epochs,
@@ -1360,7 +1445,11 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 		}
 		if (res->interrupted || failed)
 			break;
-		double dev_loss, sc = score(f, dev, ndev, &dev_loss);
+		double dev_loss, sc;
+		if (agreed_score(f, dev, ndev, &sc, &dev_loss, e)) {
+			failed = true;
+			break;
+		}
 		res->epochs_run = st.epoch;
 		res->train_loss = st.sum / (double)ntrain;
 		if (sc > st.best_score) {
@@ -1378,9 +1467,10 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 		struct learn_epoch ep = {.epoch = st.epoch, .epochs = o->epochs, .steps = res->steps, .mlm = mlm,
 		                         .best = !st.stale, .train_loss = res->train_loss, .dev_loss = dev_loss,
 		                         .dev_macro_f1 = mlm ? 0 : sc, .wall_s = now() - t0};
-		if (o->on_epoch && o->on_epoch(o->ctx, &ep, e)) {
+		if (o->on_epoch && writer && o->on_epoch(o->ctx, &ep, e)) {
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGTERM, &old_term, NULL);
+			free(staged);
 			free(best);
 			free(best_lora);
 			free(order);
@@ -1391,13 +1481,18 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	free(staged);
 	int rc = failed ? -1 : 0;
 	if (res->interrupted && !ckpt) {
 		err_set(e, "stopped in the training of encoder %zu of an ensemble: an ensemble keeps no checkpoint",
 		        f->nensemble + 1);
 	} else if (res->interrupted) {
 		st.elapsed = now() - t0;
-		rc = save_checkpoint(f, ckpt, data_hash, &st, res, order, ntrain, best, e);
+		rc = writer ? save_checkpoint(f, ckpt, data_hash, &st, res, order, ntrain, best, e) : 0;
+		/* no process ends before rank 0 has written it */
+		struct err be;
+		if (dist_barrier(&be) && !rc)
+			rc = err_set(e, "%s", be.msg);
 		if (!rc)
 			err_set(e, "stopped at epoch %d, step %d: checkpoint %s (continue with --resume %s)", st.epoch,
 			        res->steps, ckpt, ckpt);
@@ -1487,7 +1582,7 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			        f.count[SPLIT_TRAIN]);
 		goto out;
 	}
-	f.be = backend_cpu_new(o->threads, o->precision, &res->precision_note, e);
+	f.be = backend_new(o->device, o->threads, o->precision, &res->precision_note, e);
 	if (!f.be)
 		goto out;
 	res->precision = f.be->precision == PRECISION_BF16 ? "bf16" : "fp32";
@@ -1550,6 +1645,12 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 	res->steps = steps;
 	res->wall_s = wall;
 	res->tokens_per_s = wall > 0 ? tokens / wall : 0;
+	/* What follows (the test rows, the referee, the casebook) serves the
+	 * model file, which rank 0 alone writes. */
+	if (dist_rank() != 0) {
+		rc = 0;
+		goto out;
+	}
 	if (f.count[SPLIT_TEST] && !mlm) {
 		double test_loss;
 		res->test_macro_f1 = evaluate(f.ensemble, f.nensemble, &f.x, f.rows[SPLIT_TEST], f.cls, f.count[SPLIT_TEST],
@@ -1629,13 +1730,18 @@ int learn_prepare(struct pipeline *p, const struct pipeline_opts *po, const char
 
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e)
 {
+	return learner_load_on(path, (struct device){DEVICE_CPU, 0}, max_batch, l, e);
+}
+
+int learner_load_on(const char *path, struct device d, int max_batch, struct learner *l, struct err *e)
+{
 	memset(l, 0, sizeof *l);
 	l->max_batch = max_batch;
 	l->path = xstrdup(path);
 	const char *note;
 	/* Threads: the libraries' own (a training sets them); fp32, which
 	 * every processor runs the same way. */
-	l->be = backend_cpu_new(0, PRECISION_ASK_FP32, &note, e);
+	l->be = backend_new(d, 0, PRECISION_ASK_FP32, &note, e);
 	if (!l->be || model_file_load(path, l->be, max_batch, &l->model, &l->mf, e)) {
 		backend_free(l->be);
 		l->be = NULL;
@@ -1675,9 +1781,9 @@ int learner_load(const char *path, int max_batch, struct learner *l, struct err 
 	return 0;
 }
 
-int learner_load_classifier(const char *path, int max_batch, struct learner *l, struct err *e)
+int learner_load_classifier(const char *path, struct device d, int max_batch, struct learner *l, struct err *e)
 {
-	if (learner_load(path, max_batch, l, e))
+	if (learner_load_on(path, d, max_batch, l, e))
 		return -1;
 	if (l->mf.nlabels > 0)
 		return 0;

@@ -49,6 +49,7 @@ struct learn_opts {
 	/* the matrix products' precision: auto (bf16 where the processor has
 	 * the units), fp32 or bf16 (fp32 with a note where it has not) */
 	enum precision_choice precision;
+	struct device device;      /* the CPU (default) or a GPU */
 	const char *init;          /* a pretrained model to start from, or NULL */
 	/* Distillation (Hinton et al., 2015): a trained classifier whose
 	 * probabilities at distill_temperature join the labels with
@@ -166,10 +167,13 @@ struct learner {
 	struct calib_cost threshold;
 };
 
+/* A model file for batches of max_batch rows, on the CPU, or on device d
+ * (ml/ops.h; an error that says why when there is no such device). */
 int learner_load(const char *path, int max_batch, struct learner *l, struct err *e);
-/* learner_load for diagnosing: a pretrained encoder, which has no classes,
- * is refused with a line that says what to do with it. */
-int learner_load_classifier(const char *path, int max_batch, struct learner *l, struct err *e);
+int learner_load_on(const char *path, struct device d, int max_batch, struct learner *l, struct err *e);
+/* learner_load_on for diagnosing: a pretrained encoder, which has no
+ * classes, is refused with a line that says what to do with it. */
+int learner_load_classifier(const char *path, struct device d, int max_batch, struct learner *l, struct err *e);
 void learner_free(struct learner *l);
 /* Fills pipeline options from the model (label, columns, rules script), so
  * new data goes through the same path; the strings are the learner's,

@@ -75,6 +75,15 @@ static int set_precision(const struct option_spec *s, struct option_target *t, c
 	return 0;
 }
 
+static int set_device(const struct option_spec *s, struct option_target *t, const char *text, double n,
+                      struct err *e)
+{
+	(void)s, (void)n;
+	if (device_parse(text, &t->learn->device))
+		return err_set(e, "device \"%s\": expected cpu, cuda or cuda:N", text);
+	return 0;
+}
+
 static int set_type(const struct option_spec *s, struct option_target *t, const char *text, double n,
                     struct err *e)
 {
@@ -392,6 +401,7 @@ const struct option_spec option_specs[] = {
 	{"config", NULL, false, false, OPTION_G_MODEL, OPTION_TEXT, 0, 0, "NAME", "model shape: tiny, small, or a FILE.json/.lua (default tiny)", set_text},
 	{"threads", NULL, false, false, OPTION_G_MODEL, OPTION_INT, 1, 1e9, "N", "threads for the matrix products (default: one per processor, at most 16)", set_number},
 	{"precision", NULL, false, false, OPTION_G_MODEL, OPTION_TEXT, 0, 0, "auto|fp32|bf16", "matrix products in bf16 with fp32 accumulation where the processor has AMX-BF16 or AVX512-BF16 (auto, the default), or fp32", set_precision},
+	{"device", NULL, false, false, OPTION_G_DEVICE, OPTION_TEXT, 0, 0, "cpu|cuda[:N]", "where the model runs: the CPU (default) or GPU N", set_device},
 	{"epochs", NULL, false, false, TRAIN, OPTION_INT, 0, 1000000, "N", "passes over the training rows at most (default: about 4 million tokens' worth, 3 to 20)", set_number},
 	{"batch", NULL, false, false, TRAIN, OPTION_INT, 1, 1000000, "N", "sequences per step (default 32)", set_number},
 	{"accumulate", NULL, false, false, TRAIN, OPTION_INT, 1, 1024, "N", "add up N batches' gradients per optimizer step (default 1)", set_number},

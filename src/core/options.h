@@ -34,6 +34,7 @@ enum option_group {
 	OPTION_G_COMPRESS = 1 << 14, /* compress --int8 */
 	OPTION_G_RETRAIN = 1 << 15,  /* compress --distill, --prune, --log */
 	OPTION_G_DISTILL = 1 << 16,  /* train --teacher */
+	OPTION_G_DEVICE = 1 << 17,   /* --device */
 };
 
 enum option_kind {

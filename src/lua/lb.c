@@ -8,6 +8,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "base/datadir.h"
+#include "ml/dist.h"
 #include "base/fileio.h"
 #include "core/augment.h"
 #include "core/options.h"
@@ -681,6 +682,12 @@ int lb_open(lua_State *L)
 	lb_model_register(L);
 	lua_pushstring(L, PACKAGE_VERSION);
 	lua_setfield(L, -2, "version");
+	/* Under mpirun: which process this is, of how many (ml/dist.h), so a
+	 * pipeline writes its own files from one of them. */
+	lua_pushinteger(L, dist_rank());
+	lua_setfield(L, -2, "rank");
+	lua_pushinteger(L, dist_size());
+	lua_setfield(L, -2, "processes");
 	return 1;
 }
 

@@ -150,14 +150,24 @@ static struct learner *check_model(lua_State *L, int i)
 	return &m->l;
 }
 
+/* lathe.load_model(path [, {device = "cpu" | "cuda" | "cuda:N"}]) */
 static int lb_load_model(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
+	struct device d = {DEVICE_CPU, 0};
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_getfield(L, 2, "device");
+		const char *text = lua_tostring(L, -1);
+		if (text && device_parse(text, &d))
+			return luaL_error(L, "device \"%s\": expected cpu, cuda or cuda:N", text);
+		lua_pop(L, 1);
+	}
 	struct lb_model *m = lua_newuserdatauv(L, sizeof *m, 0);
 	memset(m, 0, sizeof *m);
 	luaL_setmetatable(L, LB_MODEL);
 	struct err e;
-	if (learner_load_classifier(path, 32, &m->l, &e))
+	if (learner_load_classifier(path, d, 32, &m->l, &e))
 		return lb_fail(L, &e);
 	m->loaded = true;
 	return 1;

@@ -71,8 +71,12 @@ struct backend *backend_cpu_new(int threads, enum precision_choice precision, co
 
 void backend_free(struct backend *be)
 {
-	if (!be)
-		return;
+	if (be)
+		be->ops->close(be);
+}
+
+void cpu_close(struct backend *be)
+{
 	struct cpu_impl *impl = be->impl;
 	if (impl) {
 		matmul_free(impl->mm);

@@ -46,6 +46,7 @@ struct model {
 	/* the batch's inputs, uploaded */
 	int32_t *in_tok, *in_value_fact, *in_label, *in_target;
 	int *in_len, *in_qoff_all, *in_qoff_head;
+	uint64_t *in_key;
 	float *in_value_enc, *in_class_weight, *in_soft;
 	int adam_t;
 	struct rng rng;
@@ -60,6 +61,7 @@ struct model {
 	float *q_sel, *in_sel, *dq_sel;
 	int *qoff_all, *qoff_head;
 	int32_t *head_rows;
+	uint64_t *row_key; /* host: names the dropout draws of a batch that brings none */
 	float *head_in, *pool_pre, *pool_out, *head_logits, *head_dlogits;
 	float *mlm_h, *mlm_dense, *mlm_gelu, *mlm_ln, *mlm_mean, *mlm_rstd;
 	/* backward scratch */
@@ -370,6 +372,7 @@ static bool alloc_inputs(struct model *m)
 	m->in_len = take(m, B * sizeof(int), &failed);
 	m->in_qoff_all = take(m, (B + 1) * sizeof(int), &failed);
 	m->in_qoff_head = take(m, (B + 1) * sizeof(int), &failed);
+	m->in_key = take(m, B * sizeof(uint64_t), &failed);
 	return !failed;
 }
 
@@ -412,6 +415,7 @@ struct model *model_new(const struct model_config *c, struct backend *be, const 
 	m->qoff_all = xcalloc((size_t)o->max_batch + 1, sizeof *m->qoff_all);
 	m->qoff_head = xcalloc((size_t)o->max_batch + 1, sizeof *m->qoff_head);
 	m->head_rows = xcalloc((size_t)o->max_batch, sizeof *m->head_rows);
+	m->row_key = xcalloc((size_t)o->max_batch, sizeof *m->row_key);
 	size_t total = arena_layout(m, NULL);
 	m->arena = !failed && total <= MODEL_MAX_ARENA ? take(m, total * sizeof *m->arena, &failed) : NULL;
 	if (!m->arena) {
@@ -454,7 +458,8 @@ void model_free(struct model *m)
 	               m->in_soft,
 	               m->in_len,
 	               m->in_qoff_all,
-	               m->in_qoff_head};
+	               m->in_qoff_head,
+	               m->in_key};
 	for (size_t i = 0; i < sizeof mem / sizeof *mem; i++)
 		if (mem[i])
 			be->ops->release(be, mem[i]);
@@ -465,6 +470,7 @@ void model_free(struct model *m)
 	free(m->qoff_all);
 	free(m->qoff_head);
 	free(m->head_rows);
+	free(m->row_key);
 	free(m);
 }
 
@@ -483,9 +489,9 @@ bool model_trainable(const struct model *m)
 	return m->train;
 }
 
-const float *model_pooled(const struct model *m)
+void model_pooled(const struct model *m, int B, float *host)
 {
-	return m->pool_out;
+	m->be->ops->download(m->be, host, m->pool_out, (size_t)B * m->c.C * sizeof *host);
 }
 
 size_t model_param_count(const struct model *m)
@@ -636,25 +642,6 @@ int model_adam_step(const struct model *m)
 	return m->adam_t;
 }
 
-/* Inverted dropout: mask entries are 0 or 1/(1-p); NULL when off. */
-static const float *dropout_mask(struct model *m, float *mask, size_t n)
-{
-	float p = m->c.dropout;
-	if (!m->dropout_on)
-		return NULL;
-	float keep = 1.0f / (1.0f - p);
-	/* each 64-bit draw decides two entries, 32 bits each: the generator
-	 * was a visible share of a training step */
-	uint32_t threshold = (uint32_t)((double)p * 4294967296.0);
-	for (size_t i = 0; i < n; i += 2) {
-		uint64_t r = rng_next(&m->rng);
-		mask[i] = (uint32_t)r < threshold ? 0.0f : keep;
-		if (i + 1 < n)
-			mask[i + 1] = (uint32_t)(r >> 32) < threshold ? 0.0f : keep;
-	}
-	return mask;
-}
-
 /* The query positions a layer computes: every token (sel NULL, rows =
  * B*T) or the rows sel[0..rows) of the batch, those of sequence b being
  * off[b] .. off[b+1]. */
@@ -663,6 +650,16 @@ struct queries {
 	const int32_t *sel;
 	const int *off;
 };
+
+/* The dropout mask of a layer's rows qs [rows, C] at site (one per
+ * place dropout is applied); NULL when off. */
+static const float *dropout_mask(struct model *m, float *mask, int B, const struct queries *qs, uint32_t site)
+{
+	if (!m->dropout_on)
+		return NULL;
+	m->be->ops->dropout_mask(m->be, mask, m->in_key, qs->off, B, m->c.C, m->c.dropout, site);
+	return mask;
+}
 
 static void linear(const struct model *m, float *out, const float *in, size_t wi, const float *b, int N, int C, int OC)
 {
@@ -689,13 +686,13 @@ static void layer_forward(struct model *m, int l, const struct model_batch *b, c
 	}
 	o->attention_forward(be, L->ctx, L->att, q, L->qkv, qs->off, m->in_len, B, T, A, m->c.heads);
 	linear(m, L->o, L->ctx, LP(l, P_O_W), P(m, LP(l, P_O_B)), R, A, C);
-	o->add_masked(be, L->res1, resid, L->o, dropout_mask(m, L->o_mask, N), N);
+	o->add_masked(be, L->res1, resid, L->o, dropout_mask(m, L->o_mask, B, qs, 1 + 2 * (uint32_t)l), N);
 	o->layernorm_forward(be, L->x1, L->ln1_mean, L->ln1_rstd, L->res1, P(m, LP(l, P_LN1_G)), P(m, LP(l, P_LN1_B)),
 	                     R, C);
 	linear(m, L->ff1, L->x1, LP(l, P_FF1_W), P(m, LP(l, P_FF1_B)), R, C, F);
 	o->gelu_forward(be, L->gelu, L->ff1, (size_t)R * F);
 	linear(m, L->ff2, L->gelu, LP(l, P_FF2_W), P(m, LP(l, P_FF2_B)), R, F, C);
-	o->add_masked(be, L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, N), N);
+	o->add_masked(be, L->res2, L->x1, L->ff2, dropout_mask(m, L->ff2_mask, B, qs, 2 + 2 * (uint32_t)l), N);
 	o->layernorm_forward(be, out, L->ln2_mean, L->ln2_rstd, L->res2, P(m, LP(l, P_LN2_G)), P(m, LP(l, P_LN2_B)), R,
 	                     C);
 }
@@ -824,6 +821,16 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	head.off = m->in_qoff_head;
 	const struct queries every = {.rows = B * T, .off = m->in_qoff_all};
 	m->dropout_on = train && c->dropout > 0;
+	if (m->dropout_on) {
+		const uint64_t *key = b->row_key;
+		if (!key) {
+			uint64_t salt = rng_next(&m->rng);
+			for (int i = 0; i < B; i++)
+				m->row_key[i] = rng_hash(salt, (uint64_t)i);
+			key = m->row_key;
+		}
+		o->upload(be, m->in_key, key, (size_t)B * sizeof *key);
+	}
 	/* ---- forward ---- */
 	struct weight wte = PW(m, 0);
 	o->embedding_forward(be, m->emb, m->in_tok, &wte, P(m, 1), B, T, C);
@@ -831,7 +838,7 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 	if (values)
 		o->value_forward(be, m->emb, m->in_value_fact, m->in_value_enc, 1 + c->value_knots, &dirs, BT, C);
 	o->layernorm_forward(be, m->emb_ln, m->emb_mean, m->emb_rstd, m->emb, P(m, 2), P(m, 3), (int)BT, C);
-	const float *emask = dropout_mask(m, m->emb_mask, N);
+	const float *emask = dropout_mask(m, m->emb_mask, B, &every, 0);
 	float *x = m->la[0].in;
 	o->zero(be, x, N * sizeof *x);
 	o->add_masked(be, x, x, m->emb_ln, emask, N);
@@ -847,13 +854,15 @@ float model_step(struct model *m, const struct model_batch *b, bool train, bool 
 		linear(m, m->pool_pre, m->head_in, hi, P(m, hi + 1), B, C, C);
 		o->tanh_forward(be, m->pool_out, m->pool_pre, (size_t)B * C);
 		linear(m, m->head_logits, m->pool_out, hi + 2, P(m, hi + 3), B, C, out_dim);
-		float soft = b->soft_target ? b->soft_weight : 0.0f;
+		float soft = b->soft_target ? b->soft_weight : 0.0f,
+		      soft_scale = b->soft_scale != 0 ? b->soft_scale : 1.0f;
 		loss = (1 - soft) * o->crossentropy(be, m->head_dlogits, m->head_logits, m->in_label,
 		                                    b->class_weight ? m->in_class_weight : NULL, B, out_dim,
 		                                    (1 - soft) * grad_scale);
 		if (soft > 0)
-			loss += soft * o->soft_crossentropy(be, m->head_dlogits, m->head_logits, m->in_soft, B, out_dim,
-			                                    b->temperature, soft * grad_scale);
+			loss += soft * soft_scale *
+			        o->soft_crossentropy(be, m->head_dlogits, m->head_logits, m->in_soft, B, out_dim,
+			                             b->temperature, soft * soft_scale * grad_scale);
 	} else {
 		linear(m, m->mlm_dense, m->mlm_h, mi, P(m, mi + 1), rows, C, C);
 		o->gelu_forward(be, m->mlm_gelu, m->mlm_dense, (size_t)rows * C);
@@ -924,6 +933,12 @@ void model_scale_grads(struct model *m, float s)
 {
 	if (m->train)
 		m->be->ops->scale(m->be, m->g, m->n, s);
+}
+
+void model_zero_grads(struct model *m)
+{
+	if (m->train)
+		m->be->ops->zero(m->be, m->g, m->n * sizeof *m->g);
 }
 
 void model_freeze(struct model *m, size_t i, bool frozen)

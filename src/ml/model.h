@@ -130,6 +130,11 @@ struct model_batch {
 	 * and soft_weight of the soft targets' (ops.h, soft_crossentropy). */
 	const float *soft_target;
 	float soft_weight, temperature;
+	/* The soft part's loss and gradient times this (0 = 1): the labels'
+	 * part is a mean over the class weights of the rows, the soft part
+	 * over the rows, and a batch that is a share of a larger one weighs
+	 * the two by their shares of it (the trainer scales by the first). */
+	float soft_scale;
 	/* Masked LM: M masked positions pos[M] (b*T + t) with targets,
 	 * sequence by sequence (b never decreases). */
 	int M;
@@ -139,6 +144,10 @@ struct model_batch {
 	 * carries no values. */
 	const int32_t *value_fact;
 	const float *value_enc;
+	/* [B]: names each sequence's dropout draws (ops.h, dropout_mask), so
+	 * a row draws the same masks in any batch or process; NULL: the
+	 * model's own generator names them. */
+	const uint64_t *row_key;
 	bool accumulate;            /* add to the gradients instead of replacing them */
 	/* The gradient is that of the batch's mean loss times this (0 = 1):
 	 * a trainer weights micro-batches by their share of the global batch. */
@@ -156,10 +165,10 @@ struct model_batch {
  * layer computes only the positions its head reads, so a step costs
  * about one layer less than the full encoder. */
 float model_step(struct model *m, const struct model_batch *b, bool train, bool backward, float *logits);
-/* The pooled [CLS] vectors [B, C] of the last classification step: what
- * the classifier reads, so rows it tells apart lie apart (a row's
- * embedding for finding similar ones). */
-const float *model_pooled(const struct model *m);
+/* The pooled [CLS] vectors of the last classification step's B rows
+ * into host[B, C]: what the classifier reads, so rows it tells apart lie
+ * apart (a row's embedding for finding similar ones). */
+void model_pooled(const struct model *m, int B, float *host);
 /* Copies the weights of every parameter of src that dst has under the
  * same name and shape (an encoder pretrained with another head); returns
  * how many. */
@@ -175,6 +184,9 @@ float *model_param_memory(struct model *m, enum model_slot s, size_t i);
 double model_grad_sumsq(const struct model *m);
 /* Multiplies the gradients by s (averaging accumulated micro-batches). */
 void model_scale_grads(struct model *m, float s);
+/* Zeroes the gradients: a process whose share of a step is empty adds
+ * nothing to the reduction. */
+void model_zero_grads(struct model *m);
 /* Clips the gradient to max_norm (0 = no clipping); returns its norm. */
 double model_clip_grads(struct model *m, double max_norm);
 /* AdamW over all parameters; biases and layer-norm gains get no weight

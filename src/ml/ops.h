@@ -38,6 +38,7 @@ struct backend;
 
 struct ops {
 	const char *name;
+	bool host_memory; /* its memory is the host's (a host pointer reads it) */
 	/* ---- memory ---- */
 	/* Zeroed memory of the backend; NULL when there is none left. */
 	void *(*alloc)(struct backend *be, size_t bytes);
@@ -125,6 +126,14 @@ struct ops {
 	void (*add_masked)(struct backend *be, float *out, const float *a, const float *b, const float *mask, size_t n);
 	/* dst[i] += src[i] * mask[i] (mask NULL = 1) */
 	void (*acc_masked)(struct backend *be, float *dst, const float *src, const float *mask, size_t n);
+	/* Inverted dropout's mask over the rows of B sequences, sequence b's
+	 * being rows off[b] .. off[b+1] of width floats: each entry 0 with
+	 * probability p, else 1/(1-p). Entries 2i and 2i+1 of sequence b
+	 * compare the low and high 32 bits of rng_hash(rng_hash(key[b], site),
+	 * i) (base/rng.h) with p 2^32, so every backend draws the same mask,
+	 * and a sequence the same one whatever batch or process it is in. */
+	void (*dropout_mask)(struct backend *be, float *mask, const uint64_t *key, const int *off, int B, int width,
+	                     float p, uint32_t site);
 	/* ---- optimizer ---- */
 	/* Sum of squares, for gradient norms. */
 	double (*sumsq)(struct backend *be, const float *x, size_t n);
@@ -134,6 +143,8 @@ struct ops {
 	 * p -= lr (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps) + lr wd p */
 	void (*adamw)(struct backend *be, float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
 	              float b2, float eps, float wd, int t);
+	/* Frees the backend and everything it keeps (backend_free). */
+	void (*close)(struct backend *be);
 };
 
 /* A backend context: its operations, its threads and precision, and what
@@ -156,6 +167,26 @@ struct backend {
 enum precision_choice { PRECISION_AUTO, PRECISION_ASK_FP32, PRECISION_ASK_BF16 };
 struct backend *backend_cpu_new(int threads, enum precision_choice precision, const char **note, struct err *e);
 void backend_free(struct backend *be);
+
+/* Where a model runs: the CPU, or GPU number index (cuda:N). */
+enum device_kind { DEVICE_CPU, DEVICE_CUDA };
+struct device {
+	enum device_kind kind;
+	int index;
+};
+/* "cpu", "cuda" (cuda:0) or "cuda:N" into *d: 0, or -1. */
+int device_parse(const char *text, struct device *d);
+/* The backend of a device: the CPU's (threads, precision as above), or
+ * the CUDA backend (precision: bf16 products with fp32 accumulation on
+ * GPUs with bf16 tensor cores unless fp32 is asked for). NULL with e set
+ * when the build has no GPU support, or the machine has no such GPU. */
+struct backend *backend_new(struct device d, int threads, enum precision_choice precision, const char **note,
+                            struct err *e);
+/* The CUDA backend's parts (a build without it says so in e): the GPUs
+ * here (or -1), and one of them in words (name, free and total memory). */
+struct backend *backend_cuda_new(int device, enum precision_choice precision, const char **note, struct err *e);
+int backend_cuda_count(struct err *e);
+int backend_cuda_describe(int device, char *buf, size_t size, struct err *e);
 /* Whether this processor and library can run bf16 products. */
 bool backend_cpu_has_bf16(void);
 

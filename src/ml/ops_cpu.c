@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include "base/pool.h"
+#include "base/rng.h"
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -497,6 +498,45 @@ static void acc_masked(struct backend *be, float *dst, const float *src, const f
 	pool_for(n, MIN_CHUNK, masked_range, &(struct pass){.out = dst, .in2 = src, .in3 = mask});
 }
 
+struct dropout_pass {
+	float *mask;
+	const uint64_t *key;
+	const int *off;
+	int width;
+	uint32_t threshold, site;
+	float keep;
+};
+
+static void dropout_sequences(void *ctx, size_t first, size_t end)
+{
+	const struct dropout_pass *p = ctx;
+	for (size_t b = first; b < end; b++) {
+		float *mask = p->mask + (size_t)p->off[b] * p->width;
+		size_t n = (size_t)(p->off[b + 1] - p->off[b]) * p->width;
+		uint64_t stream = rng_hash(p->key[b], p->site);
+		for (size_t i = 0; i < n; i += 2) {
+			uint64_t r = rng_hash(stream, i / 2);
+			mask[i] = (uint32_t)r < p->threshold ? 0.0f : p->keep;
+			if (i + 1 < n)
+				mask[i + 1] = (uint32_t)(r >> 32) < p->threshold ? 0.0f : p->keep;
+		}
+	}
+}
+
+static void dropout_mask(struct backend *be, float *mask, const uint64_t *key, const int *off, int B, int width,
+                         float p, uint32_t site)
+{
+	(void)be;
+	struct dropout_pass dp = {.mask = mask,
+	                          .key = key,
+	                          .off = off,
+	                          .width = width,
+	                          .site = site,
+	                          .threshold = (uint32_t)((double)p * 4294967296.0),
+	                          .keep = 1.0f / (1.0f - p)};
+	pool_for((size_t)B, 1, dropout_sequences, &dp);
+}
+
 static double sumsq(struct backend *be, const float *x, size_t n)
 {
 	(void)be;
@@ -586,6 +626,7 @@ WIDE_SIMD static void cpu_scatter_add_rows(struct backend *be, float *dst, int d
 
 const struct ops ops_cpu = {
     .name = "cpu",
+    .host_memory = true,
     .alloc = cpu_alloc,
     .release = cpu_release,
     .zero = cpu_zero,
@@ -613,7 +654,9 @@ const struct ops ops_cpu = {
     .soft_crossentropy = soft_crossentropy,
     .add_masked = add_masked,
     .acc_masked = acc_masked,
+    .dropout_mask = dropout_mask,
     .sumsq = sumsq,
     .scale = scale,
     .adamw = adamw,
+    .close = cpu_close,
 };

@@ -4,24 +4,24 @@
 #include <math.h>
 #include "ml/lora.h"
 
-/* The gradient reduction of a single process. */
-static int gradient_reduce(struct trainer *t, double *weight, struct err *e)
-{
-	if (!t->reduce)
-		return 0;
-	return t->reduce(t->reduce_ctx, model_backend(t->m), model_grad_memory(t->m), model_param_count(t->m), weight,
-	                 e);
-}
-
+/* What a batch's mean loss is a mean over: its labelled rows, each
+ * weighted by its class (ops.h, crossentropy), or its masked positions. */
 static double batch_weight(const struct model_batch *b)
 {
-	return b->label ? (double)b->B : (double)b->M;
+	if (!b->label)
+		return (double)b->M;
+	double w = 0;
+	for (int i = 0; i < b->B; i++)
+		if (b->label[i] >= 0)
+			w += b->class_weight ? b->class_weight[b->label[i]] : 1.0;
+	return w;
 }
 
 int trainer_step(struct trainer *t, int micro, micro_batch_fn next, void *ctx, float lr, float weight_decay,
                  double clip, struct trainer_step *out, struct err *e)
 {
-	double loss = 0, weight = 0;
+	double sums[STEP_SUMS] = {0};
+	bool any = false;
 	/* One micro-batch in one process is the whole global batch: its mean's
 	 * gradient is the step's as it stands, and scaling it up and back down
 	 * would only round it differently. */
@@ -30,23 +30,43 @@ int trainer_step(struct trainer *t, int micro, micro_batch_fn next, void *ctx, f
 		struct model_batch b;
 		if (next(ctx, i, &b, e))
 			return -1;
+		if (b.B == 0)
+			continue;
 		double w = batch_weight(&b);
-		b.accumulate = i > 0;
+		b.accumulate = any;
 		/* else the sum over the global batch: divided by its size below,
 		 * once every process's part is in */
 		b.grad_scale = whole || w <= 0 ? 1.0f : (float)w;
 		float l = model_step(t->m, &b, true, true, NULL);
+		any = true;
 		if (!isfinite(l)) {
-			out->loss = l;
+			/* the others learn of it from the reduction, and all stop */
+			if (!t->reduce) {
+				out->loss = l;
+				return 1;
+			}
+			sums[STEP_NOT_FINITE] += 1;
+			continue;
+		}
+		sums[STEP_LOSS] += l * w;
+		sums[STEP_WEIGHT] += w;
+	}
+	if (!any)
+		model_zero_grads(t->m);
+	if (t->reduce) {
+		sums[STEP_STOP] = t->stop;
+		if (t->reduce(t->reduce_ctx, model_backend(t->m), model_grad_memory(t->m), model_param_count(t->m),
+		              sums, e))
+			return -1;
+		t->stop = sums[STEP_STOP] > 0;
+		if (sums[STEP_NOT_FINITE] > 0) {
+			out->loss = NAN;
 			return 1;
 		}
-		loss += l * w;
-		weight += w;
 	}
-	if (gradient_reduce(t, &weight, e))
-		return -1;
+	double weight = sums[STEP_WEIGHT];
 	out->weight = weight;
-	out->loss = weight > 0 ? loss / weight : 0;
+	out->loss = weight > 0 ? sums[STEP_LOSS] / weight : 0;
 	if (weight > 0 && !whole)
 		model_scale_grads(t->m, (float)(1.0 / weight));
 	if (!t->lora) {

@@ -166,7 +166,7 @@ static bool open_model(struct tui *ui, const char *path)
 	struct tui_diagnose *dg = diagnose_of(ui);
 	struct err e;
 	struct learner l;
-	if (learner_load_classifier(path, 32, &l, &e)) {
+	if (learner_load_classifier(path, (struct device){DEVICE_CPU, 0}, 32, &l, &e)) {
 		tui_say(ui, true, "%s", e.msg);
 		return false;
 	}

@@ -46,6 +46,12 @@ struct tui_train {
 	bool pretrain, words_only;
 	enum precision_choice precision;
 	bool bf16_units; /* whether the processor has them */
+	/* The device: the CPU, or one of the GPUs found when the form was
+	 * first shown (gpus of them, or none and why in no_gpu); the chosen
+	 * one in words, with its memory. */
+	struct device device;
+	int gpus;
+	char no_gpu[512], device_text[256];
 	char config[64], output[1024];
 	bool output_chosen;              /* typed in the form; else named after the log */
 	char data[1024], rules[1024];   /* the thread's own copies */
@@ -180,6 +186,7 @@ static void *train_thread(void *arg)
 	lo.values = tr->words_only ? 0 : LEARN_VALUES_DEFAULT;
 	lo.threads = learn_default_threads();
 	lo.precision = tr->precision;
+	lo.device = tr->device;
 	lo.seed = tr->po.split.seed;
 	lo.on_step = on_step;
 	lo.on_epoch = on_epoch;
@@ -246,6 +253,10 @@ static struct tui_train *setup_form(struct tui *ui)
 	learn_opts_init(&lo);
 	tr->precision = lo.precision;
 	tr->bf16_units = backend_cpu_has_bf16();
+	struct err e;
+	tr->gpus = backend_cuda_count(&e);
+	if (tr->gpus < 1)
+		snprintf(tr->no_gpu, sizeof tr->no_gpu, "%.500s", e.msg);
 	tr->epochs = lo.epochs;
 	tr->batch = lo.batch;
 	tr->lr = lo.lr;
@@ -376,7 +387,14 @@ static void field_text(const struct tui_train *tr, enum field f, char *buf, size
 	case F_LR: snprintf(buf, size, "%g", tr->lr); break;
 	case F_OUTPUT: snprintf(buf, size, "%s", tr->output); break;
 	case F_FACTS: snprintf(buf, size, "%s", tr->words_only ? "words only (exports to transformers)" : "words and readings"); break;
-	case F_DEVICE: snprintf(buf, size, "CPU (this build has no GPU backend)"); break;
+	case F_DEVICE:
+		if (tr->device.kind == DEVICE_CUDA)
+			snprintf(buf, size, "%s", tr->device_text);
+		else if (tr->gpus > 0)
+			snprintf(buf, size, "CPU (Enter: one of %d GPU%s)", tr->gpus, tr->gpus > 1 ? "s" : "");
+		else
+			snprintf(buf, size, "CPU (%s)", tr->no_gpu);
+		break;
 	case F_PRECISION:
 		if (tr->precision == PRECISION_AUTO)
 			snprintf(buf, size, "auto (%s here)", tr->bf16_units ? "bf16" : "fp32: no bf16 units");
@@ -467,6 +485,24 @@ static void draw(struct tui *ui)
 	pthread_mutex_unlock(&tr->mu);
 }
 
+/* The CPU, then each GPU, then the CPU again. */
+static void next_device(struct tui *ui, struct tui_train *tr)
+{
+	if (tr->gpus < 1) {
+		tui_say(ui, false, "the CPU only: %s", tr->no_gpu);
+		return;
+	}
+	int next = tr->device.kind == DEVICE_CPU ? 0 : tr->device.index + 1;
+	struct err e;
+	if (next < tr->gpus && backend_cuda_describe(next, tr->device_text, sizeof tr->device_text, &e) == 0) {
+		tr->device = (struct device){DEVICE_CUDA, next};
+		return;
+	}
+	if (next < tr->gpus)
+		tui_say(ui, true, "%s", e.msg);
+	tr->device = (struct device){DEVICE_CPU, 0};
+}
+
 static void edit(struct tui *ui)
 {
 	struct tui_train *tr = train_of(ui);
@@ -483,7 +519,7 @@ static void edit(struct tui *ui)
 		tr->words_only = !tr->words_only;
 		return;
 	case F_DEVICE:
-		tui_say(ui, false, "only the CPU backend is built in");
+		next_device(ui, tr);
 		return;
 	case F_PRECISION:
 		tr->precision = (tr->precision + 1) % 3;

@@ -196,6 +196,15 @@ keys j j j Enter && sleep 0.2 && keys C-u "$WORK/tui.safetensors" Enter
 ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU' && shows 'precision  *auto (\(bf16\|fp32: no bf16 units\) here)'; echo $?) "Train: the form, the precision by the processor"
 keys j j j Enter
 ok $(wait_for 'precision  *fp32 *$'; echo $?) "Train: Enter switches the precision"
+keys k Enter
+ok $(wait_for '\(the CPU only: \|device  *cuda:0 \)'; echo $?) "Train: Enter on the device offers the GPUs, or says why there are none"
+# back to the CPU, where the rest of the test trains
+i=0
+while ! shows 'device  *CPU' && [ $i -lt 9 ]; do
+	keys Enter
+	sleep 0.3
+	i=$((i + 1))
+done
 keys s
 ok $(wait_for '^ training epoch [0-9]/3  step [0-9]*/[0-9]*  loss'; echo $?) "Train: training runs in the background"
 keys p
