@@ -97,7 +97,10 @@ static void print_help(FILE *fp, const struct cmd *cmd)
 			continue;
 		fprintf(fp, "\n%s:\n", titles[g].title);
 		for (size_t i = 0; i < nopts; i++) {
-			if (cmd_opts[i].group != titles[g].group)
+			/* an option of several groups shows under the first of
+			 * them the command has */
+			unsigned mine = cmd_opts[i].group & cmd->groups;
+			if ((mine & -mine) != titles[g].group)
 				continue;
 			char left[80];
 			const struct option *o = &cmd_opts[i].opt;

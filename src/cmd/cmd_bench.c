@@ -40,7 +40,7 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 	struct err e;
 	if (learn_config(a->learn.config, &c, &e))
 		return cmd_usage_error(cmd, "%s", e.msg);
-	int B = 32, T = c.max_seq, threads = a->learn.threads;
+	int B = a->learn.batch, T = c.max_seq, threads = a->learn.threads;
 	bool tiny = c.C <= 128;
 	int steps = a->steps ? a->steps : tiny ? 50 : 15, warmup = a->warmup >= 0 ? a->warmup : 5;
 	const char *note;

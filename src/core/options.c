@@ -403,7 +403,7 @@ const struct option_spec option_specs[] = {
 	{"precision", NULL, false, false, OPTION_G_MODEL, OPTION_TEXT, 0, 0, "auto|fp32|bf16", "matrix products in bf16 with fp32 accumulation where the processor has AMX-BF16 or AVX512-BF16 (auto, the default), or fp32", set_precision},
 	{"device", NULL, false, false, OPTION_G_DEVICE, OPTION_TEXT, 0, 0, "cpu|cuda[:N]", "where the model runs: the CPU (default) or GPU N", set_device},
 	{"epochs", NULL, false, false, TRAIN, OPTION_INT, 0, 1000000, "N", "passes over the training rows at most (default: about 4 million tokens' worth, 3 to 20)", set_number},
-	{"batch", NULL, false, false, TRAIN, OPTION_INT, 1, 1000000, "N", "sequences per step (default 32)", set_number},
+	{"batch", NULL, false, false, TRAIN | OPTION_G_BENCH, OPTION_INT, 1, 1000000, "N", "sequences per step (default 32)", set_number},
 	{"accumulate", NULL, false, false, TRAIN, OPTION_INT, 1, 1024, "N", "add up N batches' gradients per optimizer step (default 1)", set_number},
 	{"lr", NULL, false, false, TRAIN, OPTION_REAL, 1e-9, 10, "X", "peak learning rate, after a linear warm-up over 10% (default 0.001)", set_number},
 	{"vocab", NULL, false, false, TRAIN, OPTION_INT, 150, 1000000, "N", "WordPiece vocabulary size (default 1000)", set_number},
