@@ -1484,8 +1484,13 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	free(staged);
 	int rc = failed ? -1 : 0;
 	if (res->interrupted && !ckpt) {
-		err_set(e, "stopped in the training of encoder %zu of an ensemble: an ensemble keeps no checkpoint",
-		        f->nensemble + 1);
+		if (f->lora)
+			err_set(e, "stopped at epoch %d, step %d: LoRA training keeps no checkpoint, and no model is "
+			           "written (train again to finish)",
+			        st.epoch, res->steps);
+		else
+			err_set(e, "stopped in the training of encoder %zu of an ensemble: an ensemble keeps no checkpoint",
+			        f->nensemble + 1);
 	} else if (res->interrupted) {
 		st.elapsed = now() - t0;
 		rc = writer ? save_checkpoint(f, ckpt, data_hash, &st, res, order, ntrain, best, e) : 0;
@@ -1630,7 +1635,10 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 		if (k && next_member(&f, o->seed + (uint64_t)k, e))
 			goto out;
 		res->steps = 0;
-		int trained = train_encoder(&f, o->seed + (uint64_t)k, data_hash, members > 1 ? NULL : ckpt, res, e);
+		/* Ensembles and LoRA runs go in one go: a checkpoint holds one
+		 * model's whole state, not an ensemble's or the adapters' */
+		int trained = train_encoder(&f, o->seed + (uint64_t)k, data_hash, members > 1 || f.lora ? NULL : ckpt,
+		                            res, e);
 		if (trained) {
 			rc = trained > 0 ? 0 : -1;
 			goto out;

@@ -77,6 +77,22 @@ mkdir -p "$WORK/lora"
 run "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 2 --no-stack --init "$WORK/lora/base.safetensors" --lora 4 \
 	-o "$WORK/lora/adapted.safetensors"
 ok $(test "$rc" -eq 0 && test -s "$WORK/lora/adapted.safetensors"; echo $?) "train --init --lora writes an adapter file"
+# Ctrl-C in a LoRA run: no checkpoint that --resume would refuse, and
+# a line that says so.
+"$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
+	--init "$WORK/lora/base.safetensors" --lora 4 -o "$WORK/lora/stopped.safetensors" >/dev/null 2>"$WORK/stop.err" &
+pid=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q '^epoch 1/' "$WORK/stop.err"; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -INT $pid
+wait $pid
+stopped=$?
+ok $(test "$stopped" -eq 130 && grep -q 'LoRA training keeps no checkpoint, and no model is written' "$WORK/stop.err" &&
+	test ! -e "$WORK/lora/stopped.safetensors.ckpt" && test ! -e "$WORK/lora/stopped.safetensors"; echo $?) \
+	"Ctrl-C in a LoRA run: no checkpoint, no model, and a line that says so"
 run "$LATHE" info "$WORK/lora/adapted.safetensors"
 ok $(grep -q 'qkv.weight.lora_A  *F32  *4x128' "$WORK/out" && grep -q 'qkv.weight.lora_B  *F32  *384x4' "$WORK/out" &&
 	grep -q 'classifier.weight  *F32' "$WORK/out" && ! grep -q 'word_embeddings' "$WORK/out" &&
