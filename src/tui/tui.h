@@ -101,6 +101,7 @@ struct tui {
 	struct tui_config config;
 	char train_opts[2048];
 	char train_output[1024];       /* where the last training saved its model */
+	char train_init[1024], train_teacher[1024]; /* its pretrained model and teacher, or "" */
 	bool train_pretrain;
 	/* each screen's own state, made on first use and freed by its close */
 	struct tui_train *train;

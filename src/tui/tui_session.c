@@ -222,6 +222,14 @@ int tui_save_pipeline(struct tui *ui, const char *path, struct err *e)
 	if (ui->train_opts[0]) {
 		fprintf(fp, "\nlocal train = %s\ntrain.output = ", ui->train_opts);
 		ok &= lua_path(fp, ui->train_output);
+		if (ui->train_init[0]) {
+			fprintf(fp, "\ntrain.init = ");
+			ok &= lua_path(fp, ui->train_init);
+		}
+		if (ui->train_teacher[0]) {
+			fprintf(fp, "\ntrain.teacher = ");
+			ok &= lua_path(fp, ui->train_teacher);
+		}
 		fprintf(fp, "\nfor k, v in pairs(opts) do train[k] = train[k] or v end\n"
 		            "local res = lathe.%s(data, train)\n"
 		            "print((\"model %%s: best epoch %%d\"):format(train.output, res.best_epoch))\n",

@@ -2,6 +2,7 @@
 #include "tui.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,10 +25,25 @@ static const char *const help[] = {
 	NULL,
 };
 
-enum field { F_OBJECTIVE, F_CONFIG, F_EPOCHS, F_BATCH, F_LR, F_OUTPUT, F_FACTS, F_DEVICE, F_PRECISION, F_COUNT };
+enum field {
+	F_OBJECTIVE,
+	F_CONFIG,
+	F_EPOCHS,
+	F_BATCH,
+	F_LR,
+	F_OUTPUT,
+	F_FACTS,
+	F_DEVICE,
+	F_PRECISION,
+	F_INIT,
+	F_LORA,
+	F_TEACHER,
+	F_COUNT
+};
 
-static const char *const field_names[F_COUNT] = {"objective", "config", "epochs", "batch",    "learning rate",
-                                                 "save to",   "facts",  "device", "precision"};
+static const char *const field_names[F_COUNT] = {"objective", "config",    "epochs",     "batch",
+                                                 "learning rate", "save to", "facts",    "device",
+                                                 "precision", "start from", "LoRA rank", "teacher"};
 static const char *const precision_words[] = {"auto", "fp32", "bf16"};
 /* the form's fields in two columns of this many rows */
 enum { FORM_ROWS = (F_COUNT + 1) / 2 };
@@ -54,6 +70,10 @@ struct tui_train {
 	char no_gpu[512], device_text[256];
 	char config[64], output[1024];
 	bool output_chosen;              /* typed in the form; else named after the log */
+	/* a pretrained model to start from, adapted by LoRA of this rank (0:
+	 * fine-tune it whole), and a trained classifier to distil; "" none */
+	char init[1024], teacher[1024];
+	int lora;
 	char data[1024], rules[1024];   /* the thread's own copies */
 	struct pipeline_opts po;
 	int epochs, batch;
@@ -187,6 +207,9 @@ static void *train_thread(void *arg)
 	lo.threads = learn_default_threads();
 	lo.precision = tr->precision;
 	lo.device = tr->device;
+	lo.init = tr->init[0] ? tr->init : NULL;
+	lo.lora_rank = tr->lora;
+	lo.teacher = tr->teacher[0] ? tr->teacher : NULL;
 	lo.seed = tr->po.split.seed;
 	lo.on_step = on_step;
 	lo.on_epoch = on_epoch;
@@ -322,9 +345,16 @@ static void start(struct tui *ui)
 	tr->started = true;
 	tui_say(ui, false, "training %s on %s", tr->pretrain ? "(masked LM)" : "a classifier", ui->data_path);
 	/* for :save-pipeline and :export */
+	char device[32] = "", lora[32] = "";
+	if (tr->device.kind == DEVICE_CUDA)
+		snprintf(device, sizeof device, ", device = \"cuda:%d\"", tr->device.index);
+	if (tr->lora)
+		snprintf(lora, sizeof lora, ", lora = %d", tr->lora);
 	snprintf(ui->train_opts, sizeof ui->train_opts,
-	         "{ config = \"%s\", epochs = %d, batch = %d, lr = %g, precision = \"%s\"%s }", tr->config, tr->epochs,
-	         tr->batch, tr->lr, precision_words[tr->precision], tr->words_only ? ", values = false" : "");
+	         "{ config = \"%s\", epochs = %d, batch = %d, lr = %g, precision = \"%s\"%s%s%s }", tr->config, tr->epochs,
+	         tr->batch, tr->lr, precision_words[tr->precision], tr->words_only ? ", values = false" : "", device, lora);
+	snprintf(ui->train_init, sizeof ui->train_init, "%s", tr->init);
+	snprintf(ui->train_teacher, sizeof ui->train_teacher, "%s", tr->teacher);
 	snprintf(ui->train_output, sizeof ui->train_output, "%s", tr->output);
 	ui->train_pretrain = tr->pretrain;
 }
@@ -386,6 +416,14 @@ static void field_text(const struct tui_train *tr, enum field f, char *buf, size
 	case F_BATCH: snprintf(buf, size, "%d", tr->batch); break;
 	case F_LR: snprintf(buf, size, "%g", tr->lr); break;
 	case F_OUTPUT: snprintf(buf, size, "%s", tr->output); break;
+	case F_INIT: snprintf(buf, size, "%s", tr->init[0] ? tr->init : "scratch (or a pretrained model)"); break;
+	case F_LORA:
+		if (tr->lora)
+			snprintf(buf, size, "%d (adapters on the pretrained model)", tr->lora);
+		else
+			snprintf(buf, size, "off (fine-tune every weight)");
+		break;
+	case F_TEACHER: snprintf(buf, size, "%s", tr->teacher[0] ? tr->teacher : "none (or a classifier to distil)"); break;
 	case F_FACTS: snprintf(buf, size, "%s", tr->words_only ? "words only (exports to transformers)" : "words and readings"); break;
 	case F_DEVICE:
 		if (tr->device.kind == DEVICE_CUDA)
@@ -527,10 +565,25 @@ static void edit(struct tui *ui)
 	}
 	char prompt[64];
 	snprintf(prompt, sizeof prompt, "%s: ", field_names[tr->field]);
+	if (tr->field == F_INIT || tr->field == F_TEACHER)
+		snprintf(buf, sizeof buf, "%s", tr->field == F_INIT ? tr->init : tr->teacher);
 	if (!tui_prompt(ui, prompt, buf, sizeof buf))
 		return;
 	char *end;
-	if (tr->field == F_OUTPUT) {
+	if (tr->field == F_INIT || tr->field == F_TEACHER) {
+		/* empty clears it; a file that is not there is said at once */
+		if (buf[0] && access(buf, R_OK) != 0) {
+			tui_say(ui, true, "%s: %s", buf, strerror(errno));
+			return;
+		}
+		snprintf(tr->field == F_INIT ? tr->init : tr->teacher, sizeof tr->init, "%s", buf);
+	} else if (tr->field == F_LORA) {
+		long v = strtol(buf, &end, 10);
+		if (*end || v < 0 || v > 1024)
+			tui_say(ui, true, "LoRA rank %s: a whole number from 0 (off) to 1024", buf);
+		else
+			tr->lora = (int)v;
+	} else if (tr->field == F_OUTPUT) {
 		if (buf[0]) {
 			snprintf(tr->output, sizeof tr->output, "%s", buf);
 			tr->output_chosen = true;

@@ -205,6 +205,16 @@ while ! shows 'device  *CPU' && [ $i -lt 9 ]; do
 	sleep 0.3
 	i=$((i + 1))
 done
+# a pretrained model to start from, LoRA, a teacher: checked as typed,
+# and passed to the training, which says what it lacks
+keys j j Enter && sleep 0.2 && keys C-u "$WORK/none.safetensors" Enter
+ok $(wait_for 'none.safetensors: No such file or directory' && shows 'start from  *scratch'; echo $?) "Train: a model to start from that is not there is said at once"
+keys j Enter && sleep 0.2 && keys C-u 4 Enter
+ok $(wait_for 'LoRA rank  *4 (adapters on the pretrained model)'; echo $?) "Train: a LoRA rank"
+keys s
+ok $(wait_for 'LoRA adapts one pretrained encoder (--init) in one go: not with no --init'; echo $?) "Train: LoRA without a model to start from is refused, with the reason"
+keys Enter && sleep 0.2 && keys C-u 0 Enter
+ok $(wait_for 'LoRA rank  *off'; echo $?) "Train: LoRA off again"
 keys s
 ok $(wait_for '^ training epoch [0-9]/3  step [0-9]*/[0-9]*  loss'; echo $?) "Train: training runs in the background"
 keys p
