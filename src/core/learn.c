@@ -1303,12 +1303,16 @@ static int next_micro_batch(void *ctx, int i, struct model_batch *b, struct err 
 	return 0;
 }
 
-/* The trainer's reduction across processes: MPI's, on host memory; a
- * device's gradients travel through it (ctx: a host buffer, made at the
- * first step), as Debian's Open MPI reads no device memory. */
+/* The trainer's reduction across processes: the backend's own collective
+ * where it has joined one (NCCL between GPUs), the step's few numbers
+ * through MPI; else MPI's on host memory, a device's gradients travelling
+ * through it (ctx: a host buffer, made at the first step), as Debian's
+ * Open MPI reads no device memory. */
 static int reduce_across_processes(void *ctx, struct backend *be, float *grads, size_t n, double *sums, struct err *e)
 {
 	float **host = ctx;
+	if (be->ops->allreduce)
+		return be->ops->allreduce(be, grads, n, e) || dist_allreduce(NULL, 0, sums, STEP_SUMS, e) ? -1 : 0;
 	if (be->ops->host_memory)
 		return dist_allreduce(grads, n, sums, STEP_SUMS, e);
 	if (!*host)
@@ -1587,8 +1591,20 @@ static int fit_run(struct pipeline *p, const char *data_path, const struct learn
 			        f.count[SPLIT_TRAIN]);
 		goto out;
 	}
-	f.be = backend_new(o->device, o->threads, o->precision, &res->precision_note, e);
+	/* Processes on one machine take one GPU each: cuda:N is the first,
+	 * the next process on the machine the next GPU, round the GPUs there. */
+	struct device device = o->device;
+	if (device.kind == DEVICE_CUDA && dist_local_size() > 1) {
+		int gpus = backend_cuda_count(e);
+		if (gpus < 1)
+			goto out;
+		device.index = (device.index + dist_local_rank()) % gpus;
+	}
+	f.be = backend_new(device, o->threads, o->precision, &res->precision_note, e);
 	if (!f.be)
+		goto out;
+	/* processes training together on GPUs sum their gradients GPU to GPU */
+	if (dist_size() > 1 && f.be->ops->join && f.be->ops->join(f.be, dist_rank(), dist_size(), dist_broadcast, e))
 		goto out;
 	res->precision = f.be->precision == PRECISION_BF16 ? "bf16" : "fp32";
 	if (make_model(&f, o->seed, res, e))

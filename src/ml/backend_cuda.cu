@@ -11,6 +11,9 @@ extern "C" {
 }
 
 #include <cublas_v2.h>
+#ifdef HAVE_NCCL
+#include <nccl.h>
+#endif
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <math.h>
@@ -31,6 +34,9 @@ struct cuda_impl {
 	size_t scratch_bytes;
 	double *sums;
 	double *host_sums; /* pinned */
+#ifdef HAVE_NCCL
+	ncclComm_t comm; /* the processes training together, GPU to GPU */
+#endif
 };
 
 static struct cuda_impl *impl_of(struct backend *be)
@@ -882,6 +888,34 @@ static double cuda_sumsq(struct backend *be, const float *x, size_t n)
 	return im->host_sums[0];
 }
 
+/* ---- processes training together: NCCL, its identity sent by rank 0 ---- */
+
+#ifdef HAVE_NCCL
+static int cuda_join(struct backend *be, int rank, int size, int (*share)(void *buf, size_t bytes, struct err *e),
+                     struct err *e)
+{
+	struct cuda_impl *im = impl_of(be);
+	ncclUniqueId id;
+	ncclResult_t rc = rank == 0 ? ncclGetUniqueId(&id) : ncclSuccess;
+	if (rc != ncclSuccess)
+		return err_set(e, "NCCL: no identity for the group: %s", ncclGetErrorString(rc));
+	if (share(&id, sizeof id, e))
+		return -1;
+	if ((rc = ncclCommInitRank(&im->comm, size, id, rank)) != ncclSuccess) {
+		im->comm = nullptr;
+		return err_set(e, "NCCL: rank %d cannot join the group of %d: %s", rank, size, ncclGetErrorString(rc));
+	}
+	return 0;
+}
+
+static int cuda_allreduce(struct backend *be, float *x, size_t n, struct err *e)
+{
+	struct cuda_impl *im = impl_of(be);
+	ncclResult_t rc = ncclAllReduce(x, x, n, ncclFloat32, ncclSum, im->comm, im->stream);
+	return rc == ncclSuccess ? 0 : err_set(e, "NCCL: the gradients' all-reduce failed: %s", ncclGetErrorString(rc));
+}
+#endif
+
 /* ---- the backend ---- */
 
 static void cuda_close(struct backend *be);
@@ -922,6 +956,10 @@ static struct ops make_ops(void)
 	o.scale = cuda_scale;
 	o.adamw = cuda_adamw;
 	o.close = cuda_close;
+#ifdef HAVE_NCCL
+	o.join = cuda_join;
+	o.allreduce = cuda_allreduce;
+#endif
 	return o;
 }
 
@@ -932,6 +970,10 @@ static void cuda_close(struct backend *be)
 	struct cuda_impl *im = impl_of(be);
 	if (im) {
 		cudaStreamSynchronize(im->stream);
+#ifdef HAVE_NCCL
+		if (im->comm)
+			ncclCommDestroy(im->comm);
+#endif
 		cudaFree(im->scratch);
 		cudaFree(im->sums);
 		cudaFreeHost(im->host_sums);

@@ -18,8 +18,9 @@ int dist_init(int *argc, char ***argv, struct err *e);
 int dist_rank(void);
 int dist_size(void);
 /* The processes of the group on this machine (1 alone), which share its
- * processors. */
+ * processors and GPUs, and this one's place among them (from 0). */
 int dist_local_size(void);
+int dist_local_rank(void);
 /* Sums grads[n] and sums[k] across the processes, in place: one
  * all-reduce of the gradients and one of the step's few numbers. */
 int dist_allreduce(float *grads, size_t n, double *sums, int k, struct err *e);

@@ -10,7 +10,7 @@
  * so a plain run neither waits on MPI's start-up nor needs a network. */
 
 static bool active;
-static int rank, size = 1, local_size = 1;
+static int rank, size = 1, local_size = 1, local_rank;
 
 static int mpi_failed(int rc, const char *what, struct err *e)
 {
@@ -37,7 +37,8 @@ int dist_init(int *argc, char ***argv, struct err *e)
 		return mpi_failed(rc, "joining the processes", e);
 	MPI_Comm local;
 	if ((rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local)) != MPI_SUCCESS ||
-	    (rc = MPI_Comm_size(local, &local_size)) != MPI_SUCCESS || (rc = MPI_Comm_free(&local)) != MPI_SUCCESS)
+	    (rc = MPI_Comm_size(local, &local_size)) != MPI_SUCCESS ||
+	    (rc = MPI_Comm_rank(local, &local_rank)) != MPI_SUCCESS || (rc = MPI_Comm_free(&local)) != MPI_SUCCESS)
 		return mpi_failed(rc, "counting the processes on this machine", e);
 	if (provided < MPI_THREAD_FUNNELED)
 		return err_set(e, "MPI: this MPI cannot run beside threads (it gives thread level %d)", provided);
@@ -57,6 +58,11 @@ int dist_size(void)
 int dist_local_size(void)
 {
 	return local_size;
+}
+
+int dist_local_rank(void)
+{
+	return local_rank;
 }
 
 /* MPI counts in int: large buffers go in parts. */

@@ -145,6 +145,15 @@ struct ops {
 	              float b2, float eps, float wd, int t);
 	/* Frees the backend and everything it keeps (backend_free). */
 	void (*close)(struct backend *be);
+	/* ---- processes training together (NULL where the backend has no
+	 * collective of its own: the caller then sums through the host) ----
+	 * join makes rank of size one of a group, rank 0's identity reaching
+	 * the others through share (which sends rank 0's bytes to every
+	 * process); allreduce then sums x[n] across the group, in place, in
+	 * the backend's memory. Both return 0, or -1 with e set. */
+	int (*join)(struct backend *be, int rank, int size, int (*share)(void *buf, size_t bytes, struct err *e),
+	            struct err *e);
+	int (*allreduce)(struct backend *be, float *x, size_t n, struct err *e);
 };
 
 /* A backend context: its operations, its threads and precision, and what
