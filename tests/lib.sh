@@ -38,6 +38,16 @@ expect_fail() {
 	fi
 }
 
+# wait_line FILE PATTERN: waits, up to 120 s, until a line of FILE (a
+# log a background process writes) matches PATTERN
+wait_line() {
+	i=0
+	while [ $i -lt 600 ] && ! grep -q -- "$2" "$1" 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 # like FILE PATTERN DESCRIPTION
 like() {
 	if grep -q -- "$2" "$1"; then ok 0 "$3"; else

@@ -82,11 +82,7 @@ ok $(test "$rc" -eq 0 && test -s "$WORK/lora/adapted.safetensors"; echo $?) "tra
 "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
 	--init "$WORK/lora/base.safetensors" --lora 4 -o "$WORK/lora/stopped.safetensors" >/dev/null 2>"$WORK/stop.err" &
 pid=$!
-i=0
-while [ $i -lt 600 ] && ! grep -q '^epoch 1/' "$WORK/stop.err"; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_line "$WORK/stop.err" '^epoch 1/'
 kill -INT $pid
 wait $pid
 stopped=$?

@@ -83,11 +83,7 @@ long() { # long OUT: sets $pid
 	$mpirun -np 2 "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
 		--vocab 200 --threads 1 -o "$1" >"$WORK/out" 2>"$WORK/err" &
 	pid=$!
-	i=0
-	while [ $i -lt 600 ] && ! grep -q '^epoch 1/' "$WORK/err"; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_line "$WORK/err" '^epoch 1/'
 }
 # finished PID SECONDS: the process ended within that time (else it is
 # killed); its status in $rc

@@ -22,13 +22,8 @@
 #include "ml/lora.h"
 #include "base/rng.h"
 #include "../unit/tap.h"
+#include "batch.h"
 
-static const int32_t tok[15] = {2, 7, 9, 11, 3, 2, 8, 3, 0, 0, 2, 12, 5, 3, 0};
-static const int len[3] = {5, 4, 4};
-static const int32_t label[3] = {0, 2, 1};
-static const float weight[3] = {1.0f, 2.0f, 0.5f};
-static const int32_t mlm_pos[3] = {1, 6, 12};
-static const int32_t mlm_target[3] = {7, 8, 5};
 static const uint64_t key[3] = {11, 22, 33};
 static const float soft[9] = {0.7f, 0.2f, 0.1f, 0.1f, 0.3f, 0.6f, 0.2f, 0.5f, 0.3f};
 static const int32_t fact[15] = {-1, 0, 0, 1, -1, -1, 1, -1, -1, -1, -1, -1, 0, -1, -1};

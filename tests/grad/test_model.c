@@ -12,15 +12,10 @@
 #include "ml/trainer.h"
 #include "ml/lora.h"
 #include "../unit/tap.h"
+#include "batch.h"
 
 static struct backend *be;
 
-static const int32_t tok[15] = {2, 7, 9, 11, 3, 2, 8, 3, 0, 0, 2, 12, 5, 3, 0};
-static const int len[3] = {5, 4, 4};
-static const int32_t label[3] = {0, 2, 1};
-static const float weight[3] = {1.0f, 2.0f, 0.5f};
-static const int32_t mlm_pos[3] = {1, 6, 12};
-static const int32_t mlm_target[3] = {7, 8, 5};
 
 static double loss_of(struct model *m, const struct model_batch *b)
 {
