@@ -1380,14 +1380,17 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	}
 	bool mid_epoch = o->resume && st.at > 0, failed = false;
 	double t0 = now() - st.elapsed;
-	/* SIGINT and SIGTERM stop after the current step, with a checkpoint. */
-	struct sigaction sa, old_int, old_term;
+	/* SIGINT and SIGTERM stop after the current step, with a checkpoint;
+	 * so does SIGUSR1, which mpirun passes on to its processes without
+	 * killing them a second later, as it does after a SIGTERM. */
+	struct sigaction sa, old_int, old_term, old_usr1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	stop_requested = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGUSR1, &sa, &old_usr1);
 	for (; st.epoch <= o->epochs && !res->interrupted && !failed; st.epoch++) {
 		if (!mid_epoch) {
 			rng_shuffle(&f->rng, order, ntrain);
@@ -1474,6 +1477,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 		if (o->on_epoch && writer && o->on_epoch(o->ctx, &ep, e)) {
 			sigaction(SIGINT, &old_int, NULL);
 			sigaction(SIGTERM, &old_term, NULL);
+			sigaction(SIGUSR1, &old_usr1, NULL);
 			free(staged);
 			free(best);
 			free(best_lora);
@@ -1485,6 +1489,7 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGUSR1, &old_usr1, NULL);
 	free(staged);
 	int rc = failed ? -1 : 0;
 	if (res->interrupted && !ckpt) {

@@ -77,16 +77,22 @@ ok $(test "$rc" -eq 0 && test -s "$WORK/r.safetensors.ckpt" && test ! -e "$WORK/
 $mpirun -np 2 "$LATHE" $train --resume "$WORK/r.safetensors.ckpt" -o "$WORK/r.safetensors" >/dev/null 2>&1
 same "$WORK/one.safetensors" "$WORK/r.safetensors" "stopped and resumed under mpirun, the same model"
 
-# A long run, for the signals: started in the background, waited for
-# until its first epoch is done.
-long() { # long OUT: sets $pid
-	$mpirun -np 2 "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
-		--vocab 200 --threads 1 -o "$1" >"$WORK/out" 2>"$WORK/err" &
+# A long run, for the signals: started in the background (mpirun's
+# options first), waited for until its first epoch is done.
+long() { # long OUT [MPIRUN OPTIONS]: sets $pid
+	out=$1
+	shift
+	$mpirun "$@" -np 2 "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
+		--vocab 200 --threads 1 -o "$out" >"$WORK/out" 2>"$WORK/err" &
 	pid=$!
 	wait_line "$WORK/err" '^epoch 1/'
 }
-# finished PID SECONDS: the process ended within that time (else it is
-# killed); its status in $rc
+# children PID: the processes PID started (from /proc: no procps needed)
+children() {
+	awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null
+}
+# finished PID SECONDS: the process ended within that time (else it and
+# its children are killed); its status in $rc
 finished() {
 	i=0
 	while [ $i -lt $(($2 * 5)) ] && kill -0 "$1" 2>/dev/null; do
@@ -94,7 +100,7 @@ finished() {
 		i=$((i + 1))
 	done
 	if kill -0 "$1" 2>/dev/null; then
-		pkill -9 -P "$1"
+		for c in $(children "$1"); do kill -9 "$c"; done
 		kill -9 "$1"
 		wait "$1"
 		return 1
@@ -102,14 +108,25 @@ finished() {
 	wait "$1"
 	rc=$?
 }
-long "$WORK/c.safetensors"
+# Ctrl-C: mpirun passes it on as SIGTERM and kills what still runs a
+# second later (Open MPI's odls_base_sigkill_timeout), too soon for a
+# step and a checkpoint on a loaded machine; the option gives them time.
+long "$WORK/c.safetensors" --mca odls_base_sigkill_timeout 60
 kill -INT "$pid"
 finished "$pid" 120
 ended=$?
 ok $(test "$ended" -eq 0 && test -s "$WORK/c.safetensors.ckpt" && grep -q 'stopped at epoch .*checkpoint' "$WORK/err"; echo $?) \
 	"Ctrl-C to mpirun stops every process at one step, with rank 0's checkpoint"
+# SIGUSR1, which mpirun passes on without killing anything after it
+long "$WORK/u.safetensors"
+kill -USR1 "$pid"
+finished "$pid" 120
+ended=$?
+ok $(test "$ended" -eq 0 && test "$rc" -eq 130 && test -s "$WORK/u.safetensors.ckpt" &&
+	grep -q 'stopped at epoch .*checkpoint' "$WORK/err"; echo $?) "SIGUSR1 to mpirun: the same stop and checkpoint, whatever a step takes"
 long "$WORK/k.safetensors"
-victim=$(pgrep -P "$pid" | tail -1)
+victim=$(children "$pid" | tail -1)
+ok $(test -n "$victim"; echo $?) "mpirun's processes found ($(children "$pid" | tr '\n' ' '))"
 kill -9 "$victim"
 finished "$pid" 120
 ended=$?
