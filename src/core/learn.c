@@ -1270,6 +1270,7 @@ struct step_rows {
 	int batch, micro, rank, ranks;
 	uint64_t salt;
 	double tokens;
+	double weight; /* the class weights of the step's rows, all processes', once known (else < 0) */
 };
 
 /* The class weights of rows idx[0..n) summed. */
@@ -1293,9 +1294,10 @@ static int next_micro_batch(void *ctx, int i, struct model_batch *b, struct err 
 		/* the soft part's share of the step is by rows, the labels' by
 		 * class weight, over every process's rows of the step */
 		size_t step = sr->left < (size_t)sr->batch * sr->micro ? sr->left : (size_t)sr->batch * sr->micro;
+		if (sr->weight < 0)
+			sr->weight = class_weight_sum(sr->f, sr->order, step);
 		double wb = class_weight_sum(sr->f, sr->order + at + first, end - first);
-		double ws = class_weight_sum(sr->f, sr->order, step);
-		b->soft_scale = (float)(((double)(end - first) * ws) / (wb * (double)step));
+		b->soft_scale = (float)(((double)(end - first) * sr->weight) / (wb * (double)step));
 	}
 	for (size_t k = 0; k < B; k++)
 		sr->tokens += sr->f->x.len[sr->order[at + k]];
@@ -1420,7 +1422,8 @@ static int train_encoder(struct fit *f, uint64_t seed, const char *data_hash, co
 			                       .micro = nmicro,
 			                       .rank = rank,
 			                       .ranks = ranks,
-			                       .salt = rng_hash(seed, (uint64_t)st.epoch)};
+			                       .salt = rng_hash(seed, (uint64_t)st.epoch),
+			                       .weight = -1};
 			long s = res->steps;
 			float lr = s < warm ? o->lr * (float)(s + 1) / (float)warm
 			                    : o->lr * (float)(total - s) / (float)(total - warm > 0 ? total - warm : 1);
