@@ -22,8 +22,10 @@ struct row_filter {
  * characters as underscores (any case), row is the row itself, and the
  * standard library stays visible. An unknown name is an error, with the
  * nearest column's name when one is near: a typo must not match nothing
- * in silence. The aliases come as {name, column} pairs, the header's
- * own spellings first, so they win where folding makes two alike. */
+ * in silence. It is unknown on every row alike, so it is kept in
+ * filter_unknown_name for the caller to stop at the first. The aliases
+ * come as {name, column} pairs, the header's own spellings first, so they
+ * win where folding makes two alike. */
 static const char prelude[] =
 	"local pairs_ = ...\n"
 	"local aliases, names = {}, {}\n"
@@ -55,13 +57,17 @@ static const char prelude[] =
 	"  return \"unknown name '\" .. k .. \"' (a column? see the grid's header, or row[\\\"...\\\"])\"\n"
 	"end\n"
 	"local current\n"
+	"filter_unknown_name = {}\n"
 	"local env = setmetatable({}, { __index = function(_, k)\n"
 	"  if k == 'row' then return current end\n"
 	"  local col = aliases[k]\n"
 	"  if col == nil and type(k) == 'string' then col = aliases[string.lower(k)] end\n"
 	"  if col then return current[col] end\n"
 	"  local g = _G[k]\n"
-	"  if g == nil then error(unknown(tostring(k)), 0) end\n"
+	"  if g == nil then\n"
+	"    filter_unknown_name[1] = unknown(tostring(k))\n"
+	"    error(filter_unknown_name[1], 0)\n"
+	"  end\n"
 	"  return g\n"
 	"end })\n"
 	"local f, err = load('return (' .. expression .. ')', '=filter', 't', env)\n"
@@ -156,9 +162,19 @@ void row_filter_free(struct row_filter *f)
 	free(f);
 }
 
+/* The unknown name the expression used, or NULL. */
+static const char *unknown_name(lua_State *L)
+{
+	const char *msg = NULL;
+	if (sandbox_get_global(L, "filter_unknown_name") == LUA_TTABLE && lua_rawgeti(L, -1, 1) == LUA_TSTRING)
+		msg = lua_tostring(L, -1);
+	return msg;
+}
+
 /* Calls the expression on rows[0..n) (rows NULL: every row); take reads
  * its value at the top of L for row i, or sees it failed (ok false).
- * -1 with the first error when it failed on every row. */
+ * -1 with the first error when it failed on every row, or at once when it
+ * named what no row has: a typo fails alike on each of a million rows. */
 static int each_row(struct row_filter *f, const struct table *t, const size_t *rows, size_t n,
                     void (*take)(lua_State *L, size_t i, bool ok, void *ctx), void *ctx, struct err *e)
 {
@@ -178,6 +194,13 @@ static int each_row(struct row_filter *f, const struct table *t, const size_t *r
 		bool ok = sandbox_pcall(L, 1, 1, where, &one) == 0;
 		if (!ok && failed++ == 0)
 			first = one;
+		const char *unknown = ok ? NULL : unknown_name(L);
+		if (unknown) {
+			err_set(e, "filter: %s", unknown);
+			row_codec_end(&rc);
+			lua_settop(L, 0);
+			return -1;
+		}
 		take(L, i, ok, ctx);
 		if (ok)
 			lua_pop(L, 1);

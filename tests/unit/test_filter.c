@@ -43,6 +43,13 @@ int main(void)
 	ok(row_filter_new("zzzzzz > 1", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0 && row_filter_apply(f, t, NULL, 5, keep, &e) < 0 &&
 	   strstr(e.msg, "unknown name 'zzzzzz' (a column?") && !strstr(e.msg, "did you mean"), "nothing near: no guess: %s", e.msg);
 	row_filter_free(f);
+	/* only the one "M" row reaches the typo: every row has the same names,
+	 * so it is an error for the whole log, not a row that fails */
+	ok(row_filter_new("type == \"M\" and torq > 1", t, SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0 &&
+	       row_filter_apply(f, t, NULL, 5, keep, &e) < 0 && strstr(e.msg, "unknown name 'torq'") &&
+	       !strstr(e.msg, "data row"),
+	   "a typo that one row reaches is the filter's error, naming no row: %s", e.msg);
+	row_filter_free(f);
 	/* the names the grid's header shows: as spelled, any case, symbols as _ */
 	ok(row_filter_new("Torque_Nm > 60 and Type == \"L\" and TYPE == \"L\" and tool_wear_MIN >= 0", t,
 	                  SANDBOX_DEFAULT_INSTRUCTIONS, &f, &e) == 0, "header names compile");
