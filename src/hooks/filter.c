@@ -162,13 +162,16 @@ void row_filter_free(struct row_filter *f)
 	free(f);
 }
 
-/* The unknown name the expression used, or NULL. */
-static const char *unknown_name(lua_State *L)
+/* Whether the expression used a name no column has; e says which. */
+static bool used_unknown_name(lua_State *L, struct err *e)
 {
-	const char *msg = NULL;
-	if (sandbox_get_global(L, "filter_unknown_name") == LUA_TTABLE && lua_rawgeti(L, -1, 1) == LUA_TSTRING)
-		msg = lua_tostring(L, -1);
-	return msg;
+	int top = lua_gettop(L);
+	bool unknown =
+	    sandbox_get_global(L, "filter_unknown_name") == LUA_TTABLE && lua_rawgeti(L, -1, 1) == LUA_TSTRING;
+	if (unknown)
+		err_set(e, "filter: %s", lua_tostring(L, -1));
+	lua_settop(L, top);
+	return unknown;
 }
 
 /* Calls the expression on rows[0..n) (rows NULL: every row); take reads
@@ -194,9 +197,7 @@ static int each_row(struct row_filter *f, const struct table *t, const size_t *r
 		bool ok = sandbox_pcall(L, 1, 1, where, &one) == 0;
 		if (!ok && failed++ == 0)
 			first = one;
-		const char *unknown = ok ? NULL : unknown_name(L);
-		if (unknown) {
-			err_set(e, "filter: %s", unknown);
+		if (!ok && used_unknown_name(L, e)) {
 			row_codec_end(&rc);
 			lua_settop(L, 0);
 			return -1;
