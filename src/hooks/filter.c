@@ -186,6 +186,7 @@ static int each_row(struct row_filter *f, const struct table *t, const size_t *r
 	lua_settop(L, 0);
 	row_codec_begin(&rc, L, t);
 	size_t failed = 0;
+	bool unknown = false;
 	struct err first = {0};
 	for (size_t i = 0; i < n; i++) {
 		size_t r = rows ? rows[i] : i;
@@ -197,17 +198,16 @@ static int each_row(struct row_filter *f, const struct table *t, const size_t *r
 		bool ok = sandbox_pcall(L, 1, 1, where, &one) == 0;
 		if (!ok && failed++ == 0)
 			first = one;
-		if (!ok && used_unknown_name(L, e)) {
-			row_codec_end(&rc);
-			lua_settop(L, 0);
-			return -1;
-		}
+		if (!ok && (unknown = used_unknown_name(L, e)))
+			break;
 		take(L, i, ok, ctx);
 		if (ok)
 			lua_pop(L, 1);
 	}
 	row_codec_end(&rc);
 	lua_settop(L, 0);
+	if (unknown)
+		return -1;
 	if (n && failed == n) {
 		*e = first;
 		return -1;
