@@ -12,7 +12,7 @@ static int run(const struct cmd *cmd, struct cmd_args *a)
 	struct err e;
 	if (learner_load(a->pos[0], 1, &l, &e))
 		return cmd_fail(&e);
-	int rc = hf_export(l.model, &l.mf, a->hf, &e) ? cmd_fail(&e) : CMD_OK;
+	int rc = hf_export(l.model, &l.mf, l.temperature, a->hf, &e) ? cmd_fail(&e) : CMD_OK;
 	if (rc == CMD_OK)
 		printf("%s: config.json, model.safetensors, vocab.txt (BertForSequenceClassification)\n", a->hf);
 	learner_free(&l);

@@ -44,7 +44,7 @@ static char *config_json(const struct model_config *c, const struct model_file *
 	return s;
 }
 
-int hf_export(struct model *m, const struct model_file *mf, const char *dir, struct err *e)
+int hf_export(struct model *m, const struct model_file *mf, double temperature, const char *dir, struct err *e)
 {
 	const struct model_config *c = model_config(m);
 	if (model_attention_width(c) != c->C)
@@ -102,7 +102,13 @@ int hf_export(struct model *m, const struct model_file *mf, const char *dir, str
 			}
 			continue;
 		}
-		snprintf(name, sizeof name, "%s%s", strncmp(n, "classifier.", 11) == 0 ? "" : "bert.", n);
+		bool classifier = strncmp(n, "classifier.", 11) == 0;
+		snprintf(name, sizeof name, "%s%s", classifier ? "" : "bert.", n);
+		/* softmax(log softmax(z) / T) = softmax(z / T): the temperature
+		 * folds into the classifier's weights and bias exactly */
+		if (classifier && temperature != 1)
+			for (size_t k = 0; k < p[i].count; k++)
+				weights[p[i].offset + k] = (float)(data[k] / temperature);
 		rc = st_writer_add(w, name, ST_F32, p[i].ndim, p[i].shape, data, e);
 	}
 	char path[4200];

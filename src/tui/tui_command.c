@@ -41,7 +41,7 @@ static void export_model(struct tui *ui, const char *dir)
 	char shipped[8300];
 	const char *model = ui->trained_model[0] ? ui->trained_model : shipped;
 	snprintf(shipped, sizeof shipped, "%s/ai4i-tiny.safetensors", datadir_find("models"));
-	if (learner_load(model, 1, &l, &e) || hf_export(l.model, &l.mf, dir, &e))
+	if (learner_load(model, 1, &l, &e) || hf_export(l.model, &l.mf, l.temperature, dir, &e))
 		tui_say(ui, true, "%s", e.msg);
 	else
 		tui_say(ui, false, "exported %s to %s", model, dir);
