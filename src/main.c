@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "lua/lb.h"
+#include "ml/blas_core.h"
 #include "ml/dist.h"
 #include "tui/tui.h"
 
@@ -57,6 +58,7 @@ static void show_kept(int real)
 int main(int argc, char **argv)
 {
 	static const struct cmd_front_ends front = {.workbench = tui_run, .run_script = lb_run_script};
+	blas_core_restart_if_misdetected(argv);
 	struct err e;
 	if (dist_init(&argc, &argv, &e)) {
 		fprintf(stderr, "lathe: %s\n", e.msg);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "base/rng.h"
 #include "core/compress.h"
+#include "ml/blas_core.h"
 #include "ml/model.h"
 
 static double now(void)
@@ -139,9 +140,10 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 			lat[i] = (now() - s) * 1e3;
 		}
 		qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-		printf("RESULT bench=infer config=%s threads=%d precision=%s batch=%d seq_per_s=%.1f ms_per_batch=%.2f "
-		       "batch1_median_ms=%.3f batch1_p90_ms=%.3f\n",
-		       a->learn.config, threads, precision, B, B * n / dt, 1e3 * dt / n, lat[n / 2], lat[n * 9 / 10]);
+		printf("RESULT bench=infer config=%s threads=%d precision=%s blas_core=%s batch=%d seq_per_s=%.1f "
+		       "ms_per_batch=%.2f batch1_median_ms=%.3f batch1_p90_ms=%.3f\n",
+		       a->learn.config, threads, precision, blas_core_name(), B, B * n / dt, 1e3 * dt / n, lat[n / 2],
+		       lat[n * 9 / 10]);
 		free(lat);
 		free(logits);
 	} else {
@@ -156,12 +158,12 @@ static int bench_model(const struct cmd *cmd, struct cmd_args *a, const char *mo
 			model_adamw(m, 1e-3f, 0.01f, 0.9f, 0.999f, 1e-8f);
 		}
 		double dt = now() - t0;
-		printf("RESULT bench=%s config=%s threads=%d precision=%s steps=%d tokens_per_s=%.0f ms_per_step=%.2f "
-		       "matmul_gflop_per_step=%.2f achieved_gflops=%.1f done_gflop_per_step=%.2f done_gflops=%.1f "
-		       "final_loss=%.3f peak_rss_bytes=%ld\n",
-		       mode, a->learn.config, threads, precision, steps, (double)B * T * steps / dt, 1e3 * dt / steps,
-		       flop / 1e9, flop * steps / dt / 1e9, done / 1e9, done * steps / dt / 1e9, (double)loss,
-		       peak_rss_bytes());
+		printf("RESULT bench=%s config=%s threads=%d precision=%s blas_core=%s steps=%d tokens_per_s=%.0f "
+		       "ms_per_step=%.2f matmul_gflop_per_step=%.2f achieved_gflops=%.1f done_gflop_per_step=%.2f "
+		       "done_gflops=%.1f final_loss=%.3f peak_rss_bytes=%ld\n",
+		       mode, a->learn.config, threads, precision, blas_core_name(), steps, (double)B * T * steps / dt,
+		       1e3 * dt / steps, flop / 1e9, flop * steps / dt / 1e9, done / 1e9, done * steps / dt / 1e9,
+		       (double)loss, peak_rss_bytes());
 		if (!isfinite(loss))
 			rc = CMD_RUNTIME;
 	}
