@@ -96,10 +96,14 @@ $mpirun -np 2 "$LATHE" $train --resume "$WORK/r.safetensors.ckpt" -o "$WORK/r.sa
 same "$WORK/one.safetensors" "$WORK/r.safetensors" "stopped and resumed under mpirun, the same model"
 
 # A long run, for the signals: started in the background (mpirun's
-# options first), waited for until its first epoch is done.
+# options first), waited for until its first epoch is done. The last
+# run's logs go first: its "epoch 1/" would otherwise end the wait before
+# the new run has even started, and the signal meant for mpirun would
+# kill the shell that was about to start it.
 long() { # long OUT [MPIRUN OPTIONS]: sets $pid
 	out=$1
 	shift
+	rm -f "$WORK/out" "$WORK/err"
 	$mpirun "$@" -np 2 "$LATHE" train "$WORK/log.csv" --rules lua/ai4i.lua --epochs 500 --patience 500 --no-stack \
 		--vocab 200 --threads 1 -o "$out" >"$WORK/out" 2>"$WORK/err" &
 	pid=$!
