@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <string.h>
+#include "base/pool.h"
 
 /* The linear layer on the CPU: fp32 products through OpenBLAS; bf16
  * (operands rounded to bf16, fp32 accumulation) and int8 (weights per
@@ -24,6 +25,37 @@ static void start_with_bias(float *out, const float *b, int N, int OC)
 			memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof *out);
 		else
 			memset(out + (size_t)n * OC, 0, (size_t)OC * sizeof *out);
+}
+
+/* A row-major matrix split by columns across the pool's threads: no two
+ * threads add into one column's sum, and its rows are added in order, so
+ * a result never depends on the thread count. */
+struct columns {
+	uint16_t *dst;
+	const float *src;
+	size_t rows, cols;
+	float *col_sum;
+};
+
+/* Columns per thread: enough that a thread's share is worth waking it. */
+static size_t column_chunk(int rows)
+{
+	return 16384 / (size_t)(rows > 0 ? rows : 1) + 16;
+}
+
+static void convert_columns(void *ctx, size_t first, size_t end)
+{
+	const struct columns *p = ctx;
+	bf16_convert_columns(p->dst, p->src, p->rows, p->cols, first, end, p->col_sum);
+}
+
+/* dst = src[rows, cols] in bf16; with col_sum, the columns' sums added
+ * to it in the same pass */
+static void to_bf16(uint16_t *dst, const float *src, int rows, int cols, float *col_sum)
+{
+	pool_for(
+	    (size_t)cols, column_chunk(rows), convert_columns,
+	    &(struct columns){.dst = dst, .src = src, .rows = (size_t)rows, .cols = (size_t)cols, .col_sum = col_sum});
 }
 
 /* W as f32 [OC, C]: itself, or dequantized into dst. */
@@ -80,10 +112,10 @@ static int forward_bf16(struct backend *be, float *out, const float *in, const s
 	uint16_t *work = cpu_scratch(be, (nin + nw) * sizeof *work);
 	if (!work)
 		return -1;
-	bf16_convert(work, in, nin);
+	to_bf16(work, in, N, C, NULL);
 	const uint16_t *w = W->data;
 	if (nw) {
-		bf16_convert(work + nin, W->data, nw);
+		to_bf16(work + nin, W->data, OC, C, NULL);
 		w = work + nin;
 	}
 	start_with_bias(out, b, N, OC);
@@ -110,8 +142,10 @@ void cpu_linear_forward(struct backend *be, float *out, const float *in, const s
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, in, C, w, C, b ? 1.0f : 0.0f, out, OC);
 }
 
-static int backward_bf16(struct backend *be, float *din, float *dW, const float *dout, const float *in, const float *W,
-                         int N, int C, int OC)
+/* With db, its sums are made as dout is converted (db_summed then says
+ * so, even when a product fails after it). */
+static int backward_bf16(struct backend *be, float *din, float *dW, float *db, bool *db_summed, const float *dout,
+                         const float *in, const float *W, int N, int C, int OC)
 {
 	struct matmul *mm = mm_of(be);
 	if (!mm)
@@ -121,11 +155,12 @@ static int backward_bf16(struct backend *be, float *din, float *dW, const float 
 	if (!work)
 		return -1;
 	uint16_t *d = work, *x = work + nd, *w = x + nin;
-	bf16_convert(d, dout, nd);
-	bf16_convert(x, in, nin);
+	to_bf16(d, dout, N, OC, db);
+	*db_summed = db != NULL;
+	to_bf16(x, in, N, C, NULL);
 	struct err e = {0};
 	if (din) {
-		bf16_convert(w, W, nw);
+		to_bf16(w, W, OC, C, NULL);
 		if (matmul_run(mm, MM_BF16, N, C, OC, (struct mm_operand){d, OC, 1}, (struct mm_operand){w, C, 1}, din,
 		               false, NULL, &e))
 			return -1;
@@ -135,23 +170,28 @@ static int backward_bf16(struct backend *be, float *din, float *dW, const float 
 	                  NULL, &e);
 }
 
-WIDE_SIMD static void add_bias_grad(float *db, const float *dout, int N, int OC)
+WIDE_SIMD static void add_bias_grad_columns(void *ctx, size_t first, size_t end)
 {
-	for (int n = 0; n < N; n++)
-		for (int o = 0; o < OC; o++)
-			db[o] += dout[(size_t)n * OC + o];
+	const struct columns *p = ctx;
+	for (size_t n = 0; n < p->rows; n++) {
+		const float *row = p->src + n * p->cols;
+#pragma omp simd
+		for (size_t o = first; o < end; o++)
+			p->col_sum[o] += row[o];
+	}
 }
 
 void cpu_linear_backward(struct backend *be, float *din, float *dW, float *db, const float *dout, const float *in,
                          const float *W, int N, int C, int OC)
 {
 	/* din[N,C] = dout[N,OC] W[OC,C]; dW[OC,C] += dout^T in; db += sum dout */
-	if (be->precision != PRECISION_BF16 || backward_bf16(be, din, dW, dout, in, W, N, C, OC) != 0) {
-		if (din)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f,
-			            din, C);
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
-	}
-	if (db)
-		add_bias_grad(db, dout, N, OC);
+	bool db_summed = false;
+	if (be->precision == PRECISION_BF16 && backward_bf16(be, din, dW, db, &db_summed, dout, in, W, N, C, OC) == 0)
+		return;
+	if (din)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, W, C, 0.0f, din, C);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, in, C, 1.0f, dW, C);
+	if (db && !db_summed)
+		pool_for((size_t)OC, column_chunk(N), add_bias_grad_columns,
+		         &(struct columns){.src = dout, .rows = (size_t)N, .cols = (size_t)OC, .col_sum = db});
 }

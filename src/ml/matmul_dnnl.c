@@ -249,6 +249,24 @@ void bf16_convert(uint16_t *dst, const float *src, size_t n)
 	convert_bf16(dst, src, n);
 }
 
+WIDE_SIMD static void add_to(float *sum, const float *x, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		sum[i] += x[i];
+}
+
+void bf16_convert_columns(uint16_t *dst, const float *src, size_t rows, size_t cols, size_t first, size_t end,
+                          float *col_sum)
+{
+	for (size_t r = 0; r < rows; r++) {
+		size_t at = r * cols + first;
+		convert_bf16(dst + at, src + at, end - first);
+		if (col_sum)
+			add_to(col_sum + first, src + at, end - first);
+	}
+}
+
 /* Branch-free so that it vectorizes: it runs on every row of every
  * product's input at run time. */
 WIDE_SIMD static void quantize_rows(int8_t *q, float *scale, const float *x, size_t rows, size_t cols)

@@ -38,6 +38,11 @@ bool matmul_has_int8(void);
 uint16_t bf16_from_float(float x);
 float bf16_to_float(uint16_t h);
 void bf16_convert(uint16_t *dst, const float *src, size_t n);
+/* The columns first..end-1 of a row-major rows x cols matrix to bf16; with
+ * col_sum, each column's fp32 sum is added to col_sum[c] as well (rows in
+ * order), in the same pass over the memory. */
+void bf16_convert_columns(uint16_t *dst, const float *src, size_t rows, size_t cols, size_t first, size_t end,
+                          float *col_sum);
 /* Symmetric int8 by rows: q[r,c] = round(x[r,c] / scale[r]) with scale[r]
  * = max |x[r,:]| / 127 (1 for an all-zero row). */
 void int8_quantize_rows(int8_t *q, float *scale, const float *x, size_t rows, size_t cols);
