@@ -23,6 +23,8 @@ configs=${2:-tiny small}
 threads=${3:-1 2}
 rounds=${4:-3}
 . "$here/stats.sh"
+torch_env=$(torch_env "$lathe")
+echo "PyTorch runs with: $torch_env"
 # med FIELD COMMAND...: runs the command ROUNDS times; m is the median of
 # FIELD in its last line, line the last round's line
 med() {
@@ -38,7 +40,7 @@ med() {
 	m=$(echo "$vs" | median)
 }
 lathe_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" "$lathe" bench "$mode" --config "$c" --threads "$t" "$@"; used=$(field "$line" precision); }
-torch_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" env OMP_WAIT_POLICY=PASSIVE "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@"; }
+torch_med() { c=$1 t=$2 mode=$3 f=$4; shift 4; med "$f" env $torch_env "$py" "$ref" --config "$c" --mode "$mode" --threads "$t" "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 if has train; then

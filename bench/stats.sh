@@ -5,3 +5,12 @@
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # the median of the numbers on standard input (one or more per line)
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# torch_env LATHE: the environment PyTorch runs in beside that lathe: its
+# OpenBLAS gets the kernels lathe's runs with (OPENBLAS_CORETYPE). Unset,
+# Debian's OpenBLAS gives a processor it does not know SSE3's kernels
+# (lathe(1), ENVIRONMENT), which slows PyTorch's fp32 3x there, and lathe
+# chooses for itself.
+torch_env() {
+	core=$(field "$("$1" bench infer --config tiny --steps 1 --warmup 0 --batch 1 2>/dev/null | tail -1)" blas_core)
+	echo "OMP_WAIT_POLICY=PASSIVE${core:+ OPENBLAS_CORETYPE=$core}"
+}

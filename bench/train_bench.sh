@@ -4,7 +4,8 @@
 #   bench/train_bench.sh TORCH_REF.py [CONFIGS] [THREADS] [ROUNDS]
 # defaults: CONFIGS="tiny small", THREADS="1 2", ROUNDS=3. At 2 threads
 # PyTorch gets OMP_WAIT_POLICY=PASSIVE, its fastest and steadiest setting
-# here. The machine is shared and its speed drifts by the minute, so each
+# here, and the OpenBLAS kernels lathe runs with (stats.sh, torch_env).
+# The machine is shared and its speed drifts by the minute, so each
 # measurement is taken ROUNDS times, a lathe run right before a PyTorch
 # run, and the table shows the medians of each and the median of the
 # rounds' ratios (a pair of runs minutes apart shares the machine's state),
@@ -17,6 +18,7 @@ configs=${2:-tiny small}
 threads=${3:-1 2}
 rounds=${4:-3}
 . "$here/stats.sh"
+torch_env=$(torch_env "$lathe")
 # measure CONFIG THREADS MODE: sets l and p to the medians of lathe's and
 # PyTorch's figure (tokens/s, or batch-1 milliseconds for infer), and r to
 # "median (lowest-highest)" of the rounds' ratios lathe / PyTorch
@@ -26,7 +28,7 @@ measure() {
 	i=0
 	while [ $i -lt "$rounds" ]; do
 		li=$(field "$("$lathe" bench "$3" --config "$1" --threads "$2" | tail -1)" $lf)
-		pi=$(field "$(OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$ref" --config "$1" --mode "$3" --threads "$2" \
+		pi=$(field "$(env $torch_env /usr/bin/python3 "$ref" --config "$1" --mode "$3" --threads "$2" \
 			2>/dev/null | tail -1)" $pf)
 		ls="$ls $li" ps="$ps $pi" rs="$rs $(awk -v a="$li" -v b="$pi" 'BEGIN { printf "%.4f", a / b }')"
 		i=$((i + 1))
