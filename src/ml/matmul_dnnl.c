@@ -16,7 +16,7 @@ struct mm_key {
 	enum mm_type t;
 	int M, N, K;
 	long ars, acs, brs, bcs;
-	bool accumulate, scaled;
+	bool accumulate;
 };
 
 /* A primitive and its arguments' memory objects, made once: a call only
@@ -24,7 +24,7 @@ struct mm_key {
 struct mm_entry {
 	struct mm_key key;
 	dnnl_primitive_t prim;
-	dnnl_memory_t mem[4]; /* A, B, C, the column scales */
+	dnnl_memory_t mem[3]; /* A, B, C */
 	bool used;
 };
 
@@ -57,7 +57,7 @@ static void drop_entry(struct mm_entry *en)
 	if (!en->used)
 		return;
 	dnnl_primitive_destroy(en->prim);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		if (en->mem[i])
 			dnnl_memory_destroy(en->mem[i]);
 	memset(en, 0, sizeof *en);
@@ -81,9 +81,9 @@ static dnnl_data_type_t dnnl_type(enum mm_type t)
 
 static int make_entry(struct matmul *mm, const struct mm_key *k, struct mm_entry *out, struct err *e)
 {
-	dnnl_dims_t ad = {k->M, k->K}, bd = {k->K, k->N}, cd = {k->M, k->N}, sd = {k->N};
+	dnnl_dims_t ad = {k->M, k->K}, bd = {k->K, k->N}, cd = {k->M, k->N};
 	dnnl_dims_t as = {k->ars, k->acs}, bs = {k->brs, k->bcs};
-	dnnl_memory_desc_t md[4];
+	dnnl_memory_desc_t md[3];
 	dnnl_matmul_desc_t desc;
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_post_ops_t post = NULL;
@@ -92,15 +92,8 @@ static int make_entry(struct matmul *mm, const struct mm_key *k, struct mm_entry
 	if (dnnl_memory_desc_init_by_strides(&md[0], 2, ad, dnnl_type(k->t), as) ||
 	    dnnl_memory_desc_init_by_strides(&md[1], 2, bd, dnnl_type(k->t), bs) ||
 	    dnnl_memory_desc_init_by_tag(&md[2], 2, cd, dnnl_f32, dnnl_ab) ||
-	    dnnl_memory_desc_init_by_tag(&md[3], 1, sd, dnnl_f32, dnnl_a) ||
 	    dnnl_matmul_desc_init(&desc, &md[0], &md[1], NULL, &md[2]) || dnnl_primitive_attr_create(&attr)) {
 		err_set(e, "oneDNN: cannot describe a %dx%dx%d product", k->M, k->N, k->K);
-		goto out;
-	}
-	/* scales given at run time: one placeholder, whatever their count */
-	if (k->scaled &&
-	    dnnl_primitive_attr_set_output_scales(attr, 1, 1 << 1, (const float[]){DNNL_RUNTIME_F32_VAL})) {
-		err_set(e, "oneDNN: cannot scale a product's columns");
 		goto out;
 	}
 	if (k->accumulate && (dnnl_post_ops_create(&post) || dnnl_post_ops_append_sum(post, 1.0f) ||
@@ -128,7 +121,7 @@ static int make_entry(struct matmul *mm, const struct mm_key *k, struct mm_entry
 	}
 	out->key = *k;
 	out->used = true;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		if (dnnl_memory_create(&out->mem[i], &md[i], mm->engine, DNNL_MEMORY_NONE) != dnnl_success) {
 			drop_entry(out);
 			err_set(e, "oneDNN: out of memory");
@@ -162,27 +155,26 @@ static struct mm_entry *find(struct matmul *mm, const struct mm_key *k, struct e
 }
 
 int matmul_run(struct matmul *mm, enum mm_type t, int M, int N, int K, struct mm_operand A, struct mm_operand B,
-               float *C, bool accumulate, const float *col_scale, struct err *e)
+               float *C, bool accumulate, struct err *e)
 {
 	struct mm_key k;
 	memset(&k, 0, sizeof k); /* the key is compared bytewise, padding too */
 	k.t = t, k.M = M, k.N = N, k.K = K;
 	k.ars = A.row_stride, k.acs = A.col_stride, k.brs = B.row_stride, k.bcs = B.col_stride;
-	k.accumulate = accumulate, k.scaled = col_scale != NULL;
+	k.accumulate = accumulate;
 	struct mm_entry *en = find(mm, &k, e);
 	if (!en)
 		return -1;
 	/* oneDNN takes non-const handles; the inputs are only read */
-	void *data[4] = {(void *)(uintptr_t)A.data, (void *)(uintptr_t)B.data, C, (void *)(uintptr_t)col_scale};
-	int nargs = col_scale ? 4 : 3;
-	static const int arg[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_ATTR_OUTPUT_SCALES};
-	dnnl_exec_arg_t args[4];
-	for (int i = 0; i < nargs; i++) {
+	void *data[3] = {(void *)(uintptr_t)A.data, (void *)(uintptr_t)B.data, C};
+	static const int arg[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
+	dnnl_exec_arg_t args[3];
+	for (int i = 0; i < 3; i++) {
 		if (dnnl_memory_set_data_handle(en->mem[i], data[i]) != dnnl_success)
 			return err_set(e, "oneDNN: cannot point a product at its data");
 		args[i] = (dnnl_exec_arg_t){arg[i], en->mem[i]};
 	}
-	if (dnnl_primitive_execute(en->prim, mm->stream, nargs, args) != dnnl_success ||
+	if (dnnl_primitive_execute(en->prim, mm->stream, 3, args) != dnnl_success ||
 	    dnnl_stream_wait(mm->stream) != dnnl_success)
 		return err_set(e, "oneDNN: a %dx%dx%d product failed", M, N, K);
 	return 0;

@@ -23,10 +23,10 @@ struct matmul;
 struct matmul *matmul_new(struct err *e);
 void matmul_free(struct matmul *mm);
 /* C[M,N] = A[M,K] B[K,N], or += with accumulate; A and B of type t, C
- * f32 row-major; with col_scale (int8) each column n is multiplied by
- * col_scale[n]. Returns -1 with e set when oneDNN cannot run it here. */
+ * f32 row-major (for int8, the exact integer sums while they stay under
+ * 2^24). Returns -1 with e set when oneDNN cannot run it here. */
 int matmul_run(struct matmul *mm, enum mm_type t, int M, int N, int K, struct mm_operand A, struct mm_operand B,
-               float *C, bool accumulate, const float *col_scale, struct err *e);
+               float *C, bool accumulate, struct err *e);
 /* Whether oneDNN runs bf16 products on this processor. */
 bool matmul_has_bf16(void);
 /* Whether its int8 products are exact here: with VNNI (AVX512-VNNI,
