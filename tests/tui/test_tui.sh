@@ -274,7 +274,8 @@ keys ':' && sleep 0.2 && keys "label Machine failure" Enter
 keys 3
 ok $(wait_for '^   0  *[0-9]' && shows '^   1  *[0-9]'; echo $?) ":label Machine failure with a label_column script: the source column's own values"
 keys 1 End
-ok $(wait_for 'failure' && shows 'Machine failure' && shows 'no failure'; echo $?) "both columns in the grid"
+# The Text screen names both too: the grid's own header is waited for.
+ok $(wait_for '^row .* Machine failure .* failure *$' && shows '^1 .* 0 .* no failure *$'; echo $?) "both columns in the grid"
 keys u
 ok $(wait_for 'undone: label Machine failure (rules .*ai4i.lua, label failure)'; echo $?) "undo says the rules and label it restored"
 keys q
