@@ -180,9 +180,11 @@ static void read_phrase(struct question *q, char *phrase, bool *given)
 		t->cols[f.col].num[0] = x;
 		given[i] = true;
 	} else if (f.level && (level = textualize_level_word(tz, (size_t)i, vfold)) >= 0) {
-		t->cols[f.col].num[0] = x = level_middle(&f, level);
+		/* The reading is the number the note shows, so the evidence and
+		 * the inspector show 4.45 too, never 4.450000000000001. */
 		char num[32];
-		table_display_number(x, num, sizeof num);
+		table_display_number(level_middle(&f, level), num, sizeof num);
+		t->cols[f.col].num[0] = strtod(num, NULL);
 		note(q, "%s %s: read as %s, the middle of its training readings at that level", f.name, vfold, num);
 		given[i] = true;
 	} else if (f.level) {

@@ -34,6 +34,11 @@ ok $(test "$rc" -eq 0 && grep -q 'note: c: not given; assumed 0\.[0-9]*, the med
 	"assumed and unknown facts are named"
 ok $(grep -q '^ *+0\.[0-9]*  a high  *0\.9$' "$WORK/out" && grep -q '^why: «a high»; b normal; c normal; d normal$' "$WORK/out" && grep -q '^similar past cases' "$WORK/out" &&
 	grep -q '^calibrated on [0-9]* dev rows' "$WORK/out"; echo $?) "a question's answer has evidence, similar cases and calibration"
+# A level word is read as the number its note shows (this model's "very
+# low" middle is 4.45 in the display, 4.450000000000001 computed).
+run "$LATHE" diagnose tests/fuzz/corpus/model/lora_adapters "tool wear very low"
+ok $(grep -q '^  note: tool wear very low: read as 4\.45, the middle' "$WORK/out" &&
+	grep -q '^ *[-+]0\.[0-9]*  tool wear very low  *4\.45$' "$WORK/out"; echo $?) "a level word's reading is the number its note shows, in the evidence too"
 run "$LATHE" diagnose "$WORK/one.safetensors" "a 7.5"
 ok $(grep -q '^  a 7.5 is outside the training range 0' "$WORK/out"; echo $?) "a reading outside the training range is flagged"
 run "$LATHE" diagnose "$WORK/one.safetensors" "a 0.9" --neighbors 2 --json

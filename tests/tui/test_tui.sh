@@ -404,10 +404,12 @@ keys 'type L; torque 65 Nm; tool wear 210' Enter
 ok $(wait_for '^ predicted ' && shows 'q8.safetensors'; echo $?) "Diagnose: an int8 model loads and answers"
 keys "model tests/fuzz/corpus/model/lora_adapters" Enter
 wait_for 'lora_adapters' >/dev/null
-keys 'type L; torque 65 Nm; tool wear 210' Enter
-ok $(wait_for '^ predicted ' && shows 'lora_adapters'; echo $?) "Diagnose: a LoRA adapter file loads on its base and answers"
-keys 'torque very high' Enter
-ok $(wait_for 'torque very high' && wait_for '^ predicted .*'; echo $?) "Diagnose: the workbench still answers"
+# The last answer's lines stay on the screen: each question below is new,
+# and its answer's own evidence is waited for.
+keys 'type M; torque 40 Nm; tool wear 20' Enter
+ok $(wait_for ' tool wear low  *20$' && shows '^ predicted ' && shows '^ tests/fuzz/corpus/model/lora_adapters$'; echo $?) "Diagnose: a LoRA adapter file loads on its base and answers"
+keys 'tool wear very low' Enter
+ok $(wait_for ' tool wear very low  *4\.45$'; echo $?) "Diagnose: the workbench still answers"
 # An Esc that lands on work still in flight cancels that work instead of
 # leaving the prompt, and the q is typed there: then clear it and again.
 for try in 1 2 3; do
