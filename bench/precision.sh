@@ -25,7 +25,10 @@ rounds=${4:-3}
 . "$here/stats.sh"
 torch_env=$(torch_env "$lathe")
 echo "PyTorch runs with: $torch_env"
-# med FIELD COMMAND...: runs the command ROUNDS times; m is the median of
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+# med FIELD COMMAND...: runs the command ROUNDS times (a failing one stops
+# the bench with its error, never a row of zeros); m is the median of
 # FIELD in its last line, line the last round's line
 med() {
 	f=$1
@@ -33,7 +36,12 @@ med() {
 	vs=""
 	i=0
 	while [ $i -lt "$rounds" ]; do
-		line=$("$@" 2>/dev/null | tail -1)
+		if ! out=$("$@" 2>"$errors"); then
+			echo "precision.sh: this failed: $*" >&2
+			tail -3 "$errors" >&2
+			exit 1
+		fi
+		line=$(printf '%s\n' "$out" | tail -1)
 		vs="$vs $(field "$line" "$f")"
 		i=$((i + 1))
 	done
