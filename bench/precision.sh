@@ -25,8 +25,6 @@ rounds=${4:-3}
 . "$here/stats.sh"
 torch_env=$(torch_env "$lathe")
 echo "PyTorch runs with: $torch_env"
-errors=$(mktemp)
-trap 'rm -f "$errors"' EXIT
 # med FIELD COMMAND...: runs the command ROUNDS times (a failing one stops
 # the bench with its error, never a row of zeros); m is the median of
 # FIELD in its last line, line the last round's line
@@ -36,12 +34,7 @@ med() {
 	vs=""
 	i=0
 	while [ $i -lt "$rounds" ]; do
-		if ! out=$("$@" 2>"$errors"); then
-			echo "precision.sh: this failed: $*" >&2
-			tail -3 "$errors" >&2
-			exit 1
-		fi
-		line=$(printf '%s\n' "$out" | tail -1)
+		line=$(last_line "$@")
 		vs="$vs $(field "$line" "$f")"
 		i=$((i + 1))
 	done

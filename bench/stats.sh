@@ -1,6 +1,20 @@
 # Helpers the benchmark scripts source.
 # shellcheck shell=sh
 
+# last_line COMMAND...: the command's last line of output; a failing
+# command prints its error and exits (the caller's set -e stops the bench,
+# instead of a row of empty or zero figures)
+last_line() {
+	last_line_errors=$(mktemp)
+	if ! last_line_out=$("$@" 2>"$last_line_errors"); then
+		echo "bench: this failed: $*" >&2
+		tail -3 "$last_line_errors" >&2
+		rm -f "$last_line_errors"
+		exit 1
+	fi
+	rm -f "$last_line_errors"
+	printf '%s\n' "$last_line_out" | tail -1
+}
 # field LINE KEY: the value of KEY=VALUE in a RESULT line
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # the median of the numbers on standard input (one or more per line)

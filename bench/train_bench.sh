@@ -27,9 +27,10 @@ measure() {
 	ls="" ps="" rs=""
 	i=0
 	while [ $i -lt "$rounds" ]; do
-		li=$(field "$("$lathe" bench "$3" --config "$1" --threads "$2" | tail -1)" $lf)
-		pi=$(field "$(env $torch_env /usr/bin/python3 "$ref" --config "$1" --mode "$3" --threads "$2" \
-			2>/dev/null | tail -1)" $pf)
+		line=$(last_line "$lathe" bench "$3" --config "$1" --threads "$2")
+		li=$(field "$line" $lf)
+		line=$(last_line env $torch_env /usr/bin/python3 "$ref" --config "$1" --mode "$3" --threads "$2")
+		pi=$(field "$line" $pf)
 		ls="$ls $li" ps="$ps $pi" rs="$rs $(awk -v a="$li" -v b="$pi" 'BEGIN { printf "%.4f", a / b }')"
 		i=$((i + 1))
 	done
