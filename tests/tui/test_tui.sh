@@ -152,7 +152,7 @@ ok $(wait_for '^ (the whole log)  *10000  *2500 '; echo $?) "Diagnose: fleet ran
 keys 'where torq > 1' Enter
 ok $(wait_for "unknown name 'torq'"; echo $?) "Diagnose: a bad filter is answered with its error"
 keys 'w' Tab
-ok $(wait_for 'where' && shows 'wear'; echo $?) "Diagnose: one Tab lists the completions"
+ok $(wait_for '^ wear  where$'; echo $?) "Diagnose: one Tab lists the completions"
 ok $(! screen | grep -q 'Tab next\|? help  q quit'; echo $?) "Diagnose: the footer offers no key that would type into the prompt"
 keys C-u
 for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do keys PPage; done
@@ -193,7 +193,7 @@ keys 5
 ok $(wait_for 'save to  *slice.safetensors'; echo $?) "Train: the model is named after the log"
 keys j j Enter && sleep 0.2 && keys C-u 3 Enter
 keys j j j Enter && sleep 0.2 && keys C-u "$WORK/tui.safetensors" Enter
-ok $(wait_for 'epochs  *3' && shows 'save to  *.*tui.safetensors' && shows 'device  *CPU' && shows 'precision  *auto (\(bf16\|fp32: no bf16 units\) here)'; echo $?) "Train: the form, the precision by the processor"
+ok $(wait_for 'save to  *.*tui.safetensors' && shows 'epochs  *3' && shows 'device  *CPU' && shows 'precision  *auto (\(bf16\|fp32: no bf16 units\) here)'; echo $?) "Train: the form, the precision by the processor"
 keys j j j Enter
 ok $(wait_for 'precision  *fp32 *$'; echo $?) "Train: Enter switches the precision"
 keys k Enter
