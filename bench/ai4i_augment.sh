@@ -11,6 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$here/..
 lathe=${LATHE:-$top/lathe}
+. "$here/stats.sh"
 seeds=${1:-1}
 threads=${2:-2}
 sizes=${3:-both}
@@ -40,12 +41,15 @@ for size in $sizes; do
 			*) aug="--augment $m" ;;
 			esac
 			# shellcheck disable=SC2086
-			f1=$("$lathe" train $common $aug -o "$work/m.safetensors" --json 2>/dev/null | tail -1 |
-				sed -n 's/.*"test_macro_f1":\([0-9.]*\).*/\1/p')
+			line=$(last_line "$lathe" train $common $aug -o "$work/m.safetensors" --json)
+			f1=$(echo "$line" | sed -n 's/.*"test_macro_f1":\([0-9.]*\).*/\1/p')
 			echo "run $size seed=$seed method=$m test_macro_f1=$f1"
 		done
 	done
 done | tee "$work/runs"
+# The runs print through tee, so a failed one ends the loop, not the script.
+runs=$(($(echo $sizes | wc -w) * $(echo $seeds | wc -w) * $(echo $methods | wc -w)))
+[ "$(wc -l <"$work/runs")" -eq "$runs" ] || { echo "ai4i_augment.sh: a run failed; no table" >&2; exit 1; }
 echo
 echo "| method | full training split | 10% subsample |"
 echo "|---|---|---|"

@@ -9,6 +9,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$here/..
 lathe=${LATHE:-$top/lathe}
+. "$here/stats.sh"
 seed=${1:-1}
 threads=${2:-2}
 shift 2 2>/dev/null || shift $#
@@ -17,11 +18,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 common="$top/datasets/ai4i2020.csv --rules $top/lua/ai4i.lua --split time --time UDI --seed $seed --threads $threads $extra"
 # shellcheck disable=SC2086
-scratch=$("$lathe" train $common -o "$work/scratch.safetensors" --json 2>/dev/null | tail -1)
+scratch=$(last_line "$lathe" train $common -o "$work/scratch.safetensors" --json)
 # shellcheck disable=SC2086
 "$lathe" pretrain $common -o "$work/pre.safetensors" >/dev/null 2>&1
 # shellcheck disable=SC2086
-tuned=$("$lathe" train $common --init "$work/pre.safetensors" -o "$work/tuned.safetensors" --json 2>/dev/null | tail -1)
+tuned=$(last_line "$lathe" train $common --init "$work/pre.safetensors" -o "$work/tuned.safetensors" --json)
 "$lathe" textualize "$top/datasets/ai4i2020.csv" --rules "$top/lua/ai4i.lua" --split time --time UDI \
 	--seed "$seed" -o "$work/split.jsonl"
 base=$(/usr/bin/python3 "$here/baseline_lr.py" "$top/datasets/ai4i2020.csv" "$work/split.jsonl" Type \
