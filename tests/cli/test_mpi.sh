@@ -130,10 +130,12 @@ finished() {
 	wait "$1"
 	rc=$?
 }
-# Ctrl-C: mpirun passes it on as SIGTERM and kills what still runs a
-# second later (Open MPI's odls_base_sigkill_timeout), too soon for a
-# step and a checkpoint on a loaded machine; the option gives them time.
-long "$WORK/c.safetensors" --mca odls_base_sigkill_timeout 60
+# Ctrl-C: Open MPI 4.1's mpirun waits odls_base_sigkill_timeout seconds
+# (1 by default), passes SIGTERM on, and kills what still runs as many
+# seconds later: 1 is too soon for a step and a checkpoint on a loaded
+# machine, and each second of the option is waited twice (60 took two
+# minutes), so 10.
+long "$WORK/c.safetensors" --mca odls_base_sigkill_timeout 10
 kill -INT "$pid"
 finished "$pid" 120
 ended=$?
