@@ -240,9 +240,10 @@ static json_t *diagnose_json(struct learner *l, struct lb_run *r, const char *te
 {
 	if (whole && diagnose_open_advice(&r->diag, r->po.lua_limit, e))
 		return NULL;
-	r->diag.no_evidence = !whole;
-	if (!whole)
+	if (!whole) {
+		r->diag.no_evidence = true;
 		r->diag.neighbors = 0;
+	}
 	struct question q = {0};
 	struct pipeline *p = &q.p;
 	size_t at = 0;

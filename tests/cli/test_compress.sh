@@ -29,8 +29,8 @@ head -3001 datasets/ai4i2020.csv >"$WORK/ai4i.csv"
 "$LATHE" train "$WORK/ai4i.csv" --rules lua/ai4i.lua --epochs 3 --no-stack --vocab 200 -o "$WORK/enc.safetensors" >/dev/null 2>&1
 run "$LATHE" compress "$WORK/enc.safetensors" --int8 -o "$WORK/encq.safetensors"
 ok $(test "$rc" -eq 0 && ! grep -q 'trees alone' "$WORK/err"; echo $?) "an encoder-only model compresses without the note"
-"$LATHE" diagnose "$WORK/enc.safetensors" --data "$WORK/ai4i.csv" --neighbors 0 --no-advice >"$WORK/f.csv" 2>/dev/null
-"$LATHE" diagnose "$WORK/encq.safetensors" --data "$WORK/ai4i.csv" --neighbors 0 --no-advice >"$WORK/q.csv" 2>/dev/null
+"$LATHE" diagnose "$WORK/enc.safetensors" --data "$WORK/ai4i.csv" --neighbors 0 --no-advice --no-evidence >"$WORK/f.csv" 2>/dev/null
+"$LATHE" diagnose "$WORK/encq.safetensors" --data "$WORK/ai4i.csv" --neighbors 0 --no-advice --no-evidence >"$WORK/q.csv" 2>/dev/null
 same=$(paste -d'|' "$WORK/f.csv" "$WORK/q.csv" | awk -F'|' 'NR > 1 { split($1, a, ","); split($2, b, ","); n++; s += a[3] == b[3]; d = a[4] - b[4]; if (d < 0) d = -d; if (d > m) m = d } END { print s, n, m }')
 ok $(echo "$same" | awk '{ exit !($2 == 3000 && $1 >= 0.98 * $2 && $3 > 0) }'; echo $?) "int8 predicts as fp32 on 98% of 3000 rows or more, its probabilities moved (agree, rows, largest change: $same)"
 "$LATHE" eval "$WORK/enc.safetensors" "$WORK/ai4i.csv" --json >"$WORK/ef.json" 2>/dev/null

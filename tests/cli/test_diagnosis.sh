@@ -13,6 +13,10 @@ ok $rc "train on a log where one column decides"
 "$LATHE" textualize "$WORK/one.csv" --label state -o "$WORK/one.jsonl" 2>/dev/null
 sed -n 's/.*"row":\([0-9]*\),"split":"test".*/\1/p' "$WORK/one.jsonl" | sort >"$WORK/test_rows"
 "$LATHE" diagnose "$WORK/one.safetensors" --data "$WORK/one.csv" --json --no-advice >"$WORK/all.jsonl" 2>/dev/null
+"$LATHE" diagnose "$WORK/one.safetensors" --data "$WORK/one.csv" --json --no-advice --no-evidence >"$WORK/bare.jsonl" 2>/dev/null
+sed 's/"evidence":\[[^]]*\]/"evidence":[]/' "$WORK/all.jsonl" >"$WORK/all_bare.jsonl"
+ok $(test "$(wc -l <"$WORK/bare.jsonl")" -eq 2000 && ! grep -q '"evidence":\[{' "$WORK/bare.jsonl" && cmp -s "$WORK/bare.jsonl" "$WORK/all_bare.jsonl"; echo $?) \
+	"--no-evidence: every row's diagnosis but the evidence, the same"
 # (a diagnosis gives its row before its evidence, and its cases' rows after)
 sed -n 's/^{.*"row":\([0-9]*\),.*"evidence":\[{"fact":"\([^"]*\)".*/\1 \2/p' "$WORK/all.jsonl" | sort >"$WORK/top"
 tests=$(wc -l <"$WORK/test_rows")

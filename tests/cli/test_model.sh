@@ -16,8 +16,8 @@ run train -o "$WORK/m3.safetensors" --batch 8
 ok $(grep -q '^step 100/150  epoch 1/1  loss [0-9.]*  lr .*  grad norm .* tokens/s  ETA' "$WORK/err"; echo $?) "a progress line every 100 steps off a terminal"
 run train -o "$WORK/m2.safetensors" --json
 ok $(test "$(grep -c '^{"epoch":1,"epochs":1,"steps":' "$WORK/out")" -eq 1 && grep -q '^{"model":.*"tokens_per_s":' "$WORK/out"; echo $?) "train --json: a line per epoch and a summary"
-"$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" >"$WORK/p1.csv" 2>/dev/null
-"$LATHE" diagnose "$WORK/m2.safetensors" --data "$WORK/ai4i.csv" >"$WORK/p2.csv" 2>/dev/null
+"$LATHE" diagnose "$WORK/m1.safetensors" --data "$WORK/ai4i.csv" --no-evidence >"$WORK/p1.csv" 2>/dev/null
+"$LATHE" diagnose "$WORK/m2.safetensors" --data "$WORK/ai4i.csv" --no-evidence >"$WORK/p2.csv" 2>/dev/null
 ok $(test -s "$WORK/p1.csv" && cmp -s "$WORK/p1.csv" "$WORK/p2.csv"; echo $?) "the same seed trains the same model"
 ok $(test "$(wc -l <"$WORK/p1.csv")" -eq 1501 && head -1 "$WORK/p1.csv" | grep -q '^row,label,predicted,probability,uncertain,alert,evidence,p_'; echo $?) "diagnose --data: one prediction per row"
 
