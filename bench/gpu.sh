@@ -29,8 +29,13 @@ flop() { # flop HIDDEN LAYERS FF SEQ BATCH CLASSES
 field() { # field NAME LINE
 	echo "$2" | sed -n "s/.*$1=\([^ ]*\).*/\1/p"
 }
-peak=$($py "$top/bench/torch_gpu.py" --peak --steps 1 --warmup 1 2>/dev/null | tail -1)
+# PyTorch with CUDA may be missing there: its figures are then "-", with
+# the last line it printed, never a silent zero.
+torch_errors=$(mktemp)
+trap 'rm -f "$torch_errors"' EXIT
+peak=$($py "$top/bench/torch_gpu.py" --peak --steps 1 --warmup 1 2>"$torch_errors" | tail -1)
 peak=$(field bf16_peak_tflops "$peak")
+[ -n "$peak" ] || echo "#   no bf16 rate measured: $py bench/torch_gpu.py: $(tail -1 "$torch_errors")"
 echo
 echo "== training speed (bf16 matrix product rate measured: ${peak:-?} TFLOP/s)"
 printf '| model | batch | precision | lathe tokens/s | lathe TFLOP/s | share of the bf16 rate | PyTorch tokens/s | lathe / PyTorch |\n'
@@ -43,16 +48,19 @@ for shape in "small 256 4 4 1024 128 32" "bert_base 768 12 12 3072 128 64"; do
 	for prec in fp32 bf16; do
 		r=$("$lathe" bench train --device cuda --config "$config" --batch "$B" --precision "$prec" --steps "$steps" 2>&1 | tail -1)
 		t=$($py "$top/bench/torch_gpu.py" --hidden "$C" --layers "$L" --heads "$H" --ff "$F" --seq "$T" --batch "$B" \
-			--dtype "$prec" --steps "$steps" 2>/dev/null | tail -1)
+			--dtype "$prec" --steps "$steps" 2>"$torch_errors" | tail -1)
 		lt=$(field tokens_per_s "$r")
 		pt=$(field tokens_per_s "$t")
 		f=$(flop "$C" "$L" "$F" "$T" "$B" 4)
 		awk -v n="$name" -v b="$B" -v p="$prec" -v lt="${lt:-0}" -v pt="${pt:-0}" -v f="$f" -v T="$T" -v B="$B" \
 			-v peak="${peak:-0}" 'BEGIN {
 			tf = lt / (B * T) * f / 1e12
-			printf "| %s | %d | %s | %.0f | %.1f | %s | %.0f | %s |\n", n, b, p, lt, tf,
-				peak > 0 ? sprintf("%.0f%%", 100 * tf / peak) : "-", pt, pt > 0 ? sprintf("%.2fx", lt / pt) : "-" }'
+			printf "| %s | %d | %s | %s | %s | %s | %s | %s |\n", n, b, p,
+				(lt > 0 ? sprintf("%.0f", lt) : "-"), (lt > 0 ? sprintf("%.1f", tf) : "-"),
+				(lt > 0 && peak > 0 ? sprintf("%.0f%%", 100 * tf / peak) : "-"), (pt > 0 ? sprintf("%.0f", pt) : "-"),
+				(lt > 0 && pt > 0 ? sprintf("%.2fx", lt / pt) : "-") }'
 		[ -n "$lt" ] || echo "#   lathe: $r"
+		[ -n "$pt" ] || echo "#   PyTorch: $(tail -1 "$torch_errors")"
 	done
 done
 exit $parity

@@ -25,6 +25,6 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR 
 # (lathe(1), ENVIRONMENT), which slows PyTorch's fp32 3x there, and lathe
 # chooses for itself.
 torch_env() {
-	core=$(field "$("$1" bench infer --config tiny --steps 1 --warmup 0 --batch 1 2>/dev/null | tail -1)" blas_core)
+	core=$(field "$(last_line "$1" bench infer --config tiny --steps 1 --warmup 0 --batch 1)" blas_core)
 	echo "OMP_WAIT_POLICY=PASSIVE${core:+ OPENBLAS_CORETYPE=$core}"
 }
