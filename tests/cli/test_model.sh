@@ -146,10 +146,10 @@ run "$LATHE" diagnose "$WORK/m1.safetensors" "$long"
 ok $(test "$rc" -eq 0 && head -1 "$WORK/out" | grep -q '^type L; .*; torque very high; tool wear high$' &&
 	! grep -q "was cut" "$WORK/err"; echo $?) "a question repeating a fact is read as one row"
 # The model learns: on the shipped multi-machine log (three states, split
-# by time), four epochs reach a test macro-F1 well above what guessing the
-# commonest state gives (about 0.3). A broken label map, data order or
-# gradient falls below the floor.
-run "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --epochs 4 --seed 1 --stack -o "$WORK/floor.safetensors"
+# by time), two epochs reach a test macro-F1 well above what guessing the
+# commonest state gives (about 0.3): 0.81, 0.95 and 0.94 for seeds 1-3. A
+# broken label map, data order or gradient falls below the floor.
+run "$LATHE" train datasets/synthetic.csv --rules lua/synthetic.lua --epochs 2 --seed 1 --stack -o "$WORK/floor.safetensors"
 f1=$(sed -n 's/^model .*test macro-F1 \([0-9.]*\).*/\1/p' "$WORK/out")
 ok $(test "$rc" -eq 0 && awk -v f="${f1:-0}" 'BEGIN { exit !(f >= 0.45) }'; echo $?) "the model learns: test macro-F1 ${f1:-?} >= 0.45"
 gbdt=$(sed -n "s/^referee: gradient-boosted trees (XGBoost, [0-9]* rounds) on the same rows' readings: .*test macro-F1 \([0-9.]*\)$/\1/p" "$WORK/out")
